@@ -1,0 +1,53 @@
+// swift-tools-version:6.0
+// msgscope: a protocol analyzer and fuzzer for the urpc V1 MessagePack RPC.
+// Layers, bottom-up (a layer never imports one above it):
+//   MessagePack -> Capture (CPcap) -> URPC -> Lifecycle -> Fuzzing -> Simulator -> executables
+import PackageDescription
+
+let package = Package(
+    name: "msgscope",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "MessagePack", targets: ["MessagePack"]),
+        .executable(name: "msgdissect", targets: ["msgdissect"]),
+        .executable(name: "msgfuzz", targets: ["msgfuzz"]),
+        .executable(name: "urpc-sim", targets: ["urpc-sim"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // 1. The codec. No dependency.
+        .target(name: "MessagePack"),
+        // 2. Captures: libpcap, link layers, TCP reassembly, live sources. Bytes and directions only.
+        .systemLibrary(name: "CPcap", pkgConfig: "libpcap", providers: [.apt(["libpcap-dev"])]),
+        .target(name: "Capture", dependencies: ["CPcap"]),
+        // 3. The protocol.
+        .target(name: "URPC", dependencies: ["MessagePack", "Capture"]),
+        // 4. Proxy lifecycles and leak reports.
+        .target(name: "Lifecycle", dependencies: ["URPC", "MessagePack"]),
+        // 5. Fuzzing engine.
+        .target(name: "Fuzzing", dependencies: ["MessagePack", "URPC", "Capture"]),
+        // 6. The device twin.
+        .target(name: "Simulator", dependencies: ["MessagePack", "URPC", "Capture"]),
+        // 7. Thin executables.
+        .executableTarget(name: "msgdissect", dependencies: [
+            "MessagePack", "Capture", "URPC", "Lifecycle",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "msgfuzz", dependencies: [
+            "MessagePack", "Capture", "URPC", "Fuzzing", "Simulator",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "urpc-sim", dependencies: [
+            "MessagePack", "Capture", "Simulator",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "MessagePackTests", dependencies: ["MessagePack"]),
+        .testTarget(name: "CaptureTests", dependencies: ["Capture"]),
+        .testTarget(name: "URPCTests", dependencies: ["URPC", "MessagePack", "Capture"]),
+        .testTarget(name: "LifecycleTests", dependencies: ["Lifecycle", "URPC", "MessagePack", "Capture"]),
+        .testTarget(name: "FuzzingTests", dependencies: ["Fuzzing", "MessagePack"]),
+        .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "MessagePack", "URPC", "Capture"]),
+    ]
+)

@@ -1,0 +1,113 @@
+/// What the Capture layer hands the protocol layers: reassembled, in-order bytes of one direction
+/// of one byte stream (a TCP connection or a serial line), with where they came from.
+/// Capture knows bytes and directions, not RPC: deciding which side is the urpc server is URPC's job.
+
+/// A capture timestamp (UTC).
+public struct Timestamp: Sendable, Hashable, Comparable {
+    public var seconds: Int64
+    public var nanoseconds: UInt32
+
+    public init(seconds: Int64, nanoseconds: UInt32) {
+        self.seconds = seconds
+        self.nanoseconds = nanoseconds
+    }
+
+    public var asDouble: Double { Double(seconds) + Double(nanoseconds) / 1e9 }
+
+    /// Seconds from `other` to `self`.
+    public func since(_ other: Timestamp) -> Double {
+        Double(seconds - other.seconds) + (Double(nanoseconds) - Double(other.nanoseconds)) / 1e9
+    }
+
+    public static func < (a: Timestamp, b: Timestamp) -> Bool {
+        (a.seconds, a.nanoseconds) < (b.seconds, b.nanoseconds)
+    }
+}
+
+/// One end of a byte stream: an IP address and port, or a serial line.
+public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
+    /// "127.0.0.1", "::1", or a serial device name such as "/dev/ttyUSB0".
+    public var address: String
+    /// TCP port; 0 for serial lines.
+    public var port: UInt16
+
+    public init(address: String, port: UInt16) {
+        self.address = address
+        self.port = port
+    }
+
+    public var description: String {
+        if port == 0 { return address }
+        return address.contains(":") ? "[\(address)]:\(port)" : "\(address):\(port)"
+    }
+}
+
+/// Which side of a stream sent the bytes. `a` is the side that opened the connection (the SYN
+/// sender); when the opening was not captured, the side that sent the first captured byte.
+/// For serial captures `a` is the host (client) side of the link and `b` the device side.
+public enum StreamSide: String, Sendable, Hashable {
+    case a, b
+
+    public var other: StreamSide { self == .a ? .b : .a }
+}
+
+/// One in-order piece of a reassembled byte stream.
+public struct StreamSegment: Sendable, Equatable {
+    public enum Payload: Sendable, Equatable {
+        /// The stream was opened (SYN seen, or a serial port opened).
+        case opened
+        /// The next in-order bytes of this direction.
+        case bytes([UInt8])
+        /// Bytes of this direction that were never captured (lost segments): `count` bytes are
+        /// missing before the next `.bytes`. Protocol layers resynchronise after a gap.
+        case gap(count: Int)
+        /// The direction was closed (FIN) or the connection reset (RST).
+        case closed(reset: Bool)
+    }
+
+    /// The 1-based capture frame in which these bytes became available in order (as Wireshark).
+    public var frame: Int
+    public var time: Timestamp
+    /// 0-based stream index (like Wireshark's `tcp.stream`), in order of first appearance.
+    public var stream: Int
+    public var side: StreamSide
+    public var source: Endpoint
+    public var destination: Endpoint
+    /// True when the stream's opening (SYN) was not seen: the first bytes may start mid-message.
+    public var startedMidStream: Bool
+    public var payload: Payload
+
+    public init(frame: Int, time: Timestamp, stream: Int, side: StreamSide, source: Endpoint,
+                destination: Endpoint, startedMidStream: Bool, payload: Payload) {
+        self.frame = frame
+        self.time = time
+        self.stream = stream
+        self.side = side
+        self.source = source
+        self.destination = destination
+        self.startedMidStream = startedMidStream
+        self.payload = payload
+    }
+}
+
+/// Why a capture could not be read (further). Everything before the damage has been delivered.
+public enum CaptureError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// Not a pcap or pcapng file (or not readable at all).
+    case notACapture(path: String, reason: String)
+    /// The file is cut short or corrupt at this frame (1-based, the first frame that could not be
+    /// read) and byte offset in the file.
+    case damaged(frame: Int, offset: Int, reason: String)
+    /// A live source failed (interface missing, no privileges, device vanished …).
+    case source(String)
+    /// Writing a capture failed (disk full …); what was written before stays valid.
+    case write(String)
+
+    public var description: String {
+        switch self {
+        case let .notACapture(p, r): return "\(p) is not a pcap or pcapng capture: \(r)"
+        case let .damaged(f, o, r): return "capture damaged at frame \(f), file offset \(o): \(r)"
+        case let .source(m): return m
+        case let .write(m): return "cannot write the capture: \(m)"
+        }
+    }
+}

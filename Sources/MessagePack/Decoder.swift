@@ -1,0 +1,235 @@
+/// Whole-buffer decoding: to a value tree (the fast path) or to a `Node` tree with offsets.
+/// Both share one cursor and one set of checks, so they agree on every input.
+public struct Decoder: Sendable {
+    public var options: DecodingOptions
+
+    public init(options: DecodingOptions = .standard) { self.options = options }
+    public init(dialect: Dialect) { self.options = DecodingOptions(dialect: dialect) }
+
+    /// Decodes the object starting at `offset`; returns it and the offset just past it.
+    @inlinable
+    public func decodeValue(_ bytes: [UInt8], at offset: Int = 0) throws(DecodingError) -> (value: MessagePackValue, end: Int) {
+        try bytes.withUnsafeBufferPointer { (p: UnsafeBufferPointer<UInt8>) throws(DecodingError) in
+            var core = DecoderCore(source: bytes, base: p, origin: 0, limit: p.count, options: options)
+            guard offset < p.count else {
+                throw DecodingError.truncated(offset: offset, needed: 1, available: 0)
+            }
+            var pos = offset
+            let v = try core.value(&pos, depth: 0)
+            return (v, pos)
+        }
+    }
+
+    /// Decodes exactly one object that fills `bytes`.
+    public func decode(_ bytes: [UInt8]) throws(DecodingError) -> MessagePackValue {
+        let (v, end) = try decodeValue(bytes, at: 0)
+        // Trailing bytes are the start of another object; report them as what they are.
+        if end != bytes.count { _ = try decodeValue(bytes, at: end) }
+        return v
+    }
+
+    /// Decodes the object starting at `offset` to a node tree (offsets are relative to `bytes`,
+    /// plus `origin`).
+    public func decodeNode(_ bytes: [UInt8], at offset: Int = 0, origin: Int = 0) throws(DecodingError) -> Node {
+        try bytes.withUnsafeBufferPointer { (p: UnsafeBufferPointer<UInt8>) throws(DecodingError) in
+            var core = DecoderCore(source: bytes, base: p, origin: origin, limit: p.count, options: options)
+            guard offset < p.count else {
+                throw DecodingError.truncated(offset: origin + offset, needed: 1, available: 0)
+            }
+            var pos = offset
+            return try core.node(&pos, depth: 0)
+        }
+    }
+
+    /// Decodes objects back to back until the end of `bytes` or the first error. Everything decoded
+    /// before an error is kept.
+    public func decodeAll(_ bytes: [UInt8]) -> (nodes: [Node], error: DecodingError?) {
+        var nodes: [Node] = []
+        var pos = 0
+        while pos < bytes.count {
+            do {
+                let n = try decodeNode(bytes, at: pos)
+                nodes.append(n)
+                pos = n.end
+            } catch {
+                return (nodes, error)
+            }
+        }
+        return (nodes, nil)
+    }
+
+    /// Value-only variant of `decodeAll`.
+    public func decodeAllValues(_ bytes: [UInt8]) -> (values: [MessagePackValue], error: DecodingError?) {
+        var out: [MessagePackValue] = []
+        var pos = 0
+        while pos < bytes.count {
+            do {
+                let (v, end) = try decodeValue(bytes, at: pos)
+                out.append(v)
+                pos = end
+            } catch {
+                return (out, error)
+            }
+        }
+        return (out, nil)
+    }
+}
+
+@usableFromInline
+struct DecoderCore {
+    @usableFromInline let source: [UInt8]
+    @usableFromInline let cursor: ByteCursor
+    @usableFromInline let limit: Int
+    @usableFromInline let options: DecodingOptions
+
+    @inlinable
+    init(source: [UInt8], base: UnsafeBufferPointer<UInt8>, origin: Int, limit: Int, options: DecodingOptions) {
+        self.source = source
+        self.cursor = ByteCursor(UnsafeBufferPointer(rebasing: base[0..<limit]), origin: origin, dialect: options.dialect)
+        self.limit = limit
+        self.options = options
+    }
+
+    @inlinable @inline(__always)
+    func need(_ start: Int, _ pos: Int, _ n: Int) throws(DecodingError) {
+        // `n` bytes must be present at `pos`; the object began at `start`.
+        let avail = limit - pos
+        if n > avail {
+            throw .truncated(offset: cursor.origin + start, needed: pos - start + n, available: limit - start)
+        }
+        if n > options.maxObjectSize {
+            throw .lengthBeyondLimit(offset: cursor.origin + start, length: UInt64(n), limit: options.maxObjectSize)
+        }
+    }
+
+    @inlinable @inline(__always)
+    func string(_ start: Int, _ pos: Int, _ n: Int) throws(DecodingError) -> MessagePackValue {
+        let buf = UnsafeBufferPointer(rebasing: cursor.base[pos..<(pos + n)])
+        if let s = String(validating: buf, as: UTF8.self) { return .string(s) }
+        if options.strictUTF8 { throw .invalidUTF8(offset: cursor.origin + start) }
+        return .invalidString(source[pos..<(pos + n)])
+    }
+
+    @inlinable @inline(__always)
+    func ext(_ type: Int8, _ pos: Int, _ n: Int) -> MessagePackValue {
+        if type == -1, options.dialect == .standard, let ts = decodeTimestamp(cursor.base, pos, n) { return ts }
+        return .ext(type: type, data: source[pos..<(pos + n)])
+    }
+
+    /// Container counts: every element takes at least one byte, so a count beyond the bytes left
+    /// is refused before anything is reserved.
+    @inlinable @inline(__always)
+    func count(_ start: Int, _ pos: Int, _ n: Int, perElement: Int) throws(DecodingError) {
+        let (total, overflow) = n.multipliedReportingOverflow(by: perElement)
+        if overflow || total > limit - pos {
+            if total > options.maxObjectSize {
+                throw .lengthBeyondLimit(offset: cursor.origin + start, length: UInt64(n), limit: options.maxObjectSize)
+            }
+            throw .truncated(offset: cursor.origin + start, needed: pos - start + total, available: limit - start)
+        }
+    }
+
+    @inlinable
+    mutating func value(_ pos: inout Int, depth: Int) throws(DecodingError) -> MessagePackValue {
+        let start = pos
+        let (h, hl) = try cursor.header(at: pos)
+        pos += hl
+        switch h {
+        case .value(let v):
+            return v
+        case .str(let n):
+            try need(start, pos, n)
+            let v = try string(start, pos, n)
+            pos += n
+            return v
+        case .bin(let n):
+            try need(start, pos, n)
+            defer { pos += n }
+            return .binary(source[pos..<(pos + n)])
+        case .ext(let t, let n):
+            try need(start, pos, n)
+            defer { pos += n }
+            return ext(t, pos, n)
+        case .array(let n):
+            guard depth < options.maxDepth else {
+                throw .depthBeyondLimit(offset: cursor.origin + start, limit: options.maxDepth)
+            }
+            try count(start, pos, n, perElement: 1)
+            var a: [MessagePackValue] = []
+            a.reserveCapacity(n)
+            for _ in 0..<n {
+                guard pos < limit else { throw .truncated(offset: cursor.origin + start, needed: pos - start + 1, available: limit - start) }
+                a.append(try value(&pos, depth: depth + 1))
+            }
+            return .array(a)
+        case .map(let n):
+            guard depth < options.maxDepth else {
+                throw .depthBeyondLimit(offset: cursor.origin + start, limit: options.maxDepth)
+            }
+            try count(start, pos, n, perElement: 2)
+            var m: [(key: MessagePackValue, value: MessagePackValue)] = []
+            m.reserveCapacity(n)
+            for _ in 0..<n {
+                guard pos < limit else { throw .truncated(offset: cursor.origin + start, needed: pos - start + 1, available: limit - start) }
+                let k = try value(&pos, depth: depth + 1)
+                guard pos < limit else { throw .truncated(offset: cursor.origin + start, needed: pos - start + 1, available: limit - start) }
+                let v = try value(&pos, depth: depth + 1)
+                m.append((key: k, value: v))
+            }
+            return .map(m)
+        }
+    }
+
+    mutating func node(_ pos: inout Int, depth: Int) throws(DecodingError) -> Node {
+        let start = pos
+        let first = cursor.base[pos]
+        let (h, hl) = try cursor.header(at: pos)
+        pos += hl
+        let content: Node.Content
+        switch h {
+        case .value(let v):
+            content = .scalar(v)
+        case .str(let n):
+            try need(start, pos, n)
+            content = .scalar(try string(start, pos, n))
+            pos += n
+        case .bin(let n):
+            try need(start, pos, n)
+            content = .scalar(.binary(source[pos..<(pos + n)]))
+            pos += n
+        case .ext(let t, let n):
+            try need(start, pos, n)
+            content = .scalar(ext(t, pos, n))
+            pos += n
+        case .array(let n):
+            guard depth < options.maxDepth else {
+                throw .depthBeyondLimit(offset: cursor.origin + start, limit: options.maxDepth)
+            }
+            try count(start, pos, n, perElement: 1)
+            var a: [Node] = []
+            a.reserveCapacity(n)
+            for _ in 0..<n {
+                guard pos < limit else { throw .truncated(offset: cursor.origin + start, needed: pos - start + 1, available: limit - start) }
+                a.append(try node(&pos, depth: depth + 1))
+            }
+            content = .array(a)
+        case .map(let n):
+            guard depth < options.maxDepth else {
+                throw .depthBeyondLimit(offset: cursor.origin + start, limit: options.maxDepth)
+            }
+            try count(start, pos, n, perElement: 2)
+            var m: [Node.MapEntry] = []
+            m.reserveCapacity(n)
+            for _ in 0..<n {
+                guard pos < limit else { throw .truncated(offset: cursor.origin + start, needed: pos - start + 1, available: limit - start) }
+                let k = try node(&pos, depth: depth + 1)
+                guard pos < limit else { throw .truncated(offset: cursor.origin + start, needed: pos - start + 1, available: limit - start) }
+                let v = try node(&pos, depth: depth + 1)
+                m.append(Node.MapEntry(key: k, value: v))
+            }
+            content = .map(m)
+        }
+        return Node(format: Format(byte: first), firstByte: first, offset: cursor.origin + start,
+                    headerLength: hl, end: cursor.origin + pos, content: content)
+    }
+}

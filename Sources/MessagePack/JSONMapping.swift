@@ -1,0 +1,103 @@
+/// The JSON mapping of MessagePack values used by every `--json` output (documented in README):
+/// nil → null; bool; int → exact JSON integer; float → a number that reads back to the same float
+/// (NaN/±Inf as {"$float":"nan"|"inf"|"-inf"}); str → string (invalid UTF-8 → {"$str":"<hex>"});
+/// bin → {"$bin":"<hex>"}; array → array; map → object when every key is a distinct str, else
+/// {"$map":[[k,v],…]} in wire order; timestamp → {"$timestamp":[sec,nsec]};
+/// other ext → {"$ext":code,"hex":"<hex>"}. A protocol layer may render some ext types itself
+/// (urpc proxies as {"$proxy":id}).
+public struct JSONMapping: Sendable {
+    public typealias ExtRenderer = @Sendable (Int8, ArraySlice<UInt8>) -> String?
+    public var extRenderer: ExtRenderer?
+
+    public init(extRenderer: ExtRenderer? = nil) { self.extRenderer = extRenderer }
+
+    public func json(_ v: MessagePackValue) -> String {
+        var s = ""
+        write(v, into: &s)
+        return s
+    }
+
+    public func write(_ v: MessagePackValue, into s: inout String) {
+        switch v {
+        case .nil: s += "null"
+        case .bool(let b): s += b ? "true" : "false"
+        case .int(let i): s += String(i)
+        case .uint(let u): s += String(u)
+        case .float(let f): JSONMapping.writeFloat(Double(f), into: &s)
+        case .double(let d): JSONMapping.writeFloat(d, into: &s)
+        case .string(let str): JSONMapping.quote(str, into: &s)
+        case .invalidString(let b): s += "{\"$str\":\"" + Hex.string(b) + "\"}"
+        case .binary(let b): s += "{\"$bin\":\"" + Hex.string(b) + "\"}"
+        case .array(let a):
+            s += "["
+            for (i, x) in a.enumerated() {
+                if i > 0 { s += "," }
+                write(x, into: &s)
+            }
+            s += "]"
+        case .map(let m):
+            var keys = Set<String>()
+            var plain = true
+            for e in m {
+                guard case .string(let k) = e.key, keys.insert(k).inserted else { plain = false; break }
+            }
+            if plain {
+                s += "{"
+                for (i, e) in m.enumerated() {
+                    if i > 0 { s += "," }
+                    write(e.key, into: &s)
+                    s += ":"
+                    write(e.value, into: &s)
+                }
+                s += "}"
+            } else {
+                s += "{\"$map\":["
+                for (i, e) in m.enumerated() {
+                    if i > 0 { s += "," }
+                    s += "["
+                    write(e.key, into: &s)
+                    s += ","
+                    write(e.value, into: &s)
+                    s += "]"
+                }
+                s += "]}"
+            }
+        case .ext(let t, let d):
+            if let r = extRenderer?(t, d) { s += r } else { s += "{\"$ext\":\(t),\"hex\":\"" + Hex.string(d) + "\"}" }
+        case .timestamp(let sec, let ns): s += "{\"$timestamp\":[\(sec),\(ns)]}"
+        }
+    }
+
+    /// Shortest decimal text that reads back to the same Double (and so to the same Float for
+    /// a widened float32).
+    public static func number(_ d: Double) -> String {
+        if d.isNaN { return "nan" }
+        if d.isInfinite { return d < 0 ? "-inf" : "inf" }
+        return d.description
+    }
+
+    static func writeFloat(_ d: Double, into s: inout String) {
+        if d.isNaN { s += "{\"$float\":\"nan\"}" }
+        else if d.isInfinite { s += d < 0 ? "{\"$float\":\"-inf\"}" : "{\"$float\":\"inf\"}" }
+        else { s += d.description }
+    }
+
+    /// Appends `str` as a JSON string literal.
+    public static func quote(_ str: String, into s: inout String) {
+        s += "\""
+        for u in str.unicodeScalars {
+            switch u {
+            case "\"": s += "\\\""
+            case "\\": s += "\\\\"
+            case "\n": s += "\\n"
+            case "\r": s += "\\r"
+            case "\t": s += "\\t"
+            case _ where u.value < 0x20 || u.value == 0x7f:
+                let h = String(u.value, radix: 16)
+                s += "\\u" + String(repeating: "0", count: 4 - h.count) + h
+            default: s.unicodeScalars.append(u)
+            }
+        }
+        s += "\""
+    }
+}

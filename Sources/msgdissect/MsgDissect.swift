@@ -1,0 +1,11 @@
+import ArgumentParser
+
+@main
+struct MsgDissect: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "msgdissect",
+        abstract: "Dissect urpc V1 MessagePack RPC traffic: captures, raw streams, proxy leaks.",
+        subcommands: [DecodeCommand.self],
+        defaultSubcommand: DecodeCommand.self
+    )
+}
