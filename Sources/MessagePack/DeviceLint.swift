@@ -158,6 +158,56 @@ public enum DeviceLint {
         }
     }
 
+    /// Lints an already decoded object (the dissector's path: no second decode). Reports the
+    /// format differences and map-key findings; crash inputs cannot decode, so they do not occur.
+    public static func lint(node: Node) -> [LintFinding] {
+        var f: [LintFinding] = []
+        formats(node, depth: 1, into: &f)
+        if f.isEmpty, !hasMap(node) { return f }
+        mapKeys(node, add: { id, o, s, m in f.append(LintFinding(id: id, offset: o, severity: s, message: m)) })
+        return f
+    }
+
+    private static func hasMap(_ n: Node) -> Bool {
+        switch n.content {
+        case .scalar: return false
+        case .map: return true
+        case .array(let a): return a.contains(where: hasMap)
+        }
+    }
+
+    private static func formats(_ n: Node, depth: Int, into f: inout [LintFinding]) {
+        let o = n.offset
+        switch (n.format, n.content) {
+        case (.uint8, .scalar(.int(let v))) where v >= 0x80:
+            f.append(LintFinding(id: "uint-read-as-signed", offset: o, severity: .differs, message: "uint8 \(v) is read by the device as \(Int8(truncatingIfNeeded: v))"))
+        case (.uint16, .scalar(.int(let v))) where v >= 0x8000:
+            f.append(LintFinding(id: "uint-read-as-signed", offset: o, severity: .differs, message: "uint16 \(v) is read by the device as \(Int16(truncatingIfNeeded: v))"))
+        case (.uint32, .scalar(.int(let v))) where v >= 0x8000_0000:
+            f.append(LintFinding(id: "uint-read-as-signed", offset: o, severity: .differs, message: "uint32 \(v) is read by the device as \(Int32(truncatingIfNeeded: v))"))
+        case (.uint64, _):
+            f.append(LintFinding(id: "uint64-refused", offset: o, severity: .refused, message: "uint64 is not implemented on the device (NotImplementedError); the stream is out of sync"))
+        case (.int64, _):
+            f.append(LintFinding(id: "int64-refused", offset: o, severity: .refused, message: "int64 is not implemented on the device (NotImplementedError); the stream is out of sync"))
+        case (.float64, _):
+            f.append(LintFinding(id: "float64-refused", offset: o, severity: .refused, message: "float64 is not implemented on the device (NotImplementedError); the stream is out of sync"))
+        case (.int32, .scalar(.int(let v))) where v >= (1 << 30) || v < -(1 << 30):
+            let w = (Int32(truncatingIfNeeded: v) << 1) >> 1
+            f.append(LintFinding(id: "int32-wraps", offset: o, severity: .differs, message: "int32 \(v) is beyond ±2^30: the 32-bit device wraps it silently to \(w)"))
+        case (_, .scalar(.ext(let t, _))) where t < 0:
+            f.append(LintFinding(id: "ext-code-negative", offset: o, severity: .differs, message: "ext type byte 0x\(String(UInt8(bitPattern: t), radix: 16)) is read by the device as code \(t), outside 0…127: the server rejects it"))
+        case (_, .scalar(.timestamp)):
+            f.append(LintFinding(id: "ext-code-negative", offset: o, severity: .differs, message: "a timestamp (ext type 0xff) is read by the device as ext code -1, outside 0…127: the server rejects it"))
+        default: break
+        }
+        var isContainer = true
+        if case .scalar = n.content { isContainer = false }
+        if depth == crashDepth && isContainer {
+            f.append(LintFinding(id: "nesting-overflow", offset: o, severity: .crash, message: "containers nested \(crashDepth) deep: the device's recursive decoder has no depth limit and overflows its C stack (crash)"))
+        }
+        for c in n.children { formats(c, depth: depth + 1, into: &f) }
+    }
+
     private static func mapKeys(_ n: Node, add: (String, Int, LintFinding.Severity, String) -> Void) {
         switch n.content {
         case .scalar: return

@@ -24,6 +24,12 @@ public struct StreamDecoder: Sendable {
 
     public init(options: DecodingOptions = .standard) { self.options = options }
 
+    /// A decoder whose first byte fed is at stream offset `origin` (after bytes lost in a capture).
+    public init(options: DecodingOptions = .standard, origin: Int) {
+        self.options = options
+        self.bufferOrigin = origin
+    }
+
     /// Stream offset of the next unread byte.
     public var offset: Int { bufferOrigin + consumed }
     /// Bytes fed but not yet returned.

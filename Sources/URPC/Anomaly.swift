@@ -1,0 +1,51 @@
+import MessagePack
+
+/// Something that went wrong, or is worth a look, on the wire or in a proxy's life: one type shared
+/// by the dissector, the proxy tracker and the fuzz oracles (Wireshark's "expert info").
+public struct Anomaly: Sendable, Equatable, Hashable, CustomStringConvertible {
+    /// Wireshark's expert-info levels.
+    public enum Severity: String, Sendable, Comparable, CaseIterable {
+        case chat, note, warning, error
+        var rank: Int { switch self { case .chat: 0; case .note: 1; case .warning: 2; case .error: 3 } }
+        public static func < (a: Severity, b: Severity) -> Bool { a.rank < b.rank }
+    }
+
+    /// Stable name (`desync`, `leaked`, `uint-read-as-signed`, …).
+    public var kind: String
+    public var severity: Severity
+    /// Capture frame (1-based) where it shows, when known.
+    public var frame: Int?
+    public var stream: Int?
+    /// The proxy concerned, when there is one.
+    public var proxy: UInt32?
+    /// A sentence a user understands.
+    public var detail: String
+
+    public init(kind: String, severity: Severity, frame: Int? = nil, stream: Int? = nil,
+                proxy: UInt32? = nil, detail: String) {
+        self.kind = kind
+        self.severity = severity
+        self.frame = frame
+        self.stream = stream
+        self.proxy = proxy
+        self.detail = detail
+    }
+
+    public var description: String {
+        var s = "\(severity) \(kind)"
+        if let frame { s += " at frame \(frame)" }
+        if let proxy { s += " (P\(proxy))" }
+        return s + ": " + detail
+    }
+
+    /// A device-lint finding as an anomaly of the message it was found in.
+    public init(lint f: LintFinding, frame: Int?, stream: Int?) {
+        let sev: Severity
+        switch f.severity {
+        case .info: sev = .note
+        case .differs: sev = .warning
+        case .refused, .crash: sev = .error
+        }
+        self.init(kind: f.id, severity: sev, frame: frame, stream: stream, detail: f.message)
+    }
+}

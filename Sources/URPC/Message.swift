@@ -1,0 +1,78 @@
+import Capture
+import MessagePack
+
+public enum Direction: String, Sendable, Hashable {
+    case clientToServer = "C>S"
+    case serverToClient = "S>C"
+}
+
+/// One urpc message as the dissector sees it: a request, a part of a reply, or bytes that are not
+/// MessagePack (ri data, the published server's raw traceback, bytes skipped to resynchronise).
+public struct Message: Sendable {
+    public enum Kind: String, Sendable {
+        case request, reply, console, error, raw
+    }
+
+    /// What a server→client message is within its reply.
+    public enum Part: String, Sendable {
+        case request
+        /// The reply value (the whole reply for most commands).
+        case value
+        case riCount = "ri count"
+        case riData = "ri data"
+        case riEnd = "ri end"
+        case console
+        /// An ExtType(2) exception reply.
+        case exception
+        /// The published server's broken error path: a Python traceback as raw text on the stream.
+        case legacyTraceback = "legacy traceback"
+        /// Bytes skipped while resynchronising (after a decode error, a lost segment, or a capture
+        /// that starts mid-stream).
+        case skipped
+    }
+
+    /// 0-based index of the message in its stream (both directions), as in the captures' README.
+    public var index: Int
+    /// Capture frame (1-based) in which the message ends.
+    public var frame: Int
+    /// Capture frame in which the message begins.
+    public var firstFrame: Int
+    public var time: Timestamp
+    public var stream: Int
+    public var direction: Direction
+    public var kind: Kind
+    public var part: Part
+    /// Offsets of the message in its direction's byte stream.
+    public var streamRange: Range<Int>
+    /// The decoded object (nil for raw messages).
+    public var node: Node?
+    /// The raw bytes of a raw message.
+    public var raw: ArraySlice<UInt8>?
+    /// The parsed request (requests only).
+    public var request: Request?
+    /// For server messages: the request they answer (its index and frame) and its command.
+    public var replyTo: Int?
+    public var replyToFrame: Int?
+    public var command: String?
+    /// Seconds from the request's last frame to this message (server messages).
+    public var latency: Double?
+    /// For requests: how many earlier requests were still unanswered when this one was sent.
+    public var outstanding: Int
+    public var anomalies: [Anomaly]
+
+    public var value: MessagePackValue? { node?.value }
+
+    /// An exception reply's fields: `name \x04 repr(args) \x04 traceback`.
+    public var exception: (name: String, args: String, traceback: String)? {
+        guard part == .exception, case .ext(_, let d)? = value else { return nil }
+        let fields = d.split(separator: 0x04, maxSplits: 2, omittingEmptySubsequences: false)
+            .map { String(decoding: $0, as: UTF8.self) }
+        return (fields.count > 0 ? fields[0] : "", fields.count > 1 ? fields[1] : "", fields.count > 2 ? fields[2] : "")
+    }
+
+    /// Console output bytes (console messages).
+    public var consoleBytes: ArraySlice<UInt8>? {
+        guard part == .console, case .ext(_, let d)? = value else { return nil }
+        return d
+    }
+}

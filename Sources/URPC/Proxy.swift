@@ -1,0 +1,72 @@
+import MessagePack
+
+/// urpc ext codes (spec §3).
+public enum ExtCode {
+    public static let proxy: Int8 = 1
+    public static let exception: Int8 = 2
+    public static let console: Int8 = 3
+}
+
+/// Proxies: `ExtType(1, 4-byte big-endian id)`, always `d6 01 XX XX XX XX` on the wire.
+public enum Proxy {
+    /// The id of a proxy ext, or nil when the ext is not a well-formed proxy.
+    @inlinable
+    public static func id(type: Int8, data: ArraySlice<UInt8>) -> UInt32? {
+        guard type == ExtCode.proxy, data.count == 4 else { return nil }
+        var v: UInt32 = 0
+        for b in data { v = v << 8 | UInt32(b) }
+        return v
+    }
+
+    public static func id(_ v: MessagePackValue) -> UInt32? {
+        if case .ext(let t, let d) = v { return id(type: t, data: d) }
+        return nil
+    }
+
+    public static func value(_ id: UInt32) -> MessagePackValue {
+        .ext(type: ExtCode.proxy, data: [UInt8(id >> 24), UInt8(id >> 16 & 0xff), UInt8(id >> 8 & 0xff), UInt8(id & 0xff)])
+    }
+
+    /// Every proxy inside a value, with its path ("", "[0]", "[1].key" …) in wire order.
+    public static func all(in v: MessagePackValue) -> [(id: UInt32, path: String)] {
+        var out: [(UInt32, String)] = []
+        collect(v, "", &out)
+        return out.map { (id: $0.0, path: $0.1) }
+    }
+
+    /// Just the ids, cheaper (no paths).
+    public static func ids(in v: MessagePackValue, into out: inout [UInt32]) {
+        switch v {
+        case .ext(let t, let d): if let i = id(type: t, data: d) { out.append(i) }
+        case .array(let a): for x in a { ids(in: x, into: &out) }
+        case .map(let m): for e in m { ids(in: e.key, into: &out); ids(in: e.value, into: &out) }
+        default: break
+        }
+    }
+
+    private static func collect(_ v: MessagePackValue, _ path: String, _ out: inout [(UInt32, String)]) {
+        switch v {
+        case .ext(let t, let d): if let i = id(type: t, data: d) { out.append((i, path)) }
+        case .array(let a): for (i, x) in a.enumerated() { collect(x, path + "[\(i)]", &out) }
+        case .map(let m):
+            for (i, e) in m.enumerated() {
+                collect(e.key, path + "{key \(i)}", &out)
+                collect(e.value, path + "{\(i)}", &out)
+            }
+        default: break
+        }
+    }
+
+    /// Renders proxies as `P<id>` in compact text, other ext types generically.
+    public static let formatter = ValueFormatter(extRenderer: { t, d in
+        if let i = id(type: t, data: d) { return "P\(i)" }
+        if t == ExtCode.console { return "console(" + Hex.string(d) + ")" }
+        return nil
+    })
+
+    /// Renders proxies as `{"$proxy":id}` in JSON.
+    public static let json = JSONMapping(extRenderer: { t, d in
+        if let i = id(type: t, data: d) { return "{\"$proxy\":\(i)}" }
+        return nil
+    })
+}

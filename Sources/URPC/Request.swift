@@ -1,0 +1,152 @@
+import MessagePack
+
+/// A client request `[cmd, args…]` (spec §3), with its arguments named.
+public enum Request: Sendable, Equatable {
+    case ver
+    case registry                                   // re
+    case importModule(String)                       // im
+    case exec(String)                               // ex
+    case call(target: MessagePackValue, name: String, args: [MessagePackValue],
+              kwargs: [(key: MessagePackValue, value: MessagePackValue)])   // cm
+    case getProperty(target: MessagePackValue, name: String)                // gp
+    case setProperty(target: MessagePackValue, name: String, value: MessagePackValue)  // sp
+    case readInto(target: MessagePackValue, count: Int64)                   // ri
+    case release(id: UInt32)                        // _d with bin(4)
+    case str(target: MessagePackValue)              // _s
+    case equal(MessagePackValue, MessagePackValue)  // eq
+    case identity(target: MessagePackValue)         // _id
+    /// Any other array starting with a str: the server looks the name up among its module-level
+    /// names, so it may still be callable.
+    case other(cmd: String, args: [MessagePackValue])
+    /// Not a request the server can take (not an array, no command string, wrong arity …).
+    case malformed(reason: String)
+
+    public static func == (a: Request, b: Request) -> Bool {
+        Request.Wire(a) == Request.Wire(b)
+    }
+
+    /// Parses a decoded client object.
+    public init(_ v: MessagePackValue) {
+        guard case .array(let a) = v, let first = a.first else {
+            self = .malformed(reason: "a request must be a non-empty array, got \(v.kindName)")
+            return
+        }
+        guard case .string(let cmd) = first else {
+            self = .malformed(reason: "the first element of a request must be a command str, got \(first.kindName)")
+            return
+        }
+        let args = Array(a.dropFirst())
+        func arity(_ n: Int) -> Bool { args.count == n }
+        switch cmd {
+        case "ver" where arity(0): self = .ver
+        case "re" where arity(0): self = .registry
+        case "im" where arity(1):
+            if case .string(let m) = args[0] { self = .importModule(m) } else { self = .malformed(reason: "im takes a module name str") }
+        case "ex" where arity(1):
+            if case .string(let c) = args[0] { self = .exec(c) } else { self = .malformed(reason: "ex takes a code str") }
+        case "cm":
+            guard arity(4) else { self = .malformed(reason: "cm takes exactly 4 arguments (target, name, args, kwargs), got \(args.count)"); return }
+            guard case .string(let name) = args[1] else { self = .malformed(reason: "cm method name must be a str"); return }
+            guard case .array(let pos) = args[2] else { self = .malformed(reason: "cm args must be an array"); return }
+            guard case .map(let kw) = args[3] else { self = .malformed(reason: "cm kwargs must be a map"); return }
+            self = .call(target: args[0], name: name, args: pos, kwargs: kw)
+        case "gp" where arity(2):
+            if case .string(let n) = args[1] { self = .getProperty(target: args[0], name: n) } else { self = .malformed(reason: "gp name must be a str") }
+        case "sp" where arity(3):
+            if case .string(let n) = args[1] { self = .setProperty(target: args[0], name: n, value: args[2]) } else { self = .malformed(reason: "sp name must be a str") }
+        case "ri" where arity(2):
+            if let n = args[1].intValue { self = .readInto(target: args[0], count: n) } else { self = .malformed(reason: "ri count must be an int") }
+        case "_d" where arity(1):
+            if case .binary(let b) = args[0], b.count == 4 {
+                self = .release(id: b.reduce(0) { $0 << 8 | UInt32($1) })
+            } else {
+                self = .malformed(reason: "_d takes the proxy id as bin of length 4")
+            }
+        case "_s" where arity(1): self = .str(target: args[0])
+        case "eq" where arity(2): self = .equal(args[0], args[1])
+        case "_id" where arity(1): self = .identity(target: args[0])
+        case "ver", "re", "im", "ex", "gp", "sp", "ri", "_d", "_s", "eq", "_id":
+            self = .malformed(reason: "\(cmd) with \(args.count) argument\(args.count == 1 ? "" : "s")")
+        default:
+            self = .other(cmd: cmd, args: args)
+        }
+    }
+
+    /// The command string as sent.
+    public var command: String {
+        switch self {
+        case .ver: "ver"
+        case .registry: "re"
+        case .importModule: "im"
+        case .exec: "ex"
+        case .call: "cm"
+        case .getProperty: "gp"
+        case .setProperty: "sp"
+        case .readInto: "ri"
+        case .release: "_d"
+        case .str: "_s"
+        case .equal: "eq"
+        case .identity: "_id"
+        case .other(let c, _): c
+        case .malformed: "?"
+        }
+    }
+
+    /// True for the commands whose execution may print console output first.
+    public var mayPrint: Bool {
+        switch self {
+        case .exec, .call, .other: true
+        default: false
+        }
+    }
+
+    /// One-line summary as `msgdissect` prints it: `cm P2.add(5, 7)`.
+    public func summary(_ f: ValueFormatter = Proxy.formatter) -> String {
+        switch self {
+        case .ver: return "ver"
+        case .registry: return "re"
+        case .importModule(let m): return "im " + m
+        case .exec(let c): return "ex " + f.format(.string(c))
+        case let .call(t, name, args, kwargs):
+            var s = "cm " + f.format(t) + "." + name + "("
+            var parts = args.map { f.format($0) }
+            for e in kwargs {
+                let k = e.key.stringValue ?? f.format(e.key)
+                parts.append(k + "=" + f.format(e.value))
+            }
+            s += parts.joined(separator: ", ") + ")"
+            return s
+        case let .getProperty(t, n): return "gp " + f.format(t) + "." + n
+        case let .setProperty(t, n, v): return "sp " + f.format(t) + "." + n + " = " + f.format(v)
+        case let .readInto(t, n): return "ri " + f.format(t) + " \(n)"
+        case .release(let id): return "_d P\(id)"
+        case .str(let t): return "_s " + f.format(t)
+        case let .equal(a, b): return "eq " + f.format(a) + " " + f.format(b)
+        case .identity(let t): return "_id " + f.format(t)
+        case let .other(c, args): return c + "(" + args.map { f.format($0) }.joined(separator: ", ") + ")"
+        case .malformed(let r): return "malformed request: " + r
+        }
+    }
+
+    /// Equatable helper: the request's parts as one value.
+    private struct Wire: Equatable {
+        var cmd: String
+        var parts: [MessagePackValue]
+        init(_ r: Request) {
+            cmd = r.command
+            switch r {
+            case .ver, .registry: parts = []
+            case .importModule(let s), .exec(let s): parts = [.string(s)]
+            case let .call(t, n, a, k): parts = [t, .string(n), .array(a), .map(k)]
+            case let .getProperty(t, n): parts = [t, .string(n)]
+            case let .setProperty(t, n, v): parts = [t, .string(n), v]
+            case let .readInto(t, n): parts = [t, .int(n)]
+            case .release(let id): parts = [.int(Int64(id))]
+            case .str(let t), .identity(let t): parts = [t]
+            case let .equal(a, b): parts = [a, b]
+            case .other(_, let a): parts = a
+            case .malformed(let r): parts = [.string(r)]
+            }
+        }
+    }
+}
