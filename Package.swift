@@ -43,6 +43,8 @@ let package = Package(
             "MessagePack", "Capture", "Simulator",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // Benchmarks (bench/): codec throughput against msgspec and msgpack-python.
+        .executableTarget(name: "codec-bench", dependencies: ["MessagePack"], path: "bench/CodecBench"),
         .testTarget(name: "MessagePackTests", dependencies: ["MessagePack"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture"]),
         .testTarget(name: "URPCTests", dependencies: ["URPC", "MessagePack", "Capture"]),

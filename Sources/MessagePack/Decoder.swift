@@ -75,6 +75,23 @@ public struct Decoder: Sendable {
     }
 }
 
+@inlinable @inline(__always)
+func isASCII(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+    var i = 0
+    let n = b.count
+    guard let p = b.baseAddress else { return true }
+    let raw = UnsafeRawPointer(p)
+    while i + 8 <= n {
+        if raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { return false }
+        i += 8
+    }
+    while i < n {
+        if p[i] & 0x80 != 0 { return false }
+        i += 1
+    }
+    return true
+}
+
 @usableFromInline
 struct DecoderCore {
     @usableFromInline let source: [UInt8]
@@ -105,7 +122,11 @@ struct DecoderCore {
     @inlinable @inline(__always)
     func string(_ start: Int, _ pos: Int, _ n: Int) throws(DecodingError) -> MessagePackValue {
         let buf = UnsafeBufferPointer(rebasing: cursor.base[pos..<(pos + n)])
-        if let s = String(validating: buf, as: UTF8.self) { return .string(s) }
+        // ASCII (nearly every urpc str) needs no validation beyond the high bits; `decoding` is
+        // the fast, specialised initializer and is exact for valid input.
+        if isASCII(buf) || String(validating: buf, as: UTF8.self) != nil {
+            return .string(String(decoding: buf, as: UTF8.self))
+        }
         if options.strictUTF8 { throw .invalidUTF8(offset: cursor.origin + start) }
         return .invalidString(source[pos..<(pos + n)])
     }

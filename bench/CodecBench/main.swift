@@ -1,0 +1,77 @@
+// Codec throughput, for bench/codec.sh: decodes and encodes the frames of a dataset file and prints
+// one JSON line of results. Dataset: records of u32 big-endian length + MessagePack bytes.
+import Foundation
+import MessagePack
+
+func now() -> Double {
+    var t = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &t)
+    return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+}
+
+func runBench() {
+    let args = CommandLine.arguments
+    guard args.count >= 3, let data = FileManager.default.contents(atPath: args[2]) else {
+        FileHandle.standardError.write(Data("usage: codec-bench NAME DATASET [SECONDS]\n".utf8))
+        exit(2)
+    }
+    let name = args[1]
+    let seconds = args.count > 3 ? Double(args[3]) ?? 2 : 2
+    let raw = [UInt8](data)
+    var frames: [[UInt8]] = []
+    var i = 0
+    while i + 4 <= raw.count {
+        let n = Int(raw[i]) << 24 | Int(raw[i + 1]) << 16 | Int(raw[i + 2]) << 8 | Int(raw[i + 3])
+        i += 4
+        guard i + n <= raw.count else { break }
+        frames.append(Array(raw[i..<(i + n)]))
+        i += n
+    }
+    let totalBytes = frames.reduce(0) { $0 + $1.count }
+    let decoder = Decoder()
+    var sink = 0
+
+    func measure(_ body: () -> Void) -> (msgs: Double, mb: Double) {
+        body()  // warm-up
+        var rounds = 0
+        let t0 = now()
+        var t = t0
+        repeat {
+            body()
+            rounds += 1
+            t = now()
+        } while t - t0 < seconds
+        let dt = t - t0
+        return (Double(rounds * frames.count) / dt, Double(rounds * totalBytes) / dt / 1e6)
+    }
+
+    // Decoding to a full value tree (strings, arrays, maps, byte slices).
+    let dec = measure {
+        for f in frames {
+            if let v = try? decoder.decodeValue(f) { if case .array(let a) = v.value { sink &+= a.count } else { sink &+= 1 } }
+        }
+    }
+    // The dissector's path: node tree with offsets and formats.
+    let nodes = measure {
+        for f in frames {
+            if let n = try? decoder.decodeNode(f) { sink &+= n.end }
+        }
+    }
+    let values = frames.compactMap { try? decoder.decode($0) }
+    let encoder = Encoder()
+    var out: [UInt8] = []
+    out.reserveCapacity(1 << 16)
+    let enc = measure {
+        for v in values {
+            out.removeAll(keepingCapacity: true)
+            try? encoder.encode(v, into: &out)
+            sink &+= out.count
+        }
+    }
+    print("{\"impl\":\"msgscope\",\"dataset\":\"\(name)\",\"frames\":\(frames.count),\"bytes\":\(totalBytes),"
+        + "\"decode_msgs_s\":\(dec.msgs),\"decode_mb_s\":\(dec.mb),\"node_msgs_s\":\(nodes.msgs),\"node_mb_s\":\(nodes.mb),"
+        + "\"encode_msgs_s\":\(enc.msgs),\"encode_mb_s\":\(enc.mb),\"sink\":\(sink % 2)}")
+
+}
+
+runBench()
