@@ -95,6 +95,14 @@ public struct StreamDecoder: Sendable {
         return s
     }
 
+    /// The bytes of a stream range that is still buffered: the object just returned, or unread
+    /// bytes (nil once they have been dropped by a later `feed`).
+    public func bytes(in r: Range<Int>) -> ArraySlice<UInt8>? {
+        let lo = r.lowerBound - bufferOrigin, hi = r.upperBound - bufferOrigin
+        guard lo >= 0, hi <= buffer.count, lo <= hi else { return nil }
+        return buffer[lo..<hi]
+    }
+
     /// Peeks at the unread byte `i` positions ahead, if it has arrived.
     public func peek(_ i: Int = 0) -> UInt8? {
         let j = consumed + i

@@ -367,10 +367,12 @@ final class StreamState {
         let first = ds.firstFrame(at: start)
         if dir == .clientToServer { c2s.boundaryHead = ds.boundaryHead } else { s2c.boundaryHead = ds.boundaryHead }
         defer { nextIndex += 1 }
-        return Message(index: nextIndex, frame: frame, firstFrame: first, time: time, stream: index, direction: dir,
-                       kind: .raw, part: part, streamRange: start..<(start + bytes.count), node: nil, raw: bytes,
-                       request: nil, replyTo: nil, replyToFrame: nil, command: nil, latency: nil, outstanding: 0,
-                       anomalies: [])
+        var m = Message(index: nextIndex, frame: frame, firstFrame: first, time: time, stream: index, direction: dir,
+                        kind: .raw, part: part, streamRange: start..<(start + bytes.count), node: nil, raw: bytes,
+                        request: nil, replyTo: nil, replyToFrame: nil, command: nil, latency: nil, outstanding: 0,
+                        anomalies: [])
+        m.bytes = bytes
+        return m
     }
 
     private func flushSkipped(_ dir: Direction, _ out: inout [Message]) {
@@ -455,10 +457,11 @@ final class StreamState {
                                      detail: "sent while \(outstanding) earlier request(s) were unanswered (urpc is lock-step)"))
         }
         let first = c2s.firstFrame(at: node.offset)
-        let m = Message(index: nextIndex, frame: seg.frame, firstFrame: first, time: seg.time, stream: index,
+        var m = Message(index: nextIndex, frame: seg.frame, firstFrame: first, time: seg.time, stream: index,
                         direction: .clientToServer, kind: .request, part: .request, streamRange: node.range, node: node,
                         raw: nil, request: req, replyTo: nil, replyToFrame: nil, command: req.command, latency: nil,
                         outstanding: outstanding, anomalies: anomalies)
+        m.bytes = c2s.decoder.bytes(in: node.range) ?? []
         pending.append(PendingRequest(index: nextIndex, frame: seg.frame, time: seg.time, request: req))
         nextIndex += 1
         anyRequestSeen = true
@@ -586,6 +589,7 @@ final class StreamState {
                         direction: .serverToClient, kind: .reply, part: .value, streamRange: node.range, node: node,
                         raw: nil, request: nil, replyTo: nil, replyToFrame: nil, command: nil, latency: nil,
                         outstanding: 0, anomalies: [])
+        m.bytes = s2c.decoder.bytes(in: node.range) ?? []
         nextIndex += 1
         guard let h = head else {
             m.anomalies.append(Anomaly(kind: "unsolicited-reply", severity: .warning, frame: frame, stream: index,

@@ -48,6 +48,8 @@ public struct Message: Sendable {
     public var node: Node?
     /// The raw bytes of a raw message.
     public var raw: ArraySlice<UInt8>?
+    /// The message's bytes as they were on the wire (MessagePack or raw).
+    public var bytes: ArraySlice<UInt8> = []
     /// The parsed request (requests only).
     public var request: Request?
     /// For server messages: the request they answer (its index and frame) and its command.

@@ -1,0 +1,123 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// `msgdissect --stats`: counts per command, latency percentiles, bytes, errors and anomalies.
+public struct ConversationStats: Sendable {
+    public private(set) var messages = 0
+    public private(set) var requestsByCommand: [String: Int] = [:]
+    /// Latencies (seconds) of final replies, per command. Kept as a log-scale histogram so that
+    /// memory stays flat however long the capture: 1 µs … 1000 s, 20 buckets per decade.
+    public private(set) var latency: [String: LatencyHistogram] = [:]
+    public private(set) var bytes: [Direction: Int] = [:]
+    public private(set) var byPart: [String: Int] = [:]
+    public private(set) var anomalies: [String: Int] = [:]
+    public private(set) var exceptions: [String: Int] = [:]
+    public private(set) var streams = Set<Int>()
+
+    public init() {}
+
+    public mutating func add(_ m: Message) {
+        if m.index >= 0 {
+            messages += 1
+            streams.insert(m.stream)
+            bytes[m.direction, default: 0] += m.streamRange.count
+            byPart[MessageText.partName(m), default: 0] += 1
+        }
+        if m.kind == .request, let c = m.command { requestsByCommand[c, default: 0] += 1 }
+        if let l = m.latency, let c = m.command, m.part == .value || m.part == .riEnd || m.part == .exception {
+            latency[c, default: LatencyHistogram()].add(l)
+        }
+        if let e = m.exception { exceptions[e.name, default: 0] += 1 }
+        if m.part == .legacyTraceback { exceptions["(raw traceback)", default: 0] += 1 }
+        for a in m.anomalies { anomalies[a.kind, default: 0] += 1 }
+    }
+
+    public func render() -> String {
+        var s = "\n=== urpc statistics ===\n"
+        s += "streams: \(streams.count)   messages: \(messages)   bytes C>S: \(bytes[.clientToServer] ?? 0)   S>C: \(bytes[.serverToClient] ?? 0)\n"
+        s += "\nrequests by command:\n"
+        s += pad("cmd", 8) + pad("count", 10, right: true) + pad("p50", 12, right: true) + pad("p90", 12, right: true)
+            + pad("p99", 12, right: true) + pad("max", 12, right: true) + "\n"
+        var all = LatencyHistogram()
+        for (c, n) in requestsByCommand.sorted(by: { ($0.value, $1.key) > ($1.value, $0.key) }) {
+            let h = latency[c] ?? LatencyHistogram()
+            all.merge(h)
+            s += pad(c, 8) + pad(String(n), 10, right: true) + pctl(h)
+        }
+        s += pad("all", 8) + pad(String(requestsByCommand.values.reduce(0, +)), 10, right: true) + pctl(all)
+        s += "\nmessages by part:\n"
+        for (k, n) in byPart.sorted(by: { $0.key < $1.key }) { s += "  " + pad(k, 16) + String(n) + "\n" }
+        s += "\nerrors:\n"
+        if exceptions.isEmpty { s += "  none\n" }
+        for (k, n) in exceptions.sorted(by: { $0.key < $1.key }) { s += "  " + pad(k, 24) + String(n) + "\n" }
+        s += "\nanomalies:\n"
+        if anomalies.isEmpty { s += "  none\n" }
+        for (k, n) in anomalies.sorted(by: { $0.key < $1.key }) { s += "  " + pad(k, 24) + String(n) + "\n" }
+        return s
+    }
+
+    private func pctl(_ h: LatencyHistogram) -> String {
+        guard h.count > 0 else { return pad("-", 12, right: true) + pad("-", 12, right: true) + pad("-", 12, right: true) + pad("-", 12, right: true) + "\n" }
+        return [0.5, 0.9, 0.99].map { pad(MessageText.milliseconds(h.quantile($0)), 12, right: true) }.joined()
+            + pad(MessageText.milliseconds(h.max), 12, right: true) + "\n"
+    }
+
+    private func pad(_ s: String, _ n: Int, right: Bool = false) -> String {
+        let k = s.count
+        if k >= n { return s + " " }
+        let sp = String(repeating: " ", count: n - k)
+        return right ? sp + s : s + sp
+    }
+}
+
+/// Log-scale latency histogram (1 µs to 1000 s, 20 buckets per decade, ~12% resolution).
+public struct LatencyHistogram: Sendable {
+    static let perDecade = 20.0
+    static let minLog = -6.0
+    static let buckets = 9 * 20 + 2
+    public private(set) var counts = [Int](repeating: 0, count: LatencyHistogram.buckets)
+    public private(set) var count = 0
+    public private(set) var max = 0.0
+
+    public init() {}
+
+    public mutating func add(_ seconds: Double) {
+        count += 1
+        if seconds > max { max = seconds }
+        counts[Self.bucket(seconds)] += 1
+    }
+
+    public mutating func merge(_ o: LatencyHistogram) {
+        for i in counts.indices { counts[i] += o.counts[i] }
+        count += o.count
+        if o.max > max { max = o.max }
+    }
+
+    static func bucket(_ s: Double) -> Int {
+        guard s > 0 else { return 0 }
+        let b = Int(((log10(s) - minLog) * perDecade).rounded(.down)) + 1
+        return Swift.max(0, Swift.min(buckets - 1, b))
+    }
+
+    /// Upper edge of the bucket holding quantile q.
+    public func quantile(_ q: Double) -> Double {
+        guard count > 0 else { return 0 }
+        let target = Int((Double(count) * q).rounded(.up))
+        var acc = 0
+        for (i, c) in counts.enumerated() {
+            acc += c
+            if acc >= target {
+                if i == 0 { return 0 }
+                return Swift.min(max, pow10(Self.minLog + Double(i) / Self.perDecade))
+            }
+        }
+        return max
+    }
+
+    private func pow10(_ x: Double) -> Double { pow(10, x) }
+}
+
+

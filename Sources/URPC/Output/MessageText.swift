@@ -1,0 +1,96 @@
+import MessagePack
+
+/// Human-readable summaries of messages, as `msgdissect` prints them (one line per message).
+public enum MessageText {
+    /// The manifest-style name of what a message is (`request`, `reply`, `ri_count`, `ri_raw`,
+    /// `ri_end`, `console`, `error_reply`, `raw_traceback`, `malformed`, `skipped`).
+    public static func partName(_ m: Message) -> String {
+        switch m.part {
+        case .request: return isMalformed(m) ? "malformed" : "request"
+        case .value: return "reply"
+        case .riCount: return "ri_count"
+        case .riData: return "ri_raw"
+        case .riEnd: return "ri_end"
+        case .console: return "console"
+        case .exception: return "error_reply"
+        case .legacyTraceback: return "raw_traceback"
+        case .skipped: return m.direction == .clientToServer ? "malformed" : "skipped"
+        }
+    }
+
+    /// A request the device cannot take as it is: not a request shape, or bytes its codec refuses.
+    public static func isMalformed(_ m: Message) -> Bool {
+        if case .malformed? = m.request { return true }
+        return m.anomalies.contains { $0.severity == .error && deviceRefusal.contains($0.kind) }
+    }
+
+    static let deviceRefusal: Set<String> = [
+        "uint64-refused", "int64-refused", "float64-refused", "invalid-byte", "bad-ext-code", "bad-proxy",
+        "nesting-overflow", "unhashable-map-key",
+    ]
+
+    /// `cm P2.add(5, 7)`, `↳ "V1" (0.3 ms)`, `⋯ console "hello"` …
+    public static func summary(_ m: Message, formatter f: ValueFormatter = Proxy.formatter) -> String {
+        var s: String
+        switch m.part {
+        case .request:
+            s = m.request?.summary(f) ?? "?"
+        case .value:
+            s = m.replyTo == nil ? "unsolicited " : "↳ "
+            s += m.value.map { f.format($0) } ?? "?"
+        case .riCount:
+            s = "↳ ri count " + (m.value.map { f.format($0) } ?? "?")
+        case .riData:
+            s = "  ri data \(m.raw?.count ?? 0) bytes " + printable(m.raw ?? [], max: 40)
+        case .riEnd:
+            s = "↳ ri end " + (m.value.map { f.format($0) } ?? "?")
+        case .console:
+            s = "⋯ console " + printable(m.consoleBytes ?? [], max: 60)
+        case .exception:
+            if let e = m.exception { s = "↳ error \(e.name)\(e.args)" } else { s = "↳ error ?" }
+        case .legacyTraceback:
+            let text = String(decoding: m.raw ?? [], as: UTF8.self)
+            let last = text.split(whereSeparator: { $0 == "\n" || $0 == "\r" }).last.map(String.init) ?? ""
+            s = "↳ raw traceback (\(m.raw?.count ?? 0) bytes, not msgpack): " + last
+        case .skipped:
+            s = (m.raw?.isEmpty ?? true) ? "·" : "skipped \(m.raw!.count) bytes " + printable(m.raw!, max: 24)
+        }
+        if let l = m.latency, m.part == .value || m.part == .riEnd || m.part == .exception {
+            s += " (" + milliseconds(l) + ")"
+        }
+        return s
+    }
+
+    public static func milliseconds(_ seconds: Double) -> String {
+        let ms = seconds * 1000
+        if ms < 10 { return formatFixed(ms, 2) + " ms" }
+        if ms < 1000 { return formatFixed(ms, 1) + " ms" }
+        return formatFixed(ms / 1000, 2) + " s"
+    }
+
+    /// Fixed-point decimal without Foundation.
+    public static func formatFixed(_ v: Double, _ digits: Int) -> String {
+        guard v.isFinite else { return String(v) }
+        var scale = 1.0
+        for _ in 0..<digits { scale *= 10 }
+        let neg = v < 0
+        let r = (abs(v) * scale).rounded()
+        guard r < 9e18 else { return String(v) }
+        let n = Int64(r)
+        let ip = n / Int64(scale)
+        var fp = String(n % Int64(scale))
+        while fp.count < digits { fp = "0" + fp }
+        return (neg ? "-" : "") + String(ip) + (digits > 0 ? "." + fp : "")
+    }
+
+    /// Bytes as a quoted string when mostly text, else hex.
+    public static func printable<C: Collection>(_ b: C, max: Int) -> String where C.Element == UInt8 {
+        let text = b.allSatisfy { $0 == 0x0a || $0 == 0x0d || $0 == 0x09 || (0x20...0x7e).contains($0) }
+        if text {
+            var s = ""
+            JSONMapping.quote(String(decoding: b.prefix(max), as: UTF8.self), into: &s)
+            return b.count > max ? s + "…" : s
+        }
+        return Hex.string(b.prefix(max)) + (b.count > max ? "…" : "")
+    }
+}
