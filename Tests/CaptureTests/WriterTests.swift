@@ -194,3 +194,27 @@ import Testing
         #expect(segments.isEmpty && error == nil && source.framesRead == 0)
     }
 }
+
+/// Sessions recorded packet by packet read back as the bytes that were appended.
+@Suite struct SessionRecorderTests {
+    @Test(arguments: [LinkEncapsulation.ethernet, .null, .loop])
+    func recordedSessionReadsBack(link: LinkEncapsulation) throws {
+        let path = temporaryPath("session.pcap")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let recorder = try TCPSessionRecorder(path: path, link: link, start: ts(100), maximumSegmentSize: 3)
+        try recorder.append([0x91, 0xA3, 0x76, 0x65, 0x72], from: .a, time: ts(101))
+        // Valid while still recording.
+        #expect(view(try readSegments(path).segments, side: .a).bytes == [0x91, 0xA3, 0x76, 0x65, 0x72])
+        try recorder.append([0xA2, 0x56, 0x31], from: .b, time: ts(102))
+        try recorder.finish(time: ts(103))
+        let (segments, error, source) = try readSegments(path)
+        #expect(error == nil)
+        #expect(source.streams.first?.b.port == 7000)
+        #expect(view(segments, side: .a).bytes == [0x91, 0xA3, 0x76, 0x65, 0x72])
+        #expect(view(segments, side: .b).bytes == [0xA2, 0x56, 0x31])
+        #expect(view(segments, side: .a).opened)
+        #expect(view(segments, side: .a).closed == [false])
+        #expect(view(segments, side: .b).closed == [false])
+        #expect(throws: CaptureError.self) { try recorder.append([1], from: .a, time: ts(104)) }
+    }
+}

@@ -9,7 +9,7 @@ public struct TimedPacket: Sendable, Equatable {
     }
 
     /// Splits the payload into pieces ending at the given payload offsets (each piece keeps its
-    /// own sequence number; flags other than ACK/PSH stay on the last piece, SYN on the first).
+    /// own sequence number; FIN stays on the last piece only).
     public func split(at offsets: [Int]) -> [TimedPacket] {
         let cuts = ([0] + offsets.filter { $0 > 0 && $0 < packet.payload.count }.sorted() + [packet.payload.count])
         var out: [TimedPacket] = []
