@@ -1,0 +1,109 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Decodes a raw frame down to TCP: link layer, IPv4 (honouring IHL and total length, skipping
+/// fragments) or IPv6 (walking extension headers), then the TCP header.
+public enum PacketDecoder {
+    public static func decode(_ frame: RawFrame) -> DecodedPacket {
+        DecodedPacket(frame: frame.number, time: frame.time,
+                      content: content(frame.data, linkType: frame.linkType, originalLength: frame.originalLength))
+    }
+
+    static func content(_ data: [UInt8], linkType: Int32, originalLength: Int) -> DecodedPacket.Content {
+        switch LinkDecoder.network(in: data, linkType: linkType) {
+        case let .ipv4(offset): return ipv4(data, at: offset, snapped: originalLength - data.count)
+        case let .ipv6(offset): return ipv6(data, at: offset, snapped: originalLength - data.count)
+        case let .other(reason): return .other(reason)
+        }
+    }
+
+    private static func ipv4(_ d: [UInt8], at o: Int, snapped: Int) -> DecodedPacket.Content {
+        guard d.count >= o + 20 else { return .other("short IPv4 header") }
+        guard d[o] >> 4 == 4 else { return .other("IPv4 header with version \(d[o] >> 4)") }
+        let ihl = Int(d[o] & 0x0F) * 4
+        guard ihl >= 20 else { return .other("IPv4 IHL \(ihl) below 20") }
+        guard d.count >= o + ihl else { return .other("short IPv4 options") }
+        let totalLength = Int(be16(d, o + 2))
+        let fragment = be16(d, o + 6)
+        if fragment & 0x3FFF != 0 { return .ipFragment } // MF set or a non-zero offset
+        guard d[o + 9] == 6 else { return .other("IPv4 protocol \(d[o + 9])") }
+        // TSO captures may carry total length 0; otherwise the total length trims link padding.
+        let declaredEnd = totalLength == 0 ? d.count + max(0, snapped) : o + totalLength
+        guard declaredEnd >= o + ihl else { return .other("IPv4 total length \(totalLength) below header length") }
+        let src = address(d, o + 12, count: 4)
+        let dst = address(d, o + 16, count: 4)
+        return tcp(d, at: o + ihl, end: declaredEnd, src: src, dst: dst)
+    }
+
+    private static func ipv6(_ d: [UInt8], at o: Int, snapped: Int) -> DecodedPacket.Content {
+        guard d.count >= o + 40 else { return .other("short IPv6 header") }
+        guard d[o] >> 4 == 6 else { return .other("IPv6 header with version \(d[o] >> 4)") }
+        let payloadLength = Int(be16(d, o + 4))
+        let end = payloadLength == 0 ? d.count + max(0, snapped) : o + 40 + payloadLength // 0: jumbogram/TSO
+        var next = d[o + 6]
+        var p = o + 40
+        var hops = 0
+        while true {
+            hops += 1
+            guard hops <= 16 else { return .other("too many IPv6 extension headers") }
+            switch next {
+            case 6:
+                let src = address(d, o + 8, count: 16)
+                let dst = address(d, o + 24, count: 16)
+                return tcp(d, at: p, end: end, src: src, dst: dst)
+            case 0, 43, 60, 135, 139, 140: // hop-by-hop, routing, destination, mobility, HIP, shim6
+                guard d.count >= p + 2 else { return .other("short IPv6 extension header") }
+                next = d[p]
+                p += (Int(d[p + 1]) + 1) * 8
+            case 44: // fragment header
+                guard d.count >= p + 8 else { return .other("short IPv6 fragment header") }
+                let offsetAndFlags = be16(d, p + 2)
+                if offsetAndFlags & 0xFFF9 != 0 { return .ipFragment } // offset != 0 or M set
+                next = d[p]
+                p += 8
+            case 51: // authentication header: length in 4-byte units, minus 2
+                guard d.count >= p + 2 else { return .other("short IPv6 AH header") }
+                next = d[p]
+                p += (Int(d[p + 1]) + 2) * 4
+            case 59:
+                return .other("IPv6 no next header")
+            default:
+                return .other("IPv6 next header \(next)")
+            }
+        }
+    }
+
+    private static func tcp(_ d: [UInt8], at t: Int, end: Int, src: String, dst: String) -> DecodedPacket.Content {
+        guard d.count >= t + 20, end >= t + 20 else { return .other("short TCP header") }
+        let dataOffset = Int(d[t + 12] >> 4) * 4
+        guard dataOffset >= 20 else { return .other("TCP data offset \(dataOffset) below 20") }
+        guard d.count >= t + dataOffset, end >= t + dataOffset else { return .other("short TCP options") }
+        let payloadStart = t + dataOffset
+        let capturedEnd = min(end, d.count)
+        let packet = TCPPacket(
+            source: Endpoint(address: src, port: be16(d, t)),
+            destination: Endpoint(address: dst, port: be16(d, t + 2)),
+            sequence: be32(d, t + 4),
+            acknowledgement: be32(d, t + 8),
+            flags: TCPFlags(rawValue: d[t + 13] & 0x3F),
+            window: be16(d, t + 14),
+            payload: Array(d[payloadStart..<capturedEnd]),
+            missingPayload: max(0, end - capturedEnd))
+        return .tcp(packet)
+    }
+
+    /// Formats an IPv4 or IPv6 address as inet_ntop does.
+    static func address(_ d: [UInt8], _ o: Int, count: Int) -> String {
+        var bytes = Array(d[o..<(o + count)])
+        var out = [CChar](repeating: 0, count: 64)
+        let family = count == 4 ? AF_INET : AF_INET6
+        let ok = bytes.withUnsafeMutableBytes { raw in
+            inet_ntop(family, raw.baseAddress, &out, socklen_t(out.count)) != nil
+        }
+        guard ok else { return bytes.map { String($0) }.joined(separator: ".") }
+        return stringFromCBuffer(out)
+    }
+}

@@ -1,0 +1,120 @@
+import CPcap
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Reads the records of a pcap or pcapng file through libpcap, one at a time (streaming: memory
+/// does not grow with the file). Timestamps are read with nanosecond precision.
+///
+/// `next()` returns frames in file order, `nil` at the clean end of the file, and throws
+/// `CaptureError.damaged` once when the file is cut short or corrupt; every frame before the damage
+/// has been returned by then. After an error or the end, `next()` keeps returning `nil`.
+public final class PacketReader {
+    public let path: String
+    /// libpcap's DLT value for the file's link type.
+    public let linkType: Int32
+    public let format: CaptureFileFormat
+    /// Snapshot length from the file header.
+    public let snapLength: Int
+
+    private var handle: OpaquePointer?
+    private var framesRead = 0
+    /// Tracked offset of the next record, used when the FILE position is unavailable.
+    private var trackedOffset: Int
+    private var finished = false
+
+    public init(path: String) throws {
+        self.path = path
+        self.format = try Self.sniffFormat(path: path)
+        var errbuf = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
+        guard let h = pcap_open_offline_with_tstamp_precision(path, UInt32(PCAP_TSTAMP_PRECISION_NANO), &errbuf) else {
+            throw CaptureError.notACapture(path: path, reason: stringFromCBuffer(errbuf))
+        }
+        handle = h
+        linkType = pcap_datalink(h)
+        snapLength = Int(pcap_snapshot(h))
+        trackedOffset = format == .pcap ? 24 : 0
+        if format == .pcapng, let f = pcap_file(h) {
+            trackedOffset = Int(ftell(f))
+        }
+    }
+
+    deinit {
+        if let h = handle { pcap_close(h) }
+    }
+
+    /// Number of frames returned so far.
+    public var frameCount: Int { framesRead }
+
+    /// The next record, `nil` at the end of the file.
+    public func next() throws -> RawFrame? {
+        guard !finished, let h = handle else { return nil }
+        let offset = currentOffset(h)
+        var header: UnsafeMutablePointer<pcap_pkthdr>?
+        var data: UnsafePointer<UInt8>?
+        let rc = pcap_next_ex(h, &header, &data)
+        switch rc {
+        case 1:
+            guard let header, let data else { return nil }
+            framesRead += 1
+            let caplen = Int(header.pointee.caplen)
+            let bytes = Array(UnsafeBufferPointer(start: data, count: caplen))
+            // With nanosecond precision libpcap stores nanoseconds in tv_usec.
+            let ts = Timestamp(seconds: Int64(header.pointee.ts.tv_sec),
+                               nanoseconds: UInt32(clamping: header.pointee.ts.tv_usec))
+            trackedOffset = offset + (format == .pcap ? 16 + caplen : 0)
+            return RawFrame(number: framesRead, time: ts, linkType: linkType,
+                            originalLength: Int(header.pointee.len), data: bytes, fileOffset: offset)
+        case -2:
+            finish()
+            return nil
+        default:
+            let reason = String(cString: pcap_geterr(h))
+            finish()
+            throw CaptureError.damaged(frame: framesRead + 1, offset: offset, reason: reason)
+        }
+    }
+
+    /// Releases the file early; later `next()` calls return `nil`.
+    public func close() { finish() }
+
+    private func finish() {
+        finished = true
+        if let h = handle { pcap_close(h) }
+        handle = nil
+    }
+
+    private func currentOffset(_ h: OpaquePointer) -> Int {
+        if let f = pcap_file(h) {
+            let pos = ftell(f)
+            if pos >= 0 { return Int(pos) }
+        }
+        return trackedOffset
+    }
+
+    /// Tells pcap from pcapng by the magic number, and rejects what is neither before libpcap sees
+    /// it, so that "not a capture" is reported uniformly.
+    static func sniffFormat(path: String) throws -> CaptureFileFormat {
+        guard let f = fopen(path, "rb") else {
+            throw CaptureError.notACapture(path: path, reason: "cannot open: \(String(cString: strerror(errno)))")
+        }
+        defer { fclose(f) }
+        var magic = [UInt8](repeating: 0, count: 4)
+        let n = fread(&magic, 1, 4, f)
+        guard n == 4 else {
+            throw CaptureError.notACapture(path: path, reason: "file too short (\(n) bytes) for a capture header")
+        }
+        switch magic {
+        case [0x0A, 0x0D, 0x0D, 0x0A]:
+            return .pcapng
+        case [0xD4, 0xC3, 0xB2, 0xA1], [0xA1, 0xB2, 0xC3, 0xD4], // microseconds
+             [0x4D, 0x3C, 0xB2, 0xA1], [0xA1, 0xB2, 0x3C, 0x4D]: // nanoseconds
+            return .pcap
+        default:
+            let hex = magic.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }
+            throw CaptureError.notACapture(path: path, reason: "unknown magic number \(hex.joined(separator: " "))")
+        }
+    }
+}

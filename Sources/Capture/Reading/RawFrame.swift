@@ -1,0 +1,30 @@
+/// One record of a capture file as libpcap delivered it, before any protocol decoding.
+public struct RawFrame: Sendable, Equatable {
+    /// 1-based frame number, as tshark/Wireshark number frames.
+    public var number: Int
+    public var time: Timestamp
+    /// The capture's link type (libpcap's DLT value, e.g. 1 = Ethernet, 113 = Linux SLL).
+    public var linkType: Int32
+    /// Length of the packet on the wire; `data.count` is the captured (possibly snapped) part.
+    public var originalLength: Int
+    public var data: [UInt8]
+    /// Byte offset in the file where this record starts (best effort for pcapng).
+    public var fileOffset: Int
+
+    public init(number: Int, time: Timestamp, linkType: Int32, originalLength: Int, data: [UInt8], fileOffset: Int) {
+        self.number = number
+        self.time = time
+        self.linkType = linkType
+        self.originalLength = originalLength
+        self.data = data
+        self.fileOffset = fileOffset
+    }
+}
+
+/// The container format of a capture file.
+public enum CaptureFileFormat: String, Sendable, Hashable, CaseIterable {
+    /// Classic libpcap format (microsecond or nanosecond timestamps).
+    case pcap
+    /// pcapng (section header, interface description and enhanced packet blocks).
+    case pcapng
+}

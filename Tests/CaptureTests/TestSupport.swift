@@ -1,0 +1,93 @@
+import Foundation
+import Testing
+@testable import Capture
+
+/// The package root, found from this file's path.
+let packageRoot: URL = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+/// The example captures: the repository copy, else the shared folder beside the package root.
+func sharedCapture(_ name: String) -> String {
+    let local = packageRoot.appendingPathComponent("captures/shared/\(name)").path
+    if FileManager.default.fileExists(atPath: local) { return local }
+    return packageRoot.deletingLastPathComponent().appendingPathComponent("shared/captures/\(name)").path
+}
+
+/// A fresh temporary file path (the directory is created per test process).
+func temporaryPath(_ name: String) -> String {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("capture-tests-\(getpid())")
+    try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    return dir.appendingPathComponent("\(UUID().uuidString)-\(name)").path
+}
+
+func hexBytes(_ s: String) -> [UInt8] {
+    var out: [UInt8] = []
+    var i = s.startIndex
+    while i < s.endIndex {
+        let j = s.index(i, offsetBy: 2)
+        out.append(UInt8(s[i..<j], radix: 16)!)
+        i = j
+    }
+    return out
+}
+
+func ts(_ seconds: Int64, _ nanos: UInt32 = 0) -> Timestamp { Timestamp(seconds: seconds, nanoseconds: nanos) }
+
+/// Reads a whole capture into segments (and the error, if any).
+func readSegments(_ path: String) throws -> (segments: [StreamSegment], error: CaptureError?, source: CaptureSource) {
+    let source = try CaptureSource.open(path: path)
+    let (segments, error) = source.readAll()
+    return (segments, error, source)
+}
+
+/// What one direction of one stream delivered: bytes, with gaps shown as `nil` runs.
+struct DirectionView: Equatable {
+    var bytes: [UInt8] = []
+    var gaps: [Int] = []
+    var opened = false
+    var closed: [Bool] = []
+}
+
+func view(_ segments: [StreamSegment], stream: Int = 0, side: StreamSide) -> DirectionView {
+    var v = DirectionView()
+    for s in segments where s.stream == stream {
+        if case .opened = s.payload { v.opened = true }
+        guard s.side == side else { continue }
+        switch s.payload {
+        case let .bytes(b): v.bytes += b
+        case let .gap(n): v.gaps.append(n)
+        case let .closed(reset): v.closed.append(reset)
+        case .opened: break
+        }
+    }
+    return v
+}
+
+/// A deterministic pseudo-random generator for shuffles.
+struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+let tsharkPath: String? = ["/usr/bin/tshark", "/usr/local/bin/tshark", "/opt/homebrew/bin/tshark"]
+    .first { FileManager.default.isExecutableFile(atPath: $0) }
+
+/// Runs tshark with arguments; returns (exit status, stdout).
+func runTShark(_ arguments: [String]) throws -> (Int32, String) {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: tsharkPath!)
+    p.arguments = arguments
+    let out = Pipe()
+    p.standardOutput = out
+    p.standardError = FileHandle.nullDevice
+    try p.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+}
