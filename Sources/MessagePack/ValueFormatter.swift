@@ -23,7 +23,7 @@ public struct ValueFormatter: Sendable {
         case .bool(let b): s += b ? "true" : "false"
         case .int(let i): s += String(i)
         case .uint(let u): s += String(u)
-        case .float(let f): s += JSONMapping.number(Double(f)) + "f"
+        case .float(let f): s += (f.isFinite ? f.description : JSONMapping.number(Double(f))) + "f"
         case .double(let d): s += JSONMapping.number(d)
         case .string(let str): JSONMapping.quote(str, into: &s)
         case .invalidString(let b): s += "str(" + clipped(b) + ")"

@@ -5,7 +5,7 @@ struct MsgDissect: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "msgdissect",
         abstract: "Dissect urpc V1 MessagePack RPC traffic: captures, raw streams, proxy leaks.",
-        subcommands: [DecodeCommand.self],
-        defaultSubcommand: DecodeCommand.self
+        subcommands: [DissectCommand.self, DecodeCommand.self],
+        defaultSubcommand: DissectCommand.self
     )
 }

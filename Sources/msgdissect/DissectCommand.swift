@@ -1,0 +1,144 @@
+import ArgumentParser
+import Capture
+import MessagePack
+import URPC
+
+/// `msgdissect FILE`: the urpc conversation in a capture, one line per message.
+struct DissectCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dissect",
+        abstract: "Dissect the urpc conversation in a pcap or pcapng capture (the default command).",
+        discussion: """
+            One line per urpc message: frame (where the message ends), time relative to the first \
+            frame, stream index, direction, and a summary (`cm P2.add(5, 7)`, `↳ "V1" (0.3 ms)`). \
+            A damaged capture is dissected up to the damage, then the damage is named (frame and \
+            file offset) and the exit status is 2.
+            """
+    )
+
+    @Argument(help: "The capture file (pcap or pcapng: TCP over Ethernet, SLL, SLL2, NULL/LOOP, raw IP; or a msgscope serial capture).")
+    var file: String
+
+    @OptionGroup var view: ViewOptions
+
+    func run() throws {
+        var session = DissectSession(view: view)
+        let source: CaptureSource
+        do {
+            source = try CaptureSource.open(path: file)
+        } catch let e as CaptureError {
+            printError(e.description)
+            throw ExitCode(2)
+        }
+        var damage: CaptureError?
+        do {
+            while let seg = try source.nextSegment() { session.consume(seg) }
+        } catch let e as CaptureError {
+            damage = e
+        }
+        session.finish()
+        if let damage {
+            printError(damage.description)
+            throw ExitCode(2)
+        }
+    }
+}
+
+/// Options shared by every command that shows a conversation (offline and live).
+struct ViewOptions: ParsableArguments {
+    @Option(name: .long, help: "The server's TCP port (default: found from the content).")
+    var port: UInt16?
+
+    @Flag(name: .customShort("V"), help: "Add the decoded tree of each message: stream offsets, wire formats, header bytes.")
+    var verbose = false
+
+    @Flag(name: .long, help: "Print NDJSON, one object per urpc message (fields in the README).")
+    var json = false
+
+    @Flag(name: .long, help: "Print statistics at the end: counts per command, latency percentiles, bytes, errors, anomalies.")
+    var stats = false
+
+    @Option(name: .long, parsing: .singleValue, help: "Keep only this command (repeatable): its requests and their replies.")
+    var cmd: [String] = []
+
+    @Option(name: .long, parsing: .singleValue, help: "Keep only messages that carry this proxy id (repeatable).")
+    var proxy: [UInt32] = []
+
+    @Option(name: .long, help: "Keep only this stream index.")
+    var stream: Int?
+
+    @Flag(name: .long, help: "Do not run the device lint on requests.")
+    var noLint = false
+
+    @Flag(name: .long, help: "Print only the statistics (with --stats), not the messages.")
+    var quiet = false
+}
+
+/// The wiring of one dissection: segments in, lines out.
+struct DissectSession {
+    let view: ViewOptions
+    let dissector: Dissector
+    var out = OutputSink()
+    var stats = ConversationStats()
+    var t0: Timestamp?
+    /// Frames of requests kept by a command filter, so their replies are kept too.
+    var keptRequests = Set<Int>()
+
+    init(view: ViewOptions) {
+        self.view = view
+        dissector = Dissector(options: DissectorOptions(serverPort: view.port, lint: !view.noLint))
+    }
+
+    mutating func consume(_ seg: StreamSegment) {
+        if t0 == nil { t0 = seg.time }
+        for m in dissector.consume(seg) { emit(m) }
+    }
+
+    mutating func finish() {
+        for m in dissector.finish() { emit(m) }
+        if view.stats { out.write(stats.render()) }
+        out.flush()
+    }
+
+    private mutating func keep(_ m: Message) -> Bool {
+        if let s = view.stream, m.stream != s { return false }
+        if !view.cmd.isEmpty {
+            if m.kind == .request {
+                guard let c = m.command, view.cmd.contains(c) else { return false }
+                keptRequests.insert(m.frame)
+            } else {
+                guard let r = m.replyToFrame, keptRequests.contains(r) else { return false }
+            }
+        }
+        if !view.proxy.isEmpty {
+            var ids: [UInt32] = []
+            if let v = m.value { Proxy.ids(in: v, into: &ids) }
+            if case .release(let id)? = m.request { ids.append(id) }
+            if !ids.contains(where: view.proxy.contains) && !m.anomalies.contains(where: { $0.proxy.map(view.proxy.contains) ?? false }) {
+                return false
+            }
+        }
+        return true
+    }
+
+    mutating func emit(_ m: Message) {
+        stats.add(m)
+        guard !view.quiet, keep(m) else { return }
+        let base = t0 ?? m.time
+        if view.json {
+            out.append { MessageJSON.write(m, relativeTo: base, into: &$0) }
+            return
+        }
+        out.append { s in
+            let f = String(m.frame)
+            if f.count < 6 { s += String(repeating: " ", count: 6 - f.count) }
+            s += f + "  " + MessageText.formatFixed(m.time.since(base), 6) + "  " + String(m.stream) + "  "
+            s += m.direction.rawValue + "  " + MessageText.summary(m)
+            if !m.anomalies.isEmpty {
+                s += "  [" + m.anomalies.map(\.kind).joined(separator: ", ") + "]"
+            }
+            s += "\n"
+            if view.verbose { MessageTree.write(m, into: &s) }
+        }
+    }
+}
