@@ -14,11 +14,11 @@ release: setup
 	$(SWIFT) build -c release
 
 # The main job on a shipped sample capture.
-demo: build
-	$(SWIFT) run -q msgdissect $(SAMPLE)
+demo:
+	bash scripts/demo.sh
 
-test: setup
-	$(SWIFT) test
+test:
+	bash scripts/test.sh
 
 bench-codec: setup
 	bash bench/codec.sh

@@ -34,6 +34,14 @@ public enum MessageTree {
             s += " (\(m.count))"
         }
         s += "  [" + headerHex(n, bytes, base) + "]"
+        if case .scalar = n.content, n.payloadRange.count > 0 {
+            let lo = bytes.startIndex + (n.payloadRange.lowerBound - base)
+            let hi = bytes.startIndex + (n.payloadRange.upperBound - base)
+            if lo >= bytes.startIndex, hi <= bytes.endIndex {
+                let p = bytes[lo..<hi]
+                s += " " + Hex.spaced(p.prefix(32)) + (p.count > 32 ? " …" : "")
+            }
+        }
         s += "\n"
         let deeper = indent + "  "
         switch n.content {
