@@ -48,17 +48,27 @@ public final class Dissector {
     }
 
     public func consume(_ seg: StreamSegment) -> [Message] {
+        var out: [Message] = []
+        consume(seg, into: &out)
+        return out
+    }
+
+    /// Appends the messages completed by `seg` to `out` (lets a caller reuse one array).
+    public func consume(_ seg: StreamSegment, into out: inout [Message]) {
         let st: StreamState
-        if let s = streams[seg.stream] {
+        if let last = lastStream, last.index == seg.stream {
+            st = last
+        } else if let s = streams[seg.stream] {
             st = s
         } else {
             st = StreamState(index: seg.stream, options: options)
             streams[seg.stream] = st
         }
-        var out: [Message] = []
+        lastStream = st
         st.consume(seg, into: &out)
-        return out
     }
+
+    private var lastStream: StreamState?
 
     /// End of the capture: messages still buffered and anomalies for what never completed.
     public func finish() -> [Message] {
@@ -217,6 +227,20 @@ final class StreamState {
     private func release(into out: inout [Message], final: Bool) {
         guard !ready.isEmpty else { return }
         let w = final ? nil : watermark
+        // The common case: everything completed can go, already in order.
+        if w == nil || ready.allSatisfy({ $0.firstFrame <= w! }) {
+            var ordered = true
+            for i in ready.indices.dropFirst() where (ready[i - 1].firstFrame, ready[i - 1].index) > (ready[i].firstFrame, ready[i].index) {
+                ordered = false
+                break
+            }
+            if !ordered { ready.sort { ($0.firstFrame, $0.index) < ($1.firstFrame, $1.index) } }
+            for i in ready.indices { number(&ready[i]) }
+            out.append(contentsOf: ready)
+            ready.removeAll(keepingCapacity: true)
+            pruneNumbers()
+            return
+        }
         var keep: [Message] = []
         var go: [Message] = []
         for m in ready {
@@ -226,15 +250,23 @@ final class StreamState {
             go.sort { ($0.firstFrame, $0.index) < ($1.firstFrame, $1.index) }
         }
         for var m in go {
-            if m.index >= 0 {
-                if m.kind == .request { numberOf[m.index] = released }
-                m.index = released
-                released += 1
-            }
-            if let r = m.replyTo { m.replyTo = numberOf[r] }
+            number(&m)
             out.append(m)
         }
         ready = keep
+        pruneNumbers()
+    }
+
+    private func number(_ m: inout Message) {
+        if m.index >= 0 {
+            if m.kind == .request { numberOf[m.index] = released }
+            m.index = released
+            released += 1
+        }
+        if let r = m.replyTo { m.replyTo = numberOf[r] }
+    }
+
+    private func pruneNumbers() {
         if numberOf.count > 4096, let h = head {
             numberOf = numberOf.filter { $0.key >= h.index }
         }

@@ -74,9 +74,28 @@ struct ViewOptions: ParsableArguments {
     var quiet = false
 }
 
+/// The view options as plain values (the parser's property wrappers are slow to read in a loop).
+struct ViewConfig {
+    var port: UInt16?
+    var verbose: Bool
+    var json: Bool
+    var stats: Bool
+    var cmd: Set<String>
+    var proxy: Set<UInt32>
+    var stream: Int?
+    var noLint: Bool
+    var quiet: Bool
+
+    init(_ o: ViewOptions) {
+        port = o.port; verbose = o.verbose; json = o.json; stats = o.stats; cmd = Set(o.cmd)
+        proxy = Set(o.proxy); stream = o.stream; noLint = o.noLint; quiet = o.quiet
+    }
+}
+
 /// The wiring of one dissection: segments in, lines out.
 struct DissectSession {
-    let view: ViewOptions
+    let view: ViewConfig
+    var batch: [Message] = []
     let dissector: Dissector
     var out = OutputSink()
     var stats = ConversationStats()
@@ -84,14 +103,17 @@ struct DissectSession {
     /// Frames of requests kept by a command filter, so their replies are kept too.
     var keptRequests = Set<Int>()
 
-    init(view: ViewOptions) {
+    init(view options: ViewOptions) {
+        let view = ViewConfig(options)
         self.view = view
         dissector = Dissector(options: DissectorOptions(serverPort: view.port, lint: !view.noLint))
     }
 
     mutating func consume(_ seg: StreamSegment) {
         if t0 == nil { t0 = seg.time }
-        for m in dissector.consume(seg) { emit(m) }
+        batch.removeAll(keepingCapacity: true)
+        dissector.consume(seg, into: &batch)
+        for m in batch { emit(m) }
     }
 
     mutating func finish() {
@@ -132,8 +154,15 @@ struct DissectSession {
         out.append { s in
             let f = String(m.frame)
             if f.count < 6 { s += String(repeating: " ", count: 6 - f.count) }
-            s += f + "  " + MessageText.formatFixed(m.time.since(base), 6) + "  " + String(m.stream) + "  "
-            s += m.direction.rawValue + "  " + MessageText.summary(m)
+            s += f
+            s += "  "
+            MessageText.appendFixed(m.time.since(base), 6, into: &s)
+            s += "  "
+            s += String(m.stream)
+            s += "  "
+            s += m.direction.rawValue
+            s += "  "
+            s += MessageText.summary(m)
             if !m.anomalies.isEmpty {
                 s += "  [" + m.anomalies.map(\.kind).joined(separator: ", ") + "]"
             }

@@ -70,17 +70,31 @@ public enum MessageText {
 
     /// Fixed-point decimal without Foundation.
     public static func formatFixed(_ v: Double, _ digits: Int) -> String {
-        guard v.isFinite else { return String(v) }
-        var scale = 1.0
+        var s = ""
+        appendFixed(v, digits, into: &s)
+        return s
+    }
+
+    /// Appends a fixed-point decimal (no Foundation, no heap allocation for the digits).
+    public static func appendFixed(_ v: Double, _ digits: Int, into s: inout String) {
+        guard v.isFinite, abs(v) < 9e15, digits <= 9 else { s += String(v); return }
+        var scale: Int64 = 1
         for _ in 0..<digits { scale *= 10 }
-        let neg = v < 0
-        let r = (abs(v) * scale).rounded()
-        guard r < 9e18 else { return String(v) }
-        let n = Int64(r)
-        let ip = n / Int64(scale)
-        var fp = String(n % Int64(scale))
-        while fp.count < digits { fp = "0" + fp }
-        return (neg ? "-" : "") + String(ip) + (digits > 0 ? "." + fp : "")
+        var n = Int64((abs(v) * Double(scale)).rounded())
+        let negative = v < 0 && n > 0
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { buf in
+            var i = 32
+            var written = 0
+            repeat {
+                i -= 1
+                buf[i] = UInt8(0x30 + n % 10)
+                n /= 10
+                written += 1
+                if written == digits { i -= 1; buf[i] = 0x2e }
+            } while n > 0 || written <= digits
+            if negative { i -= 1; buf[i] = 0x2d }
+            s += String(decoding: UnsafeBufferPointer(rebasing: buf[i..<32]), as: UTF8.self)
+        }
     }
 
     /// Bytes as a quoted string when mostly text, else hex.
