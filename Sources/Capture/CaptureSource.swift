@@ -38,7 +38,10 @@ public final class CaptureSource: Sequence, IteratorProtocol {
     /// Streams seen so far (complete once `nextSegment()` has returned `nil` or thrown).
     public var streams: [StreamInfo] { reassembler.streams }
 
-    public var statistics: FrameReassembler.Statistics { reassembler.statistics }
+    public typealias Statistics = FrameReassembler.Statistics
+
+    /// What the frames read so far were.
+    public var statistics: Statistics { reassembler.statistics }
 
     /// Frames read so far; after the end, the number of the last frame.
     public var framesRead: Int { reader.frameCount }
