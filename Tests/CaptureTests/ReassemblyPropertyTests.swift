@@ -38,6 +38,7 @@ import Testing
         }
         var limits = TCPReassembler.Limits()
         if seed % 2 == 0 { limits.maxBufferedBytes = 150 }
+        if seed % 4 >= 2 { limits.overlapPolicy = .inOrderWins }
         let reassembler = TCPReassembler(limits: limits)
         var out: [StreamSegment] = []
         var frame = 0
