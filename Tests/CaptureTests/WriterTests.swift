@@ -218,3 +218,24 @@ import Testing
         #expect(throws: CaptureError.self) { try recorder.append([1], from: .a, time: ts(104)) }
     }
 }
+
+/// Byte order and timestamp precision variants of the container read the same.
+@Suite struct ContainerVariantTests {
+    /// The shared (little-endian, microsecond) capture rewritten big-endian.
+    @Test func bigEndianPcapReadsTheSame() throws {
+        var bytes = DamageTests.original
+        func swap32(_ p: Int) { bytes[p..<(p + 4)].reverse() }
+        func swap16(_ p: Int) { bytes[p..<(p + 2)].reverse() }
+        let offsets = DamageTests.recordOffsets(bytes)
+        swap32(0); swap16(4); swap16(6); swap32(8); swap32(12); swap32(16); swap32(20)
+        for p in offsets { for k in 0..<4 { swap32(p + 4 * k) } }
+        let path = temporaryPath("big-endian.pcap")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let (theirs, error, _) = try readSegments(path)
+        let (ours, _, _) = try readSegments(sharedCapture("urpc_a_basic_session.pcap"))
+        #expect(error == nil)
+        #expect(theirs == ours)
+        #expect(ours.first?.time == Timestamp(seconds: 1_795_637_377, nanoseconds: 611_002_000))
+    }
+}
