@@ -30,7 +30,7 @@ public final class TCPReassembler {
         public var maxEndedConnections: Int
         public var overlapPolicy: OverlapPolicy
 
-        public init(maxBufferedBytes: Int = 4 << 20, maxBufferedPieces: Int = 16_384, maxEndedConnections: Int = 1024,
+        public init(maxBufferedBytes: Int = 4 << 20, maxBufferedPieces: Int = 4_096, maxEndedConnections: Int = 1024,
                     overlapPolicy: OverlapPolicy = .firstArrived) {
             self.maxBufferedBytes = maxBufferedBytes
             self.maxBufferedPieces = maxBufferedPieces
