@@ -11,6 +11,16 @@
 ///
 /// Memory is bounded by the buffer limit per direction and by evicting ended connections.
 public final class TCPReassembler {
+    /// Which copy of overlapping bytes is kept.
+    public enum OverlapPolicy: Sendable, Hashable {
+        /// The first-arrived copy, also among out-of-order pieces (the default).
+        case firstArrived
+        /// As Wireshark 4.0's Follow TCP Stream: a segment that continues the in-order stream is
+        /// taken whole, replacing overlapping out-of-order pieces that arrived before it; among
+        /// out-of-order pieces the first-arrived copy is kept.
+        case inOrderWins
+    }
+
     public struct Limits: Sendable {
         /// Out-of-order bytes buffered per direction before the first hole is declared lost.
         public var maxBufferedBytes: Int
@@ -18,11 +28,14 @@ public final class TCPReassembler {
         public var maxBufferedPieces: Int
         /// Ended connections remembered (to absorb late retransmissions) before the oldest is forgotten.
         public var maxEndedConnections: Int
+        public var overlapPolicy: OverlapPolicy
 
-        public init(maxBufferedBytes: Int = 4 << 20, maxBufferedPieces: Int = 16_384, maxEndedConnections: Int = 1024) {
+        public init(maxBufferedBytes: Int = 4 << 20, maxBufferedPieces: Int = 4_096, maxEndedConnections: Int = 1024,
+                    overlapPolicy: OverlapPolicy = .firstArrived) {
             self.maxBufferedBytes = maxBufferedBytes
             self.maxBufferedPieces = maxBufferedPieces
             self.maxEndedConnections = maxEndedConnections
+            self.overlapPolicy = overlapPolicy
         }
     }
 
@@ -141,7 +154,8 @@ public final class TCPReassembler {
             if !dir.baseKnown { dir.setBase(dataSequence) } // mid-stream: the first sequence seen is the base
             let start = dir.offset(of: dataSequence)
             if packet.payloadLength > 0 {
-                dir.insert(start: start, bytes: packet.payload, missing: packet.missingPayload)
+                dir.insert(start: start, bytes: packet.payload, missing: packet.missingPayload,
+                           inOrderWins: limits.overlapPolicy == .inOrderWins)
             }
             if flags.contains(.fin) && dir.finOffset == nil {
                 dir.finOffset = start + Int64(packet.payloadLength)
