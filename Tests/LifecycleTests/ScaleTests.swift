@@ -12,14 +12,11 @@ import URPC
         var s = Session()
         s.ver()
         s.im("factory", 1)
-        let enc = Encoder(dialect: .device)
-        // Pre-encode the fixed parts; ids vary.
         for i in 2...(Self.count + 1) {
             s.call(["cm", Session.proxy(1), "make", [], .map([])], Session.proxy(i))
             if i % 3 == 0 { s.call(["_s", Session.proxy(i)], "obj") }
             if i % 2 == 0 { s.drop(i) }
         }
-        _ = enc
         let (r, _) = track(s.segments)
         let c = try #require(r.connections.first)
         let n = Int(Self.count)
@@ -40,9 +37,10 @@ import URPC
         #expect(groups.first?.members.count == n / 2)
         let text = r.text()
         #expect(text.contains("50000 proxies leaked, created by cm P1.make() at frames"))
+        // One line per proxy (JSON validity is checked on the captures: parsing 100k here is slow).
         let json = r.json()
-        let parsed = try #require(try parseJSON(json) as? [String: Any])
-        #expect((parsed["proxies"] as? [Any])?.count == n + 1)
+        #expect(json.split(separator: "\n").filter { $0.hasPrefix("{\"id\":") }.count == n + 1)
+        #expect(json.contains("\"leaked_at_end\":[1,3,5,"))
         let html = r.html()
         #expect(html.contains("grouped by creating call"))
         #expect(html.utf8.count < 8_000_000)
