@@ -179,7 +179,7 @@ public final class ProxyTracker {
     private func release(_ id: UInt32, _ m: Message, _ st: StreamTrack) {
         if m.outstanding > 0 {
             flag(.releaseDuringReply, m, id: id,
-                 "_d P\(id) was sent while \(m.outstanding) reply(ies) were still outstanding: the client's finaliser ran mid-reply")
+                 "_d P\(id) was sent while \(m.outstanding == 1 ? "a reply was" : "\(m.outstanding) replies were") still outstanding: the client's finaliser ran mid-reply")
         }
         let rel = ProxyRelease(message: m.index, frame: m.frame, time: m.time, answered: false)
         if let r = st.current[id] {
