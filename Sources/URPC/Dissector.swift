@@ -540,7 +540,8 @@ final class StreamState {
                 continue
             }
             if case .riRaw(let k) = mode {
-                if k == 0 { mode = .riEnd; continue }   // nothing read: no raw part on the wire
+                // A count of 0 carries no raw bytes: no (empty) data message, as the manifests number them.
+                if k == 0 { mode = .riEnd; continue }
                 let start = s2c.decoder.offset
                 guard let bytes = s2c.decoder.nextRaw(count: k) else { return }
                 var m = rawMessage(.serverToClient, bytes, start, part: .riData, frame: frame, time: time)
