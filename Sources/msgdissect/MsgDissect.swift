@@ -5,7 +5,7 @@ struct MsgDissect: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "msgdissect",
         abstract: "Dissect urpc V1 MessagePack RPC traffic: captures, raw streams, proxy leaks.",
-        subcommands: [DissectCommand.self, DecodeCommand.self],
+        subcommands: [DissectCommand.self, DecodeCommand.self, LeaksCommand.self],
         defaultSubcommand: DissectCommand.self
     )
 }
