@@ -169,3 +169,30 @@ func oddTruncatedFile() throws {
     #expect(offset > 0)
     #expect(msgs.filter { $0.kind == .request }.count > 10)
 }
+
+@Test("a serial capture (link type 252) dissects to the same conversation, byte chunks of any size",
+      arguments: [CaptureFileFormat.pcap, .pcapng])
+func serialCaptureDissects(format: CaptureFileFormat) throws {
+    let chunks = try OddTCP.chunks()
+    let reference = OddTCP.shape(try OddTCP.dissectPackets(TCPConversation().packets(chunks)))
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("serial-\(UUID().uuidString)").path
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let w = try SerialCaptureWriter(path: path, lineName: "/dev/ttyUSB0", format: format)
+    var t = Timestamp(seconds: 1_700_000_000, nanoseconds: 0)
+    var k = 0
+    for c in chunks {
+        // A UART delivers bytes in arbitrary chunks: cut each message into pieces of 1…7 bytes.
+        var i = 0
+        while i < c.bytes.count {
+            let n = min(1 + k % 7, c.bytes.count - i)
+            try w.append(Array(c.bytes[i..<(i + n)]), direction: c.side, time: t)
+            t = t.adding(nanoseconds: 50_000)
+            i += n
+            k += 1
+        }
+    }
+    try w.close()
+    let m = try dissect(path)
+    #expect(OddTCP.shape(m) == reference)
+    #expect(m.first?.direction == .clientToServer)
+}
