@@ -147,7 +147,8 @@ struct ClientCommand: ParsableCommand {
         do {
             link = try connect.map { try ClientLink.tcp(try LoopbackAddress(parsing: $0)) } ?? ClientLink.tty(path: pty!, baud: baud)
         } catch {
-            throw ValidationError("\(error)")
+            FileHandle.standardError.write(Data("urpc-sim client: \(error)\n".utf8))
+            throw ExitCode(2)
         }
         defer { link.close() }
         link.piecewise = piecewise

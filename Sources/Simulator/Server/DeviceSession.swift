@@ -105,8 +105,12 @@ public final class DeviceSession: PyContext {
         guard case .serving = state else { return [] }
         decoder.feed(bytes)
         output.removeAll(keepingCapacity: true)
+        // The lint walks every buffered header once per feed (again only after a resync).
+        var ahead: DeviceCrash? = options.deviceFaults ? faultAhead() : nil
+        var linted = decoderBase
         while case .serving = state, decoder.bufferedCount > 0 {
-            if options.deviceFaults, let crash = faultAhead() {
+            if options.deviceFaults, linted != decoderBase { ahead = faultAhead(); linted = decoderBase }
+            if let crash = ahead {
                 // Complete requests before the fatal header are still served.
                 if !serveOne(before: crash.offset) { state = .crashed(crash); break }
                 continue
