@@ -7,7 +7,8 @@ public struct Decoder: Sendable {
     public init(dialect: Dialect) { self.options = DecodingOptions(dialect: dialect) }
 
     /// Decodes the object starting at `offset`; returns it and the offset just past it.
-    @inlinable
+    /// (Not inlinable on purpose: compiled inside this module, the array building below is fully
+    /// specialised; inlined into a client module it went through the generic array allocator.)
     public func decodeValue(_ bytes: [UInt8], at offset: Int = 0) throws(DecodingError) -> (value: MessagePackValue, end: Int) {
         try bytes.withUnsafeBufferPointer { (p: UnsafeBufferPointer<UInt8>) throws(DecodingError) in
             var core = DecoderCore(source: bytes, base: p, origin: 0, limit: p.count, options: options)
@@ -178,6 +179,17 @@ struct DecoderCore {
         case 0xc2, 0xc3:
             pos += 1
             return .bool(b == 0xc3)
+        case 0xd4...0xd8:
+            // fixext (urpc proxies are fixext4): type byte, then 1, 2, 4, 8 or 16 bytes.
+            let n = 1 << Int(b - 0xd4)
+            guard pos + 2 <= limit else {
+                throw .truncated(offset: cursor.origin + pos, needed: 2, available: limit - pos)
+            }
+            try need(start, pos + 2, n)
+            let t = Int8(bitPattern: cursor.base[pos + 1])
+            pos += 2
+            defer { pos += n }
+            return ext(t, pos, n)
         default:
             break
         }
@@ -216,6 +228,7 @@ struct DecoderCore {
         guard depth < options.maxDepth else {
             throw .depthBeyondLimit(offset: cursor.origin + start, limit: options.maxDepth)
         }
+        if n == 0 { return .array([]) }   // no allocation for an empty array
         try count(start, pos, n, perElement: 1)
         var a: [MessagePackValue] = []
         a.reserveCapacity(n)
@@ -231,6 +244,7 @@ struct DecoderCore {
         guard depth < options.maxDepth else {
             throw .depthBeyondLimit(offset: cursor.origin + start, limit: options.maxDepth)
         }
+        if n == 0 { return .map([]) }
         try count(start, pos, n, perElement: 2)
         var m: [(key: MessagePackValue, value: MessagePackValue)] = []
         m.reserveCapacity(n)
