@@ -62,6 +62,9 @@ public final class MemoryStream: PyObject {
                 try self.checkOpen()
                 try Args.count(args, 1)
                 let b = try Args.buffer(args[0])
+                if self.position + b.count > PyOps.maxObject {
+                    throw PyException("MemoryError", "memory allocation failed, allocating \(self.position + b.count) bytes")
+                }
                 if self.position > self.data.count { self.data += [UInt8](repeating: 0, count: self.position - self.data.count) }
                 let end = self.position + b.count
                 self.data.replaceSubrange(self.position..<min(end, self.data.count), with: b)
