@@ -45,6 +45,9 @@ struct ServerCommand: ParsableCommand {
     @Flag(help: "Crash like the 32-bit device on its fatal inputs (bin32/str32/ext32 length, array32/map32 count, deep nesting): report to stderr and exit with a status per fault (71-76).")
     var deviceFaults = false
 
+    @Flag(help: "Read like the real device: a str/bin/ext payload split across reads fails with \"short read\" (default: reassemble).")
+    var shortReads = false
+
     @Flag(help: "End console lines with \\r\\n as an esp32 build does (default \\n, as in the reference captures).")
     var crlf = false
 
@@ -55,8 +58,10 @@ struct ServerCommand: ParsableCommand {
     var verbose = false
 
     func options() -> SimulatorOptions {
-        SimulatorOptions(errorMode: legacyErrors ? .legacy : .intended, deviceFaults: deviceFaults,
-                         lineEnding: crlf ? "\r\n" : "\n", bufferSize: max(1, bufferSize))
+        var o = SimulatorOptions(errorMode: legacyErrors ? .legacy : .intended, deviceFaults: deviceFaults,
+                                 lineEnding: crlf ? "\r\n" : "\n", bufferSize: max(1, bufferSize))
+        o.shortReads = shortReads
+        return o
     }
 
     static func crashed(_ crash: DeviceCrash) -> Never {

@@ -50,6 +50,24 @@ import MessagePack
         #expect(values(out) == ["t: a long string argument + x = a long string argumentx"])
     }
 
+    @Test func shortReadsLikeTheDeviceReader() throws {
+        var o = SimulatorOptions()
+        o.shortReads = true
+        // Split at element and header boundaries: fine.
+        let s = DeviceSession(options: o)
+        #expect(s.feed([0x92, 0xa2]).isEmpty)
+        #expect(s.feed([0x69, 0x6d, 0xa8]).isEmpty)
+        #expect(s.feed(Array("rpc_test".utf8)) == [0xd6, 1, 0, 0, 0, 1])
+        // Split inside the payload of "rpc_test": short read, then the rest ("test") is read as
+        // four fixint requests, each failing.
+        let t = DeviceSession(options: o)
+        let first = values(t.feed([0x92, 0xa2, 0x69, 0x6d, 0xa8, 0x72, 0x70, 0x63, 0x5f]))
+        guard case .ext(2, let d)? = first.first else { Issue.record("no error: \(first)"); return }
+        #expect(String(decoding: d, as: UTF8.self).hasPrefix("ValueError\u{04}('short read',)"))
+        #expect(values(t.feed(Array("test".utf8))).count == 4)
+        #expect(values(t.feed([0x91, 0xa3, 0x76, 0x65, 0x72])) == ["V1"])
+    }
+
     @Test func intendedErrorReply() throws {
         let s = started()
         let out = s.feed(req("cm", proxy(2), "foo", [], .map([])))

@@ -117,7 +117,25 @@ public final class DeviceSession: PyContext {
             }
             if !serveOne(before: nil) { break }
         }
+        if options.shortReads, case .serving = state, decoder.bufferedCount > 0 { shortReadCheck() }
         return output
+    }
+
+    /// The device reads a payload with one read call: if only part of a str/bin/ext payload is
+    /// here (the rest is in a later segment), that read comes up short.
+    private func shortReadCheck() {
+        let pending = Array(decoder.bufferedBytes)
+        do {
+            _ = try Decoder(options: .device).decodeValue(pending)
+        } catch {
+            guard case .truncated(let o, let needed, let available) = error, o < pending.count else { return }
+            let b = pending[o]
+            let isPayload = (0xa0...0xbf).contains(b) || (0xc4...0xc9).contains(b) || (0xd4...0xdb).contains(b)
+            guard isPayload, available > Self.headerLength(b), available < needed else { return }
+            requestCount += 1
+            decoder.skip(decoder.bufferedCount)
+            fail(PyException("ValueError", "short read").adding(ServerSource.unpack))
+        }
     }
 
     /// The first fatal header in the buffered bytes, if the device would die on it.

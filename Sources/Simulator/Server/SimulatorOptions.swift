@@ -18,6 +18,10 @@ public struct SimulatorOptions: Sendable, Equatable {
     public var bufferSize: Int
     /// First heap address handed out (ids and reprs of instances).
     public var heapBase: UInt32
+    /// Read like the real device reader (one read call per payload): a str/bin/ext payload that
+    /// arrived only in part when it is read fails with ValueError("short read"), its bytes are
+    /// lost and the rest of the payload is read as the next request(s). Off: reassemble.
+    public var shortReads: Bool = false
 
     public init(errorMode: ErrorMode = .intended, deviceFaults: Bool = false, lineEnding: String = "\n",
                 bufferSize: Int = 512, heapBase: UInt32 = 0x0975_9e10) {
