@@ -10,8 +10,11 @@ import MessagePack
     static func ptyServer(options: SimulatorOptions = SimulatorOptions()) throws -> PseudoTerminal {
         let pty = try PseudoTerminal()
         let master = pty.masterFD
+        // The serving thread closes the master when the slave side is gone (EIO), so the
+        // descriptor is never closed under it.
         let t = Thread {
             SimulatorServer.serve(fd: master, session: DeviceSession(options: options))
+            close(master)
         }
         t.start()
         return pty
@@ -19,7 +22,7 @@ import MessagePack
 
     @Test func basicScenarioOverAPseudoTerminal() throws {
         var pty = try Self.ptyServer()
-        defer { pty.close() }
+        defer { pty.closeSlave() }
         #expect(pty.slavePath.hasPrefix("/dev/pts/"))
         let link = try ClientLink.tty(path: pty.slavePath)
         defer { link.close() }
@@ -31,7 +34,7 @@ import MessagePack
 
     @Test func piecewiseReadintoOverAPseudoTerminal() throws {
         var pty = try Self.ptyServer()
-        defer { pty.close() }
+        defer { pty.closeSlave() }
         let link = try ClientLink.tty(path: pty.slavePath)
         defer { link.close() }
         link.piecewise = true

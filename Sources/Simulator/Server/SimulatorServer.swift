@@ -62,7 +62,11 @@ public final class SimulatorServer: @unchecked Sendable {
     /// Accepts connections on the calling thread until `stop()`.
     public func run() { acceptLoop() }
 
+    /// Accepts until the listening socket is shut down. Each descriptor is closed only by the
+    /// thread that uses it (after `stop()` shut it down), so a number is never reused under a
+    /// thread still reading it.
     private func acceptLoop() {
+        defer { close(listenFD) }
         while true {
             let c = accept(listenFD, nil, nil)
             if c < 0 {
@@ -79,8 +83,9 @@ public final class SimulatorServer: @unchecked Sendable {
                 Self.serve(fd: c, session: session, onCrash: self.onCrash)
                 self.onSessionEnd?(session.state, session.requestCount)
                 self.lock.lock()
-                if self.connections.remove(c) != nil { close(c) }
+                self.connections.remove(c)
                 self.lock.unlock()
+                close(c)
             }
             t.stackSize = 4 << 20
             t.start()
@@ -104,15 +109,13 @@ public final class SimulatorServer: @unchecked Sendable {
         }
     }
 
-    /// Stops accepting and closes every connection.
+    /// Stops accepting and ends every connection (their threads close the descriptors).
     public func stop() {
         lock.lock()
         stopped = true
         let fds = connections
-        connections.removeAll()
         lock.unlock()
         shutdown(listenFD, Int32(SHUT_RDWR))
-        close(listenFD)
-        for c in fds { shutdown(c, Int32(SHUT_RDWR)); close(c) }
+        for c in fds { shutdown(c, Int32(SHUT_RDWR)) }
     }
 }
