@@ -99,7 +99,7 @@ import MessagePack
         #expect(r.truth.leaked == [1, 2, 3, 4])
         #expect(r.truth.released == [5, 6])
         #expect(r.truth.requests == 29)
-        #expect(r.lines.last == "registry = {4: \"<module 'uio'>\", 1: \"<module 'rpc_test' from 'rpc_test.py'>\", 2: \"<RPC_Test object at 975a0d0>\", 3: \"<module 'math'>\"}")
+        #expect(r.lines.last == "registry = {4: \"<module 'uio'>\", 1: \"<module 'rpc_test' from 'rpc_test.py'>\", 2: \"<RPC_Test object at 9759e10>\", 3: \"<module 'math'>\"}")
     }
 
     @Test func leakyClientNeverReleases() throws {

@@ -1,13 +1,13 @@
 /// `io` (MicroPython's `uio`): BytesIO and StringIO, enough for `ri` and for server programs.
 enum IOModule {
     static func make(_ ctx: PyContext) -> PyModule {
-        let m = PyModule(name: "uio", address: ctx.allocate(size: 32))
-        m.attributes["BytesIO"] = .object(PyClass(name: "BytesIO", address: ctx.allocate(size: 32)) { _, args, _, ctx in
+        let m = PyModule(name: "uio", address: ctx.staticAllocate())
+        m.attributes["BytesIO"] = .object(PyClass(name: "BytesIO", address: ctx.staticAllocate()) { _, args, _, ctx in
             try Args.range(args, 0...1)
             let initial = args.isEmpty ? [] : try Args.buffer(args[0])
             return .object(MemoryStream(text: false, initial: initial, address: ctx.allocate(size: 64)))
         })
-        m.attributes["StringIO"] = .object(PyClass(name: "StringIO", address: ctx.allocate(size: 32)) { _, args, _, ctx in
+        m.attributes["StringIO"] = .object(PyClass(name: "StringIO", address: ctx.staticAllocate()) { _, args, _, ctx in
             try Args.range(args, 0...1)
             let initial = args.isEmpty ? [] : try Args.buffer(args[0])
             return .object(MemoryStream(text: true, initial: initial, address: ctx.allocate(size: 64)))

@@ -59,6 +59,12 @@ public final class DeviceSession: PyContext {
         return a
     }
 
+    public func staticAllocate() -> UInt32 {
+        let a = staticNext
+        staticNext &+= 0x18
+        return a
+    }
+
     func staticAddress(_ name: String) -> UInt32 {
         if let a = staticIDs[name] { return a }
         let a = staticNext
@@ -377,7 +383,7 @@ public final class DeviceSession: PyContext {
 
     private func installGlobals() {
         func command(_ name: String, line: Int, _ body: @escaping (_ args: [PyValue]) throws -> PyValue) {
-            let f = BuiltinFunction(name: name, address: allocate(size: 32), function: { [unowned self] args, _, _ in
+            let f = BuiltinFunction(name: name, address: staticAllocate(), function: { [unowned self] args, _, _ in
                 guard args.count == 1 else { throw PyException.argCount(1, args.count) }
                 let a: [PyValue]
                 if case .tuple(let t) = args[0] { a = t } else { a = try PyOps.iterate(args[0]) }
@@ -452,26 +458,26 @@ public final class DeviceSession: PyContext {
         command("eq", line: 86) { a in .bool(try arg(a, 0).pyEquals(try arg(a, 1))) }
         command("_id", line: 90) { [unowned self] a in self.pyID(try arg(a, 0)) }
         // Other module-level names of async_server.py, reachable as commands too.
-        globals["_obj_handler"] = .object(BuiltinFunction(name: "_obj_handler", address: allocate(size: 32)) { [unowned self] args, _, _ in
+        globals["_obj_handler"] = .object(BuiltinFunction(name: "_obj_handler", address: staticAllocate()) { [unowned self] args, _, _ in
             try Args.count(args, 1)
             return .ext(code: 1, data: Registry.key(self.registry.register(args[0])))
         })
-        globals["_ext_handler"] = .object(BuiltinFunction(name: "_ext_handler", address: allocate(size: 32)) { [unowned self] args, _, _ in
+        globals["_ext_handler"] = .object(BuiltinFunction(name: "_ext_handler", address: staticAllocate()) { [unowned self] args, _, _ in
             try Args.count(args, 2)
             guard case .int(1) = args[0] else { throw PyException("AssertionError") }
             return self.registry.lookup(try Args.buffer(args[1]))
         })
-        globals["async_serve"] = .object(BuiltinFunction(name: "async_serve", address: allocate(size: 32)) { _, _, ctx in
+        globals["async_serve"] = .object(BuiltinFunction(name: "async_serve", address: staticAllocate()) { _, _, ctx in
             .object(PyInstance(className: "generator", address: ctx.allocate(size: 64)))
         })
         for name in ["msgpack", "asyncio", "os", "sys"] {
             globals[name] = .object(PyModule(name: name == "asyncio" ? "uasyncio" : name, address: staticAddress(name)))
         }
         globals["io"] = .object(try! importModule("io"))
-        globals["Duptermer"] = .object(PyClass(name: "Duptermer", address: allocate(size: 32)) { _, args, _, _ in
+        globals["Duptermer"] = .object(PyClass(name: "Duptermer", address: staticAllocate()) { _, args, _, _ in
             throw PyException.argCount(0, args.count)
         })
-        globals["_registry"] = .object(PyInstance(className: "dict", address: allocate(size: 32)))
+        globals["_registry"] = .object(PyInstance(className: "dict", address: staticAllocate()))
         globals["_registry_n"] = .int(0)
         globals["__name__"] = .string("urpc_server.async_server")
     }
