@@ -68,6 +68,18 @@ import MessagePack
         #expect(values(t.feed([0x91, 0xa3, 0x76, 0x65, 0x72])) == ["V1"])
     }
 
+    @Test func deviceDialectArguments() {
+        let s = started()
+        // ["cm", P2, "add", [cc c8, d2 80 00 00 00], {}]: uint8 200 is read as -56, the int32
+        // -2^31 wraps to 0 on the 32-bit device.
+        let r: [UInt8] = [0x95, 0xa2, 0x63, 0x6d, 0xd6, 0x01, 0, 0, 0, 2, 0xa3, 0x61, 0x64, 0x64,
+                          0x92, 0xcc, 0xc8, 0xd2, 0x80, 0x00, 0x00, 0x00, 0x80]
+        #expect(values(s.feed(r)) == ["t: -56 + 0 = -56"])
+        // Duplicate map keys: the last wins.
+        #expect(s.feed(req("sp", proxy(2), "d", .map([(key: "x", value: 1), (key: "x", value: 2)]))) == [0xc0])
+        #expect(values(s.feed(req("gp", proxy(2), "d"))) == [.map([(key: "x", value: 2)])])
+    }
+
     @Test func intendedErrorReply() throws {
         let s = started()
         let out = s.feed(req("cm", proxy(2), "foo", [], .map([])))
