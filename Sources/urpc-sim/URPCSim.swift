@@ -54,6 +54,12 @@ struct ServerCommand: ParsableCommand {
     @Option(help: "Size of the server's readinto buffer (ri replies are at most this long).")
     var bufferSize: Int = 512
 
+    @Flag(help: "Write replies piece by piece (one write per header and per payload) as the device does.")
+    var piecewise = false
+
+    @Flag(help: "Leave Nagle's algorithm on (no TCP_NODELAY), as the real server's socket has it.")
+    var nagle = false
+
     @Flag(help: "Log connections and session ends to stderr.")
     var verbose = false
 
@@ -85,11 +91,14 @@ struct ServerCommand: ParsableCommand {
             }
             // One device session for the life of the line (a UART does not reboot between users).
             let session = DeviceSession(options: opts)
+            session.recordsWrites = piecewise
             SimulatorServer.serve(fd: fd, session: session, onCrash: { Self.crashed($0) })
             return
         }
         let server = try SimulatorServer(address: try LoopbackAddress(parsing: listen), options: opts)
         server.onCrash = { Self.crashed($0) }
+        server.piecewise = piecewise
+        server.nagle = nagle
         if verbose {
             server.onSessionEnd = { state, n in
                 FileHandle.standardError.write(Data("urpc-sim: session ended after \(n) requests: \(state)\n".utf8))
@@ -125,6 +134,9 @@ struct ClientCommand: ParsableCommand {
     @Flag(help: "Write each message piece by piece (one write per header and per payload), as the device codec does.")
     var piecewise = false
 
+    @Flag(help: "Leave Nagle's algorithm on (no TCP_NODELAY), as the real client's socket has it.")
+    var nagle = false
+
     @Flag(help: "Behave like the published client: never send _d (every proxy leaks).")
     var leaky = false
 
@@ -158,6 +170,7 @@ struct ClientCommand: ParsableCommand {
         defer { link.close() }
         link.piecewise = piecewise
         link.timeout = timeout
+        if nagle { link.setNagle(true) }
         let client = ScenarioClient(link: link, scenario: sc.rawValue, leaky: leaky)
         if !quiet {
             client.onConsole = { FileHandle.standardOutput.write(Data("console: ".utf8) + Data($0) + Data("\n".utf8)) }

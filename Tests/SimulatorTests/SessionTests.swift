@@ -80,6 +80,17 @@ import MessagePack
         #expect(values(s.feed(req("gp", proxy(2), "d"))) == [.map([(key: "x", value: 2)])])
     }
 
+    @Test func devicePiecewiseWrites() {
+        let s = DeviceSession()
+        s.recordsWrites = true
+        #expect(s.feedWrites(req("ver")).map(Array.init) == [[0xa2], [0x56, 0x31]])
+        _ = s.feed(req("im", "io"))
+        _ = s.feed(req("cm", proxy(1), "BytesIO", [.binary([1, 2, 3])], .map([])))
+        // ri: the count, the raw bytes in one write, the closing nil.
+        #expect(s.feedWrites(req("ri", proxy(2), 8)).map(Array.init) == [[0x03], [1, 2, 3], [0xc0]])
+        #expect(s.feedWrites(req("im", "io")).map(Array.init) == [[0xd6, 0x01], [0, 0, 0, 3]])
+    }
+
     @Test func intendedErrorReply() throws {
         let s = started()
         let out = s.feed(req("cm", proxy(2), "foo", [], .map([])))

@@ -76,6 +76,13 @@ public final class ClientLink {
 
     public func close() { Glibc.close(fd) }
 
+    /// Nagle's algorithm on (true) or off (false, the default for TCP links).
+    public func setNagle(_ on: Bool) {
+        guard isSocket else { return }
+        var v: Int32 = on ? 0 : 1
+        setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &v, socklen_t(MemoryLayout<Int32>.size))
+    }
+
     // MARK: Writing
 
     public func write(_ bytes: [UInt8]) throws {

@@ -27,6 +27,11 @@ public final class DeviceSession: PyContext {
     /// Stream offset of the decoder's offset 0 (the decoder is replaced after a partial consume).
     private var decoderBase = 0
     private var output: [UInt8] = []
+    /// End offsets in `output` of the device's individual writes (when `recordsWrites`).
+    private var writeEnds: [Int] = []
+    /// Keep the boundaries of the device's writes: one per msgpack header and per payload, one
+    /// per raw `ri` payload, one per traceback line, as the real server writes its stream.
+    public var recordsWrites = false
     private var duptermActive = false
     private var heapNext: UInt32
     private var staticNext: UInt32 = 0x5664_f000
@@ -50,7 +55,9 @@ public final class DeviceSession: PyContext {
     public func consoleWrite(_ bytes: [UInt8]) {
         guard duptermActive else { return }
         // Duptermer.write: msgpack.pack(ExtType(3, data), _stream)
+        let start = output.count
         try? encoder.encode(.ext(type: 3, data: ArraySlice(bytes)), into: &output)
+        noteObjectWrites(from: start)
     }
 
     public func allocate(size: Int) -> UInt32 {
@@ -106,11 +113,45 @@ public final class DeviceSession: PyContext {
 
     // MARK: Feeding
 
+    private func noteRawWrite() {
+        if recordsWrites, writeEnds.last != output.count { writeEnds.append(output.count) }
+    }
+
+    /// Splits the object just encoded at `start` into its header and payload writes.
+    private func noteObjectWrites(from start: Int) {
+        guard recordsWrites else { return }
+        let bytes = Array(output[start...])
+        guard let node = try? Decoder(options: .device).decodeNode(bytes) else { noteRawWrite(); return }
+        func walk(_ n: Node) {
+            writeEnds.append(start + n.offset + n.headerLength)
+            switch n.content {
+            case .scalar: if !n.payloadRange.isEmpty { writeEnds.append(start + n.end) }
+            case .array(let a): a.forEach(walk)
+            case .map(let m): for e in m { walk(e.key); walk(e.value) }
+            }
+        }
+        walk(node)
+    }
+
+    /// Like `feed`, but returns the output as the device's individual writes (`recordsWrites`).
+    public func feedWrites<C: Collection>(_ bytes: C) -> [ArraySlice<UInt8>] where C.Element == UInt8 {
+        let out = feed(bytes)
+        var pieces: [ArraySlice<UInt8>] = []
+        var from = 0
+        for end in writeEnds where end > from && end <= out.count {
+            pieces.append(out[from..<end])
+            from = end
+        }
+        if from < out.count { pieces.append(out[from...]) }
+        return pieces
+    }
+
     /// Reads `bytes` from the client and returns everything the server writes in response.
     public func feed<C: Collection>(_ bytes: C) -> [UInt8] where C.Element == UInt8 {
         guard case .serving = state else { return [] }
         decoder.feed(bytes)
         output.removeAll(keepingCapacity: true)
+        writeEnds.removeAll(keepingCapacity: true)
         // The lint walks every buffered header once per feed (again only after a resync).
         var ahead: DeviceCrash? = options.deviceFaults ? faultAhead() : nil
         var linted = decoderBase
@@ -298,7 +339,9 @@ public final class DeviceSession: PyContext {
 
     private func write(_ v: PyValue) {
         let m = pack(v)
+        let start = output.count
         try? encoder.encode(m, into: &output)
+        noteObjectWrites(from: start)
     }
 
     // MARK: Dispatch
@@ -357,7 +400,11 @@ public final class DeviceSession: PyContext {
             writeError(e, text: tb)
         case .legacy:
             // sys.print_exception(e, uart): the traceback as plain text on the RPC stream.
-            output.append(contentsOf: tb.utf8)
+            for line in tb.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).dropLast() {
+                output.append(contentsOf: line)
+                output.append(UInt8(ascii: "\n"))
+                noteRawWrite()
+            }
             // data = "...".format(..., s.getvalue()): only works if an `ex` defined `s`.
             guard let s = globals["s"] else {
                 state = .dead(reason: "NameError: name 's' isn't defined (after \(e.description))")
@@ -376,7 +423,9 @@ public final class DeviceSession: PyContext {
 
     private func writeError(_ e: PyException, text: String) {
         let data = "\(e.type)\u{04}\(e.argsRepr)\u{04}\(text)"
+        let start = output.count
         try? encoder.encode(.ext(type: 2, data: ArraySlice(Array(data.utf8))), into: &output)
+        noteObjectWrites(from: start)
     }
 
     // MARK: Server globals
@@ -507,6 +556,7 @@ public final class DeviceSession: PyContext {
         let n = try target.readinto(&buffer)
         write(n.map { .int(Int64($0)) } ?? .none)
         output.append(contentsOf: buffer[0..<min(n ?? size, size)])
+        noteRawWrite()
         return .none
     }
 }
