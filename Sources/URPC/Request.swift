@@ -118,8 +118,8 @@ public enum Request: Sendable, Equatable {
             return s
         case let .getProperty(t, n): return "gp " + f.format(t) + "." + n
         case let .setProperty(t, n, v): return "sp " + f.format(t) + "." + n + " = " + f.format(v)
-        case let .readInto(t, n): return "ri " + f.format(t) + " \(n)"
-        case .release(let id): return "_d P\(id)"
+        case let .readInto(t, n): return "ri " + f.format(t) + " " + String(n)
+        case .release(let id): return "_d P" + String(id)
         case .str(let t): return "_s " + f.format(t)
         case let .equal(a, b): return "eq " + f.format(a) + " " + f.format(b)
         case .identity(let t): return "_id " + f.format(t)
