@@ -97,13 +97,15 @@ public final class ClientLink {
         try write(try encoder.encode(request))
     }
 
-    /// Splits an encoded message at header and payload boundaries (each header alone, each
-    /// str/bin/ext payload alone), the way the device's `pack` writes it.
+    /// Splits an encoded message the way the device's `pack` writes it: for every object its
+    /// first byte, the rest of its header, its payload.
     public static func pieces(_ bytes: [UInt8]) -> [[UInt8]] {
         guard let node = try? Decoder(options: .device).decodeNode(bytes) else { return [bytes] }
         var out: [[UInt8]] = []
         func walk(_ n: Node) {
-            out.append(Array(bytes[n.headerRange]))
+            // The first byte alone, then the rest of the header, then the payload (as the server).
+            out.append([bytes[n.offset]])
+            if n.headerLength > 1 { out.append(Array(bytes[(n.offset + 1)..<(n.offset + n.headerLength)])) }
             switch n.content {
             case .scalar:
                 if !n.payloadRange.isEmpty { out.append(Array(bytes[n.payloadRange])) }

@@ -123,7 +123,11 @@ public final class DeviceSession: PyContext {
         let bytes = Array(output[start...])
         guard let node = try? Decoder(options: .device).decodeNode(bytes) else { noteRawWrite(); return }
         func walk(_ n: Node) {
-            writeEnds.append(start + n.offset + n.headerLength)
+            // The first byte goes out alone, then the rest of the header (length, type or value
+            // bytes), then the payload: the reference capture shows `d6` | `01 00 00 00 01`,
+            // `d2` | `09 75 9e 10`, `d9` | `39 …`.
+            writeEnds.append(start + n.offset + 1)
+            if n.headerLength > 1 { writeEnds.append(start + n.offset + n.headerLength) }
             switch n.content {
             case .scalar: if !n.payloadRange.isEmpty { writeEnds.append(start + n.end) }
             case .array(let a): a.forEach(walk)
@@ -255,6 +259,8 @@ public final class DeviceSession: PyContext {
         resume(pending: pending, start: start, at: min(consumed, start + pending.count))
         fail(e.adding(ServerSource.unpack))
     }
+
+    static func isExt(_ b: UInt8) -> Bool { (0xc7...0xc9).contains(b) || (0xd4...0xd8).contains(b) }
 
     static func headerLength(_ b: UInt8) -> Int {
         switch b {
