@@ -348,7 +348,10 @@ final class StreamState {
     /// Anomalies at the end of a capture travel as messages with no bytes so that every consumer
     /// sees them in order; `kind` raw, `part` skipped, empty range.
     private func noteOnly(frame: Int, _ a: Anomaly) -> Message {
-        Message(index: -1, frame: frame, firstFrame: frame, time: c2s.lastTime, stream: index, direction: .serverToClient,
+        // Placed at the end of the capture (the anomaly itself names the frame it is about).
+        let end = max(c2s.lastFrame, s2c.lastFrame, frame)
+        let time = max(c2s.lastTime, s2c.lastTime)
+        return Message(index: -1, frame: end, firstFrame: end, time: time, stream: index, direction: .serverToClient,
                 kind: .raw, part: .skipped, streamRange: s2c.decoder.offset..<s2c.decoder.offset, node: nil, raw: [],
                 request: nil, replyTo: nil, replyToFrame: nil, command: nil, latency: nil, outstanding: 0, anomalies: [a])
     }

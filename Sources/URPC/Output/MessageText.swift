@@ -53,7 +53,11 @@ public enum MessageText {
             let last = text.split(whereSeparator: { $0 == "\n" || $0 == "\r" }).last.map(String.init) ?? ""
             s = "↳ raw traceback (\(m.raw?.count ?? 0) bytes, not msgpack): " + last
         case .skipped:
-            s = (m.raw?.isEmpty ?? true) ? "·" : "skipped \(m.raw!.count) bytes " + printable(m.raw!, max: 24)
+            if m.raw?.isEmpty ?? true {
+                s = "(end of capture) " + (m.anomalies.first?.detail ?? "")
+            } else {
+                s = "skipped \(m.raw!.count) bytes " + printable(m.raw!, max: 24)
+            }
         }
         if let l = m.latency, m.part == .value || m.part == .riEnd || m.part == .exception {
             s += " (" + milliseconds(l) + ")"
