@@ -17,7 +17,7 @@ case "$TARGET" in
 esac
 SAN=fuzzer,address
 [ "${ASAN:-1}" = 0 ] && SAN=fuzzer
-BIN=fuzz/bin/$TARGET$([ "$SAN" = fuzzer ] && echo -noasan)
+BIN=fuzz/bin/$TARGET$([ "$SAN" = fuzzer ] && echo -noasan || true)
 WORK=fuzz/bin/work/$TARGET
 mkdir -p fuzz/bin "$WORK/corpus" fuzz/bin/src-$TARGET
 # The mutators come from Sources/Fuzzing; everything is compiled as one module, so their
