@@ -1,0 +1,130 @@
+import Capture
+import URPC
+
+/// The result of tracking a capture's proxies: every proxy's life, the lifecycle anomalies, and each
+/// connection's facts in the manifest shape. Render it with `text()`, `json()` or `html()`.
+public struct LeakReport: Sendable {
+    public var records: [ProxyRecord]
+    /// Lifecycle anomalies, by stream then frame. `kind` is one of `ProxyAnomalyKind`.
+    public var anomalies: [Anomaly]
+    public var connections: [ConnectionLifecycle]
+    /// Time of the first message (relative times in the renderers start here).
+    public var startTime: Timestamp
+    public var endFrame: Int
+    public var endTime: Timestamp
+
+    public init(records: [ProxyRecord], anomalies: [Anomaly], connections: [ConnectionLifecycle],
+                startTime: Timestamp, endFrame: Int, endTime: Timestamp) {
+        self.records = records
+        self.anomalies = anomalies
+        self.connections = connections
+        self.startTime = startTime
+        self.endFrame = endFrame
+        self.endTime = endTime
+    }
+
+    /// Leaked proxies that share a creating call (`cm P5.socket()`, `im io`, `gp P2` …).
+    public struct Group: Sendable {
+        public var creator: String
+        /// Indices into `records`, in birth order.
+        public var members: [Int]
+    }
+
+    /// Leaked proxies grouped by the call that created them, the largest group first.
+    public var leakGroups: [Group] { groups(of: .leaked) }
+
+    /// All born proxies of a fate (nil: every born proxy) grouped by creating call, largest first.
+    public func groups(of fate: ProxyFate?) -> [Group] {
+        var index: [String: Int] = [:]
+        var out: [Group] = []
+        for (i, r) in records.enumerated() {
+            guard let b = r.birth, fate == nil || r.fate == fate else { continue }
+            if let g = index[b.creator] {
+                out[g].members.append(i)
+            } else {
+                index[b.creator] = out.count
+                out.append(Group(creator: b.creator, members: [i]))
+            }
+        }
+        return out.enumerated().sorted { a, b in
+            (a.element.members.count, -a.offset) > (b.element.members.count, -b.offset)
+        }.map(\.element)
+    }
+
+    /// Counts for the summary line and the JSON `summary`.
+    public struct Summary: Sendable, Equatable {
+        public var proxies = 0
+        public var born = 0
+        public var released = 0
+        public var leaked = 0
+        public var lostInRestart = 0
+        public var unknown = 0
+        public var uses = 0
+        public var leakGroups = 0
+        /// Anomaly counts by kind (kinds with none are absent).
+        public var anomalies: [String: Int] = [:]
+    }
+
+    public var summary: Summary {
+        var s = Summary()
+        s.proxies = records.count
+        for r in records {
+            if r.birth != nil { s.born += 1 }
+            s.uses += r.uses.count
+            switch r.fate {
+            case .released: s.released += 1
+            case .leaked: s.leaked += 1
+            case .lostInRestart: s.lostInRestart += 1
+            case .unknown: s.unknown += 1
+            }
+        }
+        s.leakGroups = leakGroups.count
+        for a in anomalies { s.anomalies[a.kind, default: 0] += 1 }
+        return s
+    }
+
+    /// `6 proxies: 2 released, 4 leaked (3 groups); anomalies: none` — one line for a terminal.
+    public var summaryLine: String {
+        let s = summary
+        var parts = ["\(s.released) released", "\(s.leaked) leaked (\(s.leakGroups) group\(s.leakGroups == 1 ? "" : "s"))"]
+        if s.lostInRestart > 0 { parts.append("\(s.lostInRestart) lost in restart") }
+        if s.unknown > 0 { parts.append("\(s.unknown) unknown") }
+        let other = s.anomalies.filter { $0.key != ProxyAnomalyKind.leaked.rawValue }
+        let an = other.isEmpty ? "none" : LeakReport.kindCounts(other)
+        return "\(s.proxies) prox\(s.proxies == 1 ? "y" : "ies"): " + parts.joined(separator: ", ") + "; other anomalies: " + an
+    }
+
+    static func kindCounts(_ d: [String: Int]) -> String {
+        let order = ProxyAnomalyKind.allCases.map(\.rawValue)
+        return d.sorted { (order.firstIndex(of: $0.key) ?? 99, $0.key) < (order.firstIndex(of: $1.key) ?? 99, $1.key) }
+            .map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+    }
+
+    /// `--fail-on`: true when an anomaly of one of these kinds exists. `all` (or `any`) matches every kind.
+    public func has(kinds: some Sequence<String>) -> Bool {
+        let want = Set(kinds.map { $0.lowercased() })
+        if want.contains("all") || want.contains("any") { return !anomalies.isEmpty }
+        return anomalies.contains { want.contains($0.kind) }
+    }
+
+    /// Parses a `--fail-on` list (`leaked,double-release`); returns the names that are not anomaly kinds.
+    public static func unknownKinds(in list: String) -> [String] {
+        let known = Set(ProxyAnomalyKind.allCases.map(\.rawValue) + ["all", "any"])
+        return kinds(list).filter { !known.contains($0) }
+    }
+
+    /// Splits a `--fail-on` list at commas and spaces.
+    public static func kinds(_ list: String) -> [String] {
+        list.split(whereSeparator: { $0 == "," || $0 == " " }).map { $0.lowercased() }
+    }
+
+    /// Seconds from the first message.
+    func offset(_ t: Timestamp) -> Double { t.since(startTime) }
+
+    /// Seconds with two decimals (no Foundation formatting in loops).
+    static func seconds(_ v: Double) -> String {
+        let c = Int((abs(v) * 100).rounded())
+        let s = "\(c / 100)." + (c % 100 < 10 ? "0" : "") + "\(c % 100)"
+        return v < 0 ? "-" + s : s
+    }
+}
