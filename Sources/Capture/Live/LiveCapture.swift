@@ -106,7 +106,8 @@ public final class LiveCapture {
                                    flushEachPacket: true)
     }
 
-    public var framesSaved: Int { writer?.packetsWritten ?? 0 }
+    /// Frames written to the `save(to:)` file.
+    public private(set) var framesSaved = 0
 
     /// Waits up to the read timeout for one frame. Returns the frame and the segments it made
     /// available, or nil when none arrived. A write failure throws `CaptureError.write` after
@@ -128,6 +129,7 @@ public final class LiveCapture {
             if let writer {
                 do {
                     try writer.write(frame.data, time: frame.time, originalLength: frame.originalLength)
+                    framesSaved += 1
                 } catch {
                     self.writer = nil
                     try? writer.close()

@@ -28,12 +28,13 @@ public final class SerialSniffer {
         tx.close()
     }
 
-    /// Reads until `stop` is requested (returns nil) or a port fails or vanishes (returns why).
-    public func run(stop: LiveStop, handler: (LiveChunk) -> Void) -> CaptureError? {
+    /// `idle` is called at least every 200 ms. Reads until `stop` is requested (returns nil) or a port fails or vanishes (returns why).
+    public func run(stop: LiveStop, idle: () -> Void = {}, handler: (LiveChunk) -> Void) -> CaptureError? {
         var buffer = [UInt8](repeating: 0, count: Self.chunkLimit)
         while true {
             let ready = LiveIO.poll([tx.fd, rx.fd, stop.fd], timeoutMilliseconds: 200)
-            if ready[2] != 0 { return nil }
+            idle()
+            if ready[2] != 0 || stop.isRequested { return nil }
             for (i, (port, side)) in [(tx, StreamSide.a), (rx, .b)].enumerated() where ready[i] != 0 {
                 switch LiveIO.read(port.fd, into: &buffer) {
                 case let .bytes(b):

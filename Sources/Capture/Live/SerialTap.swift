@@ -29,13 +29,14 @@ public final class SerialTap {
         terminal.close()
     }
 
-    /// Relays until `stop` is requested (returns nil) or the device fails or vanishes (returns why).
-    public func run(stop: LiveStop, handler: (LiveChunk) -> Void) -> CaptureError? {
+    /// `idle` is called at least every 200 ms. Relays until `stop` is requested (returns nil) or the device fails or vanishes (returns why).
+    public func run(stop: LiveStop, idle: () -> Void = {}, handler: (LiveChunk) -> Void) -> CaptureError? {
         var buffer = [UInt8](repeating: 0, count: Self.chunkLimit)
         let host = terminal.masterFD
         while true {
             let ready = LiveIO.poll([host, device.fd, stop.fd], timeoutMilliseconds: 200)
-            if ready[2] != 0 { return nil }
+            idle()
+            if ready[2] != 0 || stop.isRequested { return nil }
             // Device first: replies are what the host waits for.
             if ready[1] != 0 {
                 switch LiveIO.read(device.fd, into: &buffer) {

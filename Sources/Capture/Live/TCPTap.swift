@@ -51,11 +51,13 @@ public final class TCPTap {
 
     deinit { Glibc.close(listenFD) }
 
-    /// Relays until `stop` is requested or `maxConnections` relays have ended.
-    public func run(stop: LiveStop, maxConnections: Int? = nil, handler: (Event) -> Void) {
+    /// Relays until `stop` is requested or `maxConnections` relays have ended. `idle` is called
+    /// at least every 200 ms (for timers: durations, periodic reports).
+    public func run(stop: LiveStop, maxConnections: Int? = nil, idle: () -> Void = {}, handler: (Event) -> Void) {
         while !stop.isRequested {
             if let m = maxConnections, connectionsRelayed >= m { return }
             let ready = LiveIO.poll([listenFD, stop.fd], timeoutMilliseconds: 200)
+            idle()
             guard ready[0] & Int16(POLLIN) != 0 else { continue }
             let client = accept(listenFD, nil, nil)
             guard client >= 0 else { continue }
@@ -77,7 +79,7 @@ public final class TCPTap {
             }
             let index = connectionsRelayed
             handler(.connected(connection: index, client: clientEndpoint, server: upstream.endpoint, time: .now()))
-            let reset = relay(client: client, server: server, connection: index, stop: stop, handler: handler)
+            let reset = relay(client: client, server: server, connection: index, stop: stop, idle: idle, handler: handler)
             Glibc.close(client)
             Glibc.close(server)
             connectionsRelayed += 1
@@ -86,7 +88,8 @@ public final class TCPTap {
     }
 
     /// Forwards both ways until both directions are closed; true when it ended by a reset/error.
-    private func relay(client: Int32, server: Int32, connection: Int, stop: LiveStop, handler: (Event) -> Void) -> Bool {
+    private func relay(client: Int32, server: Int32, connection: Int, stop: LiveStop, idle: () -> Void,
+                       handler: (Event) -> Void) -> Bool {
         var buffer = [UInt8](repeating: 0, count: Self.chunkLimit)
         // Side `.a` reads from the client and writes to the server; `.b` the other way.
         var open: [StreamSide: Bool] = [.a: true, .b: true]
@@ -95,7 +98,8 @@ public final class TCPTap {
         while open[.a]! || open[.b]! {
             let fds = [open[.a]! ? client : -1, open[.b]! ? server : -1, stop.fd]
             let ready = LiveIO.poll(fds, timeoutMilliseconds: 200)
-            if ready[2] != 0 { return false }
+            idle()
+            if ready[2] != 0 || stop.isRequested { return false }
             for (i, side) in [StreamSide.a, .b].enumerated() where ready[i] != 0 && open[side]! {
                 switch LiveIO.read(from[side]!, into: &buffer) {
                 case let .bytes(b):
