@@ -3,11 +3,12 @@ import Capture
 import MessagePack
 import URPC
 
-/// `msgdissect FILE`: the urpc conversation in a capture, one line per message.
+/// `msgdissect FILE` / `msgdissect -i IFACE`: the urpc conversation in a capture file, or live from
+/// an interface (`LiveCommand`), one line per message.
 struct DissectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dissect",
-        abstract: "Dissect the urpc conversation in a pcap or pcapng capture (the default command).",
+        abstract: "Dissect the urpc conversation in a pcap or pcapng capture, or live with -i IFACE (the default command).",
         discussion: """
             One line per urpc message: frame (where the message ends), time relative to the first \
             frame, stream index, direction, and a summary (`cm P2.add(5, 7)`, `↳ "V1" (0.3 ms)`). \
@@ -16,12 +17,26 @@ struct DissectCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: "The capture file (pcap or pcapng: TCP over Ethernet, SLL, SLL2, NULL/LOOP, raw IP; or a msgscope serial capture).")
-    var file: String
+    @Argument(help: "The capture file (pcap or pcapng: TCP over Ethernet, SLL, SLL2, NULL/LOOP, raw IP; or a msgscope serial capture). Not with -i.")
+    var file: String?
 
     @OptionGroup var view: ViewOptions
 
+    @OptionGroup(title: "Live capture") var live: LiveCaptureOptions
+
+    @OptionGroup(title: "Live capture, taps and sniffers") var liveRun: LiveRunOptions
+
+    func validate() throws {
+        if file != nil && live.interface != nil { throw ValidationError("give a capture FILE or -i IFACE, not both") }
+        if file == nil && live.interface == nil { throw ValidationError("give a capture FILE, or -i IFACE to capture live") }
+        if file != nil && liveRun.isUsed { throw ValidationError("-w, -c, --duration, --leaks and --every are for live capture (-i) and taps") }
+    }
+
     func run() throws {
+        if let interface = live.interface {
+            return try LiveCommand.run(interface: interface, options: live, run: liveRun, view: view)
+        }
+        guard let file else { throw ValidationError("give a capture FILE") }
         var session = DissectSession(view: view)
         let source: CaptureSource
         do {
@@ -109,17 +124,26 @@ struct DissectSession {
         dissector = Dissector(options: DissectorOptions(serverPort: view.port, lint: !view.noLint))
     }
 
-    mutating func consume(_ seg: StreamSegment) {
+    /// Messages printed so far (after the filters).
+    var shown = 0
+
+    /// Returns the messages the segment completed (for live consumers: counts, leak tracking).
+    @discardableResult
+    mutating func consume(_ seg: StreamSegment) -> [Message] {
         if t0 == nil { t0 = seg.time }
         batch.removeAll(keepingCapacity: true)
         dissector.consume(seg, into: &batch)
         for m in batch { emit(m) }
+        return batch
     }
 
-    mutating func finish() {
-        for m in dissector.finish() { emit(m) }
+    @discardableResult
+    mutating func finish() -> [Message] {
+        let ms = dissector.finish()
+        for m in ms { emit(m) }
         if view.stats { out.write(stats.render()) }
         out.flush()
+        return ms
     }
 
     private mutating func keep(_ m: Message) -> Bool {
@@ -146,6 +170,7 @@ struct DissectSession {
     mutating func emit(_ m: Message) {
         stats.add(m)
         guard !view.quiet, keep(m) else { return }
+        shown += 1
         let base = t0 ?? m.time
         if view.json {
             out.append { MessageJSON.write(m, relativeTo: base, into: &$0) }

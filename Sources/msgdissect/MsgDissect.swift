@@ -4,8 +4,8 @@ import ArgumentParser
 struct MsgDissect: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "msgdissect",
-        abstract: "Dissect urpc V1 MessagePack RPC traffic: captures, raw streams, proxy leaks.",
-        subcommands: [DissectCommand.self, DecodeCommand.self, LeaksCommand.self],
+        abstract: "Dissect urpc V1 MessagePack RPC traffic: captures, live interfaces, TCP and serial taps, raw streams, proxy leaks.",
+        subcommands: [DissectCommand.self, DecodeCommand.self, LeaksCommand.self, TapCommand.self, SniffCommand.self],
         defaultSubcommand: DissectCommand.self
     )
 }
