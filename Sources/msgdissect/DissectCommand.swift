@@ -1,5 +1,6 @@
 import ArgumentParser
 import Capture
+import Lifecycle
 import MessagePack
 import URPC
 
@@ -114,6 +115,10 @@ struct DissectSession {
     let dissector: Dissector
     var out = OutputSink()
     var stats = ConversationStats()
+    /// With --stats, the proxy tracker whose leak summary ends the statistics.
+    let tracker: ProxyTracker?
+    var lastFrame = 0
+    var lastTime: Timestamp?
     var t0: Timestamp?
     /// Frames of requests kept by a command filter, so their replies are kept too.
     var keptRequests = Set<Int>()
@@ -122,6 +127,7 @@ struct DissectSession {
         let view = ViewConfig(options)
         self.view = view
         dissector = Dissector(options: DissectorOptions(serverPort: view.port, lint: !view.noLint))
+        tracker = view.stats ? ProxyTracker() : nil
     }
 
     /// Messages printed so far (after the filters).
@@ -131,9 +137,12 @@ struct DissectSession {
     @discardableResult
     mutating func consume(_ seg: StreamSegment) -> [Message] {
         if t0 == nil { t0 = seg.time }
+        lastFrame = max(lastFrame, seg.frame)
+        lastTime = seg.time
         batch.removeAll(keepingCapacity: true)
         dissector.consume(seg, into: &batch)
         for m in batch { emit(m) }
+        tracker?.observe(batch)
         return batch
     }
 
@@ -142,6 +151,12 @@ struct DissectSession {
         let ms = dissector.finish()
         for m in ms { emit(m) }
         if view.stats { out.write(stats.render()) }
+        if let tracker {
+            tracker.observe(ms)
+            tracker.describe(dissector.streamInfos)
+            let report = tracker.finish(endFrame: lastFrame, endTime: lastTime)
+            out.write("\n=== proxy leaks ===\n" + report.text(perGroup: 5))
+        }
         out.flush()
         return ms
     }
