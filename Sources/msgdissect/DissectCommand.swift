@@ -183,7 +183,7 @@ struct DissectSession {
     }
 
     mutating func emit(_ m: Message) {
-        stats.add(m)
+        if view.stats { stats.add(m) }
         guard !view.quiet, keep(m) else { return }
         shown += 1
         let base = t0 ?? m.time

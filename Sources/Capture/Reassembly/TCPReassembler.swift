@@ -79,12 +79,18 @@ public final class TCPReassembler {
         let isSYN = flags.contains(.syn)
         let isInitialSYN = isSYN && !flags.contains(.ack)
 
+        // One-entry cache: consecutive packets nearly always belong to the same connection, and
+        // hashing two endpoints per packet is a visible part of reading a capture.
+        if !isInitialSYN, let cached = lastConnection, lastKey == key {
+            return process(packet, key: key, connection: cached, frame: frame, time: time, out: &out)
+        }
         if let existing = connections[key], isInitialSYN {
             let sender = existing.side(of: packet.source)
             let knownISN = sender == .a ? existing.a.initialSequence : existing.b.initialSequence
             if existing.ended || (knownISN != nil && knownISN != packet.sequence) {
                 out += flush(existing, frame: frame, time: time)
                 connections[key] = nil
+                if lastKey == key { lastKey = nil; lastConnection = nil }
                 endedOrder.removeAll { $0 == key }
             }
         }
@@ -100,7 +106,18 @@ public final class TCPReassembler {
             connection = Connection(info: info)
             connections[key] = connection
         }
+        lastKey = key
+        lastConnection = connection
+        return process(packet, key: key, connection: connection, frame: frame, time: time, out: &out)
+    }
 
+    private var lastKey: Key?
+    private var lastConnection: Connection?
+
+    private func process(_ packet: TCPPacket, key: Key, connection: Connection, frame: Int, time: Timestamp,
+                         out: inout [StreamSegment]) -> [StreamSegment] {
+        let flags = packet.flags
+        let isSYN = flags.contains(.syn)
         let side = connection.side(of: packet.source)
         var dir = side == .a ? connection.a : connection.b
         var other = side == .a ? connection.b : connection.a
@@ -187,6 +204,7 @@ public final class TCPReassembler {
                 let oldest = endedOrder.removeFirst()
                 if let c = connections[oldest] { out += flush(c, frame: frame, time: time) }
                 connections[oldest] = nil
+                if lastKey == oldest { lastKey = nil; lastConnection = nil }
             }
         }
         return out
