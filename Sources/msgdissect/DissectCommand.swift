@@ -202,7 +202,7 @@ struct DissectSession {
             s += "  "
             s += m.direction.rawValue
             s += "  "
-            s += MessageText.summary(m)
+            MessageText.writeSummary(m, into: &s)
             if !m.anomalies.isEmpty {
                 s += "  [" + m.anomalies.map(\.kind).joined(separator: ", ") + "]"
             }

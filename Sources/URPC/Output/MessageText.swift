@@ -31,38 +31,47 @@ public enum MessageText {
 
     /// `cm P2.add(5, 7)`, `↳ "V1" (0.3 ms)`, `⋯ console "hello"` …
     public static func summary(_ m: Message, formatter f: ValueFormatter = Proxy.formatter) -> String {
-        var s: String
+        var s = ""
+        writeSummary(m, formatter: f, into: &s)
+        return s
+    }
+
+    /// Appends the summary to `s` (the printers' path).
+    public static func writeSummary(_ m: Message, formatter f: ValueFormatter = Proxy.formatter, into s: inout String) {
         switch m.part {
         case .request:
-            s = m.request?.summary(f) ?? "?"
+            if let r = m.request { r.writeSummary(f, into: &s) } else { s += "?" }
         case .value:
-            s = m.replyTo == nil ? "unsolicited " : "↳ "
-            s += m.value.map { f.format($0) } ?? "?"
+            s += m.replyTo == nil ? "unsolicited " : "↳ "
+            if let v = m.value { f.write(v, into: &s) } else { s += "?" }
         case .riCount:
-            s = "↳ ri count " + (m.value.map { f.format($0) } ?? "?")
+            s += "↳ ri count "
+            if let v = m.value { f.write(v, into: &s) } else { s += "?" }
         case .riData:
-            s = "  ri data \(m.raw?.count ?? 0) bytes " + printable(m.raw ?? [], max: 40)
+            s += "  ri data " + String(m.raw?.count ?? 0) + " bytes " + printable(m.raw ?? [], max: 40)
         case .riEnd:
-            s = "↳ ri end " + (m.value.map { f.format($0) } ?? "?")
+            s += "↳ ri end "
+            if let v = m.value { f.write(v, into: &s) } else { s += "?" }
         case .console:
-            s = "⋯ console " + printable(m.consoleBytes ?? [], max: 60)
+            s += "⋯ console " + printable(m.consoleBytes ?? [], max: 60)
         case .exception:
-            if let e = m.exception { s = "↳ error \(e.name)\(e.args)" } else { s = "↳ error ?" }
+            if let e = m.exception { s += "↳ error " + e.name + e.args } else { s += "↳ error ?" }
         case .legacyTraceback:
             let text = String(decoding: m.raw ?? [], as: UTF8.self)
             let last = text.split(whereSeparator: { $0 == "\n" || $0 == "\r" }).last.map(String.init) ?? ""
-            s = "↳ raw traceback (\(m.raw?.count ?? 0) bytes, not msgpack): " + last
+            s += "↳ raw traceback (" + String(m.raw?.count ?? 0) + " bytes, not msgpack): " + last
         case .skipped:
             if m.raw?.isEmpty ?? true {
-                s = "(end of capture) " + (m.anomalies.first?.detail ?? "")
+                s += "(end of capture) " + (m.anomalies.first?.detail ?? "")
             } else {
-                s = "skipped \(m.raw!.count) bytes " + printable(m.raw!, max: 24)
+                s += "skipped " + String(m.raw!.count) + " bytes " + printable(m.raw!, max: 24)
             }
         }
         if let l = m.latency, m.part == .value || m.part == .riEnd || m.part == .exception {
-            s += " (" + milliseconds(l) + ")"
+            s += " ("
+            s += milliseconds(l)
+            s += ")"
         }
-        return s
     }
 
     public static func milliseconds(_ seconds: Double) -> String {
