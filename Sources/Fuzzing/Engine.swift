@@ -137,15 +137,12 @@ public final class Engine<Target: FuzzTarget> {
             // Execute.
             if options.crashGuard { CrashGuard.record(input) }
             features.begin()
-            var thorough = execs % options.thoroughEvery == 0
+            let thorough = execs % options.thoroughEvery == 0
             let t0 = Files.now()
             var verdict = target.execute(input, thorough: thorough, features: &features)
             if !thorough && features.newCount > 0 && !verdict.isFinding {
                 // New behaviour: this input gets the expensive oracles too.
-                thorough = true
-                let before = features.newCount
                 verdict = target.execute(input, thorough: true, features: &features)
-                _ = before
             }
             let dt = Files.now() - t0
             if options.crashGuard { CrashGuard.idle() }
