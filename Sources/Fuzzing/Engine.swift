@@ -127,7 +127,11 @@ public final class Engine<Target: FuzzTarget> {
                 }
             }
             // Generate.
-            let parent = corpus.inputs[context.random.below(corpus.count)]
+            // Parent: the shorter of two random entries (AFL favours small, fast inputs), so long
+            // inputs are still mutated but do not dominate the time.
+            let p1 = corpus.inputs[context.random.below(corpus.count)]
+            let p2 = corpus.inputs[context.random.below(corpus.count)]
+            let parent = p1.count <= p2.count ? p1 : p2
             input.removeAll(keepingCapacity: true)
             input.append(contentsOf: parent.prefix(context.maxLength))
             applied.removeAll(keepingCapacity: true)
