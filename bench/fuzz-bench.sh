@@ -14,8 +14,9 @@ OUT=bench/out/fuzz
 rm -rf "$OUT"; mkdir -p "$OUT"
 export SWIFT_BACKTRACE=enable=no
 
-swift build -c release --scratch-path .build-bench --product msgfuzz >/dev/null
-MSGFUZZ=.build-bench/release/msgfuzz
+SCRATCH=${SCRATCH:-.build-bench}
+swift build -c release --scratch-path "$SCRATCH" --product msgfuzz >/dev/null
+MSGFUZZ=$SCRATCH/release/msgfuzz
 # Build both harnesses (a zero-second run only builds and replays the seeds).
 ASAN=0 scripts/fuzz-libfuzzer.sh codec 1 -runs=0 >/dev/null 2>&1
 ASAN=0 scripts/fuzz-libfuzzer.sh codec-plain 1 -runs=0 >/dev/null 2>&1

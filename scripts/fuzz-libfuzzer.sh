@@ -16,8 +16,9 @@ case "$TARGET" in
   *) echo "unknown target '$TARGET' (codec, codec-plain; a dissector target comes with the URPC layer)" >&2; exit 2 ;;
 esac
 SAN=fuzzer,address
-[ "${ASAN:-1}" = 0 ] && SAN=fuzzer
-BIN=fuzz/bin/$TARGET$([ "$SAN" = fuzzer ] && echo -noasan || true)
+if [ "${ASAN:-1}" = 0 ]; then SAN=fuzzer; fi
+BIN=fuzz/bin/$TARGET
+if [ "$SAN" = fuzzer ]; then BIN=$BIN-noasan; fi
 WORK=fuzz/bin/work/$TARGET
 mkdir -p fuzz/bin "$WORK/corpus" fuzz/bin/src-$TARGET
 # The mutators come from Sources/Fuzzing; everything is compiled as one module, so their
@@ -27,7 +28,7 @@ for f in Random Mutator ByteMutators StructureMutators MutationDictionary; do
   sed '/^import MessagePack$/d' "Sources/Fuzzing/$f.swift" > "$SRC/$f.swift"
 done
 EXTRA=()
-[ "$TARGET" = codec ] && EXTRA=("$SRC"/*.swift)
+if [ "$TARGET" = codec ]; then EXTRA=("$SRC"/*.swift); fi
 if [ ! -x "$BIN" ] || [ -n "$(find fuzz/CodecFuzzer.swift Sources/MessagePack Sources/Fuzzing -newer "$BIN" -name '*.swift' | head -1)" ]; then
   echo "building $BIN (-sanitize=$SAN)" >&2
   swiftc -sanitize=$SAN -parse-as-library -O -module-name CodecFuzzer "${DEFINES[@]}" \
