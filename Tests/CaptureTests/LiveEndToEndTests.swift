@@ -194,12 +194,15 @@ struct LiveEndToEndTests {
         let sniffer = try Child(Self.msgdissect, ["sniff", "serial", "--rx", rxLine.slavePath, "--tx", txLine.slavePath,
                                                   "--baud", "230400", "-w", saved])
         _ = try #require(sniffer.await(#"(sniffing)"#))
-        // Play the reference conversation onto the two lines, each direction on its own line.
+        // Play the reference conversation onto the two lines, each direction on its own line. The
+        // two lines are independent: only time orders them, so leave time between turns.
+        var lastSide: StreamSide?
         for seg in try CaptureSource.open(path: reference).readAll().segments where seg.stream == 0 {
             guard case let .bytes(b) = seg.payload else { continue }
+            if seg.side != lastSide { Thread.sleep(forTimeInterval: 0.02) }
+            lastSide = seg.side
             let fd = seg.side == .a ? txLine.masterFD : rxLine.masterFD
             _ = b.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-            Thread.sleep(forTimeInterval: 0.003)
         }
         Thread.sleep(forTimeInterval: 0.3)
         sniffer.signal(SIGINT)
