@@ -22,7 +22,7 @@ enum LiveCommand {
         var failure: CaptureError?
         while !live.stop.isRequested {
             do {
-                if let (_, segments) = try capture.next() { live.consume(segments) }
+                if let (_, segments) = try capture.next(stopFD: live.stop.fd) { live.consume(segments) }
             } catch let e as CaptureError {
                 if case .write = e { live.saveFailed(e); continue }
                 failure = e

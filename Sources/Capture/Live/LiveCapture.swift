@@ -38,6 +38,7 @@ public final class LiveCapture {
     public var streams: [StreamInfo] { reassembler.streams }
 
     private var handle: OpaquePointer?
+    private var selectableFD: Int32 = -1
     private let reassembler: TCPReassembler
     private var writer: CaptureWriter?
 
@@ -63,6 +64,10 @@ public final class LiveCapture {
         }
         handle = h
         linkType = pcap_datalink(h)
+        // Non-blocking reads, waited for with poll on the capture descriptor (and a stop pipe):
+        // libpcap's own timeout does not apply in immediate mode on Linux, and it retries EINTR.
+        _ = pcap_setnonblock(h, 1, &errbuf)
+        selectableFD = pcap_get_selectable_fd(h)
         if let filter = options.filter, !filter.isEmpty {
             var program = bpf_program()
             guard pcap_compile(h, &program, filter, 1, PCAP_NETMASK_UNKNOWN) == 0 else {
@@ -109,14 +114,22 @@ public final class LiveCapture {
     /// Frames written to the `save(to:)` file.
     public private(set) var framesSaved = 0
 
-    /// Waits up to the read timeout for one frame. Returns the frame and the segments it made
-    /// available, or nil when none arrived. A write failure throws `CaptureError.write` after
-    /// the frame was captured (its segments are lost to the output, the file keeps what it had).
-    public func next() throws -> (frame: RawFrame, segments: [StreamSegment])? {
+    /// Waits up to the read timeout for one frame (returning early when `stopFD` becomes
+    /// readable). Returns the frame and the segments it made available, or nil when none arrived.
+    /// A write failure throws `CaptureError.write` after the frame was captured (its segments are
+    /// lost to the output, the file keeps what it had).
+    public func next(stopFD: Int32 = -1) throws -> (frame: RawFrame, segments: [StreamSegment])? {
         guard let h = handle else { return nil }
         var header: UnsafeMutablePointer<pcap_pkthdr>?
         var data: UnsafePointer<UInt8>?
-        let rc = pcap_next_ex(h, &header, &data)
+        var rc = pcap_next_ex(h, &header, &data)
+        if rc == 0 {
+            let ready = LiveIO.poll([selectableFD, stopFD], timeoutMilliseconds: options.timeoutMilliseconds)
+            if ready[0] & Int16(POLLERR | POLLHUP | POLLNVAL) != 0 && ready[0] & Int16(POLLIN) == 0 {
+                throw CaptureError.source("capture on \(options.interface) failed: the interface went away")
+            }
+            if ready[0] != 0 { rc = pcap_next_ex(h, &header, &data) }
+        }
         switch rc {
         case 1:
             guard let header, let data else { return nil }

@@ -42,8 +42,14 @@ public final class LiveStop: @unchecked Sendable {
 
     /// Routes SIGINT and SIGTERM to this stop (and ignores SIGPIPE, so a vanished peer is an
     /// error from `write`, not a dead process). Without SA_RESTART, a blocked `poll` returns EINTR.
+    /// The signals are also unblocked: a parent may have spawned us with them blocked (the mask is
+    /// inherited across exec), and then Ctrl-C or SIGTERM would never arrive.
     public func installSignalHandlers(_ signals: [Int32] = [SIGINT, SIGTERM]) {
         signalStopFD = writeFD
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        for s in signals { sigaddset(&unblock, s) }
+        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
         for s in signals {
             var action = sigaction()
             #if canImport(Glibc)

@@ -1,0 +1,1 @@
+// local placeholder so the package builds before the fuzzing tests land
