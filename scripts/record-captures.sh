@@ -21,6 +21,7 @@ for scenario in basic sockets leaky readinto errors stress; do
     client_opts+=(--count 200)   # a short stress run, without Nagle (it would take minutes)
   else
     server_opts+=(--nagle)
+    client_opts+=(--nagle)
   fi
   tcpdump -i lo -U -w "$out/$scenario.pcap" "tcp port $port" >/dev/null 2>&1 &
   dump=$!
