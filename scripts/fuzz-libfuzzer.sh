@@ -15,7 +15,7 @@ case "$TARGET" in
   codec) DEFINES=(-D CUSTOM_MUTATOR) ;;
   codec-plain) DEFINES=() ;;
   dissector) DEFINES=() ;;
-  *) echo "unknown target '$TARGET' (codec, codec-plain; a dissector target comes with the URPC layer)" >&2; exit 2 ;;
+  *) echo "unknown target '$TARGET' (codec, codec-plain, dissector)" >&2; exit 2 ;;
 esac
 SAN=fuzzer,address
 if [ "${ASAN:-1}" = 0 ]; then SAN=fuzzer; fi

@@ -63,19 +63,9 @@ public enum FindingStore {
 /// Minimal JSON writing (the engine avoids Foundation).
 public enum JSON {
     public static func string(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 { out += "\\u00" + (u.value < 16 ? "0" : "") + String(u.value, radix: 16) } else { out.unicodeScalars.append(u) }
-            }
-        }
-        return out + "\""
+        var out = ""
+        JSONMapping.quote(s, into: &out)
+        return out
     }
 
     public static func number(_ d: Double) -> String {
