@@ -1,3 +1,5 @@
+import MessagePack
+
 /// One distinct finding of a run.
 public struct Finding: Sendable, Equatable {
     public var signature: String
