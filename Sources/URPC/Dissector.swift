@@ -312,37 +312,30 @@ final class StreamState {
         drainServer(nil, final: true, &out)
         flushSkipped(.clientToServer, &out)
         flushSkipped(.serverToClient, &out)
-        if c2s.decoder.bufferedCount > 0 {
-            let n = c2s.decoder.bufferedCount
-            let start = c2s.decoder.offset
-            let bytes = c2s.decoder.skip(n)
-            var m = rawMessage(.clientToServer, bytes, start, part: .skipped, frame: c2s.lastFrame, time: c2s.lastTime)
-            m.anomalies.append(Anomaly(kind: "truncated-message", severity: .warning, frame: c2s.lastFrame, stream: index,
-                                       detail: "the capture ends inside a client message (\(n) bytes of it)"))
-            out.append(m)
+        truncatedTail(.clientToServer, &out)
+        truncatedTail(.serverToClient, &out)
+        for p in pending[pendingHead...] {
+            let dead = p.tracebackSeen
+            out.append(noteOnly(frame: p.frame, Anomaly(
+                kind: dead ? "server-dead" : "no-reply", severity: dead ? .error : .note, frame: p.frame, stream: index,
+                detail: dead
+                    ? "no reply after the raw traceback to \(p.request.summary()) (frame \(p.frame)): the published server's RPC task died"
+                    : "\(p.request.summary()) (frame \(p.frame)) has no reply by the end of the capture")))
         }
-        if s2c.decoder.bufferedCount > 0 {
-            let n = s2c.decoder.bufferedCount
-            let start = s2c.decoder.offset
-            let bytes = s2c.decoder.skip(n)
-            var m = rawMessage(.serverToClient, bytes, start, part: .skipped, frame: s2c.lastFrame, time: s2c.lastTime)
-            m.anomalies.append(Anomaly(kind: "truncated-message", severity: .warning, frame: s2c.lastFrame, stream: index,
-                                       detail: "the capture ends inside a server message (\(n) bytes of it)"))
-            out.append(m)
-        }
-        var i = pendingHead
-        while i < pending.count {
-            let p = pending[i]
-            if !out.isEmpty || true {
-                let dead = p.tracebackSeen
-                out.append(noteOnly(frame: p.frame, Anomaly(
-                    kind: dead ? "server-dead" : "no-reply", severity: dead ? .error : .note, frame: p.frame, stream: index,
-                    detail: dead
-                        ? "no reply after the raw traceback to \(p.request.summary()) (frame \(p.frame)): the published server's RPC task died"
-                        : "\(p.request.summary()) (frame \(p.frame)) has no reply by the end of the capture")))
-            }
-            i += 1
-        }
+    }
+
+    /// The bytes of a message the capture ends inside, as one skipped run.
+    private func truncatedTail(_ dir: Direction, _ out: inout [Message]) {
+        let ds = dir == .clientToServer ? c2s : s2c
+        let n = ds.decoder.bufferedCount
+        guard n > 0 else { return }
+        let start = ds.decoder.offset
+        let bytes = dir == .clientToServer ? c2s.decoder.skip(n) : s2c.decoder.skip(n)
+        var m = rawMessage(dir, bytes, start, part: .skipped, frame: ds.lastFrame, time: ds.lastTime)
+        let who = dir == .clientToServer ? "client" : "server"
+        m.anomalies.append(Anomaly(kind: "truncated-message", severity: .warning, frame: ds.lastFrame, stream: index,
+                                   detail: "the capture ends inside a \(who) message (\(n) bytes of it)"))
+        out.append(m)
     }
 
     /// Anomalies at the end of a capture travel as messages with no bytes so that every consumer
