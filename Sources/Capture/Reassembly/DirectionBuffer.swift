@@ -57,6 +57,14 @@ struct DirectionBuffer {
         if missing > 0 { insertRange(start: start + Int64(bytes.count), length: missing, bytes: nil) }
     }
 
+    /// The common case, taken without buffering: the next in-order bytes while nothing waits.
+    /// Returns them (and moves past them), or nil when the general path is needed.
+    mutating func takeInOrder(start: Int64, bytes: [UInt8]) -> [UInt8]? {
+        guard start == next, pending.isEmpty, !bytes.isEmpty, finOffset == nil else { return nil }
+        advance(to: next + Int64(bytes.count))
+        return bytes
+    }
+
     /// Removes buffered bytes in [from, to), trimming pieces that straddle the bounds.
     private mutating func discardBuffered(from: Int64, to: Int64) {
         var kept: [Piece] = []

@@ -171,8 +171,12 @@ public final class TCPReassembler {
             if !dir.baseKnown { dir.setBase(dataSequence) } // mid-stream: the first sequence seen is the base
             let start = dir.offset(of: dataSequence)
             if packet.payloadLength > 0 {
-                dir.insert(start: start, bytes: packet.payload, missing: packet.missingPayload,
-                           inOrderWins: limits.overlapPolicy == .inOrderWins)
+                if packet.missingPayload == 0, let inOrder = dir.takeInOrder(start: start, bytes: packet.payload) {
+                    emit(side, [.bytes(inOrder)])
+                } else {
+                    dir.insert(start: start, bytes: packet.payload, missing: packet.missingPayload,
+                               inOrderWins: limits.overlapPolicy == .inOrderWins)
+                }
             }
             if flags.contains(.fin) && dir.finOffset == nil {
                 dir.finOffset = start + Int64(packet.payloadLength)
