@@ -60,7 +60,8 @@ final class LiveRun {
     private var observed: [Message] = []
     private(set) var messages = 0
     private(set) var stopReason = "interrupted"
-    private var reportedSaveError = false
+    /// A write to the -w file failed during the run (the exit status is then 1).
+    private(set) var reportedSaveError = false
 
     init(view: ViewOptions, options: LiveRunOptions) {
         session = DissectSession(view: view)
