@@ -309,9 +309,10 @@ struct LiveSourceTests {
             if let (_, segs) = try capture.next() { live += segs }
             if live.filter({ if case .closed = $0.payload { return true } else { return false } }).count == 2 { break }
         }
+        let counters = capture.kernelCounters()
         live += try capture.finish()
         #expect(Self.bytes(live, .a) == sent)
-        #expect(Self.bytes(live, .b).count == sent.count, "kernel counters: \(String(describing: capture.kernelCounters()))")
+        #expect(Self.bytes(live, .b).count == sent.count, "kernel counters: \(String(describing: counters))")
         let replay = try readSegments(path)
         #expect(replay.error == nil)
         #expect(replay.segments == live)
