@@ -106,6 +106,8 @@ struct DissectSession {
 
     /// Messages printed so far (after the filters).
     var shown = 0
+    /// Print at most this many messages (live `-c`).
+    var limit: Int?
 
     /// Returns the messages the segment completed (for live consumers: counts, leak tracking).
     @discardableResult
@@ -149,6 +151,7 @@ struct DissectSession {
     mutating func emit(_ m: Message) {
         stats.add(m)
         guard !view.quiet, keep(m) else { return }
+        if let limit, shown >= limit { return }
         shown += 1
         let base = t0 ?? m.time
         if view.json {

@@ -65,6 +65,7 @@ final class LiveRun {
 
     init(view: ViewOptions, options: LiveRunOptions) {
         session = DissectSession(view: view)
+        session.limit = options.count
         self.options = options
         stop = LiveStop()
         stop.installSignalHandlers()
@@ -72,6 +73,8 @@ final class LiveRun {
     }
 
     func consume(_ segments: [StreamSegment]) {
+        // After -c was reached nothing more is dissected (what is already dissected is printed).
+        if let c = options.count, (session.view.quiet ? messages : session.shown) >= c { return }
         for s in segments { record(session.consume(s)) }
         session.out.flush()
         if let c = options.count, (session.view.quiet ? messages : session.shown) >= c {

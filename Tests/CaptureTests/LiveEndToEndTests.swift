@@ -149,6 +149,20 @@ struct LiveEndToEndTests {
         if let frames = try Self.tsharkFrames(saved) { #expect(frames == source.framesRead) }
     }
 
+    @Test("-c counts printed messages: the tap stops after exactly that many and the file stays valid",
+          .enabled(if: haveBinaries, "msgdissect and urpc-sim are not built next to the tests"))
+    func countLimit() throws {
+        let (server, upstream) = try Self.startServer()
+        defer { server.signal(SIGKILL); server.wait() }
+        let saved = temporaryPath("count.pcapng")
+        let (tap, address) = try Self.startTap(upstream, ["-c", "3", "-w", saved])
+        _ = try Self.run(Self.urpcSim, ["client", "--connect", address, "--scenario", "basic", "--quiet", "--timeout", "1"])
+        #expect(tap.wait() == 0)
+        #expect(tap.stdout.split(separator: "\n").count == 3)
+        #expect(tap.stderr.contains("count of 3 messages reached"))
+        #expect(try CaptureSource.open(path: saved).readAll().error == nil)
+    }
+
     @Test("tap tcp --leaks prints the leak report of a leaky client",
           .enabled(if: haveBinaries, "msgdissect and urpc-sim are not built next to the tests"))
     func tapLeaks() throws {
