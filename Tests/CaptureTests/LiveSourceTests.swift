@@ -236,6 +236,29 @@ struct LiveSourceTests {
         #expect(Self.bytes(replay.segments, .b) == [0xA2, 0x56, 0x31])
     }
 
+    @Test("A stop request ends the serial tap even while the host is not reading")
+    func stopWhileHostStalls() throws {
+        var device = try PseudoTerminal()
+        defer { device.close() }
+        let tap = try SerialTap(device: device.slavePath, settings: SerialSettings(baud: 1_000_000))
+        let stop = LiveStop()
+        let done = DispatchSemaphore(value: 0)
+        let h = Handoff(value: tap)
+        Thread.detachNewThread {
+            _ = h.value.run(stop: stop) { _ in }
+            done.signal()
+        }
+        // Nobody opened the host side: the tap's writes to it fill the pty and would block.
+        _ = fcntl(device.masterFD, F_SETFL, fcntl(device.masterFD, F_GETFL) | O_NONBLOCK)
+        let block = [UInt8](repeating: 0x55, count: 4096)
+        for _ in 0..<64 { _ = block.withUnsafeBytes { write(device.masterFD, $0.baseAddress, $0.count) } }
+        Thread.sleep(forTimeInterval: 0.3)
+        let asked = Date()
+        stop.request()
+        #expect(done.wait(timeout: .now() + 3) == .success)
+        #expect(Date().timeIntervalSince(asked) < 1)
+    }
+
     @Test("Serial sniffer reads both lines without writing, merged in time order")
     func serialSniffer() throws {
         var txLine = try PseudoTerminal()
