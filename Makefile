@@ -2,7 +2,7 @@
 SWIFT ?= swift
 SAMPLE ?= captures/shared/urpc_a_basic_session.pcap
 
-.PHONY: setup build release demo test bench-codec fuzz-codec clean
+.PHONY: setup build release demo test bench-codec fuzz-codec clean captures
 
 setup:
 	bash scripts/setup.sh
@@ -29,3 +29,7 @@ fuzz-codec:
 
 clean:
 	rm -rf .build
+
+# Re-record captures/sim/ (tcpdump on lo: needs root).
+captures:
+	bash scripts/record-captures.sh

@@ -4,32 +4,22 @@
 /// TCP captures (Ethernet, SLL, SLL2, NULL/LOOP, raw IP) are reassembled per connection and
 /// direction; serial captures (link type 252, see `SerialRecord`) become stream 0 with side `.a`
 /// = host → device. When the file is damaged, everything before the damage (including the
-/// reassembler's flushed buffers) is delivered first, then `next()` throws `CaptureError.damaged`.
+/// reassembler's flushed buffers) is delivered first, then `nextSegment()` throws
+/// `CaptureError.damaged` once.
 public final class CaptureSource: Sequence, IteratorProtocol {
-    /// Counts of what the frames were, for summaries.
-    public struct Statistics: Sendable, Equatable {
-        public var frames = 0
-        public var tcpSegments = 0
-        public var serialRecords = 0
-        public var ipFragments = 0
-        /// Frames that carried neither TCP nor a serial record (ARP, UDP, …).
-        public var otherFrames = 0
-    }
-
     public let path: String
     public let linkType: Int32
     public let format: CaptureFileFormat
-    public private(set) var statistics = Statistics()
 
     private let reader: PacketReader
-    private let reassembler: TCPReassembler
-    private var serialStream: StreamInfo?
+    private let reassembler: FrameReassembler
     private var queue: [StreamSegment] = []
     private var queueIndex = 0
     private var pendingError: CaptureError?
     private var done = false
 
-    /// Opens a capture; throws `CaptureError.notACapture` for anything that is not pcap/pcapng.
+    /// Opens a capture; throws `CaptureError.notACapture` for anything that is not a pcap/pcapng
+    /// file of a supported link type.
     public static func open(path: String, limits: TCPReassembler.Limits = .init()) throws -> CaptureSource {
         try CaptureSource(path: path, limits: limits)
     }
@@ -39,18 +29,19 @@ public final class CaptureSource: Sequence, IteratorProtocol {
         reader = try PacketReader(path: path)
         linkType = reader.linkType
         format = reader.format
-        reassembler = TCPReassembler(limits: limits)
-        let supported = LinkType.supportedIP.contains(linkType) || linkType == SerialRecord.linkType
-        if !supported {
+        guard FrameReassembler.supports(linkType: linkType) else {
             throw CaptureError.notACapture(path: path, reason: "link type \(linkType) is not supported")
         }
+        reassembler = FrameReassembler(linkType: linkType, limits: limits)
     }
 
-    /// Streams seen so far (complete once `next()` has returned `nil` or thrown).
-    public var streams: [StreamInfo] {
-        if let serialStream { return [serialStream] }
-        return reassembler.streams
-    }
+    /// Streams seen so far (complete once `nextSegment()` has returned `nil` or thrown).
+    public var streams: [StreamInfo] { reassembler.streams }
+
+    public typealias Statistics = FrameReassembler.Statistics
+
+    /// What the frames read so far were.
+    public var statistics: Statistics { reassembler.statistics }
 
     /// Frames read so far; after the end, the number of the last frame.
     public var framesRead: Int { reader.frameCount }
@@ -73,14 +64,14 @@ public final class CaptureSource: Sequence, IteratorProtocol {
             if done { return nil }
             do {
                 if let frame = try reader.next() {
-                    queue = process(frame)
+                    queue = reassembler.process(frame)
                 } else {
                     done = true
                     queue = reassembler.finish()
                 }
-            } catch let error as CaptureError {
+            } catch {
                 done = true
-                pendingError = error
+                pendingError = error as? CaptureError ?? .source("\(error)")
                 queue = reassembler.finish()
             }
         }
@@ -91,7 +82,7 @@ public final class CaptureSource: Sequence, IteratorProtocol {
         try? nextSegment()
     }
 
-    /// Reads everything. Returns the segments and the damage, if any.
+    /// Reads everything that is left. Returns the segments and the damage, if any.
     public func readAll() -> (segments: [StreamSegment], error: CaptureError?) {
         var out: [StreamSegment] = []
         do {
@@ -100,46 +91,5 @@ public final class CaptureSource: Sequence, IteratorProtocol {
         } catch {
             return (out, error as? CaptureError ?? .source("\(error)"))
         }
-    }
-
-    private func process(_ frame: RawFrame) -> [StreamSegment] {
-        statistics.frames += 1
-        if linkType == SerialRecord.linkType {
-            return serial(frame)
-        }
-        let decoded = PacketDecoder.decode(frame)
-        switch decoded.content {
-        case let .tcp(packet):
-            statistics.tcpSegments += 1
-            return reassembler.process(packet, frame: frame.number, time: frame.time)
-        case .ipFragment:
-            statistics.ipFragments += 1
-        case .other:
-            statistics.otherFrames += 1
-        }
-        return []
-    }
-
-    private func serial(_ frame: RawFrame) -> [StreamSegment] {
-        guard case let .success(record) = SerialRecord.decode(frame.data) else {
-            statistics.otherFrames += 1
-            return []
-        }
-        statistics.serialRecords += 1
-        var out: [StreamSegment] = []
-        let endpoint = Endpoint(address: "serial:\(record.lineName.isEmpty ? "line" : record.lineName)", port: 0)
-        if serialStream == nil {
-            let info = StreamInfo(index: 0, kind: .serial, a: endpoint, b: endpoint, startedMidStream: false,
-                                  firstFrame: frame.number)
-            serialStream = info
-            out.append(StreamSegment(frame: frame.number, time: frame.time, stream: 0, side: .a, source: endpoint,
-                                     destination: endpoint, startedMidStream: false, payload: .opened))
-        }
-        if !record.bytes.isEmpty {
-            out.append(StreamSegment(frame: frame.number, time: frame.time, stream: 0, side: record.direction,
-                                     source: endpoint, destination: endpoint, startedMidStream: false,
-                                     payload: .bytes(record.bytes)))
-        }
-        return out
     }
 }

@@ -104,7 +104,9 @@ public enum CaptureError: Error, Sendable, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .notACapture(p, r): return "\(p) is not a pcap or pcapng capture: \(r)"
+        case let .notACapture(p, r):
+            if r.hasPrefix("cannot open: ") { return "cannot open \(p): " + r.dropFirst("cannot open: ".count) }
+            return "\(p) is not a pcap or pcapng capture: \(r)"
         case let .damaged(f, o, r): return "capture damaged at frame \(f), file offset \(o): \(r)"
         case let .source(m): return m
         case let .write(m): return "cannot write the capture: \(m)"

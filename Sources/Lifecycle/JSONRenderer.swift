@@ -1,4 +1,5 @@
 import Capture
+import MessagePack
 import URPC
 
 /// A small JSON writer: the report is written by hand so that 100,000 proxies cost one pass.
@@ -6,24 +7,9 @@ struct JSONWriter {
     var out = ""
 
     static func quote(_ s: String) -> String {
-        var r = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": r += "\\\""
-            case "\\": r += "\\\\"
-            case "\n": r += "\\n"
-            case "\r": r += "\\r"
-            case "\t": r += "\\t"
-            default:
-                if u.value < 0x20 {
-                    let h = String(u.value, radix: 16)
-                    r += "\\u" + String(repeating: "0", count: 4 - h.count) + h
-                } else {
-                    r.unicodeScalars.append(u)
-                }
-            }
-        }
-        return r + "\""
+        var r = ""
+        JSONMapping.quote(s, into: &r)
+        return r
     }
 
     static func opt(_ v: Int?) -> String { v.map(String.init) ?? "null" }

@@ -7,7 +7,8 @@ public struct Decoder: Sendable {
     public init(dialect: Dialect) { self.options = DecodingOptions(dialect: dialect) }
 
     /// Decodes the object starting at `offset`; returns it and the offset just past it.
-    @inlinable
+    /// (Not inlinable on purpose: compiled inside this module, the array building below is fully
+    /// specialised; inlined into a client module it went through the generic array allocator.)
     public func decodeValue(_ bytes: [UInt8], at offset: Int = 0) throws(DecodingError) -> (value: MessagePackValue, end: Int) {
         try bytes.withUnsafeBufferPointer { (p: UnsafeBufferPointer<UInt8>) throws(DecodingError) in
             var core = DecoderCore(source: bytes, base: p, origin: 0, limit: p.count, options: options)
@@ -153,16 +154,52 @@ struct DecoderCore {
     @inlinable
     mutating func value(_ pos: inout Int, depth: Int) throws(DecodingError) -> MessagePackValue {
         let start = pos
+        // The one-byte-header formats, which are nearly all of urpc traffic, are read here without
+        // building a `Header`; every other format goes through the cursor's general path.
+        let b = cursor.base[pos]
+        switch b {
+        case 0x00...0x7f:
+            pos += 1
+            return .int(Int64(b))
+        case 0xe0...0xff:
+            pos += 1
+            return .int(Int64(Int8(bitPattern: b)))
+        case 0xa0...0xbf:
+            pos += 1
+            return try str(start, &pos, Int(b & 0x1f))
+        case 0x90...0x9f:
+            pos += 1
+            return try array(start, &pos, Int(b & 0x0f), depth)
+        case 0x80...0x8f:
+            pos += 1
+            return try map(start, &pos, Int(b & 0x0f), depth)
+        case 0xc0:
+            pos += 1
+            return .nil
+        case 0xc2, 0xc3:
+            pos += 1
+            return .bool(b == 0xc3)
+        case 0xd4...0xd8:
+            // fixext (urpc proxies are fixext4): type byte, then 1, 2, 4, 8 or 16 bytes.
+            let n = 1 << Int(b - 0xd4)
+            guard pos + 2 <= limit else {
+                throw .truncated(offset: cursor.origin + pos, needed: 2, available: limit - pos)
+            }
+            try need(start, pos + 2, n)
+            let t = Int8(bitPattern: cursor.base[pos + 1])
+            pos += 2
+            defer { pos += n }
+            return ext(t, pos, n)
+        default:
+            break
+        }
         let (h, hl) = try cursor.header(at: pos)
         pos += hl
         switch h {
         case .value(let v):
             return v
         case .str(let n):
-            try need(start, pos, n)
-            let v = try string(start, pos, n)
-            pos += n
-            return v
+            return try str(start, &pos, n)
         case .bin(let n):
             try need(start, pos, n)
             defer { pos += n }
@@ -172,33 +209,53 @@ struct DecoderCore {
             defer { pos += n }
             return ext(t, pos, n)
         case .array(let n):
-            guard depth < options.maxDepth else {
-                throw .depthBeyondLimit(offset: cursor.origin + start, limit: options.maxDepth)
-            }
-            try count(start, pos, n, perElement: 1)
-            var a: [MessagePackValue] = []
-            a.reserveCapacity(n)
-            for _ in 0..<n {
-                guard pos < limit else { throw .truncated(offset: cursor.origin + start, needed: pos - start + 1, available: limit - start) }
-                a.append(try value(&pos, depth: depth + 1))
-            }
-            return .array(a)
+            return try array(start, &pos, n, depth)
         case .map(let n):
-            guard depth < options.maxDepth else {
-                throw .depthBeyondLimit(offset: cursor.origin + start, limit: options.maxDepth)
-            }
-            try count(start, pos, n, perElement: 2)
-            var m: [(key: MessagePackValue, value: MessagePackValue)] = []
-            m.reserveCapacity(n)
-            for _ in 0..<n {
-                guard pos < limit else { throw .truncated(offset: cursor.origin + start, needed: pos - start + 1, available: limit - start) }
-                let k = try value(&pos, depth: depth + 1)
-                guard pos < limit else { throw .truncated(offset: cursor.origin + start, needed: pos - start + 1, available: limit - start) }
-                let v = try value(&pos, depth: depth + 1)
-                m.append((key: k, value: v))
-            }
-            return .map(m)
+            return try map(start, &pos, n, depth)
         }
+    }
+
+    @inlinable @inline(__always)
+    func str(_ start: Int, _ pos: inout Int, _ n: Int) throws(DecodingError) -> MessagePackValue {
+        try need(start, pos, n)
+        let v = try string(start, pos, n)
+        pos += n
+        return v
+    }
+
+    @inlinable
+    mutating func array(_ start: Int, _ pos: inout Int, _ n: Int, _ depth: Int) throws(DecodingError) -> MessagePackValue {
+        guard depth < options.maxDepth else {
+            throw .depthBeyondLimit(offset: cursor.origin + start, limit: options.maxDepth)
+        }
+        if n == 0 { return .array([]) }   // no allocation for an empty array
+        try count(start, pos, n, perElement: 1)
+        var a: [MessagePackValue] = []
+        a.reserveCapacity(n)
+        for _ in 0..<n {
+            guard pos < limit else { throw .truncated(offset: cursor.origin + start, needed: pos - start + 1, available: limit - start) }
+            a.append(try value(&pos, depth: depth + 1))
+        }
+        return .array(a)
+    }
+
+    @inlinable
+    mutating func map(_ start: Int, _ pos: inout Int, _ n: Int, _ depth: Int) throws(DecodingError) -> MessagePackValue {
+        guard depth < options.maxDepth else {
+            throw .depthBeyondLimit(offset: cursor.origin + start, limit: options.maxDepth)
+        }
+        if n == 0 { return .map([]) }
+        try count(start, pos, n, perElement: 2)
+        var m: [(key: MessagePackValue, value: MessagePackValue)] = []
+        m.reserveCapacity(n)
+        for _ in 0..<n {
+            guard pos < limit else { throw .truncated(offset: cursor.origin + start, needed: pos - start + 1, available: limit - start) }
+            let k = try value(&pos, depth: depth + 1)
+            guard pos < limit else { throw .truncated(offset: cursor.origin + start, needed: pos - start + 1, available: limit - start) }
+            let v = try value(&pos, depth: depth + 1)
+            m.append((key: k, value: v))
+        }
+        return .map(m)
     }
 
     mutating func node(_ pos: inout Int, depth: Int) throws(DecodingError) -> Node {

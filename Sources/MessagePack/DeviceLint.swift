@@ -168,10 +168,11 @@ public enum DeviceLint {
         return f
     }
 
+    /// Is there a map with entries (an empty one can have no key problem)?
     private static func hasMap(_ n: Node) -> Bool {
         switch n.content {
         case .scalar: return false
-        case .map: return true
+        case .map(let m): return !m.isEmpty
         case .array(let a): return a.contains(where: hasMap)
         }
     }

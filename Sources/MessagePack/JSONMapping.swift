@@ -84,6 +84,13 @@ public struct JSONMapping: Sendable {
 
     /// Appends `str` as a JSON string literal.
     public static func quote(_ str: String, into s: inout String) {
+        // Fast path: nothing to escape (the usual case), append in one piece.
+        if !str.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5c || $0 == 0x7f }) {
+            s += "\""
+            s += str
+            s += "\""
+            return
+        }
         s += "\""
         for u in str.unicodeScalars {
             switch u {

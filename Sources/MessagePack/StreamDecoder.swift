@@ -115,12 +115,17 @@ public struct StreamDecoder: Sendable {
         remaining.removeAll(keepingCapacity: true)
     }
 
-    /// Drops returned bytes. Emitted slices keep the old storage alive, so a fresh array is made
-    /// rather than mutating a shared one (which would copy it whole).
+    /// Drops returned bytes before new ones are appended.
     private mutating func compact() {
         guard consumed > 0 else { return }
         let shift = consumed
-        buffer = Array(buffer[consumed...])
+        // In place when nothing else holds the storage; when emitted slices still share it, the
+        // array copies on write first (at most one partial object's worth).
+        if consumed == buffer.count {
+            buffer.removeAll(keepingCapacity: true)
+        } else {
+            buffer.removeSubrange(0..<consumed)
+        }
         bufferOrigin += shift
         consumed = 0
         scanPos -= shift

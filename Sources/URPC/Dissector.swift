@@ -48,17 +48,27 @@ public final class Dissector {
     }
 
     public func consume(_ seg: StreamSegment) -> [Message] {
+        var out: [Message] = []
+        consume(seg, into: &out)
+        return out
+    }
+
+    /// Appends the messages completed by `seg` to `out` (lets a caller reuse one array).
+    public func consume(_ seg: StreamSegment, into out: inout [Message]) {
         let st: StreamState
-        if let s = streams[seg.stream] {
+        if let last = lastStream, last.index == seg.stream {
+            st = last
+        } else if let s = streams[seg.stream] {
             st = s
         } else {
             st = StreamState(index: seg.stream, options: options)
             streams[seg.stream] = st
         }
-        var out: [Message] = []
+        lastStream = st
         st.consume(seg, into: &out)
-        return out
     }
+
+    private var lastStream: StreamState?
 
     /// End of the capture: messages still buffered and anomalies for what never completed.
     public func finish() -> [Message] {
@@ -217,6 +227,20 @@ final class StreamState {
     private func release(into out: inout [Message], final: Bool) {
         guard !ready.isEmpty else { return }
         let w = final ? nil : watermark
+        // The common case: everything completed can go, already in order.
+        if w == nil || ready.allSatisfy({ $0.firstFrame <= w! }) {
+            var ordered = true
+            for i in ready.indices.dropFirst() where (ready[i - 1].firstFrame, ready[i - 1].index) > (ready[i].firstFrame, ready[i].index) {
+                ordered = false
+                break
+            }
+            if !ordered { ready.sort { ($0.firstFrame, $0.index) < ($1.firstFrame, $1.index) } }
+            for i in ready.indices { number(&ready[i]) }
+            out.append(contentsOf: ready)
+            ready.removeAll(keepingCapacity: true)
+            pruneNumbers()
+            return
+        }
         var keep: [Message] = []
         var go: [Message] = []
         for m in ready {
@@ -226,15 +250,23 @@ final class StreamState {
             go.sort { ($0.firstFrame, $0.index) < ($1.firstFrame, $1.index) }
         }
         for var m in go {
-            if m.index >= 0 {
-                if m.kind == .request { numberOf[m.index] = released }
-                m.index = released
-                released += 1
-            }
-            if let r = m.replyTo { m.replyTo = numberOf[r] }
+            number(&m)
             out.append(m)
         }
         ready = keep
+        pruneNumbers()
+    }
+
+    private func number(_ m: inout Message) {
+        if m.index >= 0 {
+            if m.kind == .request { numberOf[m.index] = released }
+            m.index = released
+            released += 1
+        }
+        if let r = m.replyTo { m.replyTo = numberOf[r] }
+    }
+
+    private func pruneNumbers() {
         if numberOf.count > 4096, let h = head {
             numberOf = numberOf.filter { $0.key >= h.index }
         }
@@ -280,43 +312,39 @@ final class StreamState {
         drainServer(nil, final: true, &out)
         flushSkipped(.clientToServer, &out)
         flushSkipped(.serverToClient, &out)
-        if c2s.decoder.bufferedCount > 0 {
-            let n = c2s.decoder.bufferedCount
-            let start = c2s.decoder.offset
-            let bytes = c2s.decoder.skip(n)
-            var m = rawMessage(.clientToServer, bytes, start, part: .skipped, frame: c2s.lastFrame, time: c2s.lastTime)
-            m.anomalies.append(Anomaly(kind: "truncated-message", severity: .warning, frame: c2s.lastFrame, stream: index,
-                                       detail: "the capture ends inside a client message (\(n) bytes of it)"))
-            out.append(m)
+        truncatedTail(.clientToServer, &out)
+        truncatedTail(.serverToClient, &out)
+        for p in pending[pendingHead...] {
+            let dead = p.tracebackSeen
+            out.append(noteOnly(frame: p.frame, Anomaly(
+                kind: dead ? "server-dead" : "no-reply", severity: dead ? .error : .note, frame: p.frame, stream: index,
+                detail: dead
+                    ? "no reply after the raw traceback to \(p.request.summary()) (frame \(p.frame)): the published server's RPC task died"
+                    : "\(p.request.summary()) (frame \(p.frame)) has no reply by the end of the capture")))
         }
-        if s2c.decoder.bufferedCount > 0 {
-            let n = s2c.decoder.bufferedCount
-            let start = s2c.decoder.offset
-            let bytes = s2c.decoder.skip(n)
-            var m = rawMessage(.serverToClient, bytes, start, part: .skipped, frame: s2c.lastFrame, time: s2c.lastTime)
-            m.anomalies.append(Anomaly(kind: "truncated-message", severity: .warning, frame: s2c.lastFrame, stream: index,
-                                       detail: "the capture ends inside a server message (\(n) bytes of it)"))
-            out.append(m)
-        }
-        var i = pendingHead
-        while i < pending.count {
-            let p = pending[i]
-            if !out.isEmpty || true {
-                let dead = p.tracebackSeen
-                out.append(noteOnly(frame: p.frame, Anomaly(
-                    kind: dead ? "server-dead" : "no-reply", severity: dead ? .error : .note, frame: p.frame, stream: index,
-                    detail: dead
-                        ? "no reply after the raw traceback to \(p.request.summary()) (frame \(p.frame)): the published server's RPC task died"
-                        : "\(p.request.summary()) (frame \(p.frame)) has no reply by the end of the capture")))
-            }
-            i += 1
-        }
+    }
+
+    /// The bytes of a message the capture ends inside, as one skipped run.
+    private func truncatedTail(_ dir: Direction, _ out: inout [Message]) {
+        let ds = dir == .clientToServer ? c2s : s2c
+        let n = ds.decoder.bufferedCount
+        guard n > 0 else { return }
+        let start = ds.decoder.offset
+        let bytes = dir == .clientToServer ? c2s.decoder.skip(n) : s2c.decoder.skip(n)
+        var m = rawMessage(dir, bytes, start, part: .skipped, frame: ds.lastFrame, time: ds.lastTime)
+        let who = dir == .clientToServer ? "client" : "server"
+        m.anomalies.append(Anomaly(kind: "truncated-message", severity: .warning, frame: ds.lastFrame, stream: index,
+                                   detail: "the capture ends inside a \(who) message (\(n) bytes of it)"))
+        out.append(m)
     }
 
     /// Anomalies at the end of a capture travel as messages with no bytes so that every consumer
     /// sees them in order; `kind` raw, `part` skipped, empty range.
     private func noteOnly(frame: Int, _ a: Anomaly) -> Message {
-        Message(index: -1, frame: frame, firstFrame: frame, time: c2s.lastTime, stream: index, direction: .serverToClient,
+        // Placed at the end of the capture (the anomaly itself names the frame it is about).
+        let end = max(c2s.lastFrame, s2c.lastFrame, frame)
+        let time = max(c2s.lastTime, s2c.lastTime)
+        return Message(index: -1, frame: end, firstFrame: end, time: time, stream: index, direction: .serverToClient,
                 kind: .raw, part: .skipped, streamRange: s2c.decoder.offset..<s2c.decoder.offset, node: nil, raw: [],
                 request: nil, replyTo: nil, replyToFrame: nil, command: nil, latency: nil, outstanding: 0, anomalies: [a])
     }
@@ -508,7 +536,8 @@ final class StreamState {
                 continue
             }
             if case .riRaw(let k) = mode {
-                if k == 0 { mode = .riEnd; continue }   // nothing read: no raw part on the wire
+                // A count of 0 carries no raw bytes: no (empty) data message, as the manifests number them.
+                if k == 0 { mode = .riEnd; continue }
                 let start = s2c.decoder.offset
                 guard let bytes = s2c.decoder.nextRaw(count: k) else { return }
                 var m = rawMessage(.serverToClient, bytes, start, part: .riData, frame: frame, time: time)

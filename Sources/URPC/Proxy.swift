@@ -59,14 +59,14 @@ public enum Proxy {
 
     /// Renders proxies as `P<id>` in compact text, other ext types generically.
     public static let formatter = ValueFormatter(extRenderer: { t, d in
-        if let i = id(type: t, data: d) { return "P\(i)" }
+        if let i = id(type: t, data: d) { return "P" + String(i) }
         if t == ExtCode.console { return "console(" + Hex.string(d) + ")" }
         return nil
     })
 
     /// Renders proxies as `{"$proxy":id}` in JSON.
     public static let json = JSONMapping(extRenderer: { t, d in
-        if let i = id(type: t, data: d) { return "{\"$proxy\":\(i)}" }
+        if let i = id(type: t, data: d) { return "{\"$proxy\":" + String(i) + "}" }
         return nil
     })
 }

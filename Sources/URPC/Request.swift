@@ -102,29 +102,49 @@ public enum Request: Sendable, Equatable {
 
     /// One-line summary as `msgdissect` prints it: `cm P2.add(5, 7)`.
     public func summary(_ f: ValueFormatter = Proxy.formatter) -> String {
+        var s = ""
+        writeSummary(f, into: &s)
+        return s
+    }
+
+    /// Appends the summary to `s` (the printers' path: no intermediate strings).
+    public func writeSummary(_ f: ValueFormatter = Proxy.formatter, into s: inout String) {
         switch self {
-        case .ver: return "ver"
-        case .registry: return "re"
-        case .importModule(let m): return "im " + m
-        case .exec(let c): return "ex " + f.format(.string(c))
+        case .ver: s += "ver"
+        case .registry: s += "re"
+        case .importModule(let m): s += "im "; s += m
+        case .exec(let c): s += "ex "; f.write(.string(c), into: &s)
         case let .call(t, name, args, kwargs):
-            var s = "cm " + f.format(t) + "." + name + "("
-            var parts = args.map { f.format($0) }
-            for e in kwargs {
-                let k = e.key.stringValue ?? f.format(e.key)
-                parts.append(k + "=" + f.format(e.value))
+            s += "cm "; f.write(t, into: &s); s += "."; s += name; s += "("
+            var first = true
+            for a in args {
+                if !first { s += ", " }
+                first = false
+                f.write(a, into: &s)
             }
-            s += parts.joined(separator: ", ") + ")"
-            return s
-        case let .getProperty(t, n): return "gp " + f.format(t) + "." + n
-        case let .setProperty(t, n, v): return "sp " + f.format(t) + "." + n + " = " + f.format(v)
-        case let .readInto(t, n): return "ri " + f.format(t) + " \(n)"
-        case .release(let id): return "_d P\(id)"
-        case .str(let t): return "_s " + f.format(t)
-        case let .equal(a, b): return "eq " + f.format(a) + " " + f.format(b)
-        case .identity(let t): return "_id " + f.format(t)
-        case let .other(c, args): return c + "(" + args.map { f.format($0) }.joined(separator: ", ") + ")"
-        case .malformed(let r): return "malformed request: " + r
+            for e in kwargs {
+                if !first { s += ", " }
+                first = false
+                if let k = e.key.stringValue { s += k } else { f.write(e.key, into: &s) }
+                s += "="
+                f.write(e.value, into: &s)
+            }
+            s += ")"
+        case let .getProperty(t, n): s += "gp "; f.write(t, into: &s); s += "."; s += n
+        case let .setProperty(t, n, v): s += "sp "; f.write(t, into: &s); s += "."; s += n; s += " = "; f.write(v, into: &s)
+        case let .readInto(t, n): s += "ri "; f.write(t, into: &s); s += " "; s += String(n)
+        case .release(let id): s += "_d P"; s += String(id)
+        case .str(let t): s += "_s "; f.write(t, into: &s)
+        case let .equal(a, b): s += "eq "; f.write(a, into: &s); s += " "; f.write(b, into: &s)
+        case .identity(let t): s += "_id "; f.write(t, into: &s)
+        case let .other(c, args):
+            s += c; s += "("
+            for (i, a) in args.enumerated() {
+                if i > 0 { s += ", " }
+                f.write(a, into: &s)
+            }
+            s += ")"
+        case .malformed(let r): s += "malformed request: "; s += r
         }
     }
 

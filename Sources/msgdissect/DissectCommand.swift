@@ -1,5 +1,6 @@
 import ArgumentParser
 import Capture
+import Lifecycle
 import MessagePack
 import URPC
 
@@ -89,19 +90,44 @@ struct ViewOptions: ParsableArguments {
     var quiet = false
 }
 
+/// The view options as plain values (the parser's property wrappers are slow to read in a loop).
+struct ViewConfig {
+    var port: UInt16?
+    var verbose: Bool
+    var json: Bool
+    var stats: Bool
+    var cmd: Set<String>
+    var proxy: Set<UInt32>
+    var stream: Int?
+    var noLint: Bool
+    var quiet: Bool
+
+    init(_ o: ViewOptions) {
+        port = o.port; verbose = o.verbose; json = o.json; stats = o.stats; cmd = Set(o.cmd)
+        proxy = Set(o.proxy); stream = o.stream; noLint = o.noLint; quiet = o.quiet
+    }
+}
+
 /// The wiring of one dissection: segments in, lines out.
 struct DissectSession {
-    let view: ViewOptions
+    let view: ViewConfig
+    var batch: [Message] = []
     let dissector: Dissector
     var out = OutputSink()
     var stats = ConversationStats()
+    /// With --stats, the proxy tracker whose leak summary ends the statistics.
+    let tracker: ProxyTracker?
+    var lastFrame = 0
+    var lastTime: Timestamp?
     var t0: Timestamp?
     /// Frames of requests kept by a command filter, so their replies are kept too.
     var keptRequests = Set<Int>()
 
-    init(view: ViewOptions) {
+    init(view options: ViewOptions) {
+        let view = ViewConfig(options)
         self.view = view
         dissector = Dissector(options: DissectorOptions(serverPort: view.port, lint: !view.noLint))
+        tracker = view.stats ? ProxyTracker() : nil
     }
 
     /// Messages printed so far (after the filters).
@@ -113,9 +139,13 @@ struct DissectSession {
     @discardableResult
     mutating func consume(_ seg: StreamSegment) -> [Message] {
         if t0 == nil { t0 = seg.time }
-        let ms = dissector.consume(seg)
-        for m in ms { emit(m) }
-        return ms
+        lastFrame = max(lastFrame, seg.frame)
+        lastTime = seg.time
+        batch.removeAll(keepingCapacity: true)
+        dissector.consume(seg, into: &batch)
+        for m in batch { emit(m) }
+        tracker?.observe(batch)
+        return batch
     }
 
     @discardableResult
@@ -123,6 +153,12 @@ struct DissectSession {
         let ms = dissector.finish()
         for m in ms { emit(m) }
         if view.stats { out.write(stats.render()) }
+        if let tracker {
+            tracker.observe(ms)
+            tracker.describe(dissector.streamInfos)
+            let report = tracker.finish(endFrame: lastFrame, endTime: lastTime)
+            out.write("\n=== proxy leaks ===\n" + report.text(perGroup: 5))
+        }
         out.flush()
         return ms
     }
@@ -149,7 +185,7 @@ struct DissectSession {
     }
 
     mutating func emit(_ m: Message) {
-        stats.add(m)
+        if view.stats { stats.add(m) }
         guard !view.quiet, keep(m) else { return }
         if let limit, shown >= limit { return }
         shown += 1
@@ -161,8 +197,15 @@ struct DissectSession {
         out.append { s in
             let f = String(m.frame)
             if f.count < 6 { s += String(repeating: " ", count: 6 - f.count) }
-            s += f + "  " + MessageText.formatFixed(m.time.since(base), 6) + "  " + String(m.stream) + "  "
-            s += m.direction.rawValue + "  " + MessageText.summary(m)
+            s += f
+            s += "  "
+            MessageText.appendFixed(m.time.since(base), 6, into: &s)
+            s += "  "
+            s += String(m.stream)
+            s += "  "
+            s += m.direction.rawValue
+            s += "  "
+            MessageText.writeSummary(m, into: &s)
             if !m.anomalies.isEmpty {
                 s += "  [" + m.anomalies.map(\.kind).joined(separator: ", ") + "]"
             }

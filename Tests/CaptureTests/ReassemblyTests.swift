@@ -288,3 +288,17 @@ import Testing
         #expect(a.gaps == [34])
     }
 }
+
+@Suite struct LargeChunkTests {
+    @Test func chunksLargerThanAnIPPacketAreSplit() throws {
+        let big = (0..<150_000).map { UInt8(truncatingIfNeeded: $0 * 13) }
+        let packets = TCPConversation().packets([.init(side: .b, bytes: big, time: ts(9))])
+        #expect(packets.filter { !$0.packet.payload.isEmpty }.count == 3)
+        let path = temporaryPath("big.pcapng")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try TCPConversation.write(packets, to: path, format: .pcapng)
+        let (segments, error, _) = try readSegments(path)
+        #expect(error == nil)
+        #expect(view(segments, side: .b).bytes == big)
+    }
+}

@@ -68,6 +68,14 @@ import Testing
         #expect(rows[0][2] == "serial:/dev/ttyUSB0 host>device")
         #expect(rows[2][2] == "serial:/dev/ttyUSB0 device>host")
         #expect(rows[2][3].split(separator: ",").first == "V1") // the msgpack dissector decoded the reply
+        if format == .pcapng {
+            // pcapng also carries the direction in the EPB flags and the line name in the IDB.
+            let (_, flags) = try runTShark(["-r", path, "-T", "fields", "-e", "frame.packet_flags_direction",
+                                            "-e", "frame.interface_name"])
+            let rows = flags.split(separator: "\n").map { $0.split(separator: "\t").map(String.init) }
+            #expect(rows.map { $0.first } == ["0x00000002", "0x00000002", "0x00000001", "0x00000002", "0x00000001"])
+            #expect(rows.first?.last == "/dev/ttyUSB0")
+        }
         let (_, verbose) = try runTShark(["-r", path, "-V"])
         #expect(verbose.contains("P2P direction: Sent (0)"))
         #expect(verbose.contains("MsgPack"))

@@ -218,3 +218,61 @@ import Testing
         #expect(throws: CaptureError.self) { try recorder.append([1], from: .a, time: ts(104)) }
     }
 }
+
+/// Byte order and timestamp precision variants of the container read the same.
+@Suite struct ContainerVariantTests {
+    /// The shared (little-endian, microsecond) capture rewritten big-endian.
+    @Test func bigEndianPcapReadsTheSame() throws {
+        var bytes = DamageTests.original
+        func swap32(_ p: Int) { bytes[p..<(p + 4)].reverse() }
+        func swap16(_ p: Int) { bytes[p..<(p + 2)].reverse() }
+        let offsets = DamageTests.recordOffsets(bytes)
+        swap32(0); swap16(4); swap16(6); swap32(8); swap32(12); swap32(16); swap32(20)
+        for p in offsets { for k in 0..<4 { swap32(p + 4 * k) } }
+        let path = temporaryPath("big-endian.pcap")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let (theirs, error, _) = try readSegments(path)
+        let (ours, _, _) = try readSegments(sharedCapture("urpc_a_basic_session.pcap"))
+        #expect(error == nil)
+        #expect(theirs == ours)
+        #expect(ours.first?.time == Timestamp(seconds: 1_795_637_377, nanoseconds: 611_002_000))
+    }
+}
+
+@Suite struct PcapngDamageTests {
+    @Test func corruptBlockLengthIsDamageAtThatFrame() throws {
+        let path = temporaryPath("corrupt.pcapng")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let packets = TCPConversation().packets(ReassemblyTests.chunks())
+        try TCPConversation.write(packets, to: path, format: .pcapng)
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        var p = 0, epbs: [Int] = []
+        while p + 8 <= bytes.count {
+            if bytes[p] == 6 { epbs.append(p) }
+            p += Int(bytes[p + 4]) | Int(bytes[p + 5]) << 8
+        }
+        bytes[epbs[5] + 4] = 0x07 // a block length that is not a multiple of 4
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let (segments, error, source) = try readSegments(path)
+        guard case let .damaged(frame, offset, _)? = error else { Issue.record("no damage reported"); return }
+        #expect(frame == 6)
+        #expect(offset == epbs[5])
+        #expect(source.framesRead == 5)
+        #expect(segments.allSatisfy { $0.frame <= 5 })
+        #expect(view(segments, side: .a).bytes == ReassemblyTests.request) // frame 4 carried it
+    }
+
+    @Test func snappedSerialRecordEndsWithAGap() throws {
+        let path = temporaryPath("snapped-serial.pcap")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let record = SerialRecord(direction: .b, lineName: "tty", bytes: Array(repeating: 0xC0, count: 20)).encoded()
+        let writer = try CaptureWriter(path: path, format: .pcap, linkType: SerialRecord.linkType, snapLength: record.count - 8)
+        try writer.write(record, time: ts(1))
+        try writer.close()
+        let (segments, _, _) = try readSegments(path)
+        let b = view(segments, side: .b)
+        #expect(b.bytes == Array(repeating: 0xC0, count: 12))
+        #expect(b.gaps == [8])
+    }
+}

@@ -2,11 +2,11 @@ import Capture
 import Foundation
 import MessagePack
 
-/// The shared folder beside the package root (`../shared`).
+/// The example captures and their ground truth, as copied into the repository (`captures/shared`).
 enum SharedFiles {
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
-    static let captures = packageRoot.deletingLastPathComponent().appendingPathComponent("shared/captures")
+    static let captures = packageRoot.appendingPathComponent("captures/shared")
     static let groundTruth = captures.appendingPathComponent("ground_truth.json")
 
     static func manifest() throws -> [String: Any] {

@@ -6,7 +6,7 @@ import MessagePack
 enum Fixture {
     /// The package root, from this file's path.
     static let packageRoot: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let captures = packageRoot.deletingLastPathComponent().appendingPathComponent("shared/captures")
+    static let captures = packageRoot.appendingPathComponent("captures/shared")
 
     struct Message {
         var n: Int

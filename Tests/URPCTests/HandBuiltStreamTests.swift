@@ -164,3 +164,11 @@ func consoleAttached() throws {
     #expect(m[1].consoleBytes.map(Array.init) == Array("hi".utf8))
     #expect(m.dropFirst().allSatisfy { $0.replyTo == 0 })
 }
+
+@Test("fixed-point numbers as msgdissect prints times and latencies", arguments: [
+    (0.0, 6, "0.000000"), (1.5, 6, "1.500000"), (-0.25, 2, "-0.25"), (123.4567, 3, "123.457"),
+    (0.0004, 3, "0.000"), (42.0, 0, "42"), (9.9996, 3, "10.000"),
+] as [(Double, Int, String)])
+func fixedPoint(_ v: Double, _ digits: Int, _ text: String) {
+    #expect(MessageText.formatFixed(v, digits) == text)
+}

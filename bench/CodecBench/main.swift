@@ -31,7 +31,15 @@ func runBench() {
     let decoder = Decoder()
     var sink = 0
 
+    // CODEC_BENCH_ROUNDS=N runs a fixed number of rounds (for instruction counting under callgrind).
+    let fixedRounds = Int(ProcessInfo.processInfo.environment["CODEC_BENCH_ROUNDS"] ?? "")
     func measure(_ body: () -> Void) -> (msgs: Double, mb: Double) {
+        if let n = fixedRounds {
+            let t0 = now()
+            for _ in 0..<n { body() }
+            let dt = max(now() - t0, 1e-9)
+            return (Double(n * frames.count) / dt, Double(n * totalBytes) / dt / 1e6)
+        }
         body()  // warm-up
         var rounds = 0
         let t0 = now()

@@ -97,6 +97,21 @@ public enum PacketDecoder {
 
     /// Formats an IPv4 or IPv6 address as inet_ntop does.
     static func address(_ d: [UInt8], _ o: Int, count: Int) -> String {
+        if count == 4 {
+            // Hot path (every IPv4 packet): format by hand into a small string, which Swift keeps
+            // inline without allocating; inet_ntop + sprintf cost more than the rest of the packet.
+            return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 16) { buf in
+                var n = 0
+                for k in 0..<4 {
+                    if k > 0 { buf[n] = 0x2e; n += 1 }
+                    let v = d[o + k]
+                    if v >= 100 { buf[n] = 0x30 + v / 100; n += 1 }
+                    if v >= 10 { buf[n] = 0x30 + (v / 10) % 10; n += 1 }
+                    buf[n] = 0x30 + v % 10; n += 1
+                }
+                return String(decoding: UnsafeBufferPointer(rebasing: buf[0..<n]), as: UTF8.self)
+            }
+        }
         var bytes = Array(d[o..<(o + count)])
         var out = [CChar](repeating: 0, count: 64)
         let family = count == 4 ? AF_INET : AF_INET6

@@ -46,11 +46,29 @@ struct DirectionBuffer {
 
     var hasPending: Bool { !pending.isEmpty }
 
-    /// Adds a received range. Bytes before `next` are retransmissions and are dropped; bytes that
-    /// overlap an already buffered piece are dropped too: the first-arrived bytes win.
-    mutating func insert(start: Int64, bytes: [UInt8], missing: Int) {
+    /// Adds a received range. Bytes before `next` are retransmissions and are dropped. Bytes that
+    /// overlap an already buffered piece are dropped too (the first-arrived bytes win), unless
+    /// `inOrderWins` and the range continues the in-order stream: then it replaces what was buffered.
+    mutating func insert(start: Int64, bytes: [UInt8], missing: Int, inOrderWins: Bool = false) {
+        if inOrderWins && start <= next && start + Int64(bytes.count + missing) > next {
+            discardBuffered(from: next, to: start + Int64(bytes.count + missing))
+        }
         if !bytes.isEmpty { insertRange(start: start, length: bytes.count, bytes: bytes) }
         if missing > 0 { insertRange(start: start + Int64(bytes.count), length: missing, bytes: nil) }
+    }
+
+    /// Removes buffered bytes in [from, to), trimming pieces that straddle the bounds.
+    private mutating func discardBuffered(from: Int64, to: Int64) {
+        var kept: [Piece] = []
+        var removed = 0
+        for p in pending {
+            if p.end <= from || p.start >= to { kept.append(p); continue }
+            if p.start < from { kept.append(slice(p.bytes, origin: p.start, from: p.start, to: from)) }
+            if p.end > to { kept.append(slice(p.bytes, origin: p.start, from: to, to: p.end)) }
+            removed += p.length - Int(max(0, from - p.start)) - Int(max(0, p.end - to))
+        }
+        pending = kept
+        bufferedBytes -= removed
     }
 
     private mutating func insertRange(start: Int64, length: Int, bytes: [UInt8]?) {

@@ -11,6 +11,16 @@
 ///
 /// Memory is bounded by the buffer limit per direction and by evicting ended connections.
 public final class TCPReassembler {
+    /// Which copy of overlapping bytes is kept.
+    public enum OverlapPolicy: Sendable, Hashable {
+        /// The first-arrived copy, also among out-of-order pieces (the default).
+        case firstArrived
+        /// As Wireshark 4.0's Follow TCP Stream: a segment that continues the in-order stream is
+        /// taken whole, replacing overlapping out-of-order pieces that arrived before it; among
+        /// out-of-order pieces the first-arrived copy is kept.
+        case inOrderWins
+    }
+
     public struct Limits: Sendable {
         /// Out-of-order bytes buffered per direction before the first hole is declared lost.
         public var maxBufferedBytes: Int
@@ -18,11 +28,14 @@ public final class TCPReassembler {
         public var maxBufferedPieces: Int
         /// Ended connections remembered (to absorb late retransmissions) before the oldest is forgotten.
         public var maxEndedConnections: Int
+        public var overlapPolicy: OverlapPolicy
 
-        public init(maxBufferedBytes: Int = 4 << 20, maxBufferedPieces: Int = 16_384, maxEndedConnections: Int = 1024) {
+        public init(maxBufferedBytes: Int = 4 << 20, maxBufferedPieces: Int = 4_096, maxEndedConnections: Int = 1024,
+                    overlapPolicy: OverlapPolicy = .firstArrived) {
             self.maxBufferedBytes = maxBufferedBytes
             self.maxBufferedPieces = maxBufferedPieces
             self.maxEndedConnections = maxEndedConnections
+            self.overlapPolicy = overlapPolicy
         }
     }
 
@@ -66,12 +79,18 @@ public final class TCPReassembler {
         let isSYN = flags.contains(.syn)
         let isInitialSYN = isSYN && !flags.contains(.ack)
 
+        // One-entry cache: consecutive packets nearly always belong to the same connection, and
+        // hashing two endpoints per packet is a visible part of reading a capture.
+        if !isInitialSYN, let cached = lastConnection, lastKey == key {
+            return process(packet, key: key, connection: cached, frame: frame, time: time, out: &out)
+        }
         if let existing = connections[key], isInitialSYN {
             let sender = existing.side(of: packet.source)
             let knownISN = sender == .a ? existing.a.initialSequence : existing.b.initialSequence
             if existing.ended || (knownISN != nil && knownISN != packet.sequence) {
                 out += flush(existing, frame: frame, time: time)
                 connections[key] = nil
+                if lastKey == key { lastKey = nil; lastConnection = nil }
                 endedOrder.removeAll { $0 == key }
             }
         }
@@ -87,7 +106,18 @@ public final class TCPReassembler {
             connection = Connection(info: info)
             connections[key] = connection
         }
+        lastKey = key
+        lastConnection = connection
+        return process(packet, key: key, connection: connection, frame: frame, time: time, out: &out)
+    }
 
+    private var lastKey: Key?
+    private var lastConnection: Connection?
+
+    private func process(_ packet: TCPPacket, key: Key, connection: Connection, frame: Int, time: Timestamp,
+                         out: inout [StreamSegment]) -> [StreamSegment] {
+        let flags = packet.flags
+        let isSYN = flags.contains(.syn)
         let side = connection.side(of: packet.source)
         var dir = side == .a ? connection.a : connection.b
         var other = side == .a ? connection.b : connection.a
@@ -141,7 +171,8 @@ public final class TCPReassembler {
             if !dir.baseKnown { dir.setBase(dataSequence) } // mid-stream: the first sequence seen is the base
             let start = dir.offset(of: dataSequence)
             if packet.payloadLength > 0 {
-                dir.insert(start: start, bytes: packet.payload, missing: packet.missingPayload)
+                dir.insert(start: start, bytes: packet.payload, missing: packet.missingPayload,
+                           inOrderWins: limits.overlapPolicy == .inOrderWins)
             }
             if flags.contains(.fin) && dir.finOffset == nil {
                 dir.finOffset = start + Int64(packet.payloadLength)
@@ -173,6 +204,7 @@ public final class TCPReassembler {
                 let oldest = endedOrder.removeFirst()
                 if let c = connections[oldest] { out += flush(c, frame: frame, time: time) }
                 connections[oldest] = nil
+                if lastKey == oldest { lastKey = nil; lastConnection = nil }
             }
         }
         return out

@@ -67,6 +67,8 @@ public struct TCPConversation: Sendable {
     public var close: Bool
     /// Emit a pure ACK from the receiver after each data segment.
     public var acknowledgeEachSegment: Bool
+    /// Chunks longer than this are sent as several segments (an IP packet holds at most 64 KiB).
+    public var maximumSegmentSize: Int = 65_000
 
     public init(client: Endpoint = Endpoint(address: "127.0.0.1", port: 54188),
                 server: Endpoint = Endpoint(address: "127.0.0.1", port: 7000),
@@ -100,7 +102,8 @@ public struct TCPConversation: Sendable {
         }
         var last = start
         for chunk in chunks {
-            out.append(TimedPacket(time: chunk.time, packet: packet(chunk.side, [.ack, .psh], chunk.bytes)))
+            let data = TimedPacket(time: chunk.time, packet: packet(chunk.side, [.ack, .psh], chunk.bytes))
+            out += chunk.bytes.count > maximumSegmentSize ? data.split(maxSegment: max(1, maximumSegmentSize)) : [data]
             seq[chunk.side] = seq[chunk.side]! &+ UInt32(truncatingIfNeeded: chunk.bytes.count)
             last = chunk.time.adding(nanoseconds: 20_000)
             if acknowledgeEachSegment {

@@ -1,3 +1,4 @@
+import MessagePack
 /// What a scenario knows about its own session: every proxy with the request that created it and
 /// its fate, plus the anomalies it produced on purpose. Written with `urpc-sim client --truth FILE`.
 public struct GroundTruth: Sendable, Equatable {
@@ -55,19 +56,8 @@ public struct GroundTruth: Sendable, Equatable {
     }
 
     private func quote(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 { out += "\\u" + String(repeating: "0", count: 4 - String(u.value, radix: 16).count) + String(u.value, radix: 16) }
-                else { out.unicodeScalars.append(u) }
-            }
-        }
-        return out + "\""
+        var out = ""
+        JSONMapping.quote(s, into: &out)
+        return out
     }
 }

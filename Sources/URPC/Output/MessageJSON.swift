@@ -7,7 +7,7 @@ import MessagePack
 public enum MessageJSON {
     public static func write(_ m: Message, relativeTo t0: Timestamp, into s: inout String) {
         s += "{\"frame\":\(m.frame),\"first_frame\":\(m.firstFrame),\"n\":\(m.index),\"time\":"
-        s += MessageText.formatFixed(m.time.since(t0), 6)
+        MessageText.appendFixed(m.time.since(t0), 6, into: &s)
         s += ",\"stream\":\(m.stream),\"dir\":\"\(m.direction.rawValue)\",\"kind\":\"\(m.kind.rawValue)\""
         s += ",\"part\":\"" + MessageText.partName(m) + "\""
         if let c = m.command { s += ",\"cmd\":"; JSONMapping.quote(c, into: &s) }
@@ -36,7 +36,7 @@ public enum MessageJSON {
         s += ",\"stream_offset\":[\(m.streamRange.lowerBound),\(m.streamRange.upperBound)],\"length\":\(m.streamRange.count)"
         if let r = m.replyToFrame { s += ",\"reply_to\":\(r)" }
         if let r = m.replyTo { s += ",\"reply_to_n\":\(r)" }
-        if let l = m.latency { s += ",\"latency_ms\":" + MessageText.formatFixed(l * 1000, 3) }
+        if let l = m.latency { s += ",\"latency_ms\":"; MessageText.appendFixed(l * 1000, 3, into: &s) }
         s += ",\"anomalies\":["
         for (i, a) in m.anomalies.enumerated() {
             if i > 0 { s += "," }

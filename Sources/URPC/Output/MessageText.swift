@@ -31,34 +31,47 @@ public enum MessageText {
 
     /// `cm P2.add(5, 7)`, `↳ "V1" (0.3 ms)`, `⋯ console "hello"` …
     public static func summary(_ m: Message, formatter f: ValueFormatter = Proxy.formatter) -> String {
-        var s: String
+        var s = ""
+        writeSummary(m, formatter: f, into: &s)
+        return s
+    }
+
+    /// Appends the summary to `s` (the printers' path).
+    public static func writeSummary(_ m: Message, formatter f: ValueFormatter = Proxy.formatter, into s: inout String) {
         switch m.part {
         case .request:
-            s = m.request?.summary(f) ?? "?"
+            if let r = m.request { r.writeSummary(f, into: &s) } else { s += "?" }
         case .value:
-            s = m.replyTo == nil ? "unsolicited " : "↳ "
-            s += m.value.map { f.format($0) } ?? "?"
+            s += m.replyTo == nil ? "unsolicited " : "↳ "
+            if let v = m.value { f.write(v, into: &s) } else { s += "?" }
         case .riCount:
-            s = "↳ ri count " + (m.value.map { f.format($0) } ?? "?")
+            s += "↳ ri count "
+            if let v = m.value { f.write(v, into: &s) } else { s += "?" }
         case .riData:
-            s = "  ri data \(m.raw?.count ?? 0) bytes " + printable(m.raw ?? [], max: 40)
+            s += "  ri data " + String(m.raw?.count ?? 0) + " bytes " + printable(m.raw ?? [], max: 40)
         case .riEnd:
-            s = "↳ ri end " + (m.value.map { f.format($0) } ?? "?")
+            s += "↳ ri end "
+            if let v = m.value { f.write(v, into: &s) } else { s += "?" }
         case .console:
-            s = "⋯ console " + printable(m.consoleBytes ?? [], max: 60)
+            s += "⋯ console " + printable(m.consoleBytes ?? [], max: 60)
         case .exception:
-            if let e = m.exception { s = "↳ error \(e.name)\(e.args)" } else { s = "↳ error ?" }
+            if let e = m.exception { s += "↳ error " + e.name + e.args } else { s += "↳ error ?" }
         case .legacyTraceback:
             let text = String(decoding: m.raw ?? [], as: UTF8.self)
             let last = text.split(whereSeparator: { $0 == "\n" || $0 == "\r" }).last.map(String.init) ?? ""
-            s = "↳ raw traceback (\(m.raw?.count ?? 0) bytes, not msgpack): " + last
+            s += "↳ raw traceback (" + String(m.raw?.count ?? 0) + " bytes, not msgpack): " + last
         case .skipped:
-            s = (m.raw?.isEmpty ?? true) ? "·" : "skipped \(m.raw!.count) bytes " + printable(m.raw!, max: 24)
+            if m.raw?.isEmpty ?? true {
+                s += "(end of capture) " + (m.anomalies.first?.detail ?? "")
+            } else {
+                s += "skipped " + String(m.raw!.count) + " bytes " + printable(m.raw!, max: 24)
+            }
         }
         if let l = m.latency, m.part == .value || m.part == .riEnd || m.part == .exception {
-            s += " (" + milliseconds(l) + ")"
+            s += " ("
+            s += milliseconds(l)
+            s += ")"
         }
-        return s
     }
 
     public static func milliseconds(_ seconds: Double) -> String {
@@ -70,17 +83,31 @@ public enum MessageText {
 
     /// Fixed-point decimal without Foundation.
     public static func formatFixed(_ v: Double, _ digits: Int) -> String {
-        guard v.isFinite else { return String(v) }
-        var scale = 1.0
+        var s = ""
+        appendFixed(v, digits, into: &s)
+        return s
+    }
+
+    /// Appends a fixed-point decimal (no Foundation, no heap allocation for the digits).
+    public static func appendFixed(_ v: Double, _ digits: Int, into s: inout String) {
+        guard v.isFinite, abs(v) < 9e15, digits <= 9 else { s += String(v); return }
+        var scale: Int64 = 1
         for _ in 0..<digits { scale *= 10 }
-        let neg = v < 0
-        let r = (abs(v) * scale).rounded()
-        guard r < 9e18 else { return String(v) }
-        let n = Int64(r)
-        let ip = n / Int64(scale)
-        var fp = String(n % Int64(scale))
-        while fp.count < digits { fp = "0" + fp }
-        return (neg ? "-" : "") + String(ip) + (digits > 0 ? "." + fp : "")
+        var n = Int64((abs(v) * Double(scale)).rounded())
+        let negative = v < 0 && n > 0
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { buf in
+            var i = 32
+            var written = 0
+            repeat {
+                i -= 1
+                buf[i] = UInt8(0x30 + n % 10)
+                n /= 10
+                written += 1
+                if written == digits { i -= 1; buf[i] = 0x2e }
+            } while n > 0 || written <= digits
+            if negative { i -= 1; buf[i] = 0x2d }
+            s += String(decoding: UnsafeBufferPointer(rebasing: buf[i..<32]), as: UTF8.self)
+        }
     }
 
     /// Bytes as a quoted string when mostly text, else hex.

@@ -1,0 +1,83 @@
+/// Turns raw frames of one link type into `StreamSegment`s: TCP/IP frames go through the decoder
+/// and a `TCPReassembler`; serial records (link type 252) become stream 0. `CaptureSource` uses it
+/// for files; a live source can feed it the frames it reads the same way.
+public final class FrameReassembler {
+    /// Counts of what the frames were, for summaries.
+    public struct Statistics: Sendable, Equatable {
+        public var frames = 0
+        public var tcpSegments = 0
+        public var serialRecords = 0
+        public var ipFragments = 0
+        /// Frames that carried neither TCP nor a serial record (ARP, UDP, …).
+        public var otherFrames = 0
+    }
+
+    public let linkType: Int32
+    public private(set) var statistics = Statistics()
+    private let tcp: TCPReassembler
+    private var serialStream: StreamInfo?
+
+    /// True when frames of this link type can be turned into segments.
+    public static func supports(linkType: Int32) -> Bool {
+        LinkType.supportedIP.contains(linkType) || linkType == SerialRecord.linkType
+    }
+
+    public init(linkType: Int32, limits: TCPReassembler.Limits = .init()) {
+        self.linkType = linkType
+        tcp = TCPReassembler(limits: limits)
+    }
+
+    /// Streams seen so far.
+    public var streams: [StreamInfo] {
+        if let serialStream { return [serialStream] }
+        return tcp.streams
+    }
+
+    public func process(_ frame: RawFrame) -> [StreamSegment] {
+        statistics.frames += 1
+        if linkType == SerialRecord.linkType { return serial(frame) }
+        switch PacketDecoder.decode(frame).content {
+        case let .tcp(packet):
+            statistics.tcpSegments += 1
+            return tcp.process(packet, frame: frame.number, time: frame.time)
+        case .ipFragment:
+            statistics.ipFragments += 1
+        case .other:
+            statistics.otherFrames += 1
+        }
+        return []
+    }
+
+    /// No more frames: gives up on every hole still open (see `TCPReassembler.finish`).
+    public func finish() -> [StreamSegment] {
+        tcp.finish()
+    }
+
+    private func serial(_ frame: RawFrame) -> [StreamSegment] {
+        guard case let .success(record) = SerialRecord.decode(frame.data) else {
+            statistics.otherFrames += 1
+            return []
+        }
+        statistics.serialRecords += 1
+        var out: [StreamSegment] = []
+        let endpoint = Endpoint(address: "serial:\(record.lineName.isEmpty ? "line" : record.lineName)", port: 0)
+        if serialStream == nil {
+            serialStream = StreamInfo(index: 0, kind: .serial, a: endpoint, b: endpoint, startedMidStream: false,
+                                      firstFrame: frame.number)
+            out.append(StreamSegment(frame: frame.number, time: frame.time, stream: 0, side: .a, source: endpoint,
+                                     destination: endpoint, startedMidStream: false, payload: .opened))
+        }
+        if !record.bytes.isEmpty {
+            out.append(StreamSegment(frame: frame.number, time: frame.time, stream: 0, side: record.direction,
+                                     source: endpoint, destination: endpoint, startedMidStream: false,
+                                     payload: .bytes(record.bytes)))
+        }
+        if frame.originalLength > frame.data.count {
+            // The snap length cut the record: those line bytes are lost.
+            out.append(StreamSegment(frame: frame.number, time: frame.time, stream: 0, side: record.direction,
+                                     source: endpoint, destination: endpoint, startedMidStream: false,
+                                     payload: .gap(count: frame.originalLength - frame.data.count)))
+        }
+        return out
+    }
+}
