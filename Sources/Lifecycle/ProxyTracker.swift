@@ -54,9 +54,10 @@ public final class ProxyTracker {
         let endTime = endTime ?? lastTime
         var connections: [ConnectionLifecycle] = []
         var extra: [Anomaly] = []
+        let elsewhere = bornElsewhere()
         for key in streams.keys.sorted() {
             let st = streams[key]!
-            settle(st, endTime: endTime, into: &extra)
+            settle(st, endTime: endTime, elsewhere: elsewhere, into: &extra)
             connections.append(st.manifest)
         }
         var all = anomalies + extra
@@ -309,7 +310,29 @@ public final class ProxyTracker {
 
     // MARK: end of capture
 
-    private func settle(_ st: StreamTrack, endTime: Timestamp, into out: inout [Anomaly]) {
+    /// Births by server endpoint (id → records) and the ids born on each stream, so that an id
+    /// unknown on one connection can be traced to another connection to the same server.
+    struct Elsewhere {
+        var byServer: [String: [UInt32: [Int]]] = [:]
+        var bornIDs: [Int: Set<UInt32>] = [:]
+    }
+
+    private func bornElsewhere() -> Elsewhere {
+        var out = Elsewhere()
+        for st in streams.values {
+            var ids = Set<UInt32>()
+            for r in st.recordIndices where records[r].birth != nil { ids.insert(records[r].id) }
+            out.bornIDs[st.stream] = ids
+            guard let server = st.manifest.server?.description else { continue }
+            for r in st.recordIndices where records[r].birth != nil {
+                out.byServer[server, default: [:]][records[r].id, default: []].append(r)
+            }
+        }
+        return out
+    }
+
+    private func settle(_ st: StreamTrack, endTime: Timestamp, elsewhere: Elsewhere,
+                        into out: inout [Anomaly]) {
         var leaked: [UInt32] = []
         for (id, r) in st.current where records[r].birth != nil {
             if records[r].release?.answered == true {
@@ -346,11 +369,27 @@ public final class ProxyTracker {
             unknownIDs.insert(rec.id)
             let frame = min(rec.uses.first?.frame ?? Int.max, rec.release?.frame ?? Int.max)
             let how = rec.uses.isEmpty ? "released" : "used"
-            let detail = handshake
+            var detail = handshake
                 ? "P\(rec.id) is \(how) but the server never issued it on this connection (the handshake was seen): invalid id"
                 : "P\(rec.id) is \(how) but never seen born: it was probably issued before the capture began (no ver handshake seen)"
-            let kind = ProxyAnomalyKind.unknownID
-            out.append(Anomaly(kind: kind.rawValue, severity: handshake ? .error : kind.severity, frame: frame == Int.max ? nil : frame,
+            var kind = ProxyAnomalyKind.unknownID
+            var severity = handshake ? Anomaly.Severity.error : kind.severity
+            // Born on another connection to the same server before this use?
+            if let server = st.manifest.server?.description,
+               let other = elsewhere.byServer[server]?[rec.id]?.last(where: { records[$0].stream != st.stream && records[$0].birth!.frame < frame }) {
+                let o = records[other]
+                // Ids never repeat within one boot: an id born on both connections proves a restart between them.
+                let restarted = !(elsewhere.bornIDs[st.stream] ?? []).isDisjoint(with: elsewhere.bornIDs[o.stream] ?? [])
+                if restarted {
+                    kind = .idRestart
+                    severity = kind.severity
+                    detail = "P\(rec.id) was born on stream \(o.stream) (frame \(o.birth!.frame)) before the server restarted: it names nothing, or a new object once the id is reissued"
+                } else {
+                    severity = .note
+                    detail = "P\(rec.id) is \(how) but was issued on another connection to the same server (stream \(o.stream), frame \(o.birth!.frame)): valid, the registry is shared"
+                }
+            }
+            out.append(Anomaly(kind: kind.rawValue, severity: severity, frame: frame == Int.max ? nil : frame,
                                stream: st.stream, proxy: rec.id, detail: detail))
         }
         st.manifest.unknownIDs = unknownIDs.sorted()

@@ -132,6 +132,8 @@ struct DissectSession {
 
     /// Messages printed so far (after the filters).
     var shown = 0
+    /// Print at most this many messages (live `-c`).
+    var limit: Int?
 
     /// Returns the messages the segment completed (for live consumers: counts, leak tracking).
     @discardableResult
@@ -185,6 +187,7 @@ struct DissectSession {
     mutating func emit(_ m: Message) {
         if view.stats { stats.add(m) }
         guard !view.quiet, keep(m) else { return }
+        if let limit, shown >= limit { return }
         shown += 1
         let base = t0 ?? m.time
         if view.json {

@@ -43,5 +43,6 @@ enum LiveCommand {
             printError(failure.description)
             throw ExitCode(1)
         }
+        if live.reportedSaveError { throw ExitCode(1) }
     }
 }

@@ -60,10 +60,12 @@ final class LiveRun {
     private var observed: [Message] = []
     private(set) var messages = 0
     private(set) var stopReason = "interrupted"
-    private var reportedSaveError = false
+    /// A write to the -w file failed during the run (the exit status is then 1).
+    private(set) var reportedSaveError = false
 
     init(view: ViewOptions, options: LiveRunOptions) {
         session = DissectSession(view: view)
+        session.limit = options.count
         self.options = options
         stop = LiveStop()
         stop.installSignalHandlers()
@@ -71,6 +73,8 @@ final class LiveRun {
     }
 
     func consume(_ segments: [StreamSegment]) {
+        // After -c was reached nothing more is dissected (what is already dissected is printed).
+        if let c = options.count, (session.view.quiet ? messages : session.shown) >= c { return }
         for s in segments { record(session.consume(s)) }
         session.out.flush()
         if let c = options.count, (session.view.quiet ? messages : session.shown) >= c {

@@ -50,7 +50,7 @@ struct SniffSerialCommand: ParsableCommand {
         session.close()
         if failure != nil { live.end("device failed") }
         Self.finish(live, session, failure)
-        if failure != nil { throw ExitCode(1) }
+        if failure != nil || live.reportedSaveError { throw ExitCode(1) }
     }
 
     static func finish(_ live: LiveRun, _ session: SerialSession, _ failure: CaptureError?) {

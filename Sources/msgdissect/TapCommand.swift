@@ -81,6 +81,7 @@ struct TapTCPCommand: ParsableCommand {
             + "\(tap.bytesRelayed[.a] ?? 0) bytes client→server, \(tap.bytesRelayed[.b] ?? 0) bytes server→client"
         if !saved.isEmpty { summary += ", saved to \(saved.joined(separator: ", "))" }
         live.finish(summary: summary)
+        if live.reportedSaveError { throw ExitCode(1) }
     }
 
     /// FILE for the first connection, FILE-n.ext for the n-th.
@@ -151,6 +152,6 @@ struct TapSerialCommand: ParsableCommand {
         session.close()
         if failure != nil { live.end("device failed") }
         SniffSerialCommand.finish(live, session, failure)
-        if failure != nil { throw ExitCode(1) }
+        if failure != nil || live.reportedSaveError { throw ExitCode(1) }
     }
 }

@@ -149,6 +149,20 @@ struct LiveEndToEndTests {
         if let frames = try Self.tsharkFrames(saved) { #expect(frames == source.framesRead) }
     }
 
+    @Test("-c counts printed messages: the tap stops after exactly that many and the file stays valid",
+          .enabled(if: haveBinaries, "msgdissect and urpc-sim are not built next to the tests"))
+    func countLimit() throws {
+        let (server, upstream) = try Self.startServer()
+        defer { server.signal(SIGKILL); server.wait() }
+        let saved = temporaryPath("count.pcapng")
+        let (tap, address) = try Self.startTap(upstream, ["-c", "3", "-w", saved])
+        _ = try Self.run(Self.urpcSim, ["client", "--connect", address, "--scenario", "basic", "--quiet", "--timeout", "1"])
+        #expect(tap.wait() == 0)
+        #expect(tap.stdout.split(separator: "\n").count == 3)
+        #expect(tap.stderr.contains("count of 3 messages reached"))
+        #expect(try CaptureSource.open(path: saved).readAll().error == nil)
+    }
+
     @Test("tap tcp --leaks prints the leak report of a leaky client",
           .enabled(if: haveBinaries, "msgdissect and urpc-sim are not built next to the tests"))
     func tapLeaks() throws {
@@ -160,6 +174,40 @@ struct LiveEndToEndTests {
         #expect(tap.wait() == 0)
         #expect(tap.stdout.contains("ERROR: ProxyLeakSanitizer: detected"))
         #expect(tap.stdout.contains("SUMMARY: ProxyLeakSanitizer"))
+    }
+
+    @Test("--leaks --every N prints periodic reports while the connection is open",
+          .enabled(if: haveBinaries, "msgdissect and urpc-sim are not built next to the tests"))
+    func periodicLeaks() throws {
+        let (server, upstream) = try Self.startServer()
+        defer { server.signal(SIGKILL); server.wait() }
+        let (tap, address) = try Self.startTap(upstream, ["--leaks", "--every", "0.3", "--quiet"])
+        let client = try Self.run(Self.urpcSim, ["client", "--connect", address, "--scenario", "leaky", "--quiet"])
+        #expect(client.status == 0)
+        _ = tap.await(#"(leak report after \d+ s)"#, timeout: 3)
+        tap.signal(SIGTERM)
+        #expect(tap.wait() == 0)
+        let reports = tap.stdout.components(separatedBy: "--- leak report after").count - 1
+        #expect(reports >= 1)
+        #expect(tap.stdout.components(separatedBy: "SUMMARY: ProxyLeakSanitizer").count - 1 == reports + 1)
+    }
+
+    @Test("tap serial: the device vanishing ends the run with a message, status 1 and a valid file",
+          .enabled(if: haveBinaries, "msgdissect and urpc-sim are not built next to the tests"))
+    func serialDeviceVanishes() throws {
+        let device = try Child(Self.urpcSim, ["server", "--pty"])
+        let devicePath = try #require(device.await(#"(/dev/pts/\d+)"#))
+        let saved = temporaryPath("vanish.pcapng")
+        let tap = try Child(Self.msgdissect, ["tap", "serial", "--device", devicePath, "-w", saved])
+        let hostPath = try #require(tap.await(#"host side: (/dev/pts/\d+)"#))
+        let client = try Self.run(Self.urpcSim, ["client", "--pty", hostPath, "--scenario", "basic", "--quiet"])
+        #expect(client.status == 0)
+        device.signal(SIGKILL)
+        device.wait()
+        #expect(tap.wait(timeout: 5) == 1)
+        #expect(tap.stderr.contains("serial device \(devicePath) vanished"))
+        #expect(tap.stderr.contains("stopped (device failed)"))
+        #expect(try Self.offline(saved) == tap.stdout)
     }
 
     @Test("tap serial between urpc-sim on a pty and a client on the tap's pty; stopped with SIGTERM",

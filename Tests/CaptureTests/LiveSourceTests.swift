@@ -236,6 +236,29 @@ struct LiveSourceTests {
         #expect(Self.bytes(replay.segments, .b) == [0xA2, 0x56, 0x31])
     }
 
+    @Test("A stop request ends the serial tap even while the host is not reading")
+    func stopWhileHostStalls() throws {
+        var device = try PseudoTerminal()
+        defer { device.close() }
+        let tap = try SerialTap(device: device.slavePath, settings: SerialSettings(baud: 1_000_000))
+        let stop = LiveStop()
+        let done = DispatchSemaphore(value: 0)
+        let h = Handoff(value: tap)
+        Thread.detachNewThread {
+            _ = h.value.run(stop: stop) { _ in }
+            done.signal()
+        }
+        // Nobody opened the host side: the tap's writes to it fill the pty and would block.
+        _ = fcntl(device.masterFD, F_SETFL, fcntl(device.masterFD, F_GETFL) | O_NONBLOCK)
+        let block = [UInt8](repeating: 0x55, count: 4096)
+        for _ in 0..<64 { _ = block.withUnsafeBytes { write(device.masterFD, $0.baseAddress, $0.count) } }
+        Thread.sleep(forTimeInterval: 0.3)
+        let asked = Date()
+        stop.request()
+        #expect(done.wait(timeout: .now() + 3) == .success)
+        #expect(Date().timeIntervalSince(asked) < 1)
+    }
+
     @Test("Serial sniffer reads both lines without writing, merged in time order")
     func serialSniffer() throws {
         var txLine = try PseudoTerminal()
@@ -309,9 +332,10 @@ struct LiveSourceTests {
             if let (_, segs) = try capture.next() { live += segs }
             if live.filter({ if case .closed = $0.payload { return true } else { return false } }).count == 2 { break }
         }
+        let counters = capture.kernelCounters()
         live += try capture.finish()
         #expect(Self.bytes(live, .a) == sent)
-        #expect(Self.bytes(live, .b).count == sent.count, "kernel counters: \(String(describing: capture.kernelCounters()))")
+        #expect(Self.bytes(live, .b).count == sent.count, "kernel counters: \(String(describing: counters))")
         let replay = try readSegments(path)
         #expect(replay.error == nil)
         #expect(replay.segments == live)

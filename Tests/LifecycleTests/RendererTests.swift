@@ -95,3 +95,16 @@ import URPC
         #expect(!r.has(kinds: ["all"]))
     }
 }
+
+@Suite struct FormatTests {
+    @Test(arguments: LeakReportFormat.allCases)
+    func renderPicksTheFormat(format: LeakReportFormat) throws {
+        let r = try RendererTests.basicSession()
+        let out = r.render(format, title: "a.pcap")
+        switch format {
+        case .text: #expect(out.hasPrefix("==proxies== ERROR"))
+        case .json: #expect(out.hasPrefix("{\n\"proxies\":["))
+        case .html: #expect(out.contains("<title>a.pcap</title>"))
+        }
+    }
+}

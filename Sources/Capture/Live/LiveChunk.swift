@@ -48,22 +48,28 @@ enum LiveIO {
         }
     }
 
-    /// Writes every byte (retrying short writes, EINTR and, for non-blocking descriptors, waiting
-    /// with poll). Returns errno on failure.
-    static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Int32? {
+    /// Writes every byte (retrying short writes and EINTR; for a non-blocking descriptor, waiting
+    /// with poll). Returns errno on failure, ECANCELED when `stopFD` became readable while waiting
+    /// (a peer that stopped reading must not make a stop request wait forever).
+    static func writeAll(_ fd: Int32, _ bytes: [UInt8], stopFD: Int32 = -1) -> Int32? {
         var off = 0
         while off < bytes.count {
             let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + off, $0.count - off) }
             if n > 0 { off += n; continue }
-            if n < 0 && errno == EINTR { continue }
-            if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
-                var p = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
-                _ = Glibc.poll(&p, 1, 100)
+            if n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK) {
+                var p = [pollfd(fd: fd, events: Int16(POLLOUT), revents: 0),
+                         pollfd(fd: stopFD, events: Int16(POLLIN), revents: 0)]
+                _ = Glibc.poll(&p, 2, 100)
+                if p[1].revents != 0 { return ECANCELED }
                 continue
             }
             return n < 0 ? errno : EIO
         }
         return nil
+    }
+
+    static func setNonBlocking(_ fd: Int32) {
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
     }
 
     /// `poll` over descriptors; returns the revents per descriptor (all zero on timeout or EINTR).

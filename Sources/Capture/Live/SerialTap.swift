@@ -33,6 +33,10 @@ public final class SerialTap {
     public func run(stop: LiveStop, idle: () -> Void = {}, handler: (LiveChunk) -> Void) -> CaptureError? {
         var buffer = [UInt8](repeating: 0, count: Self.chunkLimit)
         let host = terminal.masterFD
+        // Non-blocking writes towards a host that is not reading (or a device with CTS low) wait in
+        // poll next to the stop pipe, so Ctrl-C still ends the run.
+        LiveIO.setNonBlocking(host)
+        LiveIO.setNonBlocking(device.fd)
         while true {
             let ready = LiveIO.poll([host, device.fd, stop.fd], timeoutMilliseconds: 200)
             idle()
@@ -43,7 +47,8 @@ public final class SerialTap {
                 case let .bytes(b):
                     let time = Timestamp.now()
                     handler(LiveChunk(side: .b, bytes: b, time: time))
-                    if let e = LiveIO.writeAll(host, b) {
+                    if let e = LiveIO.writeAll(host, b, stopFD: stop.fd) {
+                        if e == ECANCELED { return nil }
                         return .source("cannot write to the host terminal \(hostPath): \(LiveIO.message(e))")
                     }
                 case .endOfFile:
@@ -59,7 +64,8 @@ public final class SerialTap {
                 case let .bytes(b):
                     let time = Timestamp.now()
                     handler(LiveChunk(side: .a, bytes: b, time: time))
-                    if let e = LiveIO.writeAll(device.fd, b) {
+                    if let e = LiveIO.writeAll(device.fd, b, stopFD: stop.fd) {
+                        if e == ECANCELED { return nil }
                         return .source("serial device \(device.path) vanished: \(LiveIO.message(e))")
                     }
                 case .endOfFile, .wouldBlock, .failed:

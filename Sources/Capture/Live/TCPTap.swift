@@ -74,6 +74,7 @@ public final class TCPTap {
             }
             _ = fcntl(server, F_SETFD, FD_CLOEXEC)
             for fd in [client, server] {
+                LiveIO.setNonBlocking(fd)
                 var one: Int32 = 1
                 setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
             }
@@ -104,7 +105,7 @@ public final class TCPTap {
                 switch LiveIO.read(from[side]!, into: &buffer) {
                 case let .bytes(b):
                     let time = Timestamp.now()
-                    if LiveIO.writeAll(to[side]!, b) != nil { return true }
+                    if let e = LiveIO.writeAll(to[side]!, b, stopFD: stop.fd) { return e != ECANCELED }
                     bytesRelayed[side, default: 0] += b.count
                     handler(.chunk(connection: connection, LiveChunk(side: side, bytes: b, time: time)))
                 case .endOfFile:
