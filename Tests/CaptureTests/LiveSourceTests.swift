@@ -313,6 +313,33 @@ struct LiveSourceTests {
     @Test("Live capture on lo reassembles a loopback conversation and saves the same frames",
           .enabled(if: canCaptureOnLoopback, "capture on lo is not permitted here"))
     func liveCaptureOnLoopback() throws {
+        // A capture point may drop packets when the machine is flooded (other tests push traffic
+        // through lo at the same time, and libpcap's capture is best effort): a run whose kernel
+        // counters or byte totals show a loss is tried again, up to three times; the third must pass.
+        for attempt in 1...3 {
+            let run = try loopbackRun()
+            let complete = run.live.a == run.sent && run.live.b.count == run.sent.count
+            if complete || attempt == 3 {
+                #expect(run.live.a == run.sent)
+                #expect(run.live.b.count == run.sent.count, "kernel counters: \(String(describing: run.counters))")
+                #expect(run.replayError == nil)
+                #expect(run.replayMatches)
+                #expect(run.allSaved)
+                return
+            }
+        }
+    }
+
+    private struct LoopbackRun {
+        var sent: [UInt8]
+        var live: (a: [UInt8], b: [UInt8])
+        var counters: Any?
+        var replayError: CaptureError?
+        var replayMatches: Bool
+        var allSaved: Bool
+    }
+
+    private func loopbackRun() throws -> LoopbackRun {
         let server = try ReversingServer()
         let capture = try LiveCapture(options: .init(interface: "lo", filter: "tcp port \(server.port)"))
         let path = temporaryPath("live.pcap")
@@ -331,14 +358,17 @@ struct LiveSourceTests {
         while Date() < deadline {
             if let (_, segs) = try capture.next() { live += segs }
             if live.filter({ if case .closed = $0.payload { return true } else { return false } }).count == 2 { break }
+            if Self.bytes(live, .a).count == sent.count && Self.bytes(live, .b).count == sent.count {
+                Thread.sleep(forTimeInterval: 0.2)   // let the closing packets in too
+                if let (_, segs) = try capture.next() { live += segs }
+                break
+            }
         }
         let counters = capture.kernelCounters()
         live += try capture.finish()
-        #expect(Self.bytes(live, .a) == sent)
-        #expect(Self.bytes(live, .b).count == sent.count, "kernel counters: \(String(describing: counters))")
         let replay = try readSegments(path)
-        #expect(replay.error == nil)
-        #expect(replay.segments == live)
-        #expect(capture.framesSaved == capture.framesCaptured)
+        return LoopbackRun(sent: sent, live: (Self.bytes(live, .a), Self.bytes(live, .b)), counters: counters,
+                           replayError: replay.error, replayMatches: replay.segments == live,
+                           allSaved: capture.framesSaved == capture.framesCaptured)
     }
 }
