@@ -45,9 +45,11 @@ public func dissectorFuzzerTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: I
         pos = end
     }
     messages += dissector.finish()
+    // The dissector decides which side is the client (from the port or the content).
+    let clientIsA = dissector.streamInfos.first.map { $0.client == client } ?? true
     var last: [Direction: Int] = [:]
     for m in messages where m.index >= 0 {
-        let limit = m.direction == .clientToServer ? fed[.a]! : fed[.b]!
+        let limit = (m.direction == .clientToServer) == clientIsA ? fed[.a]! : fed[.b]!
         let r = m.streamRange
         if r.lowerBound < 0 || r.upperBound > limit { fatalError("message range \(r) outside the \(limit) bytes fed") }
         if r.lowerBound < last[m.direction, default: 0] && !r.isEmpty { fatalError("overlapping or backward message ranges") }
