@@ -51,7 +51,7 @@ let package = Package(
         .executableTarget(name: "codec-bench", dependencies: ["MessagePack"], path: "bench/CodecBench"),
         .testTarget(name: "MessagePackTests", dependencies: ["MessagePack"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture"]),
-        .testTarget(name: "URPCTests", dependencies: ["URPC", "MessagePack", "Capture"]),
+        .testTarget(name: "URPCTests", dependencies: ["URPC", "MessagePack", "Capture"], exclude: ["Fixtures"]),
         .testTarget(name: "LifecycleTests", dependencies: ["Lifecycle", "URPC", "MessagePack", "Capture"]),
         .testTarget(name: "FuzzingTests", dependencies: ["Fuzzing", "MessagePack"]),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "MessagePack", "URPC", "Capture"]),
