@@ -2,7 +2,7 @@
 SWIFT ?= swift
 SAMPLE ?= captures/shared/urpc_a_basic_session.pcap
 
-.PHONY: setup build release demo test bench-codec fuzz-codec clean captures
+.PHONY: setup build release demo test bench-codec fuzz-codec fuzz-dissector clean captures
 
 setup:
 	bash scripts/setup.sh
@@ -23,9 +23,13 @@ test:
 bench-codec: setup
 	bash bench/codec.sh
 
-# libFuzzer + ASan on the codec for SECONDS (default 60).
+# libFuzzer + ASan for FUZZ_SECONDS (default 60): make fuzz-codec FUZZ_SECONDS=600
+FUZZ_SECONDS ?= 60
 fuzz-codec:
-	bash scripts/fuzz-libfuzzer.sh codec $${SECONDS:-60}
+	bash scripts/fuzz-libfuzzer.sh codec $(FUZZ_SECONDS)
+
+fuzz-dissector:
+	bash scripts/fuzz-libfuzzer.sh dissector $(FUZZ_SECONDS)
 
 clean:
 	rm -rf .build
