@@ -1,0 +1,166 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Capture
+import MessagePack
+
+/// Why a client call failed.
+public enum ClientError: Error, Equatable, CustomStringConvertible {
+    /// No (complete) reply within the read timeout: the server is dead or out of step.
+    case timeout(seconds: Double, received: Int)
+    case closed
+    case decode(DecodingError)
+    /// The server answered with ExtType(2): the exception it raised.
+    case remote(type: String, args: String, traceback: String)
+    /// Something that is not a reply where one was expected (e.g. the legacy raw traceback).
+    case unexpected(String)
+    case transport(String)
+
+    public var description: String {
+        switch self {
+        case let .timeout(s, r): return "no reply within \(s) s (\(r) bytes received)"
+        case .closed: return "the server closed the connection"
+        case .decode(let e): return "reply does not decode: \(e)"
+        case let .remote(t, a, _): return "server raised \(t)\(a)"
+        case .unexpected(let s): return "unexpected reply: \(s)"
+        case .transport(let s): return s
+        }
+    }
+}
+
+/// One reply as the client reads it: console output first, then the value (and for `ri` the raw
+/// bytes between the count and the closing nil).
+public struct Reply {
+    public var console: [[UInt8]] = []
+    public var value: MessagePackValue = .nil
+    public var raw: [UInt8]? = nil
+    /// Every byte of the reply as it came off the wire.
+    public var bytes: [UInt8] = []
+}
+
+/// The client's end of the link to a server: a TCP socket or a tty (pty slave, serial port).
+public final class ClientLink {
+    public let fd: Int32
+    public var timeout: Double = 5.0
+    /// One write per header and per payload, as the device codec writes (otherwise whole messages).
+    public var piecewise = false
+    private var decoder = StreamDecoder(options: .device)
+    private var readBuffer = [UInt8](repeating: 0, count: 65536)
+    private let encoder = Encoder(dialect: .device)
+
+    init(fd: Int32) { self.fd = fd }
+
+    public static func tcp(_ address: LoopbackAddress) throws -> ClientLink {
+        ClientLink(fd: try address.connect())
+    }
+
+    public static func tty(path: String, baud: Int = 230_400) throws -> ClientLink {
+        let port = try SerialPort(path: path, settings: SerialSettings(baud: baud))
+        return ClientLink(fd: port.fd)
+    }
+
+    public func close() { Glibc.close(fd) }
+
+    // MARK: Writing
+
+    public func write(_ bytes: [UInt8]) throws {
+        if piecewise {
+            for p in Self.pieces(bytes) where !FDIO.writeAll(fd, p) { throw ClientError.closed }
+        } else if !FDIO.writeAll(fd, bytes) {
+            throw ClientError.closed
+        }
+    }
+
+    public func send(_ request: MessagePackValue) throws {
+        try write(try encoder.encode(request))
+    }
+
+    /// Splits an encoded message at header and payload boundaries (each header alone, each
+    /// str/bin/ext payload alone), the way the device's `pack` writes it.
+    public static func pieces(_ bytes: [UInt8]) -> [[UInt8]] {
+        guard let node = try? Decoder(options: .device).decodeNode(bytes) else { return [bytes] }
+        var out: [[UInt8]] = []
+        func walk(_ n: Node) {
+            out.append(Array(bytes[n.headerRange]))
+            switch n.content {
+            case .scalar:
+                if !n.payloadRange.isEmpty { out.append(Array(bytes[n.payloadRange])) }
+            case .array(let a): a.forEach(walk)
+            case .map(let m): for e in m { walk(e.key); walk(e.value) }
+            }
+        }
+        walk(node)
+        return out
+    }
+
+    // MARK: Reading
+
+    private func fill() throws {
+        let start = readBuffer.count
+        _ = start
+        guard FDIO.waitReadable(fd, timeoutMs: Int32(timeout * 1000)) else {
+            throw ClientError.timeout(seconds: timeout, received: decoder.bufferedCount)
+        }
+        let n = FDIO.readSome(fd, into: &readBuffer)
+        if n <= 0 { throw ClientError.closed }
+        decoder.feed(readBuffer[0..<n])
+    }
+
+    /// Reads one msgpack object and its bytes.
+    public func readObject() throws -> (value: MessagePackValue, bytes: [UInt8]) {
+        while true {
+            let pending = decoder.bufferedBytes
+            do {
+                if let (v, r) = try decoder.nextValue() {
+                    return (v, Array(pending.prefix(r.count)))
+                }
+            } catch {
+                throw ClientError.decode(error)
+            }
+            try fill()
+        }
+    }
+
+    /// Reads `count` raw bytes.
+    public func readRaw(_ count: Int) throws -> [UInt8] {
+        while true {
+            if let s = decoder.nextRaw(count: count) { return Array(s) }
+            try fill()
+        }
+    }
+
+    /// Reads a whole reply: console ExtType(3) pieces, then the value; for `ri` the count, the
+    /// raw bytes and the closing nil.
+    public func readReply(readinto requested: Int? = nil) throws -> Reply {
+        var r = Reply()
+        while true {
+            let (v, b) = try readObject()
+            r.bytes += b
+            if case .ext(3, let data) = v { r.console.append(Array(data)); continue }
+            if let requested {
+                if case .ext = v { r.value = v; return r }
+                let n: Int
+                switch v {
+                case .int(let k): n = Int(max(0, k))
+                case .nil: n = max(0, min(requested, 512))   // readinto returned None: the whole slice follows
+                default: throw ClientError.unexpected("ri count \(ValueFormatter().format(v))")
+                }
+                let raw = try readRaw(n)
+                r.raw = raw
+                r.bytes += raw
+                let (end, eb) = try readObject()
+                r.bytes += eb
+                guard end.isNil else { throw ClientError.unexpected("ri end \(ValueFormatter().format(end))") }
+                r.value = v
+                return r
+            }
+            r.value = v
+            return r
+        }
+    }
+
+    /// Bytes that arrived but were not read as part of a reply.
+    public var leftover: Int { decoder.bufferedCount }
+}

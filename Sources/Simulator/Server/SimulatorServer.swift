@@ -1,0 +1,118 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+
+/// The simulated device behind a loopback TCP port: one `DeviceSession` per connection (each
+/// connection is a fresh boot: ids from 1), a blocking thread per connection, TCP_NODELAY.
+public final class SimulatorServer: @unchecked Sendable {
+    public let options: SimulatorOptions
+    public let address: LoopbackAddress
+    /// Called when a connection's device crashes (`deviceFaults`); the CLI exits from here.
+    public var onCrash: (@Sendable (DeviceCrash) -> Void)?
+    /// Called when a connection ends, with its final session state.
+    public var onSessionEnd: (@Sendable (DeviceSession.State, Int) -> Void)?
+    private var listenFD: Int32 = -1
+    private let lock = NSLock()
+    private var connections: Set<Int32> = []
+    private var stopped = false
+
+    /// Binds and listens (port 0 picks a free port; see `port`).
+    public init(address: LoopbackAddress, options: SimulatorOptions = SimulatorOptions()) throws(TransportError) {
+        self.options = options
+        let fd = socket(address.isIPv6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw .system(call: "socket", errno: errno) }
+        var one: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        let r = address.withSockaddr { Glibc.bind(fd, $0, $1) }
+        if r != 0 {
+            let e = errno
+            close(fd)
+            if e == EADDRINUSE { throw .portInUse(host: address.host, port: address.port) }
+            throw .system(call: "bind \(address)", errno: e)
+        }
+        guard listen(fd, 16) == 0 else { let e = errno; close(fd); throw .system(call: "listen", errno: e) }
+        var bound = address
+        if address.port == 0 {
+            var ss = sockaddr_storage()
+            var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
+            _ = withUnsafeMutablePointer(to: &ss) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+            let port = withUnsafePointer(to: &ss) { p -> UInt16 in
+                address.isIPv6
+                    ? p.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { UInt16(bigEndian: $0.pointee.sin6_port) }
+                    : p.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { UInt16(bigEndian: $0.pointee.sin_port) }
+            }
+            bound.port = port
+        }
+        self.address = bound
+        self.listenFD = fd
+    }
+
+    public var port: UInt16 { address.port }
+
+    /// Accepts connections on a background thread.
+    public func start() {
+        let t = Thread { [self] in self.acceptLoop() }
+        t.stackSize = 1 << 20
+        t.start()
+    }
+
+    /// Accepts connections on the calling thread until `stop()`.
+    public func run() { acceptLoop() }
+
+    private func acceptLoop() {
+        while true {
+            let c = accept(listenFD, nil, nil)
+            if c < 0 {
+                if errno == EINTR { continue }
+                return
+            }
+            lock.lock()
+            if stopped { lock.unlock(); close(c); return }
+            connections.insert(c)
+            lock.unlock()
+            FDIO.setNoDelay(c)
+            let t = Thread { [self] in
+                let session = DeviceSession(options: self.options)
+                Self.serve(fd: c, session: session, onCrash: self.onCrash)
+                self.onSessionEnd?(session.state, session.requestCount)
+                self.lock.lock()
+                if self.connections.remove(c) != nil { close(c) }
+                self.lock.unlock()
+            }
+            t.stackSize = 4 << 20
+            t.start()
+        }
+    }
+
+    /// Serves one session on a file descriptor (socket, pty master, serial port) until the
+    /// stream ends or the device crashes. A dead RPC task keeps reading and answers nothing, as
+    /// the real server does until it is reset.
+    public static func serve(fd: Int32, session: DeviceSession, onCrash: ((DeviceCrash) -> Void)? = nil) {
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = FDIO.readSome(fd, into: &buffer)
+            if n <= 0 { return }
+            let out = session.feed(buffer[0..<n])
+            if !out.isEmpty, !FDIO.writeAll(fd, out) { return }
+            if case .crashed(let crash) = session.state {
+                onCrash?(crash)
+                return
+            }
+        }
+    }
+
+    /// Stops accepting and closes every connection.
+    public func stop() {
+        lock.lock()
+        stopped = true
+        let fds = connections
+        connections.removeAll()
+        lock.unlock()
+        shutdown(listenFD, Int32(SHUT_RDWR))
+        close(listenFD)
+        for c in fds { shutdown(c, Int32(SHUT_RDWR)); close(c) }
+    }
+}
