@@ -1,0 +1,92 @@
+/// Mutates a generated session on three levels: the sequence (drop, duplicate, reorder, stray or
+/// stale ids, a restart first), the message (structure-aware lies and nesting, swapped values,
+/// byte edits in the device dialect) and the transport (a message split over several writes with
+/// gaps, garbage between messages; coalescing is the default: one write per case).
+public struct CaseMutator: Sendable {
+    public enum Operation: String, CaseIterable, Sendable {
+        case drop, duplicate, reorder, strayID, restart
+        case lie32, deepen, swapValue, byteEdit
+        case split, garbage
+    }
+
+    /// Relative weights (the structure-aware ones are what finds the device's crashes).
+    static let weights: [(Operation, Int)] = [
+        (.drop, 8), (.duplicate, 6), (.reorder, 6), (.strayID, 6), (.restart, 1),
+        (.lie32, 12), (.deepen, 8), (.swapValue, 10), (.byteEdit, 16),
+        (.split, 3), (.garbage, 4),
+    ]
+    static let totalWeight = weights.reduce(0) { $0 + $1.1 }
+
+    /// Percentage of cases sent as generated (keeps the state machine exercised).
+    public var unmutatedPercent = 10
+    public init() {}
+
+    static func pickOperation(_ rng: inout SessionRandom) -> Operation {
+        var r = rng.below(totalWeight)
+        for (op, w) in weights {
+            if r < w { return op }
+            r -= w
+        }
+        return .byteEdit
+    }
+
+    /// Mutates `c` in place; returns the operations applied.
+    @discardableResult
+    public func mutate(_ c: inout FuzzCase, model: ProtocolModel, _ rng: inout SessionRandom) -> [Operation] {
+        if rng.below(100) < unmutatedPercent { return [] }
+        var ops: [Operation] = []
+        let n = 1 + rng.below(3)
+        for _ in 0..<n {
+            let op = Self.pickOperation(&rng)
+            if apply(op, &c, model: model, &rng) { ops.append(op) }
+        }
+        return ops
+    }
+
+    func apply(_ op: Operation, _ c: inout FuzzCase, model: ProtocolModel, _ rng: inout SessionRandom) -> Bool {
+        let requests = c.messages.indices.filter { !c.messages[$0].isGarbage }
+        switch op {
+        case .drop:
+            guard c.messages.count > 1 else { return false }
+            c.messages.remove(at: rng.below(c.messages.count))
+        case .duplicate:
+            guard !c.messages.isEmpty else { return false }
+            let i = rng.below(c.messages.count)
+            c.messages.insert(c.messages[i], at: i + rng.below(c.messages.count - i + 1))
+        case .reorder:
+            guard c.messages.count > 1 else { return false }
+            c.messages.swapAt(rng.below(c.messages.count), rng.below(c.messages.count))
+        case .strayID:
+            c.messages.insert(FuzzCase.Message(bytes: model.strayUse(&rng)), at: rng.below(c.messages.count + 1))
+        case .restart:
+            c.restartFirst = true
+        case .lie32, .deepen, .swapValue, .byteEdit:
+            guard let i = requests.isEmpty ? nil : rng.pick(requests), c.messages[i].bytes.count < 8192 else { return false }
+            var b = c.messages[i].bytes
+            let ok: Bool
+            switch op {
+            case .lie32: ok = StructureMutation.lie32.apply(&b, &rng)
+            case .deepen: ok = StructureMutation.deepen.apply(&b, &rng)
+            case .swapValue: ok = StructureMutation.swapValue.apply(&b, &rng)
+            default: ok = rng.pick(ByteMutation.allCases).apply(&b, &rng)
+            }
+            // Complete what the mutation cut short, so it cannot swallow the probe.
+            guard ok, !b.isEmpty, let fixed = Framing.repaired(b) else { return false }
+            c.messages[i].bytes = fixed
+            c.messages[i].splits = []
+        case .split:
+            guard let i = requests.isEmpty ? nil : rng.pick(requests), c.messages[i].bytes.count > 1 else { return false }
+            let count = c.messages[i].bytes.count
+            let k = 1 + rng.below(min(3, count - 1))
+            c.messages[i].splits = Array(Set((0..<k).map { _ in 1 + rng.below(count - 1) })).sorted()
+            c.gapMicros = rng.pick([0, 50, 200, 1000])
+        case .garbage:
+            let junk: [UInt8] = rng.pick([
+                [0xc1], [0xc1, 0xc1, 0xc1], Array("hello\r\n".utf8), [0xcb, 0, 0, 0, 0, 0, 0, 0, 0],
+                [0x00], [0xff], [0xc0], [0xd4, 0x03, 0x41], [0x05, 0x68, 0x65, 0x6c, 0x6c, 0x6f, 0xc0],
+            ])
+            c.messages.insert(FuzzCase.Message(bytes: junk, isGarbage: true), at: rng.below(c.messages.count + 1))
+        }
+        return true
+    }
+}

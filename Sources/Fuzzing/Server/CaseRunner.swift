@@ -1,0 +1,100 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What was exchanged during one run, with wall-clock times (for the finding's capture).
+public struct Transcript: Sendable {
+    public enum Side: Sendable { case client, server }
+    public var events: [(side: Side, bytes: [UInt8], seconds: Int64, nanoseconds: UInt32)] = []
+
+    mutating func add(_ side: Side, _ bytes: ArraySlice<UInt8>) {
+        guard !bytes.isEmpty else { return }
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        events.append((side, Array(bytes), Int64(ts.tv_sec), UInt32(ts.tv_nsec)))
+    }
+}
+
+/// Sends one case (pipelined: the requests, the `["ver"]` probe and a fence in one write unless
+/// the case splits a message) and reads the replies until the fence's unique reply arrives.
+final class CaseRunner {
+    enum End: Equatable {
+        /// Every reply arrived (the fence was answered).
+        case fenced
+        /// Nothing more within the timeout.
+        case timeout
+        /// The server closed the stream.
+        case endOfStream
+        /// The request could not be written (the server is gone).
+        case writeFailed
+        /// The server kept talking past every limit.
+        case flood
+    }
+
+    var buffer = [UInt8](repeating: 0, count: 1 << 16)
+    /// Reply bytes of the last run (`buffer[0..<count]`).
+    var count = 0
+    private var fenceCounter: UInt64 = 0
+    private var out: [UInt8] = []
+    var transcript: Transcript?
+    static let replyLimit = 16 << 20
+
+    /// Writes `prefix` (housekeeping requests), the case, the probe and the fence.
+    func run(_ c: FuzzCase, prefix: [UInt8], channel: ByteChannel, timeoutNanos: UInt64) -> End {
+        fenceCounter &+= 1
+        let fence = Probe.fence(fenceCounter)
+        out.removeAll(keepingCapacity: true)
+        out.append(contentsOf: prefix)
+        for m in c.messages {
+            if m.splits.isEmpty {
+                out.append(contentsOf: m.bytes)
+                continue
+            }
+            var from = 0
+            for s in m.splits + [m.bytes.count] where s > from && s <= m.bytes.count {
+                out.append(contentsOf: m.bytes[from..<s])
+                from = s
+                if s < m.bytes.count {
+                    guard send(channel) else { return .writeFailed }
+                    Monotonic.sleep(micros: c.gapMicros)
+                }
+            }
+        }
+        out.append(contentsOf: Probe.ver)
+        out.append(contentsOf: fence.request)
+        guard send(channel) else { return .writeFailed }
+        return receive(channel, until: fence.reply, timeoutNanos: timeoutNanos)
+    }
+
+    private func send(_ channel: ByteChannel) -> Bool {
+        defer { out.removeAll(keepingCapacity: true) }
+        transcript?.add(.client, out[...])
+        return channel.writeAll(out)
+    }
+
+    /// Reads until the replies end with `marker`.
+    func receive(_ channel: ByteChannel, until marker: [UInt8], timeoutNanos: UInt64) -> End {
+        count = 0
+        let start = Monotonic.now()
+        let hardStop = start + max(2_000_000_000, 8 * timeoutNanos)
+        var deadline = start + timeoutNanos
+        while true {
+            let before = count
+            let r = channel.read(into: &buffer, count: &count, deadline: min(deadline, hardStop))
+            transcript?.add(.server, buffer[before..<count])
+            switch r {
+            case .data:
+                if count >= marker.count {
+                    var match = true
+                    var k = count - marker.count
+                    for b in marker { if buffer[k] != b { match = false; break }; k += 1 }
+                    if match { return .fenced }
+                }
+                if count > Self.replyLimit { return .flood }
+                deadline = Monotonic.now() + timeoutNanos
+            case .timeout: return Monotonic.now() >= hardStop && count > 0 ? .flood : .timeout
+            case .endOfStream, .failed: return .endOfStream
+            }
+        }
+    }
+}

@@ -1,0 +1,304 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Stateful fuzzing of a urpc V1 server: generated sessions, mutated on three levels, pipelined
+/// with the liveness probe in one round trip on a connection kept open while the server is
+/// healthy; findings are deduplicated by signature, minimised and saved with a capture.
+public final class ServerFuzzer {
+    public let target: ServerTarget
+    public let config: ServerFuzzConfig
+    let files: FindingFiles
+    let runner = CaseRunner()
+    var model = ProtocolModel()
+    var rng: SessionRandom
+    let mutator = CaseMutator()
+    public private(set) var findings: [ServerFinding] = []
+    var findingIndex: [String: Int] = [:]
+    var preSignatures: Set<String> = []
+    public private(set) var stats = Stats()
+    /// Ids born in replies and not yet released (released before the next case).
+    var pendingRelease: [UInt32] = []
+    var maxSeenID: UInt32 = 0
+    var registryHistory: [Int] = []
+    var rssBaselineKB: Int?
+    var startNanos: UInt64 = 0
+    /// Called with every stats line and finding line (stderr by default).
+    public var log: (String) -> Void = { s in fputs(s + "\n", stderr) }
+
+    public struct Stats: Sendable {
+        public var cases = 0
+        public var timeouts = 0
+        public var restarts = 0
+        public var minimizeRuns = 0
+        public var seconds = 0.0
+        public var operations: [String: Int] = [:]
+        public var casesPerSecond: Double { seconds > 0 ? Double(cases) / seconds : 0 }
+    }
+
+    public init(target: ServerTarget, config: ServerFuzzConfig) throws {
+        self.target = target
+        self.config = config
+        self.rng = SessionRandom(seed: config.seed)
+        self.files = try FindingFiles(directory: config.findingsDirectory)
+    }
+
+    var timeoutNanos: UInt64 { UInt64(max(0.001, config.timeout) * 1e9) }
+    var elapsed: Double { Double(Monotonic.now() - startNanos) / 1e9 }
+
+    // MARK: The loop
+
+    /// Runs until `runs`, `maxTime` or (with `stopOnFirst`) the first finding.
+    public func run() throws(TargetError) {
+        startNanos = Monotonic.now()
+        try target.start()
+        var nextStats = config.statsInterval > 0 ? config.statsInterval : Double.infinity
+        var opCounts = [Int](repeating: 0, count: CaseMutator.Operation.allCases.count)
+        let opIndex = Dictionary(uniqueKeysWithValues: CaseMutator.Operation.allCases.enumerated().map { ($1, $0) })
+        var prefix: [UInt8] = []
+        while true {
+            if let r = config.runs, stats.cases >= r { break }
+            // Clock and periodic oracles every 64 cases (no syscalls per case beyond the I/O).
+            if stats.cases & 63 == 0 {
+                let t = elapsed
+                if let m = config.maxTime, t >= m { break }
+                if t >= nextStats {
+                    stats.seconds = t
+                    checkMemory()
+                    log(statsLine())
+                    nextStats = t + config.statsInterval
+                }
+            }
+            if config.stopOnFirst && !findings.isEmpty { break }
+            var c = FuzzCase(messages: model.session(&rng))
+            let ops = mutator.mutate(&c, model: model, &rng)
+            for op in ops { opCounts[opIndex[op]!] += 1 }
+            if c.restartFirst {
+                try target.freshSession()
+                model.serverRestarted()
+                pendingRelease.removeAll()
+                maxSeenID = 0
+            }
+            prefix.removeAll(keepingCapacity: true)
+            for id in pendingRelease { prefix.append(contentsOf: Probe.release(id)) }
+            let released = pendingRelease.count
+            pendingRelease.removeAll(keepingCapacity: true)
+            guard let channel = target.channel else { try recover(); continue }
+            let end = runner.run(c, prefix: prefix, channel: channel, timeoutNanos: timeoutNanos)
+            stats.cases += 1
+            if let v = evaluate(c, end, prefixRequests: released) {
+                if end == .timeout { stats.timeouts += 1 }
+                try found(c, v)
+                continue
+            }
+            learn(c, reorderedReleases: ops.contains(.reorder) || ops.contains(.duplicate) || ops.contains(.drop))
+            if stats.cases % config.auditEvery == 0 { try audit() }
+        }
+        stats.seconds = elapsed
+        for (op, i) in opIndex where opCounts[i] > 0 { stats.operations[op.rawValue] = opCounts[i] }
+        log(statsLine(final: true))
+        target.stop()
+    }
+
+    /// After a fenced case: the ids born in the replies, to release before the next case.
+    func learn(_ c: FuzzCase, reorderedReleases: Bool) {
+        let scan = runner.buffer.withUnsafeBufferPointer { ReplyScan(UnsafeBufferPointer(rebasing: $0[0..<runner.count])) }
+        guard !scan.proxyIDs.isEmpty else { return }
+        var releasedByCase: Set<UInt32> = []
+        if !reorderedReleases {
+            for m in c.messages where m.bytes.count == 10 && m.bytes[0] == 0x92 && m.bytes[1] == 0xa2
+                && m.bytes[2] == 0x5f && m.bytes[3] == 0x64 && m.bytes[4] == 0xc4 && m.bytes[5] == 0x04 {
+                releasedByCase.insert(UInt32(m.bytes[6]) << 24 | UInt32(m.bytes[7]) << 16 | UInt32(m.bytes[8]) << 8 | UInt32(m.bytes[9]))
+            }
+        }
+        for id in scan.proxyIDs {
+            if id > maxSeenID && id < 0xFFFF_0000 { maxSeenID = id }
+            if releasedByCase.contains(id) { model.sawReleased(id) } else if pendingRelease.count < 4096 { pendingRelease.append(id) }
+        }
+        model.nextID = maxSeenID &+ 1
+    }
+
+    func recover() throws(TargetError) {
+        stats.restarts += 1
+        try target.restart()
+        model.serverRestarted()
+        pendingRelease.removeAll()
+        maxSeenID = 0
+    }
+
+    // MARK: Oracles
+
+    /// The verdict of the oracles on the last run, nil when the server behaved.
+    func evaluate(_ c: FuzzCase, _ end: CaseRunner.End, prefixRequests: Int) -> Verdict? {
+        switch end {
+        case .fenced:
+            return checkReplies(c, prefixRequests: prefixRequests)
+        case .flood:
+            return Verdict(oracle: .flood, detail: "the server sent \(runner.count) bytes without answering the probe")
+        case .timeout, .endOfStream, .writeFailed:
+            if let e = target.processEnd(waitMillis: end == .timeout ? 0 : 500) {
+                let tail = target.process?.stderrTail() ?? ""
+                let detail = "the server program ended with \(e)" + (tail.isEmpty ? "" : ": " + tail.trimmingSpaces)
+                if case .signaled = e { return Verdict(oracle: .signal, end: e, detail: detail) }
+                return Verdict(oracle: .exit, end: e, detail: detail)
+            }
+            if end != .timeout { return Verdict(oracle: .disconnect, detail: "the server closed the connection") }
+            if runner.count == 0 {
+                return Verdict(oracle: .hang, detail: "no reply within \(config.timeout) s")
+            }
+            let scan = runner.buffer.withUnsafeBufferPointer { ReplyScan(UnsafeBufferPointer(rebasing: $0[0..<runner.count])) }
+            var detail = "the [\"ver\"] probe was not answered within \(config.timeout) s after \(runner.count) reply bytes"
+            if scan.longestTextRun >= 16 { detail += "; text on the reply stream: \"\(textSnippet())\"" }
+            return Verdict(oracle: .liveness, detail: detail)
+        }
+    }
+
+    func textSnippet() -> String {
+        let printable = runner.buffer[0..<min(runner.count, 4096)].map { $0 >= 0x20 && $0 < 0x7f ? $0 : 0x20 }
+        var s = String(decoding: printable, as: UTF8.self)
+        if let r = s.range(of: "Traceback") { s = String(s[r.lowerBound...]) }
+        return String(s.prefix(80)).trimmingSpaces
+    }
+
+    static func looksLikeReadinto(_ b: [UInt8]) -> Bool {
+        b.count >= 4 && (b[0] & 0xf0) == 0x90 && b[1] == 0xa2 && b[2] == 0x72 && b[3] == 0x69
+    }
+
+    func checkReplies(_ c: FuzzCase, prefixRequests: Int) -> Verdict? {
+        // `ri` replies carry raw bytes that are not MessagePack by design.
+        if c.messages.contains(where: { Self.looksLikeReadinto($0.bytes) }) { return nil }
+        let scan = runner.buffer.withUnsafeBufferPointer { ReplyScan(UnsafeBufferPointer(rebasing: $0[0..<runner.count])) }
+        if let at = scan.invalidAt {
+            return Verdict(oracle: .nonMsgpack, detail: "byte 0x\(String(runner.buffer[at], radix: 16)) at reply offset \(at) is not MessagePack")
+        }
+        if scan.longestTextRun >= 24 {
+            return Verdict(oracle: .nonMsgpack, detail: "text on the reply stream: \"\(textSnippet())\"")
+        }
+        let clean = c.messages.allSatisfy { !$0.isGarbage && Framing.walk($0.bytes).isSingleObject }
+        guard clean else { return nil }
+        let expected = prefixRequests + c.messages.count + 2
+        let total = scan.objects.count
+        let plain = scan.objects.reduce(0) { $0 + ($1.isConsole ? 0 : 1) }
+        if plain > expected || total < expected {
+            return Verdict(oracle: .pairing, detail: "\(expected) requests got \(plain) replies (\(total - plain) console objects)")
+        }
+        let probe = scan.objects[total - 2]
+        if probe.end - probe.start != 3 || runner.buffer[probe.start] != 0xa2 || runner.buffer[probe.start + 1] != 0x56
+            || runner.buffer[probe.start + 2] != 0x31 {
+            return Verdict(oracle: .pairing, detail: "the reply before the fence is not the probe's \"V1\"")
+        }
+        return nil
+    }
+
+    /// The leak oracle: release everything, dump the registry, and expect it (nearly) empty.
+    func audit() throws(TargetError) {
+        guard let channel = target.channel else { return }
+        var prefix: [UInt8] = []
+        for id in pendingRelease { prefix.append(contentsOf: Probe.release(id)) }
+        let n = pendingRelease.count
+        pendingRelease.removeAll()
+        let c = FuzzCase(messages: [FuzzCase.Message(bytes: Probe.re)])
+        guard runner.run(c, prefix: prefix, channel: channel, timeoutNanos: timeoutNanos * 4) == .fenced else { return }
+        let entries: Int? = runner.buffer.withUnsafeBufferPointer { p in
+            let scan = ReplyScan(UnsafeBufferPointer(rebasing: p[0..<runner.count]))
+            guard scan.objects.count > n else { return nil }
+            let o = scan.objects[n]
+            guard let h = WireHeader.read(UnsafeBufferPointer(rebasing: p[0..<runner.count]), o.start, device: false), h.kind == .map else { return nil }
+            return h.count
+        }
+        guard let e = entries else { return }
+        registryHistory.append(e)
+        let k = registryHistory.count
+        if e > config.leakThreshold, k >= 3, registryHistory[k - 1] > registryHistory[k - 2], registryHistory[k - 2] > registryHistory[k - 3] {
+            let v = Verdict(oracle: .leak, detail: "the registry holds \(e) entries after every proxy was released (audits: \(registryHistory.suffix(4).map(String.init).joined(separator: ", ")))")
+            record(v, case: c, signature: "leak|-|registry", minimize: false)
+            registryHistory.removeAll()
+        }
+    }
+
+    func checkMemory() {
+        guard let kb = target.process?.residentKB() else { return }
+        guard let base = rssBaselineKB else {
+            if elapsed > 2 { rssBaselineKB = kb }
+            return
+        }
+        if kb > base + config.rssGrowthMB * 1024 {
+            let v = Verdict(oracle: .memory, detail: "resident memory of the server grew from \(base / 1024) MB to \(kb / 1024) MB")
+            record(v, case: FuzzCase(messages: []), signature: "memory|-|rss", minimize: false)
+            rssBaselineKB = kb
+        }
+    }
+
+    // MARK: Findings
+
+    /// A case made an oracle fire: save it at once, restart the target, minimise a new signature.
+    func found(_ c: FuzzCase, _ v: Verdict) throws(TargetError) {
+        let pre = v.signature(lastRequest: c.lastRequest)
+        record(v, case: c, signature: pre, minimize: true)
+        // The next case starts on a fresh, healthy server.
+        if target.processEnd() != nil || v.oracle == .hang { try recover() } else {
+            stats.restarts += 1
+            try target.freshSession()
+            model.serverRestarted()
+            pendingRelease.removeAll()
+            maxSeenID = 0
+        }
+    }
+
+    func record(_ v: Verdict, case c: FuzzCase, signature pre: String, minimize: Bool) {
+        let sha = FindingFiles.sha1Hex(c.bytes)
+        let rawPath = files.directory + "/crash-" + sha
+        // The raw reproducer first, before anything else can go wrong.
+        _ = try? files.write("crash-" + sha, c.bytes)
+        _ = try? files.write("crash-" + sha + ".json", FindingFiles.describe(c, verdict: v, signature: pre, target: "server"))
+        if let i = findingIndex[pre] { findings[i].hits += 1; return }
+        if preSignatures.contains(pre) { return }
+        preSignatures.insert(pre)
+        var f = ServerFinding(signature: pre, verdict: v, original: c, reproducerPath: rawPath, hits: 1,
+                              firstSeconds: elapsed, firstCase: stats.cases)
+        f.targetOutput = target.process?.stderrTail() ?? ""
+        log("finding: \(v.oracle.rawValue) \(v.end?.description ?? "") after \(stats.cases) cases (\(String(format1(elapsed))) s): \(v.detail.prefix(160)) -> \(rawPath)")
+        if minimize, let (mc, mv, transcript, runs) = self.minimize(c, v) {
+            stats.minimizeRuns += runs
+            f.minimizeRuns = runs
+            f.minimized = mc
+            f.verdict = mv
+            f.signature = mv.signature(lastRequest: mc.lastRequest)
+            let msha = FindingFiles.sha1Hex(mc.bytes)
+            if let j = findingIndex[f.signature] {
+                findings[j].hits += 1
+                findingIndex[pre] = j
+                return
+            }
+            _ = try? files.write("min-" + msha, mc.bytes)
+            f.minimizedPath = files.directory + "/min-" + msha
+            f.capturePath = try? files.writeCapture(transcript, name: "min-" + msha + ".pcap", serverPort: target.port,
+                                                    serialLine: target.isSerial ? "urpc" : nil)
+            _ = try? files.write("min-" + msha + ".json", FindingFiles.describe(mc, verdict: mv, signature: f.signature, target: "server",
+                                                                               extra: ["capture": f.capturePath ?? "", "original": rawPath]))
+            log("  minimised to \(mc.messages.count) message(s), \(mc.byteCount) bytes in \(runs) runs: \(f.signature) -> \(f.minimizedPath!)")
+        }
+        findingIndex[f.signature] = findings.count
+        findingIndex[pre] = findings.count
+        findings.append(f)
+    }
+
+    func statsLine(final: Bool = false) -> String {
+        let t = elapsed
+        return "\(final ? "done" : "stats") #\(stats.cases) \(format1(t))s \(Int(Double(stats.cases) / max(t, 0.001))) cases/s findings \(findings.count) restarts \(stats.restarts) timeouts \(stats.timeouts)"
+    }
+}
+
+func format1(_ d: Double) -> String {
+    let t = (d * 10).rounded() / 10
+    return String(t)
+}
+
+extension String {
+    var trimmingSpaces: String {
+        var s = Substring(self)
+        while let f = s.first, f == " " || f == "\n" || f == "\r" { s = s.dropFirst() }
+        while let l = s.last, l == " " || l == "\n" || l == "\r" { s = s.dropLast() }
+        return String(s)
+    }
+}
