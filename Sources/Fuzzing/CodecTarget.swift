@@ -1,0 +1,39 @@
+import MessagePack
+
+/// The codec in process: decoder (both dialects, value and node paths), stream decoder, encoder and
+/// device lint. Every input gets the cheap checks (walk for features; whole-buffer decode in both
+/// dialects without a trap, errors inside the input); thorough executions add the expensive oracles
+/// in `CodecOracles`.
+public struct CodecTarget: FuzzTarget {
+    public let name = "codec"
+    public let oracles = CodecOracles()
+    private let walker = WireWalker()
+
+    public init() {}
+
+    public mutating func execute(_ input: [UInt8], thorough: Bool, features: inout FeatureSet) -> Verdict {
+        input.withUnsafeBufferPointer { _ = walker.walk($0, into: &features) }
+        for (k, decoder) in [oracles.standard, oracles.device].enumerated() {
+            var pos = 0
+            while pos < input.count {
+                do {
+                    let (_, end) = try decoder.decodeValue(input, at: pos)
+                    if end <= pos || end > input.count {
+                        return .finding(oracle: "decode-progress", signature: "decode-progress",
+                                        detail: "\(decoder.options.dialect) decode at \(pos) ended at \(end)")
+                    }
+                    pos = end
+                } catch {
+                    if error.offset < 0 || error.offset > input.count {
+                        return .finding(oracle: "error-offset", signature: "error-offset:\(error.reason)",
+                                        detail: "\(decoder.options.dialect): \(error) is outside the \(input.count)-byte input")
+                    }
+                    features.add(11 << 56 | UInt64(k) << 8 | UInt64(error.reason.utf8.count))
+                    break
+                }
+            }
+        }
+        guard thorough else { return .pass }
+        return oracles.check(input, features: &features)
+    }
+}

@@ -1,0 +1,58 @@
+/// Inputs kept because they showed behaviour no earlier input showed. Files are named by the
+/// SHA-1 of their content, so writing the same input twice is a no-op (deduplication), and
+/// parallel workers sharing one directory never clash.
+public struct Corpus: Sendable {
+    public private(set) var inputs: [[UInt8]] = []
+    /// Content hashes of `inputs`, for deduplication.
+    private var hashes: Set<String> = []
+
+    public init() {}
+
+    public var count: Int { inputs.count }
+    public var isEmpty: Bool { inputs.isEmpty }
+
+    /// Adds an input unless the same bytes are already there. Returns its hash when added.
+    @discardableResult
+    public mutating func add(_ input: [UInt8]) -> String? {
+        let h = SHA1.hex(input)
+        guard hashes.insert(h).inserted else { return nil }
+        inputs.append(input)
+        return h
+    }
+
+    public func contains(hash: String) -> Bool { hashes.contains(hash) }
+
+    /// Reads every regular file of a directory (sorted by name, so loading is deterministic),
+    /// skipping files larger than `maxLength`. Returns the new inputs.
+    public static func load(_ dir: String, maxLength: Int = 1 << 20) throws(FileError) -> [[UInt8]] {
+        var out: [[UInt8]] = []
+        for name in try Files.list(dir) {
+            let bytes = try Files.read(dir + "/" + name, limit: maxLength + 1)
+            if bytes.count <= maxLength { out.append(bytes) }
+        }
+        return out
+    }
+
+    /// Writes an input into a corpus directory under its content hash.
+    public static func save(_ input: [UInt8], to dir: String) throws(FileError) {
+        let path = dir + "/" + SHA1.hex(input)
+        if !Files.exists(path) { try Files.writeAtomically(input, to: path) }
+    }
+
+    /// Corpus minimisation: keeps the smallest input for each distinct behaviour signature
+    /// (ties: the first in order). Order of the result follows the order of first appearance.
+    public static func minimize(_ inputs: [[UInt8]], signature: ([UInt8]) -> UInt64) -> [[UInt8]] {
+        var best: [UInt64: Int] = [:]
+        var order: [UInt64] = []
+        for (i, x) in inputs.enumerated() {
+            let s = signature(x)
+            if let j = best[s] {
+                if x.count < inputs[j].count { best[s] = i }
+            } else {
+                best[s] = i
+                order.append(s)
+            }
+        }
+        return order.map { inputs[best[$0]!] }
+    }
+}

@@ -1,0 +1,207 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+public struct EngineOptions: Sendable {
+    public var runs: Int? = nil
+    public var maxTime: Double? = nil
+    public var seed: UInt64 = 1
+    /// Corpus directories to load; new inputs are saved into the first one (if `saveCorpus`).
+    public var corpusDirectories: [String] = []
+    public var saveCorpus = true
+    public var findingsDirectory = "findings"
+    public var maxLength = 4096
+    /// Every n-th execution is thorough even without new behaviour.
+    public var thoroughEvery = 64
+    /// Most mutations stacked on one input.
+    public var maxStackedMutations = 4
+    /// An execution slower than this is a `slow-input` finding.
+    public var timeLimitSeconds = 1.0
+    /// Resident memory above this is an `rss-limit` finding.
+    public var rssLimitMB = 2048
+    public var statusInterval = 1.0
+    /// Re-read the shared corpus directory this often (parallel workers).
+    public var syncInterval = 5.0
+    public var statusPrefix = ""
+    /// Install the crash handler and the `.current` record (off in unit tests of the loop).
+    public var crashGuard = true
+    public var quiet = false
+
+    public init() {}
+}
+
+public struct RunSummary: Sendable {
+    public var execs: Int
+    public var seconds: Double
+    public var corpusSize: Int
+    public var features: Int
+    public var findings: [Finding]
+    public init(execs: Int, seconds: Double, corpusSize: Int, features: Int, findings: [Finding]) {
+        self.execs = execs; self.seconds = seconds; self.corpusSize = corpusSize; self.features = features; self.findings = findings
+    }
+
+    public var execPerSecond: Double { seconds > 0 ? Double(execs) / seconds : 0 }
+
+    public var json: String {
+        let f = findings.map {
+            "{\"signature\":\(JSON.string($0.signature)),\"oracle\":\(JSON.string($0.oracle)),\"first_found_s\":\(JSON.number($0.firstFoundSeconds)),\"input\":\(JSON.string($0.inputPath)),\"size\":\($0.size),\"mutations\":[\($0.mutations.map(JSON.string).joined(separator: ","))]}"
+        }
+        return "{\"execs\":\(execs),\"exec_per_s\":\(JSON.number(execPerSecond)),\"seconds\":\(JSON.number(seconds)),\"corpus_size\":\(corpusSize),\"features\":\(features),\"findings\":[\(f.joined(separator: ","))]}\n"
+    }
+}
+
+/// The fuzz loop: pick a corpus entry, stack 1…n named mutations, execute, keep inputs with new
+/// behaviour, store findings. Deterministic for a seed and a corpus (wall-clock only decides when
+/// to stop and when to print). The hot loop reuses one input buffer and never touches Foundation.
+public final class Engine<Target: FuzzTarget> {
+    public var target: Target
+    public let options: EngineOptions
+    public let table: MutatorTable
+    public private(set) var corpus = Corpus()
+    public private(set) var features = FeatureSet()
+    public private(set) var findings: [Finding] = []
+    private var seenSignatures: Set<String> = []
+    private var context: MutationContext
+    /// Called with every generated input before it runs (tests: determinism).
+    public var observer: (([UInt8]) -> Void)? = nil
+    public private(set) var execs = 0
+    private var start = 0.0
+
+    public init(target: Target, options: EngineOptions, table: MutatorTable = .standard) {
+        self.target = target
+        self.options = options
+        self.table = table
+        context = MutationContext(seed: options.seed, maxLength: options.maxLength)
+    }
+
+    /// Loads the corpus directories and runs every seed once (seeds with new behaviour are kept).
+    public func loadCorpus() throws(FileError) {
+        for dir in options.corpusDirectories {
+            try Files.makeDirectory(dir)
+            for input in try Corpus.load(dir, maxLength: options.maxLength) { addSeed(input) }
+        }
+        if corpus.isEmpty { addSeed([0xc0]) }
+    }
+
+    /// Runs a seed input; keeps it when it shows new behaviour (or the corpus is empty).
+    public func addSeed(_ input: [UInt8]) {
+        features.begin()
+        if options.crashGuard { CrashGuard.record(input) }
+        let v = target.execute(input, thorough: true, features: &features)
+        if options.crashGuard { CrashGuard.idle() }
+        if case .finding = v { record(v, input, mutations: ["seed"]) }
+        if features.newCount > 0 || corpus.isEmpty {
+            if corpus.add(input) != nil { context.corpus = corpus.inputs }
+        }
+    }
+
+    public func run() -> RunSummary {
+        start = Files.now()
+        var lastStatus = start, lastSync = start
+        var input: [UInt8] = []
+        input.reserveCapacity(options.maxLength + 64)
+        var applied: [Int] = []
+        applied.reserveCapacity(16)
+        let runs = options.runs ?? Int.max
+        let deadline = options.maxTime.map { start + $0 } ?? Double.infinity
+        while execs < runs {
+            if execs & 255 == 0 {
+                let now = Files.now()
+                if now >= deadline { break }
+                if now - lastStatus >= options.statusInterval {
+                    lastStatus = now
+                    if !options.quiet { Files.printError(statusLine(now)) }
+                    checkMemory(input)
+                }
+                if options.corpusDirectories.count > 0 && now - lastSync >= options.syncInterval {
+                    lastSync = now
+                    syncCorpus()
+                }
+            }
+            // Generate.
+            let parent = corpus.inputs[context.random.below(corpus.count)]
+            input.removeAll(keepingCapacity: true)
+            input.append(contentsOf: parent)
+            applied.removeAll(keepingCapacity: true)
+            let stack = 1 + context.random.below(options.maxStackedMutations)
+            for _ in 0..<stack { applied.append(table.mutateOnce(&input, &context)) }
+            observer?(input)
+            // Execute.
+            if options.crashGuard { CrashGuard.record(input) }
+            features.begin()
+            var thorough = execs % options.thoroughEvery == 0
+            let t0 = Files.now()
+            var verdict = target.execute(input, thorough: thorough, features: &features)
+            if !thorough && features.newCount > 0 && !verdict.isFinding {
+                // New behaviour: this input gets the expensive oracles too.
+                thorough = true
+                let before = features.newCount
+                verdict = target.execute(input, thorough: true, features: &features)
+                _ = before
+            }
+            let dt = Files.now() - t0
+            if options.crashGuard { CrashGuard.idle() }
+            execs += 1
+            if verdict.isFinding {
+                record(verdict, input, mutations: applied.map { table.mutators[$0].name })
+            } else if dt > options.timeLimitSeconds {
+                record(.finding(oracle: "slow-input", signature: "slow-input:\(target.name)",
+                                detail: "one execution took \(JSON.number(dt)) s (limit \(options.timeLimitSeconds) s)"),
+                       input, mutations: applied.map { table.mutators[$0].name })
+            }
+            if features.newCount > 0 {
+                if let _ = corpus.add(input) {
+                    context.corpus = corpus.inputs
+                    if options.saveCorpus, let dir = options.corpusDirectories.first { try? Corpus.save(input, to: dir) }
+                }
+            }
+        }
+        let end = Files.now()
+        if !options.quiet { Files.printError(statusLine(end, final: true)) }
+        return RunSummary(execs: execs, seconds: end - start, corpusSize: corpus.count, features: features.total, findings: findings)
+    }
+
+    private func statusLine(_ now: Double, final: Bool = false) -> String {
+        let t = now - start
+        let rate = t > 0 ? Int(Double(execs) / t) : 0
+        return "\(options.statusPrefix)\(final ? "DONE" : "#\(execs)") execs: \(execs) exec/s: \(rate) corpus: \(corpus.count) features: \(features.total) findings: \(findings.count) time: \(Int(t))s\n"
+    }
+
+    /// Stores a finding the first time its signature appears: the input is on disk before
+    /// anything else is done with it.
+    private func record(_ v: Verdict, _ input: [UInt8], mutations: [String]) {
+        guard case let .finding(oracle, signature, detail) = v, seenSignatures.insert(signature).inserted else { return }
+        let path = options.findingsDirectory + "/crash-" + SHA1.hex(input)
+        let f = Finding(signature: signature, oracle: oracle, detail: detail, firstFoundSeconds: Files.now() - start,
+                        inputPath: path, size: input.count, mutations: mutations)
+        do { try FindingStore.write(input, finding: f, to: options.findingsDirectory) } catch {
+            Files.printError("msgfuzz: \(error)\n")
+        }
+        findings.append(f)
+        if !options.quiet {
+            Files.printError("\(options.statusPrefix)FINDING \(oracle) [\(signature)] \(detail) -> \(path) (mutations: \(mutations.joined(separator: ",")))\n")
+        }
+        target.reset()
+    }
+
+    private func checkMemory(_ input: [UInt8]) {
+        var usage = rusage()
+        getrusage(Int32(RUSAGE_SELF.rawValue), &usage)
+        let mb = Int(usage.ru_maxrss) / 1024
+        if mb > options.rssLimitMB {
+            record(.finding(oracle: "rss-limit", signature: "rss-limit:\(target.name)",
+                            detail: "resident memory \(mb) MB above the limit of \(options.rssLimitMB) MB"),
+                   input, mutations: [])
+        }
+    }
+
+    /// Picks up inputs other workers saved into the shared corpus directory.
+    private func syncCorpus() {
+        guard let dir = options.corpusDirectories.first, let names = try? Files.list(dir) else { return }
+        for name in names where !corpus.contains(hash: name) {
+            if let bytes = try? Files.read(dir + "/" + name, limit: options.maxLength + 1), bytes.count <= options.maxLength {
+                addSeed(bytes)
+            }
+        }
+    }
+}
