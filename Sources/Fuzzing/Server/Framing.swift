@@ -110,3 +110,35 @@ public struct Framing: Sendable {
         }
     }
 }
+
+extension Framing {
+    /// True when the server answers `bytes` with exactly one reply: one well-formed object that
+    /// the device unpacker reads to its end. It stops early, leaving the rest of the object in the
+    /// stream to be read as further requests (spec §2: nothing is rolled back), on an ext whose
+    /// code is not 1 and on a container used as a map key, so those are left to the fence.
+    public static func answersOnce(_ bytes: [UInt8]) -> Bool {
+        guard walk(bytes).isSingleObject else { return false }
+        let s = MessageStructure(bytes)
+        var i = 0
+        while i < s.spans.count {
+            let sp = s.spans[i]
+            switch sp.header.kind {
+            case .ext(let t) where t != 1: return false
+            case .map where sp.header.count > 0:
+                // Keys are the even children.
+                var j = i + 1, child = 0
+                while j < s.spans.count, s.spans[j].start < sp.end {
+                    let c = s.spans[j]
+                    if child % 2 == 0, c.header.isContainer { return false }
+                    child += 1
+                    var k = j + 1
+                    while k < s.spans.count, s.spans[k].start < c.end { k += 1 }
+                    j = k
+                }
+            default: break
+            }
+            i += 1
+        }
+        return true
+    }
+}

@@ -20,11 +20,40 @@ public struct FuzzCase: Sendable, Equatable {
     /// Start from a fresh server session (a reconnect or reset) before this case, replaying ids
     /// issued before the restart.
     public var restartFirst: Bool
+    /// The server's next proxy id when the case was made (1 on a fresh session).
+    public var idBase: UInt32
 
-    public init(messages: [Message], gapMicros: Int = 0, restartFirst: Bool = false) {
+    public init(messages: [Message], gapMicros: Int = 0, restartFirst: Bool = false, idBase: UInt32 = 1) {
         self.messages = messages
         self.gapMicros = gapMicros
         self.restartFirst = restartFirst
+        self.idBase = idBase
+    }
+
+    /// The case as it would be written for a freshly booted server (ids count from 1): proxy
+    /// exts (`d6 01 id`) and release ids (`c4 04 id`) issued since `idBase` are moved down, so a
+    /// finding made deep into a session reproduces on a fresh one.
+    public func rebasedToFreshSession() -> FuzzCase {
+        guard idBase > 1 else { return self }
+        var c = self
+        let base = idBase
+        for m in c.messages.indices {
+            var b = c.messages[m].bytes
+            var i = 0
+            while i + 6 <= b.count {
+                if (b[i] == 0xd6 && b[i + 1] == 0x01) || (b[i] == 0xc4 && b[i + 1] == 0x04) {
+                    let id = UInt32(b[i + 2]) << 24 | UInt32(b[i + 3]) << 16 | UInt32(b[i + 4]) << 8 | UInt32(b[i + 5])
+                    if id >= base && id - base < 4096 {
+                        let n = id - base + 1
+                        b[i + 2] = UInt8(n >> 24); b[i + 3] = UInt8((n >> 16) & 0xff); b[i + 4] = UInt8((n >> 8) & 0xff); b[i + 5] = UInt8(n & 0xff)
+                    }
+                    i += 6
+                } else { i += 1 }
+            }
+            c.messages[m].bytes = b
+        }
+        c.idBase = 1
+        return c
     }
 
     /// All request bytes back to back (the raw reproducer).

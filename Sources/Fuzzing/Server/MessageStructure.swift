@@ -94,28 +94,3 @@ enum StructureMutation: String, CaseIterable, Sendable {
     }
 }
 
-/// Byte-level mutations of one message.
-enum ByteMutation: String, CaseIterable, Sendable {
-    case flipBit, setInteresting, insertBytes, deleteRange, duplicateRange
-
-    static let interesting: [UInt8] = [0x00, 0x01, 0x7f, 0x80, 0xff, 0xc1, 0xcb, 0xcf, 0xd3, 0x90, 0x9f, 0x80, 0x8f, 0xdc, 0xdd, 0xde, 0xdf, 0xc4, 0xc6, 0xd9, 0xdb, 0xc7, 0xc9, 0xd6, 0xa0, 0xbf]
-
-    func apply(_ bytes: inout [UInt8], _ rng: inout SessionRandom) -> Bool {
-        guard !bytes.isEmpty else { return false }
-        let i = rng.below(bytes.count)
-        switch self {
-        case .flipBit: bytes[i] ^= UInt8(1) << UInt8(rng.below(8))
-        case .setInteresting: bytes[i] = rng.pick(Self.interesting)
-        case .insertBytes:
-            let n = 1 + rng.below(4)
-            bytes.insert(contentsOf: (0..<n).map { _ in rng.chance(50) ? rng.pick(Self.interesting) : UInt8(truncatingIfNeeded: rng.next()) }, at: i)
-        case .deleteRange:
-            let n = 1 + rng.below(min(8, bytes.count - i))
-            bytes.removeSubrange(i..<(i + n))
-        case .duplicateRange:
-            let n = 1 + rng.below(min(16, bytes.count - i))
-            bytes.insert(contentsOf: Array(bytes[i..<(i + n)]), at: i)
-        }
-        return true
-    }
-}

@@ -4,7 +4,7 @@ import Foundation
 /// A deduplicated finding against a server (or client) target.
 public struct ServerFinding: Sendable {
     public var signature: String
-    public var verdict: Verdict
+    public var verdict: ServerVerdict
     /// The case as found, and after minimisation (sequence first, then bytes).
     public var original: FuzzCase
     public var minimized: FuzzCase?
@@ -19,6 +19,8 @@ public struct ServerFinding: Sendable {
     public var firstCase: Int
     /// Minimisation runs spent.
     public var minimizeRuns = 0
+    /// Names of the mutations that made the case (engine mutator names for byte edits).
+    public var mutations: [String] = []
     public var targetOutput: String = ""
 
     public var best: FuzzCase { minimized ?? original }
@@ -32,23 +34,19 @@ public struct FindingFiles {
 
     public init(directory: String) throws {
         self.directory = directory
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try Files.makeDirectory(directory)
     }
 
-    /// Writes `bytes` to `name` atomically (temporary file, then rename).
+    /// Writes `bytes` to `name` with the engine's atomic write (temporary file, fsync, rename).
     @discardableResult
     public func write(_ name: String, _ bytes: [UInt8]) throws -> String {
         let path = directory + "/" + name
-        try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
+        try Files.writeAtomically(bytes, to: path)
         return path
     }
 
-    public static func sha1Hex(_ bytes: [UInt8]) -> String {
-        CaseDigest.sha1(bytes).map { String(format: "%02x", $0) }.joined()
-    }
-
     /// The replayable description of a case (read back by `ReplayFile`).
-    public static func describe(_ c: FuzzCase, verdict: Verdict?, signature: String?, target: String,
+    public static func describe(_ c: FuzzCase, verdict: ServerVerdict?, signature: String?, target: String,
                                 extra: [String: Any] = [:]) -> [UInt8] {
         var o: [String: Any] = [
             "target": target,
@@ -60,6 +58,7 @@ public struct FindingFiles {
             },
             "gap_us": c.gapMicros,
             "restart_first": c.restartFirst,
+            "id_base": Int(c.idBase),
             "bytes": c.byteCount,
         ]
         if let v = verdict {
@@ -149,7 +148,8 @@ public enum ReplayFile {
                 return FuzzCase.Message(bytes: b, splits: (m["splits"] as? [Int]) ?? [], isGarbage: (m["garbage"] as? Bool) ?? false)
             }
             return FuzzCase(messages: messages, gapMicros: (o["gap_us"] as? Int) ?? 0,
-                            restartFirst: (o["restart_first"] as? Bool) ?? false)
+                            restartFirst: (o["restart_first"] as? Bool) ?? false,
+                            idBase: UInt32(clamping: (o["id_base"] as? Int) ?? 1))
         }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw CaptureError.write("cannot read \(path)")

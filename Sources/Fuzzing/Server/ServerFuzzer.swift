@@ -11,7 +11,8 @@ public final class ServerFuzzer {
     let files: FindingFiles
     let runner = CaseRunner()
     var model = ProtocolModel()
-    var rng: SessionRandom
+    /// The engine's mutation context: its seeded generator drives generation and mutation alike.
+    var ctx: MutationContext
     let mutator = CaseMutator()
     public private(set) var findings: [ServerFinding] = []
     var findingIndex: [String: Int] = [:]
@@ -24,7 +25,7 @@ public final class ServerFuzzer {
     var rssBaselineKB: Int?
     var startNanos: UInt64 = 0
     /// Called with every stats line and finding line (stderr by default).
-    public var log: (String) -> Void = { s in fputs(s + "\n", stderr) }
+    public var log: (String) -> Void = { s in Files.printError(s + "\n") }
 
     public struct Stats: Sendable {
         public var cases = 0
@@ -39,7 +40,7 @@ public final class ServerFuzzer {
     public init(target: ServerTarget, config: ServerFuzzConfig) throws {
         self.target = target
         self.config = config
-        self.rng = SessionRandom(seed: config.seed)
+        self.ctx = MutationContext(seed: config.seed, maxLength: 8192)
         self.files = try FindingFiles(directory: config.findingsDirectory)
     }
 
@@ -53,8 +54,7 @@ public final class ServerFuzzer {
         startNanos = Monotonic.now()
         try target.start()
         var nextStats = config.statsInterval > 0 ? config.statsInterval : Double.infinity
-        var opCounts = [Int](repeating: 0, count: CaseMutator.Operation.allCases.count)
-        let opIndex = Dictionary(uniqueKeysWithValues: CaseMutator.Operation.allCases.enumerated().map { ($1, $0) })
+        var opCounts: [String: Int] = [:]
         var prefix: [UInt8] = []
         while true {
             if let r = config.runs, stats.cases >= r { break }
@@ -70,9 +70,9 @@ public final class ServerFuzzer {
                 }
             }
             if config.stopOnFirst && !findings.isEmpty { break }
-            var c = FuzzCase(messages: model.session(&rng))
-            let ops = mutator.mutate(&c, model: model, &rng)
-            for op in ops { opCounts[opIndex[op]!] += 1 }
+            var c = FuzzCase(messages: model.session(&ctx.random), idBase: model.nextID)
+            let ops = mutator.mutate(&c, model: model, &ctx)
+            for op in ops { opCounts[op, default: 0] += 1 }
             if c.restartFirst {
                 try target.freshSession()
                 model.serverRestarted()
@@ -88,14 +88,14 @@ public final class ServerFuzzer {
             stats.cases += 1
             if let v = evaluate(c, end, prefixRequests: released) {
                 if end == .timeout { stats.timeouts += 1 }
-                try found(c, v)
+                try found(c, v, mutations: ops)
                 continue
             }
-            learn(c, reorderedReleases: ops.contains(.reorder) || ops.contains(.duplicate) || ops.contains(.drop))
+            learn(c, reorderedReleases: ops.contains("reorder") || ops.contains("duplicate") || ops.contains("drop"))
             if stats.cases % config.auditEvery == 0 { try audit() }
         }
         stats.seconds = elapsed
-        for (op, i) in opIndex where opCounts[i] > 0 { stats.operations[op.rawValue] = opCounts[i] }
+        stats.operations = opCounts
         log(statsLine(final: true))
         target.stop()
     }
@@ -129,28 +129,36 @@ public final class ServerFuzzer {
     // MARK: Oracles
 
     /// The verdict of the oracles on the last run, nil when the server behaved.
-    func evaluate(_ c: FuzzCase, _ end: CaseRunner.End, prefixRequests: Int) -> Verdict? {
+    func evaluate(_ c: FuzzCase, _ end: CaseRunner.End, prefixRequests: Int) -> ServerVerdict? {
         switch end {
         case .fenced:
             return checkReplies(c, prefixRequests: prefixRequests)
         case .flood:
-            return Verdict(oracle: .flood, detail: "the server sent \(runner.count) bytes without answering the probe")
+            return ServerVerdict(oracle: .flood, detail: "the server sent \(runner.count) bytes without answering the probe")
         case .timeout, .endOfStream, .writeFailed:
             if let e = target.processEnd(waitMillis: end == .timeout ? 0 : 500) {
-                let tail = target.process?.stderrTail() ?? ""
+                let tail = Self.essentialOutput(target.process?.stderrTail() ?? "")
                 let detail = "the server program ended with \(e)" + (tail.isEmpty ? "" : ": " + tail.trimmingSpaces)
-                if case .signaled = e { return Verdict(oracle: .signal, end: e, detail: detail) }
-                return Verdict(oracle: .exit, end: e, detail: detail)
+                if case .signaled = e { return ServerVerdict(oracle: .signal, end: e, detail: detail) }
+                return ServerVerdict(oracle: .exit, end: e, detail: detail)
             }
-            if end != .timeout { return Verdict(oracle: .disconnect, detail: "the server closed the connection") }
+            if end != .timeout { return ServerVerdict(oracle: .disconnect, detail: "the server closed the connection") }
             if runner.count == 0 {
-                return Verdict(oracle: .hang, detail: "no reply within \(config.timeout) s")
+                return ServerVerdict(oracle: .hang, detail: "no reply within \(config.timeout) s")
             }
             let scan = runner.buffer.withUnsafeBufferPointer { ReplyScan(UnsafeBufferPointer(rebasing: $0[0..<runner.count])) }
             var detail = "the [\"ver\"] probe was not answered within \(config.timeout) s after \(runner.count) reply bytes"
             if scan.longestTextRun >= 16 { detail += "; text on the reply stream: \"\(textSnippet())\"" }
-            return Verdict(oracle: .liveness, detail: detail)
+            return ServerVerdict(oracle: .liveness, detail: detail)
         }
+    }
+
+    /// The lines of a dead program's stderr that say why (not its backtrace).
+    static func essentialOutput(_ s: String) -> String {
+        let lines = s.split(separator: "\n").map(String.init)
+        let key = lines.filter { $0.contains("Fatal error") || $0.contains("urpc-sim:") || $0.contains("fault") || $0.contains("rror:") }
+        if !key.isEmpty { return key.prefix(2).joined(separator: " ").trimmingSpaces }
+        return String(lines.suffix(2).joined(separator: " ").suffix(200)).trimmingSpaces
     }
 
     func textSnippet() -> String {
@@ -164,28 +172,28 @@ public final class ServerFuzzer {
         b.count >= 4 && (b[0] & 0xf0) == 0x90 && b[1] == 0xa2 && b[2] == 0x72 && b[3] == 0x69
     }
 
-    func checkReplies(_ c: FuzzCase, prefixRequests: Int) -> Verdict? {
+    func checkReplies(_ c: FuzzCase, prefixRequests: Int) -> ServerVerdict? {
         // `ri` replies carry raw bytes that are not MessagePack by design.
         if c.messages.contains(where: { Self.looksLikeReadinto($0.bytes) }) { return nil }
         let scan = runner.buffer.withUnsafeBufferPointer { ReplyScan(UnsafeBufferPointer(rebasing: $0[0..<runner.count])) }
         if let at = scan.invalidAt {
-            return Verdict(oracle: .nonMsgpack, detail: "byte 0x\(String(runner.buffer[at], radix: 16)) at reply offset \(at) is not MessagePack")
+            return ServerVerdict(oracle: .nonMsgpack, detail: "byte 0x\(String(runner.buffer[at], radix: 16)) at reply offset \(at) is not MessagePack")
         }
         if scan.longestTextRun >= 24 {
-            return Verdict(oracle: .nonMsgpack, detail: "text on the reply stream: \"\(textSnippet())\"")
+            return ServerVerdict(oracle: .nonMsgpack, detail: "text on the reply stream: \"\(textSnippet())\"")
         }
-        let clean = c.messages.allSatisfy { !$0.isGarbage && Framing.walk($0.bytes).isSingleObject }
+        let clean = c.messages.allSatisfy { !$0.isGarbage && Framing.answersOnce($0.bytes) }
         guard clean else { return nil }
         let expected = prefixRequests + c.messages.count + 2
         let total = scan.objects.count
         let plain = scan.objects.reduce(0) { $0 + ($1.isConsole ? 0 : 1) }
         if plain > expected || total < expected {
-            return Verdict(oracle: .pairing, detail: "\(expected) requests got \(plain) replies (\(total - plain) console objects)")
+            return ServerVerdict(oracle: .pairing, detail: "\(expected) requests got \(plain) replies (\(total - plain) console objects)")
         }
         let probe = scan.objects[total - 2]
         if probe.end - probe.start != 3 || runner.buffer[probe.start] != 0xa2 || runner.buffer[probe.start + 1] != 0x56
             || runner.buffer[probe.start + 2] != 0x31 {
-            return Verdict(oracle: .pairing, detail: "the reply before the fence is not the probe's \"V1\"")
+            return ServerVerdict(oracle: .pairing, detail: "the reply before the fence is not the probe's \"V1\"")
         }
         return nil
     }
@@ -210,7 +218,7 @@ public final class ServerFuzzer {
         registryHistory.append(e)
         let k = registryHistory.count
         if e > config.leakThreshold, k >= 3, registryHistory[k - 1] > registryHistory[k - 2], registryHistory[k - 2] > registryHistory[k - 3] {
-            let v = Verdict(oracle: .leak, detail: "the registry holds \(e) entries after every proxy was released (audits: \(registryHistory.suffix(4).map(String.init).joined(separator: ", ")))")
+            let v = ServerVerdict(oracle: .leak, detail: "the registry holds \(e) entries after every proxy was released (audits: \(registryHistory.suffix(4).map(String.init).joined(separator: ", ")))")
             record(v, case: c, signature: "leak|-|registry", minimize: false)
             registryHistory.removeAll()
         }
@@ -223,7 +231,7 @@ public final class ServerFuzzer {
             return
         }
         if kb > base + config.rssGrowthMB * 1024 {
-            let v = Verdict(oracle: .memory, detail: "resident memory of the server grew from \(base / 1024) MB to \(kb / 1024) MB")
+            let v = ServerVerdict(oracle: .memory, detail: "resident memory of the server grew from \(base / 1024) MB to \(kb / 1024) MB")
             record(v, case: FuzzCase(messages: []), signature: "memory|-|rss", minimize: false)
             rssBaselineKB = kb
         }
@@ -232,9 +240,9 @@ public final class ServerFuzzer {
     // MARK: Findings
 
     /// A case made an oracle fire: save it at once, restart the target, minimise a new signature.
-    func found(_ c: FuzzCase, _ v: Verdict) throws(TargetError) {
+    func found(_ c: FuzzCase, _ v: ServerVerdict, mutations: [String]) throws(TargetError) {
         let pre = v.signature(lastRequest: c.lastRequest)
-        record(v, case: c, signature: pre, minimize: true)
+        record(v, case: c, signature: pre, minimize: true, mutations: mutations)
         // The next case starts on a fresh, healthy server.
         if target.processEnd() != nil || v.oracle == .hang { try recover() } else {
             stats.restarts += 1
@@ -245,26 +253,28 @@ public final class ServerFuzzer {
         }
     }
 
-    func record(_ v: Verdict, case c: FuzzCase, signature pre: String, minimize: Bool) {
-        let sha = FindingFiles.sha1Hex(c.bytes)
+    func record(_ v: ServerVerdict, case c: FuzzCase, signature pre: String, minimize: Bool, mutations: [String] = []) {
+        let sha = SHA1.hex(c.bytes)
         let rawPath = files.directory + "/crash-" + sha
-        // The raw reproducer first, before anything else can go wrong.
+        // The raw reproducer first (the engine's atomic write), before anything else can go wrong.
         _ = try? files.write("crash-" + sha, c.bytes)
-        _ = try? files.write("crash-" + sha + ".json", FindingFiles.describe(c, verdict: v, signature: pre, target: "server"))
+        _ = try? files.write("crash-" + sha + ".json", FindingFiles.describe(c, verdict: v, signature: pre, target: "server",
+                                                                            extra: ["mutations": mutations]))
         if let i = findingIndex[pre] { findings[i].hits += 1; return }
         if preSignatures.contains(pre) { return }
         preSignatures.insert(pre)
         var f = ServerFinding(signature: pre, verdict: v, original: c, reproducerPath: rawPath, hits: 1,
                               firstSeconds: elapsed, firstCase: stats.cases)
+        f.mutations = mutations
         f.targetOutput = target.process?.stderrTail() ?? ""
-        log("finding: \(v.oracle.rawValue) \(v.end?.description ?? "") after \(stats.cases) cases (\(String(format1(elapsed))) s): \(v.detail.prefix(160)) -> \(rawPath)")
+        log("FINDING \(v.oracle.rawValue) [\(pre)] after \(stats.cases) cases, \(format1(elapsed)) s: \(v.detail.prefix(160)) -> \(rawPath)")
         if minimize, let (mc, mv, transcript, runs) = self.minimize(c, v) {
             stats.minimizeRuns += runs
             f.minimizeRuns = runs
             f.minimized = mc
             f.verdict = mv
             f.signature = mv.signature(lastRequest: mc.lastRequest)
-            let msha = FindingFiles.sha1Hex(mc.bytes)
+            let msha = SHA1.hex(mc.bytes)
             if let j = findingIndex[f.signature] {
                 findings[j].hits += 1
                 findingIndex[pre] = j
@@ -285,7 +295,8 @@ public final class ServerFuzzer {
 
     func statsLine(final: Bool = false) -> String {
         let t = elapsed
-        return "\(final ? "done" : "stats") #\(stats.cases) \(format1(t))s \(Int(Double(stats.cases) / max(t, 0.001))) cases/s findings \(findings.count) restarts \(stats.restarts) timeouts \(stats.timeouts)"
+        let rate = t > 0 ? Int(Double(stats.cases) / t) : 0
+        return "\(final ? "DONE" : "#\(stats.cases)") cases: \(stats.cases) cases/s: \(rate) findings: \(findings.count) restarts: \(stats.restarts) timeouts: \(stats.timeouts) time: \(Int(t))s"
     }
 }
 

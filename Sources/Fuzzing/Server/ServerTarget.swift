@@ -1,4 +1,5 @@
 import Capture
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -72,7 +73,7 @@ public final class ServerTarget {
         guard case .spawn(let template) = mode else { return }
         process?.kill()
         process = nil
-        channel?.close()
+        if channel?.isSocket == true { channel?.close() }
         channel = nil
         var command = template
         if template.contains("{pty}") {
@@ -111,7 +112,7 @@ public final class ServerTarget {
                 var n = 0
                 let until = Monotonic.now() + 200_000_000
                 while case .data = ch.read(into: &buf, count: &n, deadline: until) {
-                    if buf[0..<n].starts(with: Probe.verReply) || buf[0..<n].contains(0x56) && n >= 3 { ch.drain(); return }
+                    if n >= 3 && buf[(n - 3)..<n].elementsEqual(Probe.verReply) { ch.drain(); return }
                 }
                 if let e = p.poll() { throw .notReady("'\(command)' ended before serving (\(e)): \(p.stderrTail())") }
             }
@@ -159,11 +160,12 @@ public final class ServerTarget {
     }
 
     public func stop() {
-        channel?.close()
+        if channel?.isSocket == true { channel?.close() }
         channel = nil
         process?.kill()
         process = nil
         if var p = pty { p.close(); pty = nil }
+        serialPort?.close()
         serialPort = nil
     }
 

@@ -1,21 +1,7 @@
-/// The seeded generator behind session generation (SplitMix64: a fixed seed replays a run).
-public struct SessionRandom: RandomNumberGenerator, Sendable {
-    private var state: UInt64
+/// Session generation draws from the engine's seeded generator (a fixed seed replays a run).
+public typealias SessionRandom = FuzzRandom
 
-    public init(seed: UInt64) { state = seed }
-
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// 0 ..< n (n > 0).
-    @inline(__always)
-    public mutating func below(_ n: Int) -> Int { Int(next() % UInt64(max(1, n))) }
-
+extension FuzzRandom {
     /// True with probability `percent`/100.
     @inline(__always)
     public mutating func chance(_ percent: Int) -> Bool { below(100) < percent }

@@ -23,7 +23,7 @@ public enum OracleKind: String, Sendable, CaseIterable, Codable {
 }
 
 /// An oracle's verdict on a case.
-public struct Verdict: Sendable, Equatable {
+public struct ServerVerdict: Sendable, Equatable {
     public var oracle: OracleKind
     public var end: ProcessEnd?
     public var detail: String

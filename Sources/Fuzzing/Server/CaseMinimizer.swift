@@ -30,7 +30,7 @@ enum DeltaDebugging {
 
 extension ServerFuzzer {
     /// Runs a case on a fresh session; returns the verdict (nil: the server behaved).
-    func reproduce(_ c: FuzzCase, record: Bool = false) -> Verdict? {
+    func reproduce(_ c: FuzzCase, record: Bool = false) -> ServerVerdict? {
         do { try target.freshSession() } catch { return nil }
         guard let channel = target.channel else { return nil }
         runner.transcript = record ? Transcript() : nil
@@ -43,19 +43,20 @@ extension ServerFuzzer {
 
     /// Minimises the request sequence, then the bytes of each message, keeping the oracle and
     /// exit status; returns the case, its verdict, the capture of its last failing run, the runs.
-    func minimize(_ c: FuzzCase, _ v: Verdict) -> (FuzzCase, Verdict, Transcript, Int)? {
+    func minimize(_ c: FuzzCase, _ v: ServerVerdict) -> (FuzzCase, ServerVerdict, Transcript, Int)? {
         let deadline = Monotonic.now() + UInt64(config.minimizeSeconds * 1e9)
         var runs = 0
         let overall = config.maxTime.map { startNanos + UInt64($0 * 1e9) }
         let budget = { Monotonic.now() < deadline && (overall.map { Monotonic.now() < $0 } ?? true) && runs < 2_000 }
-        var last: (Verdict, Transcript)?
+        var last: (ServerVerdict, Transcript)?
         func fails(_ candidate: FuzzCase) -> Bool {
             runs += 1
             guard let got = reproduce(candidate, record: true), got.kind == v.kind else { return false }
             last = (got, runner.transcript ?? Transcript())
             return true
         }
-        var best = c
+        // On a fresh session the server counts ids from 1 again.
+        var best = c.rebasedToFreshSession()
         best.restartFirst = false
         guard fails(best) else {
             // Not reproducible on a fresh session (it needed the history before it): keep as found.
@@ -64,7 +65,7 @@ extension ServerFuzzer {
         }
         // 1. The sequence.
         let messages = DeltaDebugging.minimize(best.messages, budget: budget) { ms in
-            fails(FuzzCase(messages: ms, gapMicros: best.gapMicros))
+            fails(FuzzCase(messages: ms, gapMicros: best.gapMicros, idBase: 1))
         }
         best.messages = messages
         // Splits only matter if dropping them loses the failure.
@@ -76,8 +77,9 @@ extension ServerFuzzer {
         // 2. The bytes of each message (only candidates a reader can finish, so none starves).
         for i in best.messages.indices.reversed() where budget() {
             let original = best.messages[i]
-            let bytes = DeltaDebugging.minimize(original.bytes, budget: budget) { b in
-                guard Framing.walk(b).isComplete else { return false }
+            // The engine's byte minimiser (chunk removal down to single bytes).
+            let bytes = Minimizer.minimize(original.bytes, maxAttempts: 1_500) { b in
+                guard budget(), !b.isEmpty, Framing.walk(b).isComplete else { return false }
                 var cand = best
                 cand.messages[i] = FuzzCase.Message(bytes: b, splits: original.splits.filter { $0 < b.count }, isGarbage: original.isGarbage)
                 return fails(cand)
