@@ -140,10 +140,12 @@ public struct CodecOracles: Sendable {
             default: break
             }
         }
-        // Model → lint: every scalar the device reads differently is flagged by the lint.
+        // Model → lint: every scalar the device reads differently is flagged by the lint, up to
+        // where the lint stops (a crash input or a cut-short object ends its walk).
+        let stop = lint.filter { $0.severity == .crash || $0.id == "truncated" }.map(\.offset).min() ?? Int.max
         var mismatch: Verdict? = nil
         func compare(_ a: Node, _ b: Node) {
-            guard mismatch == nil, a.offset == b.offset else { return }
+            guard mismatch == nil, a.offset == b.offset, a.offset < stop else { return }
             switch (a.content, b.content) {
             case let (.array(x), .array(y)): for (p, q) in zip(x, y) { compare(p, q) }
             case let (.map(x), .map(y)):

@@ -11,6 +11,11 @@ public struct EngineOptions: Sendable {
     public var saveCorpus = true
     public var findingsDirectory = "findings"
     public var maxLength = 4096
+    /// Length control (libFuzzer's -len_control): generated inputs start at this length and the
+    /// limit doubles after `lengthPatience` executions without new behaviour, up to `maxLength`;
+    /// short inputs first keeps executions fast and findings small.
+    public var initialMaxLength = 64
+    public var lengthPatience = 200_000
     /// Every n-th execution is thorough even without new behaviour.
     public var thoroughEvery = 64
     /// Most mutations stacked on one input.
@@ -65,13 +70,16 @@ public final class Engine<Target: FuzzTarget> {
     /// Called with every generated input before it runs (tests: determinism).
     public var observer: (([UInt8]) -> Void)? = nil
     public private(set) var execs = 0
+    /// The current length limit of generated inputs (see `EngineOptions.initialMaxLength`).
+    public var currentMaxLength: Int { context.maxLength }
     private var start = 0.0
 
     public init(target: Target, options: EngineOptions, table: MutatorTable = .standard) {
         self.target = target
         self.options = options
         self.table = table
-        context = MutationContext(seed: options.seed, maxLength: options.maxLength)
+        context = MutationContext(seed: options.seed, maxLength: min(options.maxLength, max(1, options.initialMaxLength)))
+        start = Files.now()
     }
 
     /// Loads the corpus directories and runs every seed once (seeds with new behaviour are kept).
@@ -96,7 +104,6 @@ public final class Engine<Target: FuzzTarget> {
     }
 
     public func run() -> RunSummary {
-        start = Files.now()
         var lastStatus = start, lastSync = start
         var input: [UInt8] = []
         input.reserveCapacity(options.maxLength + 64)
@@ -104,6 +111,7 @@ public final class Engine<Target: FuzzTarget> {
         applied.reserveCapacity(16)
         let runs = options.runs ?? Int.max
         let deadline = options.maxTime.map { start + $0 } ?? Double.infinity
+        var lastNew = 0
         while execs < runs {
             if execs & 255 == 0 {
                 let now = Files.now()
@@ -121,7 +129,7 @@ public final class Engine<Target: FuzzTarget> {
             // Generate.
             let parent = corpus.inputs[context.random.below(corpus.count)]
             input.removeAll(keepingCapacity: true)
-            input.append(contentsOf: parent)
+            input.append(contentsOf: parent.prefix(context.maxLength))
             applied.removeAll(keepingCapacity: true)
             let stack = 1 + context.random.below(options.maxStackedMutations)
             for _ in 0..<stack { applied.append(table.mutateOnce(&input, &context)) }
@@ -150,6 +158,12 @@ public final class Engine<Target: FuzzTarget> {
                        input, mutations: applied.map { table.mutators[$0].name })
             }
             if features.newCount > 0 {
+                lastNew = execs
+            } else if execs - lastNew > options.lengthPatience && context.maxLength < options.maxLength {
+                context.maxLength = min(options.maxLength, context.maxLength * 2)
+                lastNew = execs
+            }
+            if features.newCount > 0 {
                 if let _ = corpus.add(input) {
                     context.corpus = corpus.inputs
                     if options.saveCorpus, let dir = options.corpusDirectories.first { try? Corpus.save(input, to: dir) }
@@ -164,7 +178,7 @@ public final class Engine<Target: FuzzTarget> {
     private func statusLine(_ now: Double, final: Bool = false) -> String {
         let t = now - start
         let rate = t > 0 ? Int(Double(execs) / t) : 0
-        return "\(options.statusPrefix)\(final ? "DONE" : "#\(execs)") execs: \(execs) exec/s: \(rate) corpus: \(corpus.count) features: \(features.total) findings: \(findings.count) time: \(Int(t))s\n"
+        return "\(options.statusPrefix)\(final ? "DONE" : "#\(execs)") execs: \(execs) exec/s: \(rate) corpus: \(corpus.count) features: \(features.total) findings: \(findings.count) len: \(context.maxLength) time: \(Int(t))s\n"
     }
 
     /// Stores a finding the first time its signature appears: the input is on disk before

@@ -54,7 +54,7 @@ public struct MutatorTable: Sendable {
     /// Applies one mutator chosen at random (structure-aware with probability 1/`structureOdds`),
     /// falling back to byte mutators when the chosen one does not apply. Returns its index.
     @inline(__always)
-    public func mutateOnce(_ input: inout [UInt8], _ ctx: inout MutationContext, structureOdds: Int = 6) -> Int {
+    public func mutateOnce(_ input: inout [UInt8], _ ctx: inout MutationContext, structureOdds: Int = 8) -> Int {
         if !structureIndices.isEmpty, ctx.random.oneIn(structureOdds) {
             let i = structureIndices[ctx.random.below(structureIndices.count)]
             if mutators[i].apply(&input, &ctx) { return clamp(i, &input, ctx) }
