@@ -55,6 +55,12 @@ struct ReplayCommand: ParsableCommand {
     var fork = false
 
     func run() throws {
+        if targetOptions.target.stateful == .client {
+            var worst: Int32 = 0
+            for file in files { worst = max(worst, try ClientRun.replay(file: file, options: stateful)) }
+            if worst != 0 { throw ExitCode(worst) }
+            return
+        }
         // A server reproducer: replayed against a fresh server session (--connect, --spawn, --serial or urpc-sim).
         if targetOptions.target.stateful == .server || stateful.connect != nil || stateful.serial != nil || stateful.spawn != nil {
             var worst: Int32 = 0

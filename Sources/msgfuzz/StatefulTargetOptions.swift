@@ -19,8 +19,14 @@ struct StatefulTargetOptions: ParsableArguments {
     @Option(name: .customLong("reset-cmd"), help: "Command run after a crash or hang to reset hardware (with --serial or --connect).")
     var resetCmd: String?
 
-    @Option(name: .customLong("sim-args"), help: "Extra arguments for the default urpc-sim server (e.g. \"--legacy-errors\" or \"--device-faults\").")
+    @Option(name: .customLong("sim-args"), help: "Extra arguments for the default urpc-sim server (write --sim-args=\"--crlf\").")
     var simArgs: String = ""
+
+    @Flag(name: .customLong("legacy-errors"), help: "server: run the default urpc-sim with the published server's broken error path.")
+    var legacyErrors = false
+
+    @Flag(name: .customLong("device-faults"), help: "server: run the default urpc-sim crashing like the 32-bit device on its fatal inputs (spec §2).")
+    var deviceFaults = false
 
     @Option(name: .customLong("reply-timeout"), help: "server/client: seconds without a reply before a case counts as unanswered.")
     var replyTimeout: Double = 0.25
@@ -33,6 +39,15 @@ struct StatefulTargetOptions: ParsableArguments {
 
     @Option(name: .customLong("audit-every"), help: "server: cases between registry audits ([\"re\"], the leak oracle).")
     var auditEvery: Int = 4096
+
+    @Option(help: "client: wait for a client program started by hand to connect to this loopback address (HOST:PORT).")
+    var listen: String?
+
+    @Flag(help: "client: serve the client on a pseudo-terminal ({pty} in --spawn; appended when missing).")
+    var pty = false
+
+    @Option(name: .customLong("client-timeout"), help: "client: seconds the client may go without a request or exiting before it is a hang.")
+    var clientTimeout: Double = 3
 
     @Option(name: .customLong("capture"), help: "replay: write the replayed session to this capture file.")
     var capture: String?
@@ -53,7 +68,9 @@ struct StatefulTargetOptions: ParsableArguments {
         guard let sim = ExecutableLocation.sibling("urpc-sim") else {
             throw ValidationError("urpc-sim was not found beside msgfuzz: build it (swift build --product urpc-sim) or give --connect/--spawn/--serial")
         }
-        let extra = simArgs.isEmpty ? "" : " " + simArgs
+        var extra = simArgs.isEmpty ? "" : " " + simArgs
+        if legacyErrors { extra += " --legacy-errors" }
+        if deviceFaults { extra += " --device-faults" }
         return ServerTarget(mode: .spawn("\(sim) server --listen 127.0.0.1:{port}\(extra)"), resetCommand: resetCmd, stderrPath: stderrPath)
     }
 
