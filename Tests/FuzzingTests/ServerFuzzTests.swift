@@ -150,7 +150,7 @@ struct ReplyScanTests {
         let (exe, _) = try tools()
         let dir = TestSupport.temporaryDirectory("legacy")
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let r = try TestSupport.run(exe, ["--target", "server", "--legacy-errors", "--max-time", "10", "--seed", "1",
+        let r = try TestSupport.run(exe, ["--target", "server", "--legacy-errors", "--max-time", "6", "--seed", "1",
                                           "--minimize-time", "4", "--findings", dir + "/f", "--summary-json", dir + "/s.json", "--quiet"])
         #expect(r.status == 1, "findings give exit status 1: \(r.stderr)")
         let s = try ServerTestSupport.summary(dir + "/s.json")
@@ -161,7 +161,7 @@ struct ReplyScanTests {
         // The reproducer is on disk and replays against a fresh legacy server.
         let repro = try #require((first["minimized"] as? String) ?? (first["reproducer"] as? String))
         let replay = try TestSupport.run(exe, ["replay", "--target", "server", "--legacy-errors", repro])
-        #expect(replay.status == 1, replay.stdout + replay.stderr)
+        #expect(replay.status == 1, "\(replay.stdout)\(replay.stderr)")
         #expect(replay.stdout.contains("liveness"))
     }
 
@@ -169,9 +169,9 @@ struct ReplyScanTests {
         let (exe, _) = try tools()
         let dir = TestSupport.temporaryDirectory("faults")
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let r = try TestSupport.run(exe, ["--target", "server", "--device-faults", "--max-time", "25", "--seed", "2",
-                                          "--minimize-time", "5", "--findings", dir + "/f", "--summary-json", dir + "/s.json", "--quiet"])
-        #expect(r.status == 1, r.stderr)
+        let r = try TestSupport.run(exe, ["--target", "server", "--device-faults", "--max-time", "16", "--seed", "2",
+                                          "--minimize-time", "4", "--findings", dir + "/f", "--summary-json", dir + "/s.json", "--quiet"])
+        #expect(r.status == 1, "\(r.stderr)")
         let s = try ServerTestSupport.summary(dir + "/s.json")
         let exits = ServerTestSupport.findings(s).filter { ($0["oracle"] as? String) == "exit" }
         let statuses = Set(exits.compactMap { $0["status"] as? String })
@@ -190,7 +190,7 @@ struct ReplyScanTests {
         let (exe, _) = try tools()
         let dir = TestSupport.temporaryDirectory("clean")
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let r = try TestSupport.run(exe, ["--target", "server", "--max-time", "8", "--seed", "4", "--audit-every", "512",
+        let r = try TestSupport.run(exe, ["--target", "server", "--max-time", "5", "--seed", "4", "--audit-every", "512",
                                           "--findings", dir + "/f", "--summary-json", dir + "/s.json", "--quiet"])
         let s = try ServerTestSupport.summary(dir + "/s.json")
         #expect(ServerTestSupport.findings(s).isEmpty, "\(ServerTestSupport.findings(s).map { $0["signature"] ?? "" })")
@@ -211,12 +211,12 @@ struct ReplyScanTests {
         for _ in 0..<500 where !up { if let fd = Loopback.connect(host: "127.0.0.1", port: port) { close(fd); up = true } else { usleep(10_000) } }
         try #require(up)
         let r = try TestSupport.run(exe, ["replay", "--connect", "127.0.0.1:\(port)", "--capture", dir + "/s.pcap", dir + "/bin32"])
-        #expect(r.status == 1, r.stdout + r.stderr)
+        #expect(r.status == 1, "\(r.stdout)\(r.stderr)")
         #expect(server.wait(millis: 2000) == .exited(71))
         if let dissect = ServerTestSupport.binary("msgdissect") {
             let d = try TestSupport.run(dissect, [dir + "/s.pcap"])
-            #expect(d.status == 0, d.stderr)
-            #expect(d.stdout.contains("c6") || d.stdout.lowercased().contains("bin"), d.stdout)
+            #expect(d.status == 0, "\(d.stderr)")
+            #expect(d.stdout.contains("c6") || d.stdout.lowercased().contains("bin"), "\(d.stdout)")
         }
     }
 }

@@ -162,7 +162,7 @@ public final class ClientFuzzer {
     }
 
     func judge(_ e: ProcessEnd, _ p: TargetProcess) -> ServerVerdict? {
-        let out = ServerFuzzer.essentialOutput(p.stderrTail())
+        let out = ServerFuzzer.essentialOutput(p.stderrTail(limit: 1 << 16))
         switch e {
         case .signaled: return ServerVerdict(oracle: .signal, end: e, detail: "the client died of \(e)" + (out.isEmpty ? "" : ": " + out))
         case .exited(let s) where !acceptedStatuses.contains(s):

@@ -25,7 +25,8 @@ struct MessageStructure {
                     if h.items == 0 { spans[k].end = i; finish(i) } else { open.append((k, h.items)) }
                 } else {
                     let e = i + h.length + h.count
-                    guard e <= p.count else { spans.removeLast(); return }
+                    // A payload cut short (or a length lie) ends at the end of the bytes.
+                    guard e <= p.count else { spans[k].end = p.count; return }
                     i = e
                     spans[k].end = e
                     finish(e)

@@ -24,6 +24,7 @@ public final class ServerFuzzer {
     var registryHistory: [Int] = []
     var rssBaselineKB: Int?
     var startNanos: UInt64 = 0
+    var lastWasFinding = false
     /// Called with every stats line and finding line (stderr by default).
     public var log: (String) -> Void = { s in Files.printError(s + "\n") }
 
@@ -59,7 +60,8 @@ public final class ServerFuzzer {
         while true {
             if let r = config.runs, stats.cases >= r { break }
             // Clock and periodic oracles every 64 cases (no syscalls per case beyond the I/O).
-            if stats.cases & 63 == 0 {
+            if stats.cases & 63 == 0 || lastWasFinding {
+                lastWasFinding = false
                 let t = elapsed
                 if let m = config.maxTime, t >= m { break }
                 if t >= nextStats {
@@ -89,6 +91,7 @@ public final class ServerFuzzer {
             if let v = evaluate(c, end, prefixRequests: released) {
                 if end == .timeout { stats.timeouts += 1 }
                 try found(c, v, mutations: ops)
+                lastWasFinding = true
                 continue
             }
             learn(c, reorderedReleases: ops.contains("reorder") || ops.contains("duplicate") || ops.contains("drop"))
@@ -102,6 +105,8 @@ public final class ServerFuzzer {
 
     /// After a fenced case: the ids born in the replies, to release before the next case.
     func learn(_ c: FuzzCase, reorderedReleases: Bool) {
+        // The server's counter is what the replies show, whatever the generator predicted.
+        defer { model.nextID = maxSeenID &+ 1 }
         let scan = runner.buffer.withUnsafeBufferPointer { ReplyScan(UnsafeBufferPointer(rebasing: $0[0..<runner.count])) }
         guard !scan.proxyIDs.isEmpty else { return }
         var releasedByCase: Set<UInt32> = []
@@ -115,7 +120,6 @@ public final class ServerFuzzer {
             if id > maxSeenID && id < 0xFFFF_0000 { maxSeenID = id }
             if releasedByCase.contains(id) { model.sawReleased(id) } else if pendingRelease.count < 4096 { pendingRelease.append(id) }
         }
-        model.nextID = maxSeenID &+ 1
     }
 
     func recover() throws(TargetError) {
@@ -137,7 +141,7 @@ public final class ServerFuzzer {
             return ServerVerdict(oracle: .flood, detail: "the server sent \(runner.count) bytes without answering the probe")
         case .timeout, .endOfStream, .writeFailed:
             if let e = target.processEnd(waitMillis: end == .timeout ? 0 : 500) {
-                let tail = Self.essentialOutput(target.process?.stderrTail() ?? "")
+                let tail = Self.essentialOutput(target.process?.stderrTail(limit: 1 << 16) ?? "")
                 let detail = "the server program ended with \(e)" + (tail.isEmpty ? "" : ": " + tail.trimmingSpaces)
                 if case .signaled = e { return ServerVerdict(oracle: .signal, end: e, detail: detail) }
                 return ServerVerdict(oracle: .exit, end: e, detail: detail)
@@ -156,7 +160,10 @@ public final class ServerFuzzer {
     /// The lines of a dead program's stderr that say why (not its backtrace).
     static func essentialOutput(_ s: String) -> String {
         let lines = s.split(separator: "\n").map(String.init)
-        let key = lines.filter { $0.contains("Fatal error") || $0.contains("urpc-sim:") || $0.contains("fault") || $0.contains("rror:") }
+        let key = lines.filter {
+            $0.contains("Fatal error") || $0.contains("urpc-sim:") || $0.contains("device fault") || $0.contains("crashed")
+                || $0.hasPrefix("Error") || $0.contains("Segmentation") || $0.contains("Aborted")
+        }
         if !key.isEmpty { return key.prefix(2).joined(separator: " ").trimmingSpaces }
         return String(lines.suffix(2).joined(separator: " ").suffix(200)).trimmingSpaces
     }
@@ -266,7 +273,7 @@ public final class ServerFuzzer {
         var f = ServerFinding(signature: pre, verdict: v, original: c, reproducerPath: rawPath, hits: 1,
                               firstSeconds: elapsed, firstCase: stats.cases)
         f.mutations = mutations
-        f.targetOutput = target.process?.stderrTail() ?? ""
+        f.targetOutput = Self.essentialOutput(target.process?.stderrTail(limit: 1 << 16) ?? "")
         log("FINDING \(v.oracle.rawValue) [\(pre)] after \(stats.cases) cases, \(format1(elapsed)) s: \(v.detail.prefix(160)) -> \(rawPath)")
         if minimize, let (mc, mv, transcript, runs) = self.minimize(c, v) {
             stats.minimizeRuns += runs

@@ -71,8 +71,20 @@ public final class TargetProcess {
         let argv = ["/bin/sh", "-c", "exec " + command]
         var cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
         defer { for p in cargs { free(p) } }
+        // Swift programs under test die quicker without printing a backtrace (the reason stays).
+        var env: [UnsafeMutablePointer<CChar>?] = []
+        var i = 0
+        var hasBacktrace = false
+        while let e = environ[i] {
+            if strncmp(e, "SWIFT_BACKTRACE=", 16) == 0 { hasBacktrace = true }
+            env.append(strdup(e))
+            i += 1
+        }
+        if !hasBacktrace { env.append(strdup("SWIFT_BACKTRACE=enable=no")) }
+        env.append(nil)
+        defer { for p in env { free(p) } }
         var p: pid_t = 0
-        let r = posix_spawn(&p, "/bin/sh", &actions, &attr, &cargs, environ)
+        let r = posix_spawn(&p, "/bin/sh", &actions, &attr, &cargs, &env)
         guard r == 0 else { throw .spawnFailed(command, errno: r) }
         pid = p
     }

@@ -45,15 +45,38 @@ public struct ServerVerdict: Sendable, Equatable {
         return o + "|" + (end?.key ?? "-")
     }
 
-    /// The deduplication signature: oracle, exit status or signal, shape of the last request.
+    /// The deduplication signature: oracle, exit status or signal, shape of the last request
+    /// (coarse: the command and arity, or the kind of a non-request).
     public func signature(lastRequest: [UInt8]?) -> String {
-        "\(oracle.rawValue)|\(end?.key ?? "-")|\(RequestShape.describe(lastRequest ?? []))"
+        "\(oracle.rawValue)|\(end?.key ?? "-")|\(RequestShape.coarse(lastRequest ?? []))"
     }
 }
 
 /// The shape of a request for signatures: the command and the kinds of its arguments,
 /// `["cm",ext1,str,array,map]`, or the kind of a non-array (`bin32`, `invalid`).
 public enum RequestShape {
+    /// `["cm"]/5`, `not-an-array`, or a 32-bit header kind (`bin32`, `array32` …) that is what
+    /// the device trips over.
+    public static func coarse(_ bytes: [UInt8]) -> String {
+        guard let first = bytes.first else { return "empty" }
+        switch first {
+        case 0xc6: return "bin32"
+        case 0xdb: return "str32"
+        case 0xc9: return "ext32"
+        case 0xdd: return "array32"
+        case 0xdf: return "map32"
+        default: break
+        }
+        guard (first & 0xf0) == 0x90 || first == 0xdc else { return "not-an-array" }
+        let detailed = describe(bytes)
+        let count = first == 0xdc ? (bytes.count >= 3 ? Int(bytes[1]) << 8 | Int(bytes[2]) : 0) : Int(first & 0x0f)
+        // The command when it is a plain string, else the kind of the first element.
+        let open = detailed.firstIndex(of: "[").map { detailed.index(after: $0) } ?? detailed.startIndex
+        let inner = detailed[open...].prefix { $0 != "," && $0 != "]" }
+        // Arity only matters for a command; for nested data the kind says it (deep nesting).
+        return inner.hasPrefix("\"") ? "[\(inner)]/\(count)" : "[\(inner)]"
+    }
+
     public static func describe(_ bytes: [UInt8]) -> String {
         let s = MessageStructure(bytes)
         guard let top = s.spans.first else { return bytes.isEmpty ? "empty" : "invalid" }
