@@ -13,7 +13,7 @@ session = Session(
     target=Target(connection=TCPSocketConnection("127.0.0.1", port)),
     web_port=None,
     fuzz_loggers=[],
-    db_filename=":memory:" if False else None,
+    db_filename=":memory:",
     receive_data_after_each_request=True,
     sleep_time=0,
     restart_sleep_time=0,

@@ -49,6 +49,9 @@ struct StatefulTargetOptions: ParsableArguments {
     @Option(name: .customLong("client-timeout"), help: "client: seconds the client may go without a request or exiting before it is a hang.")
     var clientTimeout: Double = 3
 
+    @Option(help: "server: cases pipelined per round trip, each with its own probe (1: one case per round trip).")
+    var batch: Int = 8
+
     @Option(name: .customLong("capture"), help: "replay: write the replayed session to this capture file.")
     var capture: String?
 
@@ -85,6 +88,7 @@ struct StatefulTargetOptions: ParsableArguments {
         c.rssGrowthMB = rssGrowthMB
         c.minimizeSeconds = minimizeTime
         c.auditEvery = max(1, auditEvery)
+        c.batch = max(1, batch)
         return c
     }
 }

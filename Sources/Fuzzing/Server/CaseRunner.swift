@@ -34,6 +34,11 @@ final class CaseRunner {
     var buffer = [UInt8](repeating: 0, count: 1 << 16)
     /// Reply bytes of the last run (`buffer[0..<count]`).
     var count = 0
+    /// The part of `buffer` that belongs to the case being judged.
+    var replyRange = 0..<0
+    /// End offsets in `buffer` of each fence reply that arrived in the last batch.
+    var fenceEnds: [Int] = []
+    private var fences: [[UInt8]] = []
     private var fenceCounter: UInt64 = 0
     private var out: [UInt8] = []
     var transcript: Transcript?
@@ -41,10 +46,59 @@ final class CaseRunner {
 
     /// Writes `prefix` (housekeeping requests), the case, the probe and the fence.
     func run(_ c: FuzzCase, prefix: [UInt8], channel: ByteChannel, timeoutNanos: UInt64) -> End {
-        fenceCounter &+= 1
-        let fence = Probe.fence(fenceCounter)
+        let end = runBatch([c], prefix: prefix, channel: channel, timeoutNanos: timeoutNanos)
+        replyRange = 0..<count
+        return end
+    }
+
+    /// Several cases in one round trip, each followed by the probe and its own fence; the fences
+    /// cut the replies per case (`fenceEnds`). A failure shows as the first case without a fence.
+    func runBatch(_ cases: [FuzzCase], prefix: [UInt8], channel: ByteChannel, timeoutNanos: UInt64) -> End {
         out.removeAll(keepingCapacity: true)
         out.append(contentsOf: prefix)
+        fences.removeAll(keepingCapacity: true)
+        fenceEnds.removeAll(keepingCapacity: true)
+        for c in cases {
+            fenceCounter &+= 1
+            let fence = Probe.fence(fenceCounter)
+            fences.append(fence.reply)
+            guard append(c, channel) else { return .writeFailed }
+            out.append(contentsOf: Probe.ver)
+            out.append(contentsOf: fence.request)
+        }
+        guard send(channel) else { locateFences(); return .writeFailed }
+        let end = receive(channel, until: fences.last!, timeoutNanos: timeoutNanos)
+        locateFences()
+        return end
+    }
+
+    /// Finds each fence reply in order.
+    private func locateFences() {
+        var from = 0
+        for f in fences {
+            guard let e = Self.find(f, in: buffer, from: from, to: count) else { return }
+            fenceEnds.append(e)
+            from = e
+        }
+    }
+
+    static func find(_ needle: [UInt8], in hay: [UInt8], from: Int, to: Int) -> Int? {
+        guard let first = needle.first, to - from >= needle.count else { return nil }
+        var i = from
+        let last = to - needle.count
+        while i <= last {
+            if hay[i] == first {
+                var k = 1
+                while k < needle.count && hay[i + k] == needle[k] { k += 1 }
+                if k == needle.count { return i + needle.count }
+            }
+            i += 1
+        }
+        return nil
+    }
+
+    /// Appends a case's messages to the pending write, writing out at its split points.
+    private func append(_ c: FuzzCase, _ channel: ByteChannel) -> Bool {
         for m in c.messages {
             if m.splits.isEmpty {
                 out.append(contentsOf: m.bytes)
@@ -55,15 +109,12 @@ final class CaseRunner {
                 out.append(contentsOf: m.bytes[from..<s])
                 from = s
                 if s < m.bytes.count {
-                    guard send(channel) else { return .writeFailed }
+                    guard send(channel) else { return false }
                     Monotonic.sleep(micros: c.gapMicros)
                 }
             }
         }
-        out.append(contentsOf: Probe.ver)
-        out.append(contentsOf: fence.request)
-        guard send(channel) else { return .writeFailed }
-        return receive(channel, until: fence.reply, timeoutNanos: timeoutNanos)
+        return true
     }
 
     private func send(_ channel: ByteChannel) -> Bool {

@@ -21,6 +21,8 @@ public struct ServerFuzzConfig: Sendable {
     public var minimizeSeconds: Double = 30
     /// Stop at the first finding.
     public var stopOnFirst = false
+    /// Cases pipelined per round trip (each with its own probe and fence).
+    public var batch = 8
 
     public init() {}
 }

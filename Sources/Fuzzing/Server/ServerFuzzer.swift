@@ -54,13 +54,28 @@ public final class ServerFuzzer {
     public func run() throws(TargetError) {
         startNanos = Monotonic.now()
         try target.start()
+        do { try loop() } catch {
+            // The target is gone for good (a server we did not start did not come back): keep
+            // what was found and end the run normally.
+            guard !findings.isEmpty else { throw error }
+            log("the target did not come back after a finding (\(error)); stopping")
+        }
+        stats.seconds = elapsed
+        log(statsLine(final: true))
+        target.stop()
+    }
+
+    private func loop() throws(TargetError) {
         var nextStats = config.statsInterval > 0 ? config.statsInterval : Double.infinity
-        var opCounts: [String: Int] = [:]
         var prefix: [UInt8] = []
+        var batch: [FuzzCase] = []
+        var batchOps: [[String]] = []
+        var rounds = 0
         while true {
             if let r = config.runs, stats.cases >= r { break }
-            // Clock and periodic oracles every 64 cases (no syscalls per case beyond the I/O).
-            if stats.cases & 63 == 0 || lastWasFinding {
+            // Clock and periodic oracles every 8 round trips (no syscalls per case beyond the I/O).
+            rounds += 1
+            if rounds & 7 == 0 || lastWasFinding {
                 lastWasFinding = false
                 let t = elapsed
                 if let m = config.maxTime, t >= m { break }
@@ -72,42 +87,63 @@ public final class ServerFuzzer {
                 }
             }
             if config.stopOnFirst && !findings.isEmpty { break }
-            var c = FuzzCase(messages: model.session(&ctx.random), idBase: model.nextID)
-            let ops = mutator.mutate(&c, model: model, &ctx)
-            for op in ops { opCounts[op, default: 0] += 1 }
-            if c.restartFirst {
-                try target.freshSession()
-                model.serverRestarted()
-                pendingRelease.removeAll()
-                maxSeenID = 0
+            // A batch of cases, pipelined in one round trip.
+            batch.removeAll(keepingCapacity: true)
+            batchOps.removeAll(keepingCapacity: true)
+            let size = max(1, min(config.batch, (config.runs ?? Int.max) - stats.cases))
+            for k in 0..<size {
+                var c = FuzzCase(messages: model.session(&ctx.random), idBase: model.nextID)
+                let ops = mutator.mutate(&c, model: model, &ctx)
+                for op in ops { stats.operations[op, default: 0] += 1 }
+                if c.restartFirst {
+                    if k > 0 { c.restartFirst = false } else {
+                        try target.freshSession()
+                        model.serverRestarted()
+                        pendingRelease.removeAll()
+                        maxSeenID = 0
+                        c.idBase = 1
+                    }
+                }
+                batch.append(c)
+                batchOps.append(ops)
             }
             prefix.removeAll(keepingCapacity: true)
             for id in pendingRelease { prefix.append(contentsOf: Probe.release(id)) }
             let released = pendingRelease.count
             pendingRelease.removeAll(keepingCapacity: true)
             guard let channel = target.channel else { try recover(); continue }
-            let end = runner.run(c, prefix: prefix, channel: channel, timeoutNanos: timeoutNanos)
-            stats.cases += 1
-            if let v = evaluate(c, end, prefixRequests: released) {
-                if end == .timeout { stats.timeouts += 1 }
-                try found(c, v, mutations: ops)
-                lastWasFinding = true
-                continue
+            let end = runner.runBatch(batch, prefix: prefix, channel: channel, timeoutNanos: timeoutNanos)
+            let fenceEnds = runner.fenceEnds
+            var start = 0
+            for (i, c) in batch.enumerated() {
+                let caseEnd: CaseRunner.End
+                if i < fenceEnds.count {
+                    runner.replyRange = start..<fenceEnds[i]
+                    caseEnd = .fenced
+                } else {
+                    runner.replyRange = start..<runner.count
+                    caseEnd = end == .fenced ? .timeout : end
+                }
+                stats.cases += 1
+                if let v = evaluate(c, caseEnd, prefixRequests: i == 0 ? released : 0) {
+                    if caseEnd == .timeout { stats.timeouts += 1 }
+                    try found(c, v, mutations: batchOps[i])
+                    lastWasFinding = true
+                    break
+                }
+                let ops = batchOps[i]
+                learn(c, reorderedReleases: ops.contains("reorder") || ops.contains("duplicate") || ops.contains("drop"))
+                if stats.cases % config.auditEvery == 0 { try audit() }
+                start = i < fenceEnds.count ? fenceEnds[i] : runner.count
             }
-            learn(c, reorderedReleases: ops.contains("reorder") || ops.contains("duplicate") || ops.contains("drop"))
-            if stats.cases % config.auditEvery == 0 { try audit() }
         }
-        stats.seconds = elapsed
-        stats.operations = opCounts
-        log(statsLine(final: true))
-        target.stop()
     }
 
     /// After a fenced case: the ids born in the replies, to release before the next case.
     func learn(_ c: FuzzCase, reorderedReleases: Bool) {
         // The server's counter is what the replies show, whatever the generator predicted.
         defer { model.nextID = maxSeenID &+ 1 }
-        let scan = runner.buffer.withUnsafeBufferPointer { ReplyScan(UnsafeBufferPointer(rebasing: $0[0..<runner.count])) }
+        let scan = runner.buffer.withUnsafeBufferPointer { ReplyScan(UnsafeBufferPointer(rebasing: $0[runner.replyRange])) }
         guard !scan.proxyIDs.isEmpty else { return }
         var releasedByCase: Set<UInt32> = []
         if !reorderedReleases {
@@ -138,7 +174,7 @@ public final class ServerFuzzer {
         case .fenced:
             return checkReplies(c, prefixRequests: prefixRequests)
         case .flood:
-            return ServerVerdict(oracle: .flood, detail: "the server sent \(runner.count) bytes without answering the probe")
+            return ServerVerdict(oracle: .flood, detail: "the server sent \(runner.replyRange.count) bytes without answering the probe")
         case .timeout, .endOfStream, .writeFailed:
             if let e = target.processEnd(waitMillis: end == .timeout ? 0 : 500) {
                 let tail = Self.essentialOutput(target.process?.stderrTail(limit: 1 << 16) ?? "")
@@ -147,11 +183,11 @@ public final class ServerFuzzer {
                 return ServerVerdict(oracle: .exit, end: e, detail: detail)
             }
             if end != .timeout { return ServerVerdict(oracle: .disconnect, detail: "the server closed the connection") }
-            if runner.count == 0 {
+            if runner.replyRange.isEmpty {
                 return ServerVerdict(oracle: .hang, detail: "no reply within \(config.timeout) s")
             }
-            let scan = runner.buffer.withUnsafeBufferPointer { ReplyScan(UnsafeBufferPointer(rebasing: $0[0..<runner.count])) }
-            var detail = "the [\"ver\"] probe was not answered within \(config.timeout) s after \(runner.count) reply bytes"
+            let scan = runner.buffer.withUnsafeBufferPointer { ReplyScan(UnsafeBufferPointer(rebasing: $0[runner.replyRange])) }
+            var detail = "the [\"ver\"] probe was not answered within \(config.timeout) s after \(runner.replyRange.count) reply bytes"
             if scan.longestTextRun >= 16 { detail += "; text on the reply stream: \"\(textSnippet())\"" }
             return ServerVerdict(oracle: .liveness, detail: detail)
         }
@@ -169,7 +205,8 @@ public final class ServerFuzzer {
     }
 
     func textSnippet() -> String {
-        let printable = runner.buffer[0..<min(runner.count, 4096)].map { $0 >= 0x20 && $0 < 0x7f ? $0 : 0x20 }
+        let r = runner.replyRange
+        let printable = runner.buffer[r.lowerBound..<min(r.upperBound, r.lowerBound + 4096)].map { $0 >= 0x20 && $0 < 0x7f ? $0 : 0x20 }
         var s = String(decoding: printable, as: UTF8.self)
         if let r = s.range(of: "Traceback") { s = String(s[r.lowerBound...]) }
         return String(s.prefix(80)).trimmingSpaces
@@ -182,9 +219,9 @@ public final class ServerFuzzer {
     func checkReplies(_ c: FuzzCase, prefixRequests: Int) -> ServerVerdict? {
         // `ri` replies carry raw bytes that are not MessagePack by design.
         if c.messages.contains(where: { Self.looksLikeReadinto($0.bytes) }) { return nil }
-        let scan = runner.buffer.withUnsafeBufferPointer { ReplyScan(UnsafeBufferPointer(rebasing: $0[0..<runner.count])) }
+        let scan = runner.buffer.withUnsafeBufferPointer { ReplyScan(UnsafeBufferPointer(rebasing: $0[runner.replyRange])) }
         if let at = scan.invalidAt {
-            return ServerVerdict(oracle: .nonMsgpack, detail: "byte 0x\(String(runner.buffer[at], radix: 16)) at reply offset \(at) is not MessagePack")
+            return ServerVerdict(oracle: .nonMsgpack, detail: "byte 0x\(String(runner.buffer[runner.replyRange.lowerBound + at], radix: 16)) at reply offset \(at) is not MessagePack")
         }
         if scan.longestTextRun >= 24 {
             return ServerVerdict(oracle: .nonMsgpack, detail: "text on the reply stream: \"\(textSnippet())\"")
@@ -198,8 +235,9 @@ public final class ServerFuzzer {
             return ServerVerdict(oracle: .pairing, detail: "\(expected) requests got \(plain) replies (\(total - plain) console objects)")
         }
         let probe = scan.objects[total - 2]
-        if probe.end - probe.start != 3 || runner.buffer[probe.start] != 0xa2 || runner.buffer[probe.start + 1] != 0x56
-            || runner.buffer[probe.start + 2] != 0x31 {
+        let o = runner.replyRange.lowerBound
+        if probe.end - probe.start != 3 || runner.buffer[o + probe.start] != 0xa2 || runner.buffer[o + probe.start + 1] != 0x56
+            || runner.buffer[o + probe.start + 2] != 0x31 {
             return ServerVerdict(oracle: .pairing, detail: "the reply before the fence is not the probe's \"V1\"")
         }
         return nil
@@ -215,10 +253,10 @@ public final class ServerFuzzer {
         let c = FuzzCase(messages: [FuzzCase.Message(bytes: Probe.re)])
         guard runner.run(c, prefix: prefix, channel: channel, timeoutNanos: timeoutNanos * 4) == .fenced else { return }
         let entries: Int? = runner.buffer.withUnsafeBufferPointer { p in
-            let scan = ReplyScan(UnsafeBufferPointer(rebasing: p[0..<runner.count]))
+            let scan = ReplyScan(UnsafeBufferPointer(rebasing: p[runner.replyRange]))
             guard scan.objects.count > n else { return nil }
             let o = scan.objects[n]
-            guard let h = WireHeader.read(UnsafeBufferPointer(rebasing: p[0..<runner.count]), o.start, device: false), h.kind == .map else { return nil }
+            guard let h = WireHeader.read(UnsafeBufferPointer(rebasing: p[runner.replyRange]), o.start, device: false), h.kind == .map else { return nil }
             return h.count
         }
         guard let e = entries else { return }
