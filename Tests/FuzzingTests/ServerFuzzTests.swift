@@ -220,3 +220,50 @@ struct ReplyScanTests {
         }
     }
 }
+
+/// msgfuzz --target client: msgscope plays the server for a spawned client.
+@Suite(.serialized) struct ClientTargetProcessTests {
+    @Test func theTwinClientSurvivesMutatedReplies() throws {
+        let exe = try #require(ServerTestSupport.binary("msgfuzz"))
+        let sim = try #require(ServerTestSupport.binary("urpc-sim"))
+        let dir = TestSupport.temporaryDirectory("client")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let r = try TestSupport.run(exe, ["--target", "client", "--spawn", "\(sim) client --connect 127.0.0.1:{port} --scenario basic --timeout 0.5 --quiet",
+                                          "--max-time", "4", "--client-timeout", "2", "--findings", dir + "/f", "--summary-json", dir + "/s.json", "--quiet"])
+        let s = try ServerTestSupport.summary(dir + "/s.json")
+        #expect(ServerTestSupport.findings(s).isEmpty, "\(ServerTestSupport.findings(s).map { $0["detail"] ?? "" })")
+        #expect(r.status == 0)
+        #expect((s["cases"] as? Int ?? 0) >= 5, "the client was run again and again")
+    }
+
+    @Test func aClientThatTrustsItsServerIsCaughtAndReproduced() throws {
+        let exe = try #require(ServerTestSupport.binary("msgfuzz"))
+        let python = try #require(["/usr/bin/python3", "/usr/local/bin/python3"].first { FileManager.default.isExecutableFile(atPath: $0) },
+                                  "python3 plays a fragile client")
+        let dir = TestSupport.temporaryDirectory("fragile")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // A client that dies of SIGSEGV unless its handshake reply is exactly "V1" (a2 56 31).
+        let script = """
+        import os, socket, sys
+        s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+        for _ in range(3):
+            s.sendall(bytes([0x91, 0xa3, 0x76, 0x65, 0x72]))
+            r = s.recv(64)
+            if r != bytes([0xa2, 0x56, 0x31]):
+                os.kill(os.getpid(), 11)
+        """
+        try Files.writeAtomically(Array(script.utf8), to: dir + "/client.py")
+        let r = try TestSupport.run(exe, ["--target", "client", "--spawn", "\(python) \(dir)/client.py {port}", "--max-time", "4", "--minimize-time", "3",
+                                          "--seed", "3", "--findings", dir + "/f", "--summary-json", dir + "/s.json", "--quiet"])
+        #expect(r.status == 1, "\(r.stderr)")
+        let s = try ServerTestSupport.summary(dir + "/s.json")
+        let f = try #require(ServerTestSupport.findings(s).first { ($0["oracle"] as? String) == "signal" })
+        #expect(f["status"] as? String == "signal:11")
+        #expect(f["minimized_messages"] as? Int == 1, "one mutated reply is enough")
+        let repro = try #require(f["minimized"] as? String)
+        let replay = try TestSupport.run(exe, ["replay", "--target", "client", "--spawn", "\(python) \(dir)/client.py {port}", repro])
+        #expect(replay.status == 1, "\(replay.stdout)\(replay.stderr)")
+        let capture = try #require(f["capture"] as? String)
+        #expect(FileManager.default.fileExists(atPath: capture))
+    }
+}
