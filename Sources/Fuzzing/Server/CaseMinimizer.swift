@@ -46,6 +46,10 @@ extension ServerFuzzer {
     func minimize(_ c: FuzzCase, _ v: ServerVerdict) -> (FuzzCase, ServerVerdict, Transcript, Int)? {
         let deadline = Monotonic.now() + UInt64(config.minimizeSeconds * 1e9)
         var runs = 0
+        // A reproduction needs no grace: slowness only makes a candidate look like the finding.
+        let savedGrace = runner.graceNanos
+        runner.graceNanos = 0
+        defer { runner.graceNanos = savedGrace }
         let overall = config.maxTime.map { startNanos + UInt64($0 * 1e9) }
         let budget = { Monotonic.now() < deadline && (overall.map { Monotonic.now() < $0 } ?? true) && runs < 2_000 }
         var last: (ServerVerdict, Transcript)?

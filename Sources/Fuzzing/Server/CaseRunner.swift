@@ -42,7 +42,18 @@ final class CaseRunner {
     private var fenceCounter: UInt64 = 0
     private var out: [UInt8] = []
     var transcript: Transcript?
+    /// Every write on the current connection (for findings that need the session's history);
+    /// nil once it outgrew `historyLimit`.
+    var history: [[UInt8]]? = []
+    var historyBytes = 0
+    static let historyLimit = 8 << 20
+
+    func resetHistory() { history = []; historyBytes = 0 }
     static let replyLimit = 16 << 20
+    /// Extra wait for the last fence after the timeout before the case counts as unanswered: a
+    /// server that is only slow (a loaded machine) is not reported as dead. Counted in `slow`.
+    var graceNanos: UInt64 = 0
+    var slow = 0
 
     /// Writes `prefix` (housekeeping requests), the case, the probe and the fence.
     func run(_ c: FuzzCase, prefix: [UInt8], channel: ByteChannel, timeoutNanos: UInt64) -> End {
@@ -67,7 +78,13 @@ final class CaseRunner {
             out.append(contentsOf: fence.request)
         }
         guard send(channel) else { locateFences(); return .writeFailed }
-        let end = receive(channel, until: fences.last!, timeoutNanos: timeoutNanos)
+        var end = receive(channel, until: fences.last!, timeoutNanos: timeoutNanos)
+        if end == .timeout && graceNanos > 0 {
+            let have = count
+            let more = receive(channel, until: fences.last!, timeoutNanos: graceNanos, keeping: have)
+            if more == .fenced { slow += 1 }
+            end = more
+        }
         locateFences()
         return end
     }
@@ -120,12 +137,16 @@ final class CaseRunner {
     private func send(_ channel: ByteChannel) -> Bool {
         defer { out.removeAll(keepingCapacity: true) }
         transcript?.add(.client, out[...])
+        if history != nil {
+            historyBytes += out.count
+            if historyBytes > Self.historyLimit { history = nil } else { history!.append(out) }
+        }
         return channel.writeAll(out)
     }
 
     /// Reads until the replies end with `marker`.
-    func receive(_ channel: ByteChannel, until marker: [UInt8], timeoutNanos: UInt64) -> End {
-        count = 0
+    func receive(_ channel: ByteChannel, until marker: [UInt8], timeoutNanos: UInt64, keeping: Int = 0) -> End {
+        count = keeping
         let start = Monotonic.now()
         let hardStop = start + max(2_000_000_000, 8 * timeoutNanos)
         var deadline = start + timeoutNanos

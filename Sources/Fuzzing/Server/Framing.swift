@@ -87,8 +87,9 @@ public struct Framing: Sendable {
     }
 
     /// Completes `bytes` (zero bytes for a cut payload, nils for missing items) so the reader
-    /// finishes every object it starts. Nil when that would take more than `limit` bytes.
-    public static func repaired(_ bytes: [UInt8], limit: Int = 1 << 16) -> [UInt8]? {
+    /// finishes every object it starts. Nil when that would take more than `limit` bytes (huge
+    /// padded containers only slow the run down).
+    public static func repaired(_ bytes: [UInt8], limit: Int = 4096) -> [UInt8]? {
         var out = bytes
         var added = 0
         while true {

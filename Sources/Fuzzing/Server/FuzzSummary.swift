@@ -13,6 +13,7 @@ public enum FuzzSummary {
             "cases_per_second": stats.casesPerSecond.rounded(),
             "restarts": stats.restarts,
             "timeouts": stats.timeouts,
+            "slow_cases": stats.slowCases,
             "minimize_runs": stats.minimizeRuns,
             "operations": stats.operations,
             "findings": findings.map { f -> [String: Any] in

@@ -25,6 +25,10 @@ public final class ServerFuzzer {
     var rssBaselineKB: Int?
     var startNanos: UInt64 = 0
     var lastWasFinding = false
+    var historyMark = 0
+    var batchPrefix: [UInt8] = []
+    /// What the connection carried before the failing case (for findings a fresh session does not reproduce).
+    var pendingHistory: [FuzzCase.Message]?
     /// Called with every stats line and finding line (stderr by default).
     public var log: (String) -> Void = { s in Files.printError(s + "\n") }
 
@@ -33,6 +37,8 @@ public final class ServerFuzzer {
         public var timeouts = 0
         public var restarts = 0
         public var minimizeRuns = 0
+        /// Cases answered only within the grace period after the timeout (slow, not dead).
+        public var slowCases = 0
         public var seconds = 0.0
         public var operations: [String: Int] = [:]
         public var casesPerSecond: Double { seconds > 0 ? Double(cases) / seconds : 0 }
@@ -43,6 +49,8 @@ public final class ServerFuzzer {
         self.config = config
         self.ctx = MutationContext(seed: config.seed, maxLength: 8192)
         self.files = try FindingFiles(directory: config.findingsDirectory)
+        let runner = self.runner
+        target.onFreshSession = { runner.resetHistory() }
     }
 
     var timeoutNanos: UInt64 { UInt64(max(0.001, config.timeout) * 1e9) }
@@ -61,11 +69,14 @@ public final class ServerFuzzer {
             log("the target did not come back after a finding (\(error)); stopping")
         }
         stats.seconds = elapsed
+        stats.slowCases = runner.slow
         log(statsLine(final: true))
         target.stop()
     }
 
     private func loop() throws(TargetError) {
+        runner.graceNanos = max(1_000_000_000, 4 * timeoutNanos)
+        defer { runner.graceNanos = 0 }
         var nextStats = config.statsInterval > 0 ? config.statsInterval : Double.infinity
         var prefix: [UInt8] = []
         var batch: [FuzzCase] = []
@@ -112,6 +123,8 @@ public final class ServerFuzzer {
             let released = pendingRelease.count
             pendingRelease.removeAll(keepingCapacity: true)
             guard let channel = target.channel else { try recover(); continue }
+            historyMark = runner.history?.count ?? 0
+            batchPrefix = prefix
             let end = runner.runBatch(batch, prefix: prefix, channel: channel, timeoutNanos: timeoutNanos)
             let fenceEnds = runner.fenceEnds
             var start = 0
@@ -127,6 +140,7 @@ public final class ServerFuzzer {
                 stats.cases += 1
                 if let v = evaluate(c, caseEnd, prefixRequests: i == 0 ? released : 0) {
                     if caseEnd == .timeout { stats.timeouts += 1 }
+                    pendingHistory = sessionHistory(before: Array(batch[0..<i]))
                     try found(c, v, mutations: batchOps[i])
                     lastWasFinding = true
                     break
@@ -137,6 +151,18 @@ public final class ServerFuzzer {
                 start = i < fenceEnds.count ? fenceEnds[i] : runner.count
             }
         }
+    }
+
+    /// The writes of this session before the failing case: earlier round trips, the housekeeping
+    /// and the cases of the batch before it (with their probes and fences).
+    func sessionHistory(before earlier: [FuzzCase]) -> [FuzzCase.Message]? {
+        guard let h = runner.history else { return nil }
+        var ms = h.prefix(historyMark).map { FuzzCase.Message(bytes: $0) }
+        if !batchPrefix.isEmpty { ms.append(FuzzCase.Message(bytes: batchPrefix)) }
+        for (k, c) in earlier.enumerated() {
+            ms.append(FuzzCase.Message(bytes: c.bytes + Probe.ver + Probe.fence(UInt64(900_000_000 + k)).request))
+        }
+        return ms
     }
 
     /// After a fenced case: the ids born in the replies, to release before the next case.
@@ -313,7 +339,17 @@ public final class ServerFuzzer {
         f.mutations = mutations
         f.targetOutput = Self.essentialOutput(target.process?.stderrTail(limit: 1 << 16) ?? "")
         log("FINDING \(v.oracle.rawValue) [\(pre)] after \(stats.cases) cases, \(format1(elapsed)) s: \(v.detail.prefix(160)) -> \(rawPath)")
-        if minimize, let (mc, mv, transcript, runs) = self.minimize(c, v) {
+        var minimized = minimize ? self.minimize(c, v) : nil
+        if minimize, minimized == nil, let h = pendingHistory, !h.isEmpty {
+            // Not reproducible on a fresh session: replay the session's history before it.
+            log("  not reproducible on a fresh session; minimising with the \(h.count) writes before it on the connection")
+            var withHistory = c
+            withHistory.messages = h + c.messages
+            withHistory.idBase = 1
+            minimized = self.minimize(withHistory, v)
+        }
+        pendingHistory = nil
+        if let (mc, mv, transcript, runs) = minimized {
             stats.minimizeRuns += runs
             f.minimizeRuns = runs
             f.minimized = mc
@@ -341,7 +377,7 @@ public final class ServerFuzzer {
     func statsLine(final: Bool = false) -> String {
         let t = elapsed
         let rate = t > 0 ? Int(Double(stats.cases) / t) : 0
-        return "\(final ? "DONE" : "#\(stats.cases)") cases: \(stats.cases) cases/s: \(rate) findings: \(findings.count) restarts: \(stats.restarts) timeouts: \(stats.timeouts) time: \(Int(t))s"
+        return "\(final ? "DONE" : "#\(stats.cases)") cases: \(stats.cases) cases/s: \(rate) findings: \(findings.count) restarts: \(stats.restarts) timeouts: \(stats.timeouts) slow: \(runner.slow) time: \(Int(t))s"
     }
 }
 

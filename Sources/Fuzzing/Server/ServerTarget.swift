@@ -27,6 +27,8 @@ public final class ServerTarget {
     private var serialPort: SerialPort?
     public private(set) var spawns = 0
     public private(set) var resets = 0
+    /// Called whenever the server session starts afresh (connect, reconnect, respawn, reset).
+    public var onFreshSession: (() -> Void)?
 
     public init(mode: Mode, resetCommand: String? = nil, stderrPath: String? = nil) {
         self.mode = mode
@@ -53,6 +55,7 @@ public final class ServerTarget {
 
     /// Starts the target (spawn) and opens the stream.
     public func start() throws(TargetError) {
+        defer { onFreshSession?() }
         switch mode {
         case .spawn: try spawn()
         case let .connect(h, p):
@@ -129,6 +132,7 @@ public final class ServerTarget {
     /// A fresh server session: a new connection (the device twin boots a session per
     /// connection), a respawn when the program died, the reset command on a serial line.
     public func freshSession() throws(TargetError) {
+        defer { onFreshSession?() }
         if let p = process, p.poll() != nil { try spawn(); return }
         switch mode {
         case .spawn(let t) where t.contains("{port}"):
@@ -154,6 +158,7 @@ public final class ServerTarget {
 
     /// After a crash or hang: kill and respawn the program, or run the reset command.
     public func restart() throws(TargetError) {
+        defer { onFreshSession?() }
         if case .spawn = mode { try spawn(); return }
         if let r = resetCommand { resets += 1; _ = TargetProcess.run(r) }
         try freshSession()
