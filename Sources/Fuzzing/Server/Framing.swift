@@ -143,3 +143,28 @@ extension Framing {
         return true
     }
 }
+
+extension Framing {
+    /// The deepest container nesting in `bytes` (walked iteratively, any depth is safe).
+    public static func depth(_ bytes: [UInt8]) -> Int {
+        bytes.withUnsafeBufferPointer { p in
+            var stack: [Int] = []
+            var deepest = 0
+            var i = 0
+            while i < p.count, let h = WireHeader.read(p, i, device: false), h.kind != .invalid {
+                if h.isContainer, h.items > 0 {
+                    stack.append(h.items)
+                    deepest = max(deepest, stack.count)
+                    i += h.length
+                    continue
+                }
+                i += h.isContainer ? h.length : h.length + h.count
+                while let top = stack.last {
+                    if top > 1 { stack[stack.count - 1] = top - 1; break }
+                    stack.removeLast()
+                }
+            }
+            return deepest
+        }
+    }
+}

@@ -25,6 +25,7 @@ public final class ServerFuzzer {
     var rssBaselineKB: Int?
     var startNanos: UInt64 = 0
     var lastWasFinding = false
+    var auditDue = false
     var historyMark = 0
     var batchPrefix: [UInt8] = []
     /// What the connection carried before the failing case (for findings a fresh session does not reproduce).
@@ -147,9 +148,11 @@ public final class ServerFuzzer {
                 }
                 let ops = batchOps[i]
                 learn(c, reorderedReleases: ops.contains("reorder") || ops.contains("duplicate") || ops.contains("drop"))
-                if stats.cases % config.auditEvery == 0 { try audit() }
+                if stats.cases % config.auditEvery == 0 { auditDue = true }
                 start = i < fenceEnds.count ? fenceEnds[i] : runner.count
             }
+            // After the batch: the audit reuses the reply buffer the batch was judged from.
+            if auditDue { auditDue = false; try audit() }
         }
     }
 
@@ -202,7 +205,7 @@ public final class ServerFuzzer {
         case .flood:
             return ServerVerdict(oracle: .flood, detail: "the server sent \(runner.replyRange.count) bytes without answering the probe")
         case .timeout, .endOfStream, .writeFailed:
-            if let e = target.processEnd(waitMillis: end == .timeout ? 0 : 500) {
+            if let e = target.processEnd(waitMillis: end == .timeout ? 0 : 2000) {
                 let tail = Self.essentialOutput(target.process?.stderrTail(limit: 1 << 16) ?? "")
                 let detail = "the server program ended with \(e)" + (tail.isEmpty ? "" : ": " + tail.trimmingSpaces)
                 if case .signaled = e { return ServerVerdict(oracle: .signal, end: e, detail: detail) }
@@ -249,7 +252,7 @@ public final class ServerFuzzer {
         if let at = scan.invalidAt {
             return ServerVerdict(oracle: .nonMsgpack, detail: "byte 0x\(String(runner.buffer[runner.replyRange.lowerBound + at], radix: 16)) at reply offset \(at) is not MessagePack")
         }
-        if scan.longestTextRun >= 24 {
+        if scan.longestTextRun >= 24, textSnippet().hasPrefix("Traceback") {
             return ServerVerdict(oracle: .nonMsgpack, detail: "text on the reply stream: \"\(textSnippet())\"")
         }
         let clean = c.messages.allSatisfy { !$0.isGarbage && Framing.answersOnce($0.bytes) }
@@ -329,8 +332,10 @@ public final class ServerFuzzer {
         let rawPath = files.directory + "/crash-" + sha
         // The raw reproducer first (the engine's atomic write), before anything else can go wrong.
         _ = try? files.write("crash-" + sha, c.bytes)
+        let r = runner.replyRange
+        let replies = r.isEmpty ? [] : Array(runner.buffer[r.lowerBound..<min(r.upperBound, r.lowerBound + 4096)])
         _ = try? files.write("crash-" + sha + ".json", FindingFiles.describe(c, verdict: v, signature: pre, target: "server",
-                                                                            extra: ["mutations": mutations]))
+                                                                            extra: ["mutations": mutations, "replies_hex": HexText.string(replies)]))
         if let i = findingIndex[pre] { findings[i].hits += 1; return }
         if preSignatures.contains(pre) { return }
         preSignatures.insert(pre)
@@ -349,6 +354,17 @@ public final class ServerFuzzer {
             minimized = self.minimize(withHistory, v)
         }
         pendingHistory = nil
+        if minimize, minimized == nil {
+            // The last request is not known to be the cause: group such findings by oracle and
+            // status only.
+            f.signature = "\(v.oracle.rawValue)|\(v.end?.key ?? "-")|not-reproduced"
+            if let j = findingIndex[f.signature] {
+                findings[j].hits += 1
+                findingIndex[pre] = j
+                return
+            }
+            log("  not reproduced on a fresh session or with its history: kept as found (\(f.signature))")
+        }
         if let (mc, mv, transcript, runs) = minimized {
             stats.minimizeRuns += runs
             f.minimizeRuns = runs

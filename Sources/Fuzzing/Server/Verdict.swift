@@ -67,6 +67,7 @@ public enum RequestShape {
         case 0xdf: return "map32"
         default: break
         }
+        if Framing.depth(bytes) > 64 { return "deep-nesting" }
         guard (first & 0xf0) == 0x90 || first == 0xdc else { return "not-an-array" }
         let detailed = describe(bytes)
         let count = first == 0xdc ? (bytes.count >= 3 ? Int(bytes[1]) << 8 | Int(bytes[2]) : 0) : Int(first & 0x0f)
