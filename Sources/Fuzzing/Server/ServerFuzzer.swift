@@ -139,10 +139,30 @@ public final class ServerFuzzer {
                     caseEnd = end == .fenced ? .timeout : end
                 }
                 stats.cases += 1
-                if let v = evaluate(c, caseEnd, prefixRequests: i == 0 ? released : 0) {
+                if var v = evaluate(c, caseEnd, prefixRequests: i == 0 ? released : 0) {
                     if caseEnd == .timeout { stats.timeouts += 1 }
+                    // The server reads a whole batch before it answers, so a death or hang is
+                    // pinned on the first unanswered case; the culprit may be a later one.
+                    var failing = c
+                    var ops = batchOps[i]
                     pendingHistory = sessionHistory(before: Array(batch[0..<i]))
-                    try found(c, v, mutations: batchOps[i])
+                    if caseEnd != .fenced, i + 1 < batch.count {
+                        if let (j, got) = locateCulprit(batch, from: i, like: v) {
+                            failing = batch[j]; ops = batchOps[j]; v = got
+                        } else {
+                            // No single case does it alone: keep the rest of the batch as one
+                            // case (probes included); minimisation cuts it down.
+                            var messages: [FuzzCase.Message] = []
+                            for (k, b) in batch[i...].enumerated() {
+                                messages += b.messages
+                                messages.append(FuzzCase.Message(bytes: Probe.ver + Probe.fence(UInt64(800_000_000 + k)).request))
+                            }
+                            failing = FuzzCase(messages: messages, idBase: c.idBase)
+                            ops = Array(batchOps[i...].joined())
+                        }
+                        if target.processEnd() != nil { try recover() }
+                    }
+                    try found(failing, v, mutations: ops)
                     lastWasFinding = true
                     break
                 }
@@ -154,6 +174,19 @@ public final class ServerFuzzer {
             // After the batch: the audit reuses the reply buffer the batch was judged from.
             if auditDue { auditDue = false; try audit() }
         }
+    }
+
+    /// Runs the unanswered cases of a batch one by one on fresh sessions; the first that fails
+    /// the same way is the culprit.
+    func locateCulprit(_ batch: [FuzzCase], from i: Int, like v: ServerVerdict) -> (Int, ServerVerdict)? {
+        let savedGrace = runner.graceNanos
+        runner.graceNanos = 0
+        defer { runner.graceNanos = savedGrace }
+        for j in i..<batch.count {
+            stats.minimizeRuns += 1
+            if let got = reproduce(batch[j].rebasedToFreshSession()), got.kind == v.kind { return (j, got) }
+        }
+        return nil
     }
 
     /// The writes of this session before the failing case: earlier round trips, the housekeeping
