@@ -50,7 +50,7 @@ struct StatefulTargetOptions: ParsableArguments {
     var clientTimeout: Double = 3
 
     @Option(help: "server: cases pipelined per round trip, each with its own probe (1: one case per round trip).")
-    var batch: Int = 8
+    var batch: Int = 32
 
     @Option(name: .customLong("capture"), help: "replay: write the replayed session to this capture file.")
     var capture: String?

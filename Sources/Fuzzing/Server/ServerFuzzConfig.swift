@@ -22,7 +22,7 @@ public struct ServerFuzzConfig: Sendable {
     /// Stop at the first finding.
     public var stopOnFirst = false
     /// Cases pipelined per round trip (each with its own probe and fence).
-    public var batch = 8
+    public var batch = 32
 
     public init() {}
 }
