@@ -39,6 +39,9 @@ final class CaseRunner {
     /// End offsets in `buffer` of each fence reply that arrived in the last batch.
     var fenceEnds: [Int] = []
     private var fences: [[UInt8]] = []
+    /// Bytes after the last fence of the batch just read (the next batch's first replies).
+    var carry = 0
+    private var carryStart = 0
     private var fenceCounter: UInt64 = 0
     private var out: [UInt8] = []
     var transcript: Transcript?
@@ -65,27 +68,54 @@ final class CaseRunner {
     /// Several cases in one round trip, each followed by the probe and its own fence; the fences
     /// cut the replies per case (`fenceEnds`). A failure shows as the first case without a fence.
     func runBatch(_ cases: [FuzzCase], prefix: [UInt8], channel: ByteChannel, timeoutNanos: UInt64) -> End {
+        carry = 0
+        guard let f = sendBatch(cases, prefix: prefix, channel: channel) else {
+            count = 0; fenceEnds.removeAll(); return .writeFailed
+        }
+        return receiveBatch(f, channel: channel, timeoutNanos: timeoutNanos)
+    }
+
+    /// Writes a batch; returns its fence replies (nil when the write failed).
+    func sendBatch(_ cases: [FuzzCase], prefix: [UInt8], channel: ByteChannel) -> [[UInt8]]? {
         out.removeAll(keepingCapacity: true)
         out.append(contentsOf: prefix)
-        fences.removeAll(keepingCapacity: true)
-        fenceEnds.removeAll(keepingCapacity: true)
+        var batchFences: [[UInt8]] = []
         for c in cases {
             fenceCounter &+= 1
             let fence = Probe.fence(fenceCounter)
-            fences.append(fence.reply)
-            guard append(c, channel) else { return .writeFailed }
+            batchFences.append(fence.reply)
+            guard append(c, channel) else { return nil }
             out.append(contentsOf: Probe.ver)
             out.append(contentsOf: fence.request)
         }
-        guard send(channel) else { locateFences(); return .writeFailed }
-        var end = receive(channel, until: fences.last!, timeoutNanos: timeoutNanos)
+        guard send(channel) else { return nil }
+        return batchFences
+    }
+
+    /// Reads a sent batch's replies (after any bytes of it that arrived with the previous
+    /// batch's) until its last fence; `fenceEnds` cut them per case.
+    func receiveBatch(_ batchFences: [[UInt8]], channel: ByteChannel, timeoutNanos: UInt64) -> End {
+        fences = batchFences
+        fenceEnds.removeAll(keepingCapacity: true)
+        // Bytes that followed the previous batch's last fence belong to this one.
+        if carry > 0 {
+            buffer.withUnsafeMutableBytes { p in
+                _ = memmove(p.baseAddress!, p.baseAddress! + carryStart, carry)
+            }
+        }
+        let kept = carry
+        carry = 0
+        var end = receive(channel, until: fences.last!, timeoutNanos: timeoutNanos, keeping: kept)
         if end == .timeout && graceNanos > 0 {
-            let have = count
-            let more = receive(channel, until: fences.last!, timeoutNanos: graceNanos, keeping: have)
+            let more = receive(channel, until: fences.last!, timeoutNanos: graceNanos, keeping: count)
             if more == .fenced { slow += 1 }
             end = more
         }
         locateFences()
+        if end == .fenced, let last = fenceEnds.last, last < count {
+            carryStart = last
+            carry = count - last
+        }
         return end
     }
 
@@ -147,6 +177,7 @@ final class CaseRunner {
     /// Reads until the replies end with `marker`.
     func receive(_ channel: ByteChannel, until marker: [UInt8], timeoutNanos: UInt64, keeping: Int = 0) -> End {
         count = keeping
+        if keeping >= marker.count, Self.find(marker, in: buffer, from: 0, to: count) != nil { return .fenced }
         let start = Monotonic.now()
         let hardStop = start + max(2_000_000_000, 8 * timeoutNanos)
         var deadline = start + timeoutNanos
@@ -156,11 +187,9 @@ final class CaseRunner {
             transcript?.add(.server, buffer[before..<count])
             switch r {
             case .data:
-                if count >= marker.count {
-                    var match = true
-                    var k = count - marker.count
-                    for b in marker { if buffer[k] != b { match = false; break }; k += 1 }
-                    if match { return .fenced }
+                // The marker may be followed by the next batch's replies: search, not suffix.
+                if Self.find(marker, in: buffer, from: max(0, before - marker.count + 1), to: count) != nil {
+                    return .fenced
                 }
                 if count > Self.replyLimit { return .flood }
                 deadline = Monotonic.now() + timeoutNanos

@@ -23,6 +23,8 @@ public struct ServerFuzzConfig: Sendable {
     public var stopOnFirst = false
     /// Cases pipelined per round trip (each with its own probe and fence).
     public var batch = 32
+    /// Batches written ahead of the replies being read (2: the server works while msgfuzz judges).
+    public var inFlight = 2
 
     public init() {}
 }

@@ -26,6 +26,7 @@ public final class ServerFuzzer {
     var startNanos: UInt64 = 0
     var lastWasFinding = false
     var auditDue = false
+    var inFlightBirths: UInt32 = 0
     var historyMark = 0
     var batchPrefix: [UInt8] = []
     /// What the connection carried before the failing case (for findings a fresh session does not reproduce).
@@ -75,18 +76,30 @@ public final class ServerFuzzer {
         target.stop()
     }
 
+    /// A batch written to the server and not read back yet.
+    struct InFlight {
+        var cases: [FuzzCase]
+        var ops: [[String]]
+        var fences: [[UInt8]]
+        var released: Int
+        var prefix: [UInt8]
+        var historyMark: Int
+        var predictedBirths: UInt32
+    }
+
     private func loop() throws(TargetError) {
         runner.graceNanos = max(1_000_000_000, 4 * timeoutNanos)
         defer { runner.graceNanos = 0 }
         var nextStats = config.statsInterval > 0 ? config.statsInterval : Double.infinity
-        var prefix: [UInt8] = []
-        var batch: [FuzzCase] = []
-        var batchOps: [[String]] = []
         var rounds = 0
+        // Two batches in flight: the next one is written before the previous one's replies are
+        // read, so the server works while msgfuzz judges and generates.
+        var inFlight: InFlight?
+        var draining = false
         while true {
-            if let r = config.runs, stats.cases >= r { break }
-            // Clock and periodic oracles every 8 round trips (no syscalls per case beyond the I/O).
             rounds += 1
+            var stop = false
+            if let r = config.runs, stats.cases + (inFlight?.cases.count ?? 0) >= r { stop = true }
             if rounds & 7 == 0 || lastWasFinding {
                 lastWasFinding = false
                 let t = elapsed
@@ -99,81 +112,132 @@ public final class ServerFuzzer {
                 }
             }
             if config.stopOnFirst && !findings.isEmpty { break }
-            // A batch of cases, pipelined in one round trip.
-            batch.removeAll(keepingCapacity: true)
-            batchOps.removeAll(keepingCapacity: true)
-            let size = max(1, min(config.batch, (config.runs ?? Int.max) - stats.cases))
-            for k in 0..<size {
-                var c = FuzzCase(messages: model.session(&ctx.random), idBase: model.nextID)
-                let ops = mutator.mutate(&c, model: model, &ctx)
-                for op in ops { stats.operations[op, default: 0] += 1 }
-                if c.restartFirst {
-                    if k > 0 { c.restartFirst = false } else {
-                        try target.freshSession()
-                        model.serverRestarted()
-                        pendingRelease.removeAll()
-                        maxSeenID = 0
-                        c.idBase = 1
-                    }
-                }
-                batch.append(c)
-                batchOps.append(ops)
+            if stop && inFlight == nil { break }
+            guard let channel = target.channel else { inFlight = nil; try recover(); continue }
+            var sent: InFlight?
+            if !stop && !draining && config.inFlight > 1 || (!stop && inFlight == nil) {
+                sent = try sendNext(channel, restartAllowed: inFlight == nil)
+                if sent == nil && inFlight == nil { continue }
             }
-            prefix.removeAll(keepingCapacity: true)
-            for id in pendingRelease { prefix.append(contentsOf: Probe.release(id)) }
-            let released = pendingRelease.count
-            pendingRelease.removeAll(keepingCapacity: true)
-            guard let channel = target.channel else { try recover(); continue }
-            historyMark = runner.history?.count ?? 0
-            batchPrefix = prefix
-            let end = runner.runBatch(batch, prefix: prefix, channel: channel, timeoutNanos: timeoutNanos)
-            let fenceEnds = runner.fenceEnds
-            var start = 0
-            for (i, c) in batch.enumerated() {
-                let caseEnd: CaseRunner.End
-                if i < fenceEnds.count {
-                    runner.replyRange = start..<fenceEnds[i]
-                    caseEnd = .fenced
-                } else {
-                    runner.replyRange = start..<runner.count
-                    caseEnd = end == .fenced ? .timeout : end
-                }
-                stats.cases += 1
-                if var v = evaluate(c, caseEnd, prefixRequests: i == 0 ? released : 0) {
-                    if caseEnd == .timeout { stats.timeouts += 1 }
-                    // The server reads a whole batch before it answers, so a death or hang is
-                    // pinned on the first unanswered case; the culprit may be a later one.
-                    var failing = c
-                    var ops = batchOps[i]
-                    pendingHistory = sessionHistory(before: Array(batch[0..<i]))
-                    if caseEnd != .fenced, i + 1 < batch.count {
-                        if let (j, got) = locateCulprit(batch, from: i, like: v) {
-                            failing = batch[j]; ops = batchOps[j]; v = got
-                        } else {
-                            // No single case does it alone: keep the rest of the batch as one
-                            // case (probes included); minimisation cuts it down.
-                            var messages: [FuzzCase.Message] = []
-                            for (k, b) in batch[i...].enumerated() {
-                                messages += b.messages
-                                messages.append(FuzzCase.Message(bytes: Probe.ver + Probe.fence(UInt64(800_000_000 + k)).request))
-                            }
-                            failing = FuzzCase(messages: messages, idBase: c.idBase)
-                            ops = Array(batchOps[i...].joined())
-                        }
-                        if target.processEnd() != nil { try recover() }
-                    }
-                    try found(failing, v, mutations: ops)
-                    lastWasFinding = true
-                    break
-                }
-                let ops = batchOps[i]
-                learn(c, reorderedReleases: ops.contains("reorder") || ops.contains("duplicate") || ops.contains("drop"))
-                if stats.cases % config.auditEvery == 0 { auditDue = true }
-                start = i < fenceEnds.count ? fenceEnds[i] : runner.count
+            if let prev = inFlight {
+                // Ids the batch still in flight will be given (the model predicts past them).
+                inFlightBirths = sent.map { $0.predictedBirths } ?? 0
+                let ok = try receiveAndJudge(prev, next: sent, channel: channel)
+                if !ok { sent = nil }  // a finding: the session was renewed, the next batch is gone
             }
-            // After the batch: the audit reuses the reply buffer the batch was judged from.
-            if auditDue { auditDue = false; try audit() }
+            inFlight = sent
+            if auditDue {
+                if inFlight == nil { auditDue = false; draining = false; try audit() } else { draining = true }
+            }
         }
+    }
+
+    /// Generates and writes the next batch (nil when the write failed and the target was renewed).
+    private func sendNext(_ channel: ByteChannel, restartAllowed: Bool) throws(TargetError) -> InFlight? {
+        var batch: [FuzzCase] = []
+        var batchOps: [[String]] = []
+        let size = max(1, min(config.batch, (config.runs ?? Int.max) - stats.cases))
+        let firstID = model.nextID
+        for k in 0..<size {
+            var c = FuzzCase(messages: model.session(&ctx.random), idBase: model.nextID)
+            let ops = mutator.mutate(&c, model: model, &ctx)
+            for op in ops { stats.operations[op, default: 0] += 1 }
+            if c.restartFirst {
+                if k > 0 || !restartAllowed { c.restartFirst = false } else {
+                    try target.freshSession()
+                    model.serverRestarted()
+                    pendingRelease.removeAll()
+                    maxSeenID = 0
+                    c.idBase = 1
+                }
+            }
+            batch.append(c)
+            batchOps.append(ops)
+        }
+        guard let channel = target.channel else { return nil }
+        var prefix: [UInt8] = []
+        for id in pendingRelease { prefix.append(contentsOf: Probe.release(id)) }
+        let released = pendingRelease.count
+        pendingRelease.removeAll(keepingCapacity: true)
+        let mark = runner.history?.count ?? 0
+        guard let fences = runner.sendBatch(batch, prefix: prefix, channel: channel) else {
+            // The server died on the batch still in flight: judging that one finds the culprit.
+            if !restartAllowed { return nil }
+            // The server is gone before the write: judge the first case as unanswered.
+            runner.count = 0
+            runner.replyRange = 0..<0
+            stats.cases += 1
+            if let v = evaluate(batch[0], .writeFailed, prefixRequests: released) {
+                historyMark = mark
+                batchPrefix = prefix
+                pendingHistory = sessionHistory(before: [])
+                try found(batch[0], v, mutations: batchOps[0])
+                lastWasFinding = true
+            } else { try recover() }
+            return nil
+        }
+        _ = channel
+        return InFlight(cases: batch, ops: batchOps, fences: fences, released: released, prefix: prefix, historyMark: mark,
+                        predictedBirths: model.nextID &- firstID)
+    }
+
+    /// Reads a batch's replies and judges each case; false when a finding renewed the session.
+    private func receiveAndJudge(_ b: InFlight, next: InFlight?, channel: ByteChannel) throws(TargetError) -> Bool {
+        let end = runner.receiveBatch(b.fences, channel: channel, timeoutNanos: timeoutNanos)
+        let fenceEnds = runner.fenceEnds
+        let batch = b.cases
+        historyMark = b.historyMark
+        batchPrefix = b.prefix
+        var start = 0
+        for (i, c) in batch.enumerated() {
+            let caseEnd: CaseRunner.End
+            if i < fenceEnds.count {
+                runner.replyRange = start..<fenceEnds[i]
+                caseEnd = .fenced
+            } else {
+                runner.replyRange = start..<runner.count
+                caseEnd = end == .fenced ? .timeout : end
+            }
+            stats.cases += 1
+            if var v = evaluate(c, caseEnd, prefixRequests: i == 0 ? b.released : 0) {
+                if caseEnd == .timeout { stats.timeouts += 1 }
+                // The server reads a whole batch before it answers, so a death or hang is
+                // pinned on the first unanswered case; the culprit may be a later one.
+                var failing = c
+                var ops = b.ops[i]
+                pendingHistory = sessionHistory(before: Array(batch[0..<i]))
+                runner.carry = 0
+                // The batch written after this one may have been read with it: its cases are
+                // suspects too.
+                let suspects = batch + (next?.cases ?? [])
+                let suspectOps = b.ops + (next?.ops ?? [])
+                if caseEnd != .fenced, i + 1 < suspects.count {
+                    if let (j, got) = locateCulprit(suspects, from: i, like: v) {
+                        failing = suspects[j]; ops = suspectOps[j]; v = got
+                    } else {
+                        // No single case does it alone: keep the rest as one case (probes
+                        // included); minimisation cuts it down.
+                        var messages: [FuzzCase.Message] = []
+                        for (k, x) in suspects[i...].enumerated() {
+                            messages += x.messages
+                            messages.append(FuzzCase.Message(bytes: Probe.ver + Probe.fence(UInt64(800_000_000 + k)).request))
+                        }
+                        failing = FuzzCase(messages: messages, idBase: c.idBase)
+                        ops = Array(suspectOps[i...].joined())
+                    }
+                    if target.processEnd() != nil { try recover() }
+                }
+                try found(failing, v, mutations: ops)
+                runner.carry = 0
+                lastWasFinding = true
+                return false
+            }
+            let ops = b.ops[i]
+            learn(c, reorderedReleases: ops.contains("reorder") || ops.contains("duplicate") || ops.contains("drop"))
+            if stats.cases % config.auditEvery == 0 { auditDue = true }
+            start = i < fenceEnds.count ? fenceEnds[i] : runner.count
+        }
+        return true
     }
 
     /// Runs the unanswered cases of a batch one by one on fresh sessions; the first that fails
@@ -204,7 +268,7 @@ public final class ServerFuzzer {
     /// After a fenced case: the ids born in the replies, to release before the next case.
     func learn(_ c: FuzzCase, reorderedReleases: Bool) {
         // The server's counter is what the replies show, whatever the generator predicted.
-        defer { model.nextID = maxSeenID &+ 1 }
+        defer { model.nextID = maxSeenID &+ 1 &+ inFlightBirths }
         let scan = runner.buffer.withUnsafeBufferPointer { ReplyScan(UnsafeBufferPointer(rebasing: $0[runner.replyRange])) }
         guard !scan.proxyIDs.isEmpty else { return }
         var releasedByCase: Set<UInt32> = []
@@ -238,7 +302,7 @@ public final class ServerFuzzer {
         case .flood:
             return ServerVerdict(oracle: .flood, detail: "the server sent \(runner.replyRange.count) bytes without answering the probe")
         case .timeout, .endOfStream, .writeFailed:
-            if let e = target.processEnd(waitMillis: end == .timeout ? 0 : 2000) {
+            if let e = target.processEnd(waitMillis: end == .timeout ? 200 : 2000) {
                 let tail = Self.essentialOutput(target.process?.stderrTail(limit: 1 << 16) ?? "")
                 let detail = "the server program ended with \(e)" + (tail.isEmpty ? "" : ": " + tail.trimmingSpaces)
                 if case .signaled = e { return ServerVerdict(oracle: .signal, end: e, detail: detail) }
@@ -391,6 +455,12 @@ public final class ServerFuzzer {
             // The last request is not known to be the cause: group such findings by oracle and
             // status only.
             f.signature = "\(v.oracle.rawValue)|\(v.end?.key ?? "-")|not-reproduced"
+            // Same oracle and status as a finding that has a reproducer: count it there.
+            if let j = findings.firstIndex(where: { $0.minimized != nil && $0.verdict.kind == v.kind }) {
+                findings[j].hits += 1
+                findingIndex[pre] = j
+                return
+            }
             if let j = findingIndex[f.signature] {
                 findings[j].hits += 1
                 findingIndex[pre] = j
