@@ -46,6 +46,8 @@ struct ReplayCommand: ParsableCommand {
 
     @OptionGroup var targetOptions: TargetOptions
 
+    @OptionGroup(title: "Server targets") var stateful: StatefulTargetOptions
+
     @Argument(help: "Input files.")
     var files: [String]
 
@@ -53,6 +55,23 @@ struct ReplayCommand: ParsableCommand {
     var fork = false
 
     func run() throws {
+        if targetOptions.target.stateful == .client {
+            var worst: Int32 = 0
+            for file in files { worst = max(worst, try ClientRun.replay(file: file, options: stateful)) }
+            if worst != 0 { throw ExitCode(worst) }
+            return
+        }
+        // A server reproducer: replayed against a fresh server session (--connect, --spawn, --serial or urpc-sim).
+        if targetOptions.target.stateful == .server || stateful.connect != nil || stateful.serial != nil || stateful.spawn != nil {
+            var worst: Int32 = 0
+            for file in files {
+                let target = try stateful.serverTarget(findings: "/tmp")
+                let config = stateful.config(seed: 1, runs: nil, maxTime: nil, findings: "/tmp", summaryJSON: nil)
+                worst = max(worst, ServerRun.replay(file: file, target: target, config: config, capture: stateful.capture))
+            }
+            if worst != 0 { throw ExitCode(worst) }
+            return
+        }
         var found = false
         for file in files {
             let input: [UInt8]

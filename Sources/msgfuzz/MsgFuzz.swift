@@ -36,9 +36,14 @@ struct MsgFuzz: ParsableCommand {
 
 /// `--target`: only `codec` exists today; `server` and `client` get a clear error.
 struct TargetName: ExpressibleByArgument {
+    /// Stateful targets behind a socket or a pseudo-terminal.
+    enum Stateful: String { case server, client }
     let kind: TargetKind
+    /// Set for `server` and `client` (then `kind` is unused).
+    var stateful: Stateful?
 
     init?(argument: String) {
+        if let s = Stateful(rawValue: argument) { kind = .codec; stateful = s; return }
         guard let k = TargetKind(rawValue: argument) else { return nil }
         kind = k
     }
@@ -47,19 +52,16 @@ struct TargetName: ExpressibleByArgument {
 
     var defaultValueDescription: String { kind.rawValue }
     /// The planted-crash test target is left out of the help.
-    static var allValueStrings: [String] { ["codec"] }
+    static var allValueStrings: [String] { ["codec", "server", "client"] }
 
     static func parse(_ s: String) throws -> TargetName {
         if let t = TargetName(argument: s) { return t }
-        if TargetKind.planned.contains(s) {
-            throw ValidationError("target '\(s)' is not available yet: only 'codec' is implemented (server and client targets come with the URPC layer)")
-        }
-        throw ValidationError("unknown target '\(s)': the only target is 'codec'")
+        throw ValidationError("unknown target '\(s)': choose codec, server or client")
     }
 }
 
 struct TargetOptions: ParsableArguments {
-    @Option(name: .long, help: "What to fuzz: codec (the decoder, stream decoder, encoder and lint in process).",
+    @Option(name: .long, help: "What to fuzz: codec (the decoder, stream decoder, encoder and lint in process), server (a urpc server: urpc-sim by default, --connect, --spawn, --serial) or client (a urpc client under --spawn, answered with mutated replies).",
             transform: TargetName.parse)
     var target: TargetName = TargetName(.codec)
 }

@@ -10,6 +10,8 @@ struct RunCommand: ParsableCommand {
 
     @OptionGroup var targetOptions: TargetOptions
 
+    @OptionGroup(title: "Server and client targets") var stateful: StatefulTargetOptions
+
     @Option(help: "Stop after this many executions.")
     var runs: Int?
 
@@ -61,6 +63,7 @@ struct RunCommand: ParsableCommand {
     }
 
     func run() throws {
+        if let st = targetOptions.target.stateful { return try runStateful(st) }
         if jobs > 1 { return try runParallel() }
         let summary: RunSummary
         do {
@@ -73,6 +76,19 @@ struct RunCommand: ParsableCommand {
             throw ExitCode(2)
         }
         try finish(summary)
+    }
+
+    /// `--target server|client`: the same run options, the stateful target's loop.
+    private func runStateful(_ which: TargetName.Stateful) throws {
+        let config = stateful.config(seed: seed, runs: runs, maxTime: maxTime, findings: findings, summaryJSON: summaryJSON)
+        let status: Int32
+        switch which {
+        case .server:
+            status = ServerRun.fuzz(target: try stateful.serverTarget(findings: findings), config: config, quiet: quiet)
+        case .client:
+            status = try ClientRun.fuzz(options: stateful, config: config, quiet: quiet)
+        }
+        if status != 0 { throw ExitCode(status) }
     }
 
     private func engineOptions() -> EngineOptions {

@@ -1,0 +1,271 @@
+import Capture
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Fuzzing a urpc client: msgfuzz plays the server, answers the client's requests with an honest
+/// server model (the device twin, supplied by the caller) and mutates some replies. One case is
+/// one run of the client program; oracles watch the program (signal, unexpected exit status,
+/// no progress within the timeout, memory).
+public final class ClientFuzzer {
+    /// A fresh honest server session: request bytes in, reply bytes out.
+    public typealias ServerModel = () -> ([UInt8]) -> [UInt8]
+
+    public enum Endpoint: Sendable {
+        /// A command template with `{port}` (msgfuzz listens there) or `{pty}`.
+        case spawn(String)
+        /// Wait for an external client on this loopback port.
+        case listen(port: UInt16)
+    }
+
+    public struct Outcome: Sendable {
+        public var verdict: ServerVerdict?
+        /// The replies sent, by index: only the mutated ones are kept for the reproducer.
+        public var mutated: [Int: [UInt8]]
+        public var replies: Int
+        public var transcript: Transcript
+    }
+
+    public let endpoint: Endpoint
+    public let config: ServerFuzzConfig
+    /// Exit statuses of a client that gave up cleanly (not findings).
+    public var acceptedStatuses: Set<Int32> = [0, 1]
+    /// Percentage of replies mutated.
+    public var mutationPercent = 25
+    let makeServer: ServerModel
+    var ctx: MutationContext
+    let files: FindingFiles
+    var listenFD: Int32 = -1
+    public private(set) var port: UInt16 = 0
+    var pty: PseudoTerminal?
+    public private(set) var findings: [ServerFinding] = []
+    var index: [String: Int] = [:]
+    public private(set) var stats = ServerFuzzer.Stats()
+    public var log: (String) -> Void = { Files.printError($0 + "\n") }
+    var start: UInt64 = 0
+
+    public init(endpoint: Endpoint, config: ServerFuzzConfig, server: @escaping ServerModel) throws {
+        self.endpoint = endpoint
+        self.config = config
+        self.makeServer = server
+        self.ctx = MutationContext(seed: config.seed, maxLength: 1 << 22)
+        self.files = try FindingFiles(directory: config.findingsDirectory)
+    }
+
+    var hangNanos: UInt64 { UInt64(max(config.timeout, 0.05) * 1e9) }
+    var elapsed: Double { Double(Monotonic.now() - start) / 1e9 }
+
+    public var description: String {
+        switch endpoint {
+        case .spawn(let t): return "client '\(t)'"
+        case .listen(let p): return "clients connecting to 127.0.0.1:\(p)"
+        }
+    }
+
+    func prepare() throws(TargetError) {
+        switch endpoint {
+        case .spawn(let t):
+            if t.contains("{pty}") {
+                do { pty = try PseudoTerminal() } catch { throw .serial("\(error)") }
+            } else if t.contains("{port}") {
+                guard let (fd, p) = Loopback.listen() else { throw .notReady("cannot listen on 127.0.0.1") }
+                listenFD = fd; port = p
+            } else {
+                throw .badTemplate("the --spawn command must contain {port} (msgfuzz listens there) or {pty} (a pseudo-terminal)")
+            }
+        case .listen(let p):
+            guard let (fd, bound) = Loopback.listen(port: p) else { throw .notReady("cannot listen on 127.0.0.1:\(p)") }
+            listenFD = fd; port = bound
+        }
+    }
+
+    /// Runs the client once; `plan` fixes the reply for some indices (replay and minimisation),
+    /// otherwise replies are mutated at random when `explore` is set.
+    func runOnce(plan: [Int: [UInt8]], explore: Bool, record: Bool) throws(TargetError) -> Outcome {
+        var process: TargetProcess?
+        var channel: ByteChannel
+        switch endpoint {
+        case .spawn(let t):
+            var cmd = t.replacingOccurrences(of: "{port}", with: String(port))
+            if let p = pty { cmd = cmd.replacingOccurrences(of: "{pty}", with: p.slavePath); ByteChannel(fd: p.masterFD, isSocket: false).drain(quietMillis: 1) }
+            process = try TargetProcess(command: cmd, stderrPath: config.findingsDirectory + "/.target-stderr")
+            if let p = pty {
+                channel = ByteChannel(fd: p.masterFD, isSocket: false)
+            } else {
+                guard let fd = Loopback.accept(listenFD, deadline: Monotonic.now() + 10_000_000_000) else {
+                    process?.kill()
+                    let e = process?.poll()
+                    throw .notReady("the client '\(cmd)' did not connect to 127.0.0.1:\(port) within 10 s\(e.map { " (\($0))" } ?? "")")
+                }
+                channel = ByteChannel(fd: fd, isSocket: true)
+            }
+        case .listen:
+            guard let fd = Loopback.accept(listenFD, deadline: Monotonic.now() + 60_000_000_000) else {
+                throw .notReady("no client connected to 127.0.0.1:\(port) within 60 s")
+            }
+            channel = ByteChannel(fd: fd, isSocket: true)
+        }
+        defer { if channel.isSocket { channel.close() }; process?.kill() }
+        let server = makeServer()
+        var transcript = Transcript()
+        var mutated: [Int: [UInt8]] = [:]
+        var replies = 0
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        var verdict: ServerVerdict?
+        var lastProgress = Monotonic.now()
+        while true {
+            var n = 0
+            let r = channel.read(into: &buffer, count: &n, deadline: Monotonic.now() + 50_000_000)
+            switch r {
+            case .data:
+                lastProgress = Monotonic.now()
+                let request = Array(buffer[0..<n])
+                if record { transcript.add(.client, request[...]) }
+                let honest = server(request)
+                // A request split over reads gets its reply with the read that completes it.
+                if honest.isEmpty && plan[replies] == nil { continue }
+                var reply = honest
+                if let planned = plan[replies] {
+                    reply = planned
+                    mutated[replies] = planned
+                } else if explore && ctx.random.chance(mutationPercent) {
+                    reply = ReplyMutation.pick(&ctx.random).apply(honest, &ctx)
+                    mutated[replies] = reply
+                }
+                replies += 1
+                if record { transcript.add(.server, reply[...]) }
+                if !channel.writeAll(reply) { break }
+                continue
+            case .timeout:
+                if let e = process?.poll() { verdict = judge(e, process!) ; break }
+                if Monotonic.now() - lastProgress > hangNanos {
+                    verdict = ServerVerdict(oracle: .hang, detail: "the client sent nothing and did not exit within \(config.timeout) s after reply \(replies)")
+                    break
+                }
+                if let kb = process?.residentKB(), kb > config.rssGrowthMB * 1024 + 64 * 1024 {
+                    verdict = ServerVerdict(oracle: .memory, detail: "the client's resident memory reached \(kb / 1024) MB")
+                    break
+                }
+                continue
+            case .endOfStream, .failed:
+                if let p = process {
+                    if let e = p.wait(millis: Int(max(config.timeout, 2) * 1000)) { verdict = judge(e, p) } else {
+                        verdict = ServerVerdict(oracle: .hang, detail: "the client closed the connection but did not exit")
+                    }
+                }
+                break
+            }
+            break
+        }
+        return Outcome(verdict: verdict, mutated: mutated, replies: replies, transcript: transcript)
+    }
+
+    func judge(_ e: ProcessEnd, _ p: TargetProcess) -> ServerVerdict? {
+        let out = ServerFuzzer.essentialOutput(p.stderrTail(limit: 1 << 16))
+        switch e {
+        case .signaled: return ServerVerdict(oracle: .signal, end: e, detail: "the client died of \(e)" + (out.isEmpty ? "" : ": " + out))
+        case .exited(let s) where !acceptedStatuses.contains(s):
+            return ServerVerdict(oracle: .exit, end: e, detail: "the client ended with \(e)" + (out.isEmpty ? "" : ": " + out))
+        default: return nil
+        }
+    }
+
+    /// Fuzzes until `runs` client runs, `maxTime` or `stopOnFirst`.
+    public func run() throws(TargetError) {
+        start = Monotonic.now()
+        try prepare()
+        defer { if listenFD >= 0 { close(listenFD) }; if var p = pty { p.close() } }
+        var nextStats = config.statsInterval > 0 ? config.statsInterval : .infinity
+        while true {
+            if let r = config.runs, stats.cases >= r { break }
+            if let m = config.maxTime, elapsed >= m { break }
+            if config.stopOnFirst && !findings.isEmpty { break }
+            let o = try runOnce(plan: [:], explore: true, record: false)
+            stats.cases += 1
+            if let v = o.verdict { record(v, o) }
+            if elapsed >= nextStats {
+                stats.seconds = elapsed
+                log("#\(stats.cases) runs: \(stats.cases) runs/s: \(Int(Double(stats.cases) / max(elapsed, 0.001))) findings: \(findings.count) time: \(Int(elapsed))s")
+                nextStats = elapsed + config.statsInterval
+            }
+        }
+        stats.seconds = elapsed
+    }
+
+    /// The reproducer of a client finding: the mutated replies by index (the rest honest).
+    static func describe(_ mutated: [Int: [UInt8]], verdict: ServerVerdict, signature: String) -> [UInt8] {
+        let o: [String: Any] = [
+            "target": "client",
+            "oracle": verdict.oracle.rawValue,
+            "status": verdict.end?.key ?? NSNull(),
+            "detail": verdict.detail,
+            "signature": signature,
+            "replies": mutated.keys.sorted().map { ["index": $0, "hex": HexText.string(mutated[$0]!)] as [String: Any] },
+        ]
+        let data = (try? JSONSerialization.data(withJSONObject: o, options: [.prettyPrinted, .sortedKeys])) ?? Data()
+        return Array(data) + [0x0a]
+    }
+
+    /// Loads a client reproducer's plan.
+    public static func loadPlan(_ path: String) -> [Int: [UInt8]]? {
+        guard let data = FileManager.default.contents(atPath: path),
+              let o = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let rs = o["replies"] as? [[String: Any]] else { return nil }
+        var plan: [Int: [UInt8]] = [:]
+        for r in rs { if let i = r["index"] as? Int, let h = r["hex"] as? String, let b = HexText.bytes(h) { plan[i] = b } }
+        return plan
+    }
+
+    func record(_ v: ServerVerdict, _ o: Outcome) {
+        let lastIndex = o.mutated.keys.max()
+        let lastKind = lastIndex.flatMap { o.mutated[$0] }.map { RequestShape.describe($0) } ?? "honest"
+        let pre = "\(v.oracle.rawValue)|\(v.end?.key ?? "-")|\(lastKind)"
+        let blob = ClientFuzzer.describe(o.mutated, verdict: v, signature: pre)
+        let sha = SHA1.hex(blob)
+        let path = files.directory + "/crash-" + sha + ".json"
+        _ = try? Files.writeAtomically(blob, to: path)
+        if let i = index[pre] { findings[i].hits += 1; return }
+        log("FINDING \(v.oracle.rawValue) [\(pre)] after \(stats.cases) runs, \(format1(elapsed)) s: \(v.detail.prefix(160)) -> \(path)")
+        // Minimise: keep only the mutated replies the failure needs.
+        let deadline = Monotonic.now() + UInt64(config.minimizeSeconds * 1e9)
+        var last: Transcript?
+        let keys = DeltaDebugging.minimize(o.mutated.keys.sorted(), budget: { Monotonic.now() < deadline }) { ks in
+            let plan = Dictionary(uniqueKeysWithValues: ks.map { ($0, o.mutated[$0]!) })
+            guard let r = try? runOnce(plan: plan, explore: false, record: true), let got = r.verdict, got.kind == v.kind else { return false }
+            last = r.transcript
+            return true
+        }
+        let plan = Dictionary(uniqueKeysWithValues: keys.map { ($0, o.mutated[$0]!) })
+        if last == nil || keys.count == o.mutated.count, let r = try? runOnce(plan: plan, explore: false, record: true), r.verdict?.kind == v.kind {
+            last = r.transcript
+        }
+        var f = ServerFinding(signature: pre, verdict: v, original: FuzzCase(messages: o.mutated.keys.sorted().map { FuzzCase.Message(bytes: o.mutated[$0]!) }),
+                              reproducerPath: path, hits: 1, firstSeconds: elapsed, firstCase: stats.cases)
+        f.minimized = FuzzCase(messages: keys.map { FuzzCase.Message(bytes: o.mutated[$0]!) })
+        let minBlob = ClientFuzzer.describe(plan, verdict: v, signature: pre)
+        let msha = SHA1.hex(minBlob)
+        f.minimizedPath = files.directory + "/min-" + msha + ".json"
+        _ = try? Files.writeAtomically(minBlob, to: f.minimizedPath!)
+        if let t = last, !t.events.isEmpty {
+            f.capturePath = try? files.writeCapture(t, name: "min-" + msha + ".pcap", serverPort: port, serialLine: pty == nil ? nil : "urpc")
+        }
+        log("  minimised to \(keys.count) mutated repl\(keys.count == 1 ? "y" : "ies") -> \(f.minimizedPath!)")
+        index[pre] = findings.count
+        findings.append(f)
+    }
+
+    /// Replays a reproducer once; returns the verdict (nil: the client behaved).
+    public func replay(plan: [Int: [UInt8]], capture: String?) throws(TargetError) -> ServerVerdict? {
+        start = Monotonic.now()
+        try prepare()
+        defer { if listenFD >= 0 { close(listenFD) }; if var p = pty { p.close() } }
+        let o = try runOnce(plan: plan, explore: false, record: capture != nil)
+        if let c = capture, !o.transcript.events.isEmpty {
+            let dir = c.contains("/") ? String(c[..<c.lastIndex(of: "/")!]) : "."
+            let name = c.contains("/") ? String(c[c.index(after: c.lastIndex(of: "/")!)...]) : c
+            _ = try? FindingFiles(directory: dir).writeCapture(o.transcript, name: name, serverPort: port, serialLine: pty == nil ? nil : "urpc")
+        }
+        return o.verdict
+    }
+}

@@ -1,0 +1,75 @@
+/// How msgfuzz, playing the server, lies to a client: each mutation turns the honest reply to one
+/// request into what a broken or hostile server might send.
+public enum ReplyMutation: String, CaseIterable, Sendable {
+    /// Proxy ids the client never saw: 0, huge, or the ext with the wrong payload size.
+    case oddProxyID = "odd-proxy-id"
+    /// A str/bin/ext/array/map header that claims far more than follows (spec §2 values).
+    case lengthLie = "length-lie"
+    /// Console output (`ExtType(3)`) before the reply: many small ones or one huge one.
+    case consoleFlood = "console-flood"
+    /// Raw bytes where MessagePack is expected (the published server's ASCII traceback).
+    case rawBytes = "raw-bytes"
+    /// A reply to nothing: an extra object before the real reply.
+    case replyToNothing = "reply-to-nothing"
+    /// Deeply nested arrays around the reply.
+    case deepNesting = "deep-nesting"
+    /// The engine's byte and structure mutators on the reply bytes.
+    case engine
+
+    static let weights: [(ReplyMutation, Int)] = [
+        (.oddProxyID, 3), (.lengthLie, 3), (.consoleFlood, 2), (.rawBytes, 2), (.replyToNothing, 2), (.deepNesting, 1), (.engine, 4),
+    ]
+
+    static func pick(_ rng: inout FuzzRandom) -> ReplyMutation {
+        var r = rng.below(weights.reduce(0) { $0 + $1.1 })
+        for (m, w) in weights { if r < w { return m }; r -= w }
+        return .engine
+    }
+
+    /// The mutated reply (`honest` is the server's reply to the request, possibly empty).
+    func apply(_ honest: [UInt8], _ ctx: inout MutationContext) -> [UInt8] {
+        var b = honest
+        switch self {
+        case .oddProxyID:
+            let id: [UInt8] = ctx.random.pick([[0, 0, 0, 0], [0xff, 0xff, 0xff, 0xff], [0x7f, 0xff, 0xff, 0xff], [0x80, 0, 0, 0]])
+            var i = 0, changed = false
+            while i + 6 <= b.count {
+                if b[i] == 0xd6 && b[i + 1] == 0x01 { b.replaceSubrange((i + 2)..<(i + 6), with: id); changed = true; i += 6 } else { i += 1 }
+            }
+            if !changed {
+                b = ctx.random.pick([[0xd6, 0x01] + id, [0xd5, 0x01, 0x00, 0x01], [0xc7, 0x05, 0x01, 1, 2, 3, 4, 5], [0xd4, 0x01, 0x07], [0x92, 0xd6, 0x01] + id + [0xc0]])
+            }
+        case .lengthLie:
+            if !StructureMutation.lie32.apply(&b, &ctx.random) {
+                b = ctx.random.pick([[0xdb, 0xff, 0xff, 0xff, 0xff], [0xc6, 0xff, 0xff, 0xff, 0xf0], [0xdd, 0x40, 0, 0, 0], [0xdf, 0x20, 0, 0, 0],
+                                     [0xc9, 0xff, 0xff, 0xff, 0xff, 0x03], [0xda, 0x10, 0x00, 0x41]])
+            }
+        case .consoleFlood:
+            var out: [UInt8] = []
+            if ctx.random.chance(50) {
+                let n = ctx.random.pick([100, 1000, 10_000])
+                for _ in 0..<n { out += [0xc7, 0x06, 0x03] + Array("hello\n".utf8) }
+            } else {
+                let n = ctx.random.pick([70_000, 1 << 20])
+                out += [0xc9, UInt8(n >> 24), UInt8((n >> 16) & 0xff), UInt8((n >> 8) & 0xff), UInt8(n & 0xff), 0x03]
+                out += repeatElement(0x41, count: n)
+            }
+            b = out + b
+        case .rawBytes:
+            b = ctx.random.pick([
+                Array("Traceback (most recent call last):\n  File \"urpc_server/async_server.py\", line 45\nAttributeError: foo\n".utf8),
+                [0xc1, 0xc1, 0xc1], [0xcb] + b,
+                (0..<64).map { _ in ctx.random.byte() },
+            ])
+        case .replyToNothing:
+            b = ctx.random.pick([[0xc0], [0xa2, 0x56, 0x31], [0xd6, 0x01, 0, 0, 0, 1], [0x05]]) + b
+        case .deepNesting:
+            let depth = ctx.random.pick([100, 300, 1000, 5000])
+            b = Array(repeating: 0x91, count: depth) + (b.isEmpty ? [0xc0] : b)
+        case .engine:
+            if b.isEmpty { b = [0xc0] }
+            _ = MutatorTable.standard.mutateOnce(&b, &ctx)
+        }
+        return b
+    }
+}

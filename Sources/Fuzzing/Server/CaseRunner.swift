@@ -1,0 +1,201 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What was exchanged during one run, with wall-clock times (for the finding's capture).
+public struct Transcript: Sendable {
+    public enum Side: Sendable { case client, server }
+    public var events: [(side: Side, bytes: [UInt8], seconds: Int64, nanoseconds: UInt32)] = []
+
+    mutating func add(_ side: Side, _ bytes: ArraySlice<UInt8>) {
+        guard !bytes.isEmpty else { return }
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        events.append((side, Array(bytes), Int64(ts.tv_sec), UInt32(ts.tv_nsec)))
+    }
+}
+
+/// Sends one case (pipelined: the requests, the `["ver"]` probe and a fence in one write unless
+/// the case splits a message) and reads the replies until the fence's unique reply arrives.
+final class CaseRunner {
+    enum End: Equatable {
+        /// Every reply arrived (the fence was answered).
+        case fenced
+        /// Nothing more within the timeout.
+        case timeout
+        /// The server closed the stream.
+        case endOfStream
+        /// The request could not be written (the server is gone).
+        case writeFailed
+        /// The server kept talking past every limit.
+        case flood
+    }
+
+    var buffer = [UInt8](repeating: 0, count: 1 << 16)
+    /// Reply bytes of the last run (`buffer[0..<count]`).
+    var count = 0
+    /// The part of `buffer` that belongs to the case being judged.
+    var replyRange = 0..<0
+    /// End offsets in `buffer` of each fence reply that arrived in the last batch.
+    var fenceEnds: [Int] = []
+    private var fences: [[UInt8]] = []
+    /// Bytes after the last fence of the batch just read (the next batch's first replies).
+    var carry = 0
+    private var carryStart = 0
+    private var fenceCounter: UInt64 = 0
+    private var out: [UInt8] = []
+    var transcript: Transcript?
+    /// Every write on the current connection (for findings that need the session's history);
+    /// nil once it outgrew `historyLimit`.
+    var history: [[UInt8]]? = []
+    var historyBytes = 0
+    static let historyLimit = 8 << 20
+
+    func resetHistory() { history = []; historyBytes = 0 }
+    static let replyLimit = 16 << 20
+    /// Extra wait for the last fence after the timeout before the case counts as unanswered: a
+    /// server that is only slow (a loaded machine) is not reported as dead. Counted in `slow`.
+    var graceNanos: UInt64 = 0
+    var slow = 0
+
+    /// Writes `prefix` (housekeeping requests), the case, the probe and the fence.
+    func run(_ c: FuzzCase, prefix: [UInt8], channel: ByteChannel, timeoutNanos: UInt64) -> End {
+        let end = runBatch([c], prefix: prefix, channel: channel, timeoutNanos: timeoutNanos)
+        replyRange = 0..<count
+        return end
+    }
+
+    /// Several cases in one round trip, each followed by the probe and its own fence; the fences
+    /// cut the replies per case (`fenceEnds`). A failure shows as the first case without a fence.
+    func runBatch(_ cases: [FuzzCase], prefix: [UInt8], channel: ByteChannel, timeoutNanos: UInt64) -> End {
+        carry = 0
+        guard let f = sendBatch(cases, prefix: prefix, channel: channel) else {
+            count = 0; fenceEnds.removeAll(); return .writeFailed
+        }
+        return receiveBatch(f, channel: channel, timeoutNanos: timeoutNanos)
+    }
+
+    /// Writes a batch; returns its fence replies (nil when the write failed).
+    func sendBatch(_ cases: [FuzzCase], prefix: [UInt8], channel: ByteChannel) -> [[UInt8]]? {
+        out.removeAll(keepingCapacity: true)
+        out.append(contentsOf: prefix)
+        var batchFences: [[UInt8]] = []
+        for c in cases {
+            fenceCounter &+= 1
+            let fence = Probe.fence(fenceCounter)
+            batchFences.append(fence.reply)
+            guard append(c, channel) else { return nil }
+            out.append(contentsOf: Probe.ver)
+            out.append(contentsOf: fence.request)
+        }
+        guard send(channel) else { return nil }
+        return batchFences
+    }
+
+    /// Reads a sent batch's replies (after any bytes of it that arrived with the previous
+    /// batch's) until its last fence; `fenceEnds` cut them per case.
+    func receiveBatch(_ batchFences: [[UInt8]], channel: ByteChannel, timeoutNanos: UInt64) -> End {
+        fences = batchFences
+        fenceEnds.removeAll(keepingCapacity: true)
+        // Bytes that followed the previous batch's last fence belong to this one.
+        if carry > 0 {
+            buffer.withUnsafeMutableBytes { p in
+                _ = memmove(p.baseAddress!, p.baseAddress! + carryStart, carry)
+            }
+        }
+        let kept = carry
+        carry = 0
+        var end = receive(channel, until: fences.last!, timeoutNanos: timeoutNanos, keeping: kept)
+        if end == .timeout && graceNanos > 0 {
+            let more = receive(channel, until: fences.last!, timeoutNanos: graceNanos, keeping: count)
+            if more == .fenced { slow += 1 }
+            end = more
+        }
+        locateFences()
+        if end == .fenced, let last = fenceEnds.last, last < count {
+            carryStart = last
+            carry = count - last
+        }
+        return end
+    }
+
+    /// Finds each fence reply in order.
+    private func locateFences() {
+        var from = 0
+        for f in fences {
+            guard let e = Self.find(f, in: buffer, from: from, to: count) else { return }
+            fenceEnds.append(e)
+            from = e
+        }
+    }
+
+    static func find(_ needle: [UInt8], in hay: [UInt8], from: Int, to: Int) -> Int? {
+        guard let first = needle.first, to - from >= needle.count else { return nil }
+        var i = from
+        let last = to - needle.count
+        while i <= last {
+            if hay[i] == first {
+                var k = 1
+                while k < needle.count && hay[i + k] == needle[k] { k += 1 }
+                if k == needle.count { return i + needle.count }
+            }
+            i += 1
+        }
+        return nil
+    }
+
+    /// Appends a case's messages to the pending write, writing out at its split points.
+    private func append(_ c: FuzzCase, _ channel: ByteChannel) -> Bool {
+        for m in c.messages {
+            if m.splits.isEmpty {
+                out.append(contentsOf: m.bytes)
+                continue
+            }
+            var from = 0
+            for s in m.splits + [m.bytes.count] where s > from && s <= m.bytes.count {
+                out.append(contentsOf: m.bytes[from..<s])
+                from = s
+                if s < m.bytes.count {
+                    guard send(channel) else { return false }
+                    Monotonic.sleep(micros: c.gapMicros)
+                }
+            }
+        }
+        return true
+    }
+
+    private func send(_ channel: ByteChannel) -> Bool {
+        defer { out.removeAll(keepingCapacity: true) }
+        transcript?.add(.client, out[...])
+        if history != nil {
+            historyBytes += out.count
+            if historyBytes > Self.historyLimit { history = nil } else { history!.append(out) }
+        }
+        return channel.writeAll(out)
+    }
+
+    /// Reads until the replies end with `marker`.
+    func receive(_ channel: ByteChannel, until marker: [UInt8], timeoutNanos: UInt64, keeping: Int = 0) -> End {
+        count = keeping
+        if keeping >= marker.count, Self.find(marker, in: buffer, from: 0, to: count) != nil { return .fenced }
+        let start = Monotonic.now()
+        let hardStop = start + max(2_000_000_000, 8 * timeoutNanos)
+        var deadline = start + timeoutNanos
+        while true {
+            let before = count
+            let r = channel.read(into: &buffer, count: &count, deadline: min(deadline, hardStop))
+            transcript?.add(.server, buffer[before..<count])
+            switch r {
+            case .data:
+                // The marker may be followed by the next batch's replies: search, not suffix.
+                if Self.find(marker, in: buffer, from: max(0, before - marker.count + 1), to: count) != nil {
+                    return .fenced
+                }
+                if count > Self.replyLimit { return .flood }
+                deadline = Monotonic.now() + timeoutNanos
+            case .timeout: return Monotonic.now() >= hardStop && count > 0 ? .flood : .timeout
+            case .endOfStream, .failed: return .endOfStream
+            }
+        }
+    }
+}

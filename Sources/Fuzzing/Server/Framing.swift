@@ -1,0 +1,170 @@
+/// How a request stream is cut into objects by a device-dialect server reader, and how to make a
+/// mutated message complete so that it cannot swallow the liveness probe that follows it.
+///
+/// It mirrors the urpc server's reader (spec §2, and the twin's resynchronisation): an invalid
+/// byte (`c1`, and `cb cf d3` in the device dialect) or a nesting deeper than `maxDepth` is
+/// refused at its header byte, and a declared length or count beyond `maxObjectSize` is refused
+/// after its header; the reader resumes right after and reads the rest as new top-level objects.
+public struct Framing: Sendable {
+    public static let maxDepth = 512
+    public static let maxObjectSize = 64 << 20
+
+    /// What a walk found.
+    public struct Report: Equatable, Sendable {
+        /// Complete top-level objects (refused headers count as one each).
+        public var objects = 0
+        /// Headers the reader refuses (invalid byte, too deep, too long).
+        public var refusals = 0
+        /// Bytes still needed to finish a header or payload at the end.
+        public var missingBytes = 0
+        /// Open containers at the end (items still expected, innermost last).
+        public var openItems: [Int] = []
+        public var isComplete: Bool { missingBytes == 0 && openItems.isEmpty }
+        /// One well-formed object, nothing refused: its reply count is predictable.
+        public var isSingleObject: Bool { isComplete && objects == 1 && refusals == 0 }
+    }
+
+    public static func walk(_ bytes: [UInt8]) -> Report {
+        bytes.withUnsafeBufferPointer { walk($0) }
+    }
+
+    public static func walk(_ p: UnsafeBufferPointer<UInt8>) -> Report {
+        var r = Report()
+        var stack: [Int] = []
+        var i = 0
+        var objectStart = 0
+        // Completes one item; pops finished containers; counts a finished top-level object.
+        func complete() {
+            while let top = stack.last {
+                if top > 1 { stack[stack.count - 1] = top - 1; return }
+                stack.removeLast()
+            }
+            r.objects += 1
+        }
+        while i < p.count {
+            if stack.isEmpty { objectStart = i }
+            guard let h = WireHeader.read(p, i, device: true) else {
+                r.missingBytes = WireHeader.headerLength(p[i]) - (p.count - i)
+                r.openItems = stack
+                return r
+            }
+            let sizeSoFar = i + h.length - objectStart
+            switch h.kind {
+            case .invalid:
+                r.refusals += 1; r.objects += 1; stack.removeAll(); i += 1
+            case .array, .map:
+                if h.items > maxObjectSize - sizeSoFar {
+                    r.refusals += 1; r.objects += 1; stack.removeAll(); i += h.length
+                } else if stack.count >= maxDepth {
+                    r.refusals += 1; r.objects += 1; stack.removeAll(); i += 1
+                } else {
+                    i += h.length
+                    if h.items == 0 { complete() } else { stack.append(h.items) }
+                }
+            case .str, .bin, .ext:
+                if h.count > maxObjectSize - sizeSoFar {
+                    r.refusals += 1; r.objects += 1; stack.removeAll(); i += h.length
+                } else if i + h.length + h.count > p.count {
+                    r.missingBytes = i + h.length + h.count - p.count
+                    r.openItems = stack
+                    return r
+                } else {
+                    i += h.length + h.count
+                    complete()
+                }
+            case .scalar:
+                if i + h.length + h.count > p.count {
+                    r.missingBytes = i + h.length + h.count - p.count
+                    r.openItems = stack
+                    return r
+                }
+                i += h.length + h.count
+                complete()
+            }
+        }
+        r.openItems = stack
+        return r
+    }
+
+    /// Completes `bytes` (zero bytes for a cut payload, nils for missing items) so the reader
+    /// finishes every object it starts. Nil when that would take more than `limit` bytes (huge
+    /// padded containers only slow the run down).
+    public static func repaired(_ bytes: [UInt8], limit: Int = 4096) -> [UInt8]? {
+        var out = bytes
+        var added = 0
+        while true {
+            let r = walk(out)
+            if r.isComplete { return out }
+            if r.missingBytes > 0 {
+                added += r.missingBytes
+                if added > limit { return nil }
+                out.append(contentsOf: repeatElement(0, count: r.missingBytes))
+                continue
+            }
+            // Each nil finishes one item of the innermost container; a finished container
+            // finishes one item of its parent.
+            var n = 0
+            for (k, c) in r.openItems.enumerated() { n += k == 0 ? c : c - 1 }
+            added += n
+            if added > limit { return nil }
+            out.append(contentsOf: repeatElement(0xc0, count: n))
+        }
+    }
+}
+
+extension Framing {
+    /// True when the server answers `bytes` with exactly one reply: one well-formed object that
+    /// the device unpacker reads to its end. It stops early, leaving the rest of the object in the
+    /// stream to be read as further requests (spec §2: nothing is rolled back), on an ext whose
+    /// code is not 1 and on a container used as a map key, so those are left to the fence.
+    public static func answersOnce(_ bytes: [UInt8]) -> Bool {
+        guard walk(bytes).isSingleObject else { return false }
+        let s = MessageStructure(bytes)
+        var i = 0
+        while i < s.spans.count {
+            let sp = s.spans[i]
+            switch sp.header.kind {
+            case .ext(let t) where t != 1: return false
+            case .map where sp.header.count > 0:
+                // Keys are the even children.
+                var j = i + 1, child = 0
+                while j < s.spans.count, s.spans[j].start < sp.end {
+                    let c = s.spans[j]
+                    if child % 2 == 0, c.header.isContainer { return false }
+                    child += 1
+                    var k = j + 1
+                    while k < s.spans.count, s.spans[k].start < c.end { k += 1 }
+                    j = k
+                }
+            default: break
+            }
+            i += 1
+        }
+        return true
+    }
+}
+
+extension Framing {
+    /// The deepest container nesting in `bytes` (walked iteratively, any depth is safe).
+    public static func depth(_ bytes: [UInt8]) -> Int {
+        bytes.withUnsafeBufferPointer { p in
+            var stack: [Int] = []
+            var deepest = 0
+            var i = 0
+            while i < p.count, let h = WireHeader.read(p, i, device: false), h.kind != .invalid {
+                if h.isContainer, h.items > 0 {
+                    stack.append(h.items)
+                    deepest = max(deepest, stack.count)
+                    i += h.length
+                    continue
+                }
+                i += h.isContainer ? h.length : h.length + h.count
+                while let top = stack.last {
+                    if top > 1 { stack[stack.count - 1] = top - 1; break }
+                    stack.removeLast()
+                }
+            }
+            return deepest
+        }
+    }
+}

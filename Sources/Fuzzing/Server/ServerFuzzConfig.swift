@@ -1,0 +1,30 @@
+/// Options of a server or client fuzzing run (the engine's common options plus the target's).
+public struct ServerFuzzConfig: Sendable {
+    public var seed: UInt64 = 1
+    /// Stop after this many cases (nil: no limit).
+    public var runs: Int?
+    /// Stop after this many seconds (nil: no limit).
+    public var maxTime: Double?
+    /// Seconds without a reply before a case counts as unanswered.
+    public var timeout: Double = 0.25
+    public var findingsDirectory = "findings"
+    public var summaryJSON: String?
+    /// Seconds between stats lines (0: none).
+    public var statsInterval: Double = 1
+    /// Cases between registry audits (`["re"]`, the leak oracle).
+    public var auditEvery = 4096
+    /// Registry entries left after every proxy was released that count as a leak.
+    public var leakThreshold = 256
+    /// Growth of the spawned program's resident memory (MB) that counts as a finding.
+    public var rssGrowthMB = 256
+    /// Time budget for minimising one finding.
+    public var minimizeSeconds: Double = 30
+    /// Stop at the first finding.
+    public var stopOnFirst = false
+    /// Cases pipelined per round trip (each with its own probe and fence).
+    public var batch = 32
+    /// Batches written ahead of the replies being read (2: the server works while msgfuzz judges).
+    public var inFlight = 2
+
+    public init() {}
+}

@@ -1,0 +1,178 @@
+import Capture
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The server under test and the byte stream to it: a spawned program on a free loopback port
+/// or a pseudo-terminal (restarted when it dies), an already running server on loopback, or a
+/// serial device (reset with a command after a crash or hang).
+public final class ServerTarget {
+    public enum Mode: Sendable, Equatable {
+        /// A command template with `{port}` or `{pty}`.
+        case spawn(String)
+        case connect(host: String, port: UInt16)
+        case serial(path: String, baud: Int)
+    }
+
+    public let mode: Mode
+    public let resetCommand: String?
+    /// Where a spawned program's stderr goes.
+    public let stderrPath: String?
+    public private(set) var process: TargetProcess?
+    public private(set) var channel: ByteChannel?
+    /// The loopback port a spawned program listens on (or the `--connect` port).
+    public private(set) var port: UInt16 = 0
+    private var pty: PseudoTerminal?
+    private var serialPort: SerialPort?
+    public private(set) var spawns = 0
+    public private(set) var resets = 0
+    /// Called whenever the server session starts afresh (connect, reconnect, respawn, reset).
+    public var onFreshSession: (() -> Void)?
+
+    public init(mode: Mode, resetCommand: String? = nil, stderrPath: String? = nil) {
+        self.mode = mode
+        self.resetCommand = resetCommand
+        self.stderrPath = stderrPath
+    }
+
+    /// The endpoint for captures and reports.
+    public var description: String {
+        switch mode {
+        case .spawn(let t): return "spawned '\(t)'" + (port != 0 ? " on 127.0.0.1:\(port)" : "")
+        case let .connect(h, p): return "\(h):\(p)"
+        case let .serial(path, baud): return "\(path) at \(baud) baud"
+        }
+    }
+
+    public var isSerial: Bool {
+        switch mode {
+        case .serial: return true
+        case .spawn(let t): return t.contains("{pty}")
+        default: return false
+        }
+    }
+
+    /// Starts the target (spawn) and opens the stream.
+    public func start() throws(TargetError) {
+        defer { onFreshSession?() }
+        switch mode {
+        case .spawn: try spawn()
+        case let .connect(h, p):
+            port = p
+            guard let fd = Loopback.connect(host: h, port: p) else { throw .connectFailed("\(h):\(p) (is the server running?)") }
+            channel = ByteChannel(fd: fd, isSocket: true)
+        case let .serial(path, baud):
+            do {
+                let sp = try SerialPort(path: path, settings: SerialSettings(baud: baud, stopBits: 1))
+                serialPort = sp
+                channel = ByteChannel(fd: sp.fd, isSocket: false)
+                channel?.drain()
+            } catch { throw .serial("\(error)") }
+        }
+    }
+
+    private func spawn() throws(TargetError) {
+        guard case .spawn(let template) = mode else { return }
+        process?.kill()
+        process = nil
+        if channel?.isSocket == true { channel?.close() }
+        channel = nil
+        var command = template
+        if template.contains("{pty}") {
+            if pty == nil {
+                do { pty = try PseudoTerminal() } catch { throw .serial("\(error)") }
+            }
+            command = command.replacingOccurrences(of: "{pty}", with: pty!.slavePath)
+        }
+        if template.contains("{port}") {
+            guard let p = Loopback.freePort() else { throw .notReady("no free loopback port") }
+            port = p
+            command = command.replacingOccurrences(of: "{port}", with: String(p))
+        }
+        guard template.contains("{port}") || template.contains("{pty}") else {
+            throw .badTemplate("the --spawn command must contain {port} (a loopback port to listen on) or {pty} (a pseudo-terminal to serve on)")
+        }
+        let p = try TargetProcess(command: command, stderrPath: stderrPath)
+        process = p
+        spawns += 1
+        let deadline = Monotonic.now() + 10_000_000_000
+        if template.contains("{port}") {
+            while true {
+                if let fd = Loopback.connect(host: "127.0.0.1", port: port) { channel = ByteChannel(fd: fd, isSocket: true); return }
+                if let e = p.poll() { throw .notReady("'\(command)' ended before listening (\(e)): \(p.stderrTail())") }
+                if Monotonic.now() > deadline { p.kill(); throw .notReady("'\(command)' did not listen on 127.0.0.1:\(port) within 10 s") }
+                usleep(2_000)
+            }
+        } else {
+            let ch = ByteChannel(fd: pty!.masterFD, isSocket: false)
+            channel = ch
+            // Ready when the probe is answered.
+            while Monotonic.now() < deadline {
+                ch.drain(quietMillis: 1)
+                _ = ch.writeAll(Probe.ver)
+                var buf = [UInt8](repeating: 0, count: 256)
+                var n = 0
+                let until = Monotonic.now() + 200_000_000
+                while case .data = ch.read(into: &buf, count: &n, deadline: until) {
+                    if n >= 3 && buf[(n - 3)..<n].elementsEqual(Probe.verReply) { ch.drain(); return }
+                }
+                if let e = p.poll() { throw .notReady("'\(command)' ended before serving (\(e)): \(p.stderrTail())") }
+            }
+            throw .notReady("'\(command)' did not answer [\"ver\"] on \(pty!.slavePath) within 10 s")
+        }
+    }
+
+    /// Has the spawned program ended? (Waits up to `millis` for a dying one.)
+    public func processEnd(waitMillis: Int = 0) -> ProcessEnd? {
+        guard let p = process else { return nil }
+        return waitMillis > 0 ? p.wait(millis: waitMillis) : p.poll()
+    }
+
+    /// A fresh server session: a new connection (the device twin boots a session per
+    /// connection), a respawn when the program died, the reset command on a serial line.
+    public func freshSession() throws(TargetError) {
+        defer { onFreshSession?() }
+        if let p = process, p.poll() != nil { try spawn(); return }
+        switch mode {
+        case .spawn(let t) where t.contains("{port}"):
+            channel?.close()
+            channel = nil
+            guard let fd = Loopback.connect(host: "127.0.0.1", port: port) else { try spawn(); return }
+            channel = ByteChannel(fd: fd, isSocket: true)
+        case let .connect(h, p):
+            channel?.close()
+            channel = nil
+            // A server that went away may come back (a supervisor restarting it).
+            let deadline = Monotonic.now() + 5_000_000_000
+            while Monotonic.now() < deadline {
+                if let fd = Loopback.connect(host: h, port: p) { channel = ByteChannel(fd: fd, isSocket: true); return }
+                usleep(20_000)
+            }
+            throw .connectFailed("\(h):\(p) (the server did not come back)")
+        default:
+            if let r = resetCommand { resets += 1; _ = TargetProcess.run(r) }
+            channel?.drain()
+        }
+    }
+
+    /// After a crash or hang: kill and respawn the program, or run the reset command.
+    public func restart() throws(TargetError) {
+        defer { onFreshSession?() }
+        if case .spawn = mode { try spawn(); return }
+        if let r = resetCommand { resets += 1; _ = TargetProcess.run(r) }
+        try freshSession()
+    }
+
+    public func stop() {
+        if channel?.isSocket == true { channel?.close() }
+        channel = nil
+        process?.kill()
+        process = nil
+        if var p = pty { p.close(); pty = nil }
+        serialPort?.close()
+        serialPort = nil
+    }
+
+    deinit { stop() }
+}

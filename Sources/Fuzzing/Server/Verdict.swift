@@ -1,0 +1,123 @@
+/// Which oracle fired on a case.
+public enum OracleKind: String, Sendable, CaseIterable, Codable {
+    /// The spawned program exited.
+    case exit
+    /// The spawned program was killed by a signal.
+    case signal
+    /// Nothing at all came back within the timeout.
+    case hang
+    /// Replies came, but the `["ver"]` probe after the case was never answered.
+    case liveness
+    /// The server closed the connection (a server we did not spawn).
+    case disconnect
+    /// Bytes on the reply stream that are not MessagePack (or a traceback read as fixints).
+    case nonMsgpack = "non-msgpack"
+    /// More or fewer replies than requests, or the probe's reply out of place.
+    case pairing
+    /// The registry (`re`) keeps growing though every proxy was released.
+    case leak
+    /// The spawned program's resident memory grew past the limit.
+    case memory
+    /// The server talked without end.
+    case flood
+}
+
+/// An oracle's verdict on a case.
+public struct ServerVerdict: Sendable, Equatable {
+    public var oracle: OracleKind
+    public var end: ProcessEnd?
+    public var detail: String
+
+    public init(oracle: OracleKind, end: ProcessEnd? = nil, detail: String) {
+        self.oracle = oracle
+        self.end = end
+        self.detail = detail
+    }
+
+    /// The part of the signature minimisation must keep: the oracle and the exit status or
+    /// signal (liveness and hang count as one: both are a server that stopped answering).
+    public var kind: String {
+        let o: String
+        switch oracle {
+        case .hang, .liveness: o = "unresponsive"
+        default: o = oracle.rawValue
+        }
+        return o + "|" + (end?.key ?? "-")
+    }
+
+    /// The deduplication signature: oracle, exit status or signal, shape of the last request
+    /// (coarse: the command and arity, or the kind of a non-request).
+    public func signature(lastRequest: [UInt8]?) -> String {
+        "\(oracle.rawValue)|\(end?.key ?? "-")|\(RequestShape.coarse(lastRequest ?? []))"
+    }
+}
+
+/// The shape of a request for signatures: the command and the kinds of its arguments,
+/// `["cm",ext1,str,array,map]`, or the kind of a non-array (`bin32`, `invalid`).
+public enum RequestShape {
+    /// `["cm"]/5`, `not-an-array`, or a 32-bit header kind (`bin32`, `array32` …) that is what
+    /// the device trips over.
+    public static func coarse(_ bytes: [UInt8]) -> String {
+        guard let first = bytes.first else { return "empty" }
+        switch first {
+        case 0xc6: return "bin32"
+        case 0xdb: return "str32"
+        case 0xc9: return "ext32"
+        case 0xdd: return "array32"
+        case 0xdf: return "map32"
+        default: break
+        }
+        if Framing.depth(bytes) > 64 { return "deep-nesting" }
+        guard (first & 0xf0) == 0x90 || first == 0xdc else { return "not-an-array" }
+        let detailed = describe(bytes)
+        let count = first == 0xdc ? (bytes.count >= 3 ? Int(bytes[1]) << 8 | Int(bytes[2]) : 0) : Int(first & 0x0f)
+        // The command when it is a plain string, else the kind of the first element.
+        let open = detailed.firstIndex(of: "[").map { detailed.index(after: $0) } ?? detailed.startIndex
+        let inner = detailed[open...].prefix { $0 != "," && $0 != "]" }
+        // Arity only matters for a command; for nested data the kind says it (deep nesting).
+        return inner.hasPrefix("\"") ? "[\(inner)]/\(count)" : "[\(inner)]"
+    }
+
+    public static func describe(_ bytes: [UInt8]) -> String {
+        let s = MessageStructure(bytes)
+        guard let top = s.spans.first else { return bytes.isEmpty ? "empty" : "invalid" }
+        func kind(_ sp: MessageStructure.Span) -> String {
+            let first = bytes[sp.start]
+            let wide = first == 0xc6 || first == 0xdb || first == 0xc9 || first == 0xdd || first == 0xdf
+            switch sp.header.kind {
+            case .scalar:
+                switch first {
+                case 0xc0: return "nil"
+                case 0xc2, 0xc3: return "bool"
+                case 0xca, 0xcb: return "float"
+                default: return "int"
+                }
+            case .str: return wide ? "str32" : "str"
+            case .bin: return wide ? "bin32" : "bin"
+            case .ext(let t): return (wide ? "ext32:" : "ext") + String(t)
+            case .array: return wide ? "array32" : "array"
+            case .map: return wide ? "map32" : "map"
+            case .invalid: return "invalid"
+            }
+        }
+        guard top.header.kind == .array, top.header.count > 0, s.spans.count > 1 else { return kind(top) }
+        // Direct children of the top array.
+        var parts: [String] = []
+        var i = 1
+        while i < s.spans.count, parts.count < top.header.count, s.spans[i].start < top.end {
+            let child = s.spans[i]
+            if parts.isEmpty, case .str = child.header.kind, child.header.count <= 8, child.end <= bytes.count {
+                let name = bytes[(child.end - child.header.count)..<child.end]
+                if name.allSatisfy({ $0 >= 0x21 && $0 < 0x7f }) {
+                    parts.append("\"" + String(decoding: name, as: UTF8.self) + "\"")
+                } else { parts.append(kind(child)) }
+            } else { parts.append(kind(child)) }
+            // Skip the child's descendants.
+            var j = i + 1
+            while j < s.spans.count, s.spans[j].start < child.end { j += 1 }
+            i = j
+        }
+        let prefix = bytes[top.start] == 0xdd ? "array32" : ""
+        return prefix + "[" + parts.joined(separator: ",") + (parts.count < top.header.count ? ",…" : "") + "]"
+    }
+}

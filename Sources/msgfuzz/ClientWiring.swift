@@ -1,0 +1,56 @@
+import ArgumentParser
+import Fuzzing
+import Simulator
+
+/// `--target client` wiring: the device twin is the honest server whose replies get mutated.
+enum ClientRun {
+    static func honestServer() -> ClientFuzzer.ServerModel {
+        { let session = DeviceSession(); return { session.feed($0) } }
+    }
+
+    static func endpoint(_ o: StatefulTargetOptions) throws -> ClientFuzzer.Endpoint {
+        if let l = o.listen {
+            do { return .listen(port: try Loopback.parse(l).port) } catch { throw ValidationError("\(error)") }
+        }
+        guard var t = o.spawn else { throw ValidationError("--target client needs --spawn \"CMD {port}\" (or {pty}), or --listen 127.0.0.1:PORT") }
+        if o.pty && !t.contains("{pty}") { t += " {pty}" }
+        return .spawn(t)
+    }
+
+    static func config(_ o: StatefulTargetOptions, _ base: ServerFuzzConfig) -> ServerFuzzConfig {
+        var c = base
+        c.timeout = o.clientTimeout
+        return c
+    }
+
+    static func fuzz(options: StatefulTargetOptions, config base: ServerFuzzConfig, quiet: Bool) throws -> Int32 {
+        let config = config(options, base)
+        let fuzzer: ClientFuzzer
+        do { fuzzer = try ClientFuzzer(endpoint: try endpoint(options), config: config, server: honestServer()) } catch let e as ValidationError { throw e } catch {
+            Files.printError("msgfuzz: \(error)\n"); return 2
+        }
+        if quiet { fuzzer.log = { _ in } }
+        if !quiet { Files.printError("INFO: target client (\(fuzzer.description)), seed \(config.seed)\n") }
+        do { try fuzzer.run() } catch { Files.printError("msgfuzz: \(error)\n"); return 2 }
+        if let path = config.summaryJSON {
+            let json = FuzzSummary.json(target: "client", endpoint: fuzzer.description, config: config, stats: fuzzer.stats, findings: fuzzer.findings)
+            do { try Files.writeAtomically(json, to: path) } catch { Files.printError("msgfuzz: \(error)\n"); return 2 }
+        }
+        if !quiet { Files.printError("SUMMARY: " + FuzzSummary.text(findings: fuzzer.findings, stats: fuzzer.stats) + "\n") }
+        return fuzzer.findings.isEmpty ? 0 : 1
+    }
+
+    static func replay(file: String, options: StatefulTargetOptions) throws -> Int32 {
+        guard let plan = ClientFuzzer.loadPlan(file) else { Files.printError("msgfuzz: \(file) is not a client reproducer (.json with replies)\n"); return 2 }
+        var base = options.config(seed: 1, runs: nil, maxTime: nil, findings: "/tmp", summaryJSON: nil)
+        base = config(options, base)
+        let fuzzer = try ClientFuzzer(endpoint: try endpoint(options), config: base, server: honestServer())
+        let v = try fuzzer.replay(plan: plan, capture: options.capture)
+        if let v {
+            print("\(file): \(v.oracle.rawValue) \(v.end?.description ?? "") \(v.detail)")
+            return 1
+        }
+        print("\(file): pass (\(plan.count) mutated repl\(plan.count == 1 ? "y" : "ies"))")
+        return 0
+    }
+}
