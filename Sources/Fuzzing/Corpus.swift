@@ -36,7 +36,7 @@ public struct Corpus: Sendable {
     /// Writes an input into a corpus directory under its content hash.
     public static func save(_ input: [UInt8], to dir: String) throws(FileError) {
         let path = dir + "/" + SHA1.hex(input)
-        if !Files.exists(path) { try Files.writeAtomically(input, to: path) }
+        if !Files.exists(path) { try Files.writeAtomically(input, to: path, durable: false) }
     }
 
     /// Corpus minimisation: keeps the smallest input for each distinct behaviour signature

@@ -127,7 +127,11 @@ public final class Engine<Target: FuzzTarget> {
                 }
             }
             // Generate.
-            let parent = corpus.inputs[context.random.below(corpus.count)]
+            // Parent: the shorter of two random entries (AFL favours small, fast inputs), so long
+            // inputs are still mutated but do not dominate the time.
+            let p1 = corpus.inputs[context.random.below(corpus.count)]
+            let p2 = corpus.inputs[context.random.below(corpus.count)]
+            let parent = p1.count <= p2.count ? p1 : p2
             input.removeAll(keepingCapacity: true)
             input.append(contentsOf: parent.prefix(context.maxLength))
             applied.removeAll(keepingCapacity: true)
@@ -137,15 +141,12 @@ public final class Engine<Target: FuzzTarget> {
             // Execute.
             if options.crashGuard { CrashGuard.record(input) }
             features.begin()
-            var thorough = execs % options.thoroughEvery == 0
+            let thorough = execs % options.thoroughEvery == 0
             let t0 = Files.now()
             var verdict = target.execute(input, thorough: thorough, features: &features)
             if !thorough && features.newCount > 0 && !verdict.isFinding {
                 // New behaviour: this input gets the expensive oracles too.
-                thorough = true
-                let before = features.newCount
                 verdict = target.execute(input, thorough: true, features: &features)
-                _ = before
             }
             let dt = Files.now() - t0
             if options.crashGuard { CrashGuard.idle() }

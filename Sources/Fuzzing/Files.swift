@@ -25,7 +25,8 @@ public enum FileError: Error, Equatable, CustomStringConvertible {
 public enum Files {
     /// Writes `bytes` to `path` so that a reader never sees a partial file and the data is on disk
     /// before the name appears: write a temporary file, fsync it, rename it over `path`.
-    public static func writeAtomically(_ bytes: [UInt8], to path: String) throws(FileError) {
+    /// `durable: false` skips the fsync (corpus entries: losing one at a power cut costs nothing).
+    public static func writeAtomically(_ bytes: [UInt8], to path: String, durable: Bool = true) throws(FileError) {
         let tmp = path + ".tmp-\(getpid())"
         let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else { throw .cannotOpen(path: tmp, errno: errno) }
@@ -39,7 +40,7 @@ public enum Files {
             return true
         }
         let e = errno
-        fsync(fd)
+        if durable { fsync(fd) }
         close(fd)
         guard ok else { unlink(tmp); throw .cannotWrite(path: tmp, errno: e) }
         guard rename(tmp, path) == 0 else { let e = errno; unlink(tmp); throw .cannotRename(from: tmp, to: path, errno: e) }

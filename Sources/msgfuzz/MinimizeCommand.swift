@@ -158,8 +158,8 @@ struct CorpusMinimizeCommand: ParsableCommand {
             try Files.makeDirectory(output)
             for k in kept { try Corpus.save(k, to: output) }
             print("cmin: \(inputs.count) inputs -> \(kept.count) (one per behaviour) in \(output)")
-        } catch let e as FileError {
-            Files.printError("msgfuzz: \(e)\n"); throw ExitCode(2)
+        } catch {
+            Files.printError("msgfuzz: \(error)\n"); throw ExitCode(2)
         }
     }
 }

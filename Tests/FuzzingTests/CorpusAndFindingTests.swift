@@ -79,6 +79,13 @@ import MessagePack
             }
         }
         #expect(count > 100)
+        // The spec §2 device crash inputs ship as seeds, and the lint calls each one a crash.
+        let crashes = try Files.list(TestSupport.packageRoot + "/corpus/codec").filter { $0.hasPrefix("device-crash-") }
+        #expect(crashes.count == 6)
+        for name in crashes {
+            let input = try Files.read(TestSupport.packageRoot + "/corpus/codec/" + name)
+            #expect(DeviceLint.lint(input).contains { $0.severity == .crash }, "\(name)")
+        }
     }
 
     @Test func oraclesSeeTheDeviceDialect() {

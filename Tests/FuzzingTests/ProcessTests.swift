@@ -96,3 +96,31 @@ import Testing
         #expect(try Files.list(dir + "/corpus").count > 1)   // workers saved new inputs into the shared corpus
     }
 }
+
+@Suite struct CrashRecordTests {
+    /// A process killed outright (SIGKILL, OOM) runs no handler; its memory-mapped record of the
+    /// input in execution survives, and the next run turns it into a crash file.
+    @Test func recordOfAKilledProcessIsRecovered() throws {
+        let dir = TestSupport.temporaryDirectory("orphan")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        p.arguments = ["-c", "kill -9 $$"]
+        try p.run()
+        p.waitUntilExit()
+        #expect(p.terminationReason == .uncaughtSignal)
+        let input: [UInt8] = [0x95, 0xa2, 0x63, 0x6d, 0xc1]
+        var record = [UInt8](repeating: 0, count: 16)
+        record[0] = UInt8(input.count)   // length, little-endian UInt64
+        record[8] = 1                    // executing
+        try Files.writeAtomically(record + input + [UInt8](repeating: 0, count: 64), to: dir + "/.current-\(p.processIdentifier)")
+        let recovered = CrashGuard.recoverOrphans(in: dir)
+        #expect(recovered == [dir + "/crash-" + SHA1.hex(input)])
+        #expect(try Files.read(recovered[0]) == input)
+        #expect(!Files.exists(dir + "/.current-\(p.processIdentifier)"))
+        // An idle record (no execution running when the process ended) is only cleaned up.
+        record[8] = 0
+        try Files.writeAtomically(record + input, to: dir + "/.current-\(p.processIdentifier)")
+        #expect(CrashGuard.recoverOrphans(in: dir).isEmpty)
+    }
+}
