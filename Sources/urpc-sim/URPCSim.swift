@@ -45,18 +45,29 @@ struct ServerCommand: ParsableCommand {
     @Flag(help: "Crash like the 32-bit device on its fatal inputs (bin32/str32/ext32 length, array32/map32 count, deep nesting): report to stderr and exit with a status per fault (71-76).")
     var deviceFaults = false
 
+    @Flag(help: "Read like the real device: a str/bin/ext payload split across reads fails with \"short read\" (default: reassemble).")
+    var shortReads = false
+
     @Flag(help: "End console lines with \\r\\n as an esp32 build does (default \\n, as in the reference captures).")
     var crlf = false
 
     @Option(help: "Size of the server's readinto buffer (ri replies are at most this long).")
     var bufferSize: Int = 512
 
+    @Flag(help: "Write replies piece by piece (one write per header and per payload) as the device does.")
+    var piecewise = false
+
+    @Flag(help: "Leave Nagle's algorithm on (no TCP_NODELAY), as the real server's socket has it.")
+    var nagle = false
+
     @Flag(help: "Log connections and session ends to stderr.")
     var verbose = false
 
     func options() -> SimulatorOptions {
-        SimulatorOptions(errorMode: legacyErrors ? .legacy : .intended, deviceFaults: deviceFaults,
-                         lineEnding: crlf ? "\r\n" : "\n", bufferSize: max(1, bufferSize))
+        var o = SimulatorOptions(errorMode: legacyErrors ? .legacy : .intended, deviceFaults: deviceFaults,
+                                 lineEnding: crlf ? "\r\n" : "\n", bufferSize: max(1, bufferSize))
+        o.shortReads = shortReads
+        return o
     }
 
     static func crashed(_ crash: DeviceCrash) -> Never {
@@ -80,11 +91,14 @@ struct ServerCommand: ParsableCommand {
             }
             // One device session for the life of the line (a UART does not reboot between users).
             let session = DeviceSession(options: opts)
+            session.recordsWrites = piecewise
             SimulatorServer.serve(fd: fd, session: session, onCrash: { Self.crashed($0) })
             return
         }
         let server = try SimulatorServer(address: try LoopbackAddress(parsing: listen), options: opts)
         server.onCrash = { Self.crashed($0) }
+        server.piecewise = piecewise
+        server.nagle = nagle
         if verbose {
             server.onSessionEnd = { state, n in
                 FileHandle.standardError.write(Data("urpc-sim: session ended after \(n) requests: \(state)\n".utf8))
@@ -120,6 +134,9 @@ struct ClientCommand: ParsableCommand {
     @Flag(help: "Write each message piece by piece (one write per header and per payload), as the device codec does.")
     var piecewise = false
 
+    @Flag(help: "Leave Nagle's algorithm on (no TCP_NODELAY), as the real client's socket has it.")
+    var nagle = false
+
     @Flag(help: "Behave like the published client: never send _d (every proxy leaks).")
     var leaky = false
 
@@ -153,6 +170,7 @@ struct ClientCommand: ParsableCommand {
         defer { link.close() }
         link.piecewise = piecewise
         link.timeout = timeout
+        if nagle { link.setNagle(true) }
         let client = ScenarioClient(link: link, scenario: sc.rawValue, leaky: leaky)
         if !quiet {
             client.onConsole = { FileHandle.standardOutput.write(Data("console: ".utf8) + Data($0) + Data("\n".utf8)) }

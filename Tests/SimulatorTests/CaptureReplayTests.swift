@@ -68,6 +68,18 @@ import MessagePack
         }
     }
 
+    /// Capture A starts from a fresh server like the simulator: even reprs and id() values agree,
+    /// so every reply is byte for byte the real one.
+    @Test func captureAIsByteIdentical() throws {
+        let (_, messages) = try #require(try Fixture.captureMessages().first { $0.file == "urpc_a_basic_session.pcap" })
+        let session = DeviceSession()
+        var expected: [UInt8] = [], got: [UInt8] = []
+        for m in messages {
+            if m.dir == "C>S" { got += session.feed(m.bytes) } else { expected += m.bytes }
+        }
+        #expect(Hex.string(got) == Hex.string(expected))
+    }
+
     @Test func replayOverLoopbackTCP() throws {
         let server = try SimulatorServer(address: LoopbackAddress(host: "127.0.0.1", port: 0))
         server.start()

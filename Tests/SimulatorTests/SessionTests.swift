@@ -50,6 +50,48 @@ import MessagePack
         #expect(values(out) == ["t: a long string argument + x = a long string argumentx"])
     }
 
+    @Test func shortReadsLikeTheDeviceReader() throws {
+        var o = SimulatorOptions()
+        o.shortReads = true
+        // Split at element and header boundaries: fine.
+        let s = DeviceSession(options: o)
+        #expect(s.feed([0x92, 0xa2]).isEmpty)
+        #expect(s.feed([0x69, 0x6d, 0xa8]).isEmpty)
+        #expect(s.feed(Array("rpc_test".utf8)) == [0xd6, 1, 0, 0, 0, 1])
+        // Split inside the payload of "rpc_test": short read, then the rest ("test") is read as
+        // four fixint requests, each failing.
+        let t = DeviceSession(options: o)
+        let first = values(t.feed([0x92, 0xa2, 0x69, 0x6d, 0xa8, 0x72, 0x70, 0x63, 0x5f]))
+        guard case .ext(2, let d)? = first.first else { Issue.record("no error: \(first)"); return }
+        #expect(String(decoding: d, as: UTF8.self).hasPrefix("ValueError\u{04}('short read',)"))
+        #expect(values(t.feed(Array("test".utf8))).count == 4)
+        #expect(values(t.feed([0x91, 0xa3, 0x76, 0x65, 0x72])) == ["V1"])
+    }
+
+    @Test func deviceDialectArguments() {
+        let s = started()
+        // ["cm", P2, "add", [cc c8, d2 80 00 00 00], {}]: uint8 200 is read as -56, the int32
+        // -2^31 wraps to 0 on the 32-bit device.
+        let r: [UInt8] = [0x95, 0xa2, 0x63, 0x6d, 0xd6, 0x01, 0, 0, 0, 2, 0xa3, 0x61, 0x64, 0x64,
+                          0x92, 0xcc, 0xc8, 0xd2, 0x80, 0x00, 0x00, 0x00, 0x80]
+        #expect(values(s.feed(r)) == ["t: -56 + 0 = -56"])
+        // Duplicate map keys: the last wins.
+        #expect(s.feed(req("sp", proxy(2), "d", .map([(key: "x", value: 1), (key: "x", value: 2)]))) == [0xc0])
+        #expect(values(s.feed(req("gp", proxy(2), "d"))) == [.map([(key: "x", value: 2)])])
+    }
+
+    @Test func devicePiecewiseWrites() {
+        let s = DeviceSession()
+        s.recordsWrites = true
+        #expect(s.feedWrites(req("ver")).map(Array.init) == [[0xa2], [0x56, 0x31]])
+        _ = s.feed(req("im", "io"))
+        _ = s.feed(req("cm", proxy(1), "BytesIO", [.binary([1, 2, 3])], .map([])))
+        // ri: the count, the raw bytes in one write, the closing nil.
+        #expect(s.feedWrites(req("ri", proxy(2), 8)).map(Array.init) == [[0x03], [1, 2, 3], [0xc0]])
+        #expect(s.feedWrites(req("im", "io")).map(Array.init) == [[0xd6], [0x01], [0, 0, 0, 3]])
+        #expect(s.feedWrites(req("_id", proxy(2))).map(Array.init).first == [0xd2])
+    }
+
     @Test func intendedErrorReply() throws {
         let s = started()
         let out = s.feed(req("cm", proxy(2), "foo", [], .map([])))

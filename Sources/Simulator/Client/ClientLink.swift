@@ -43,25 +43,45 @@ public struct Reply {
 /// The client's end of the link to a server: a TCP socket or a tty (pty slave, serial port).
 public final class ClientLink {
     public let fd: Int32
-    public var timeout: Double = 5.0
+    /// Seconds to wait for reply bytes.
+    public var timeout: Double = 5.0 { didSet { applySocketTimeout() } }
+    /// Sockets read with a receive timeout (one syscall per read); ttys poll first.
+    private let isSocket: Bool
     /// One write per header and per payload, as the device codec writes (otherwise whole messages).
     public var piecewise = false
     private var decoder = StreamDecoder(options: .device)
     private var readBuffer = [UInt8](repeating: 0, count: 65536)
     private let encoder = Encoder(dialect: .device)
 
-    init(fd: Int32) { self.fd = fd }
+    init(fd: Int32, isSocket: Bool) {
+        self.fd = fd
+        self.isSocket = isSocket
+        applySocketTimeout()
+    }
+
+    private func applySocketTimeout() {
+        guard isSocket else { return }
+        var tv = timeval(tv_sec: Int(timeout), tv_usec: Int((timeout - Double(Int(timeout))) * 1e6))
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+    }
 
     public static func tcp(_ address: LoopbackAddress) throws -> ClientLink {
-        ClientLink(fd: try address.connect())
+        ClientLink(fd: try address.connect(), isSocket: true)
     }
 
     public static func tty(path: String, baud: Int = 230_400) throws -> ClientLink {
         let port = try SerialPort(path: path, settings: SerialSettings(baud: baud))
-        return ClientLink(fd: port.fd)
+        return ClientLink(fd: port.fd, isSocket: false)
     }
 
     public func close() { Glibc.close(fd) }
+
+    /// Nagle's algorithm on (true) or off (false, the default for TCP links).
+    public func setNagle(_ on: Bool) {
+        guard isSocket else { return }
+        var v: Int32 = on ? 0 : 1
+        setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &v, socklen_t(MemoryLayout<Int32>.size))
+    }
 
     // MARK: Writing
 
@@ -77,13 +97,15 @@ public final class ClientLink {
         try write(try encoder.encode(request))
     }
 
-    /// Splits an encoded message at header and payload boundaries (each header alone, each
-    /// str/bin/ext payload alone), the way the device's `pack` writes it.
+    /// Splits an encoded message the way the device's `pack` writes it: for every object its
+    /// first byte, the rest of its header, its payload.
     public static func pieces(_ bytes: [UInt8]) -> [[UInt8]] {
         guard let node = try? Decoder(options: .device).decodeNode(bytes) else { return [bytes] }
         var out: [[UInt8]] = []
         func walk(_ n: Node) {
-            out.append(Array(bytes[n.headerRange]))
+            // The first byte alone, then the rest of the header, then the payload (as the server).
+            out.append([bytes[n.offset]])
+            if n.headerLength > 1 { out.append(Array(bytes[(n.offset + 1)..<(n.offset + n.headerLength)])) }
             switch n.content {
             case .scalar:
                 if !n.payloadRange.isEmpty { out.append(Array(bytes[n.payloadRange])) }
@@ -98,12 +120,15 @@ public final class ClientLink {
     // MARK: Reading
 
     private func fill() throws {
-        let start = readBuffer.count
-        _ = start
-        guard FDIO.waitReadable(fd, timeoutMs: Int32(timeout * 1000)) else {
-            throw ClientError.timeout(seconds: timeout, received: decoder.bufferedCount)
+        if !isSocket {
+            guard FDIO.waitReadable(fd, timeoutMs: Int32(timeout * 1000)) else {
+                throw ClientError.timeout(seconds: timeout, received: decoder.bufferedCount)
+            }
         }
         let n = FDIO.readSome(fd, into: &readBuffer)
+        if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
+            throw ClientError.timeout(seconds: timeout, received: decoder.bufferedCount)
+        }
         if n <= 0 { throw ClientError.closed }
         decoder.feed(readBuffer[0..<n])
     }

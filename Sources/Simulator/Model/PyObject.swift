@@ -6,6 +6,9 @@ public protocol PyContext: AnyObject {
     var lineEnding: String { get }
     /// A fresh heap address for a new object.
     func allocate(size: Int) -> UInt32
+    /// An address in the binary's data segment (above 2^30 on a 32-bit unix build), for the
+    /// ROM objects of built-in modules.
+    func staticAllocate() -> UInt32
     /// Imports a module by name (shared instances per session).
     func importModule(_ name: String) throws -> PyObject
     /// Live objects in the proxy registry (for `gc.mem_alloc` and friends).
@@ -97,7 +100,7 @@ public final class PyModule: PyObject {
     }
 
     func def(_ name: String, _ ctx: PyContext, _ f: @escaping PyFunction) {
-        attributes[name] = .object(BuiltinFunction(name: name, address: ctx.allocate(size: 16), function: f))
+        attributes[name] = .object(BuiltinFunction(name: name, address: ctx.staticAllocate(), function: f))
     }
 }
 

@@ -7,7 +7,11 @@ enum PyOps {
         case let ("+", .tuple(x), .tuple(y)): return .tuple(x + y)
         case let ("+", .list(x), .list(y)): return .list(x + y)
         case let ("*", .str(x), .int(n)), let ("*", .int(n), .str(x)):
+            guard x.isEmpty || n <= Int64(maxObject / x.count) else { throw memory(x.count, n) }
             return .str(Array([[UInt8]](repeating: x, count: max(0, Int(n))).joined()))
+        case let ("*", .bytes(x), .int(n)), let ("*", .int(n), .bytes(x)):
+            guard x.isEmpty || n <= Int64(maxObject / x.count) else { throw memory(x.count, n) }
+            return .bytes(Array([[UInt8]](repeating: x, count: max(0, Int(n))).joined()))
         case let ("%", .str(x), _): return .str(x)
         default: break
         }
@@ -33,8 +37,13 @@ enum PyOps {
             return .int(r)
         case "**":
             if y < 0 { return .float(Float(pow(Double(x), Double(y)))) }
-            var r: Int64 = 1
-            for _ in 0..<y { let (m, o) = r.multipliedReportingOverflow(by: x); if o { throw overflow() }; r = m }
+            // Exponentiation by squaring: a huge exponent costs 64 steps, not y.
+            var r: Int64 = 1, base = x, e = y
+            while e > 0 {
+                if e & 1 == 1 { let (m, o) = r.multipliedReportingOverflow(by: base); if o { throw overflow() }; r = m }
+                e >>= 1
+                if e > 0 { let (b2, o) = base.multipliedReportingOverflow(by: base); if o && base.magnitude > 1 { throw overflow() }; base = b2 }
+            }
             return .int(r)
         default: throw unsupported(op, a, b)
         }
@@ -83,6 +92,13 @@ enum PyOps {
 
     static func unsupported(_ op: String, _ a: PyValue, _ b: PyValue) -> PyException {
         PyException("TypeError", "unsupported types for \(opName(op)): '\(a.typeName)', '\(b.typeName)'")
+    }
+
+    /// The largest str/bytes a program may build on the simulated heap (the device has ~100 kB).
+    static let maxObject = 1 << 20
+
+    static func memory(_ count: Int, _ n: Int64) -> PyException {
+        PyException("MemoryError", "memory allocation failed, allocating \(count) * \(n) bytes")
     }
 
     static func overflow() -> PyException { PyException("OverflowError", "small int overflow") }

@@ -3,7 +3,7 @@ enum BuiltinsModule {
     static let functionNames = ["print", "sum", "len", "abs", "min", "max", "str", "repr", "int", "float", "range", "id", "hex", "bool", "isinstance"]
 
     static func make(_ ctx: PyContext, id: @escaping (PyValue) -> PyValue) -> PyModule {
-        let m = PyModule(name: "builtins", address: ctx.allocate(size: 32))
+        let m = PyModule(name: "builtins", address: ctx.staticAllocate())
         for (name, f) in functions(id: id) { m.def(name, ctx, f) }
         return m
     }

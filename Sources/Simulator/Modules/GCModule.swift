@@ -3,7 +3,7 @@ enum GCModule {
     static let heapSize: Int64 = 111_168
 
     static func make(_ ctx: PyContext) -> PyModule {
-        let m = PyModule(name: "gc", address: ctx.allocate(size: 32))
+        let m = PyModule(name: "gc", address: ctx.staticAllocate())
         m.def("collect", ctx) { _, _, _ in .none }
         m.def("enable", ctx) { _, _, _ in .none }
         m.def("disable", ctx) { _, _, _ in .none }

@@ -1,13 +1,13 @@
 /// `io` (MicroPython's `uio`): BytesIO and StringIO, enough for `ri` and for server programs.
 enum IOModule {
     static func make(_ ctx: PyContext) -> PyModule {
-        let m = PyModule(name: "uio", address: ctx.allocate(size: 32))
-        m.attributes["BytesIO"] = .object(PyClass(name: "BytesIO", address: ctx.allocate(size: 32)) { _, args, _, ctx in
+        let m = PyModule(name: "uio", address: ctx.staticAllocate())
+        m.attributes["BytesIO"] = .object(PyClass(name: "BytesIO", address: ctx.staticAllocate()) { _, args, _, ctx in
             try Args.range(args, 0...1)
             let initial = args.isEmpty ? [] : try Args.buffer(args[0])
             return .object(MemoryStream(text: false, initial: initial, address: ctx.allocate(size: 64)))
         })
-        m.attributes["StringIO"] = .object(PyClass(name: "StringIO", address: ctx.allocate(size: 32)) { _, args, _, ctx in
+        m.attributes["StringIO"] = .object(PyClass(name: "StringIO", address: ctx.staticAllocate()) { _, args, _, ctx in
             try Args.range(args, 0...1)
             let initial = args.isEmpty ? [] : try Args.buffer(args[0])
             return .object(MemoryStream(text: true, initial: initial, address: ctx.allocate(size: 64)))
@@ -62,6 +62,9 @@ public final class MemoryStream: PyObject {
                 try self.checkOpen()
                 try Args.count(args, 1)
                 let b = try Args.buffer(args[0])
+                if self.position + b.count > PyOps.maxObject {
+                    throw PyException("MemoryError", "memory allocation failed, allocating \(self.position + b.count) bytes")
+                }
                 if self.position > self.data.count { self.data += [UInt8](repeating: 0, count: self.position - self.data.count) }
                 let end = self.position + b.count
                 self.data.replaceSubrange(self.position..<min(end, self.data.count), with: b)

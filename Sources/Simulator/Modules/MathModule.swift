@@ -7,7 +7,7 @@ import Darwin
 /// `math` on a single-precision build: every result is a float32.
 enum MathModule {
     static func make(_ ctx: PyContext) -> PyModule {
-        let m = PyModule(name: "math", address: ctx.allocate(size: 32))
+        let m = PyModule(name: "math", address: ctx.staticAllocate())
         let unary: [(String, (Float) -> Float)] = [
             ("sqrt", { sqrtf($0) }), ("sin", { sinf($0) }), ("cos", { cosf($0) }), ("tan", { tanf($0) }),
             ("exp", { expf($0) }), ("log", { logf($0) }), ("fabs", { fabsf($0) }), ("atan", { atanf($0) }),

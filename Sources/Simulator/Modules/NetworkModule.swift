@@ -1,10 +1,10 @@
 /// `network`: a WLAN interface whose connection is simulated (the device reaches only loopback).
 enum NetworkModule {
     static func make(_ ctx: PyContext) -> PyModule {
-        let m = PyModule(name: "network", address: ctx.allocate(size: 32))
+        let m = PyModule(name: "network", address: ctx.staticAllocate())
         m.attributes["STA_IF"] = .int(0)
         m.attributes["AP_IF"] = .int(1)
-        m.attributes["WLAN"] = .object(PyClass(name: "WLAN", address: ctx.allocate(size: 32)) { _, args, _, ctx in
+        m.attributes["WLAN"] = .object(PyClass(name: "WLAN", address: ctx.staticAllocate()) { _, args, _, ctx in
             try Args.range(args, 0...1)
             let interface = args.isEmpty ? 0 : try Args.int(args[0])
             return .object(WLAN(interface: interface, address: ctx.allocate(size: 48)))

@@ -10,12 +10,12 @@ enum SocketModule {
     static let SOL_SOCKET: Int64 = 1, SO_REUSEADDR: Int64 = 4, IPPROTO_TCP: Int64 = 6
 
     static func make(_ ctx: PyContext) -> PyModule {
-        let m = PyModule(name: "usocket", address: ctx.allocate(size: 32))
+        let m = PyModule(name: "usocket", address: ctx.staticAllocate())
         for (k, v) in [("AF_INET", AF_INET), ("AF_INET6", AF_INET6), ("SOCK_STREAM", SOCK_STREAM), ("SOCK_DGRAM", SOCK_DGRAM),
                        ("SOL_SOCKET", SOL_SOCKET), ("SO_REUSEADDR", SO_REUSEADDR), ("IPPROTO_TCP", IPPROTO_TCP)] {
             m.attributes[k] = .int(v)
         }
-        m.attributes["socket"] = .object(PyClass(name: "socket", address: ctx.allocate(size: 32)) { _, args, _, ctx in
+        m.attributes["socket"] = .object(PyClass(name: "socket", address: ctx.staticAllocate()) { _, args, _, ctx in
             let family = args.count > 0 ? try Args.int(args[0]) : AF_INET
             let type = args.count > 1 ? try Args.int(args[1]) : SOCK_STREAM
             guard family == AF_INET, type == SOCK_STREAM || type == SOCK_DGRAM else {

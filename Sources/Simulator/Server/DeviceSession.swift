@@ -27,6 +27,11 @@ public final class DeviceSession: PyContext {
     /// Stream offset of the decoder's offset 0 (the decoder is replaced after a partial consume).
     private var decoderBase = 0
     private var output: [UInt8] = []
+    /// End offsets in `output` of the device's individual writes (when `recordsWrites`).
+    private var writeEnds: [Int] = []
+    /// Keep the boundaries of the device's writes: one per msgpack header and per payload, one
+    /// per raw `ri` payload, one per traceback line, as the real server writes its stream.
+    public var recordsWrites = false
     private var duptermActive = false
     private var heapNext: UInt32
     private var staticNext: UInt32 = 0x5664_f000
@@ -50,12 +55,20 @@ public final class DeviceSession: PyContext {
     public func consoleWrite(_ bytes: [UInt8]) {
         guard duptermActive else { return }
         // Duptermer.write: msgpack.pack(ExtType(3, data), _stream)
+        let start = output.count
         try? encoder.encode(.ext(type: 3, data: ArraySlice(bytes)), into: &output)
+        noteObjectWrites(from: start)
     }
 
     public func allocate(size: Int) -> UInt32 {
         let a = heapNext
         heapNext &+= UInt32((max(16, size) + 15) & ~15)
+        return a
+    }
+
+    public func staticAllocate() -> UInt32 {
+        let a = staticNext
+        staticNext &+= 0x18
         return a
     }
 
@@ -100,11 +113,49 @@ public final class DeviceSession: PyContext {
 
     // MARK: Feeding
 
+    private func noteRawWrite() {
+        if recordsWrites, writeEnds.last != output.count { writeEnds.append(output.count) }
+    }
+
+    /// Splits the object just encoded at `start` into its header and payload writes.
+    private func noteObjectWrites(from start: Int) {
+        guard recordsWrites else { return }
+        let bytes = Array(output[start...])
+        guard let node = try? Decoder(options: .device).decodeNode(bytes) else { noteRawWrite(); return }
+        func walk(_ n: Node) {
+            // The first byte goes out alone, then the rest of the header (length, type or value
+            // bytes), then the payload: the reference capture shows `d6` | `01 00 00 00 01`,
+            // `d2` | `09 75 9e 10`, `d9` | `39 …`.
+            writeEnds.append(start + n.offset + 1)
+            if n.headerLength > 1 { writeEnds.append(start + n.offset + n.headerLength) }
+            switch n.content {
+            case .scalar: if !n.payloadRange.isEmpty { writeEnds.append(start + n.end) }
+            case .array(let a): a.forEach(walk)
+            case .map(let m): for e in m { walk(e.key); walk(e.value) }
+            }
+        }
+        walk(node)
+    }
+
+    /// Like `feed`, but returns the output as the device's individual writes (`recordsWrites`).
+    public func feedWrites<C: Collection>(_ bytes: C) -> [ArraySlice<UInt8>] where C.Element == UInt8 {
+        let out = feed(bytes)
+        var pieces: [ArraySlice<UInt8>] = []
+        var from = 0
+        for end in writeEnds where end > from && end <= out.count {
+            pieces.append(out[from..<end])
+            from = end
+        }
+        if from < out.count { pieces.append(out[from...]) }
+        return pieces
+    }
+
     /// Reads `bytes` from the client and returns everything the server writes in response.
     public func feed<C: Collection>(_ bytes: C) -> [UInt8] where C.Element == UInt8 {
         guard case .serving = state else { return [] }
         decoder.feed(bytes)
         output.removeAll(keepingCapacity: true)
+        writeEnds.removeAll(keepingCapacity: true)
         // The lint walks every buffered header once per feed (again only after a resync).
         var ahead: DeviceCrash? = options.deviceFaults ? faultAhead() : nil
         var linted = decoderBase
@@ -117,7 +168,25 @@ public final class DeviceSession: PyContext {
             }
             if !serveOne(before: nil) { break }
         }
+        if options.shortReads, case .serving = state, decoder.bufferedCount > 0 { shortReadCheck() }
         return output
+    }
+
+    /// The device reads a payload with one read call: if only part of a str/bin/ext payload is
+    /// here (the rest is in a later segment), that read comes up short.
+    private func shortReadCheck() {
+        let pending = Array(decoder.bufferedBytes)
+        do {
+            _ = try Decoder(options: .device).decodeValue(pending)
+        } catch {
+            guard case .truncated(let o, let needed, let available) = error, o < pending.count else { return }
+            let b = pending[o]
+            let isPayload = (0xa0...0xbf).contains(b) || (0xc4...0xc9).contains(b) || (0xd4...0xdb).contains(b)
+            guard isPayload, available > Self.headerLength(b), available < needed else { return }
+            requestCount += 1
+            decoder.skip(decoder.bufferedCount)
+            fail(PyException("ValueError", "short read").adding(ServerSource.unpack))
+        }
     }
 
     /// The first fatal header in the buffered bytes, if the device would die on it.
@@ -190,6 +259,8 @@ public final class DeviceSession: PyContext {
         resume(pending: pending, start: start, at: min(consumed, start + pending.count))
         fail(e.adding(ServerSource.unpack))
     }
+
+    static func isExt(_ b: UInt8) -> Bool { (0xc7...0xc9).contains(b) || (0xd4...0xd8).contains(b) }
 
     static func headerLength(_ b: UInt8) -> Int {
         switch b {
@@ -274,7 +345,9 @@ public final class DeviceSession: PyContext {
 
     private func write(_ v: PyValue) {
         let m = pack(v)
+        let start = output.count
         try? encoder.encode(m, into: &output)
+        noteObjectWrites(from: start)
     }
 
     // MARK: Dispatch
@@ -333,7 +406,11 @@ public final class DeviceSession: PyContext {
             writeError(e, text: tb)
         case .legacy:
             // sys.print_exception(e, uart): the traceback as plain text on the RPC stream.
-            output.append(contentsOf: tb.utf8)
+            for line in tb.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).dropLast() {
+                output.append(contentsOf: line)
+                output.append(UInt8(ascii: "\n"))
+                noteRawWrite()
+            }
             // data = "...".format(..., s.getvalue()): only works if an `ex` defined `s`.
             guard let s = globals["s"] else {
                 state = .dead(reason: "NameError: name 's' isn't defined (after \(e.description))")
@@ -352,14 +429,16 @@ public final class DeviceSession: PyContext {
 
     private func writeError(_ e: PyException, text: String) {
         let data = "\(e.type)\u{04}\(e.argsRepr)\u{04}\(text)"
+        let start = output.count
         try? encoder.encode(.ext(type: 2, data: ArraySlice(Array(data.utf8))), into: &output)
+        noteObjectWrites(from: start)
     }
 
     // MARK: Server globals
 
     private func installGlobals() {
         func command(_ name: String, line: Int, _ body: @escaping (_ args: [PyValue]) throws -> PyValue) {
-            let f = BuiltinFunction(name: name, address: allocate(size: 32), function: { [unowned self] args, _, _ in
+            let f = BuiltinFunction(name: name, address: staticAllocate(), function: { [unowned self] args, _, _ in
                 guard args.count == 1 else { throw PyException.argCount(1, args.count) }
                 let a: [PyValue]
                 if case .tuple(let t) = args[0] { a = t } else { a = try PyOps.iterate(args[0]) }
@@ -434,26 +513,26 @@ public final class DeviceSession: PyContext {
         command("eq", line: 86) { a in .bool(try arg(a, 0).pyEquals(try arg(a, 1))) }
         command("_id", line: 90) { [unowned self] a in self.pyID(try arg(a, 0)) }
         // Other module-level names of async_server.py, reachable as commands too.
-        globals["_obj_handler"] = .object(BuiltinFunction(name: "_obj_handler", address: allocate(size: 32)) { [unowned self] args, _, _ in
+        globals["_obj_handler"] = .object(BuiltinFunction(name: "_obj_handler", address: staticAllocate()) { [unowned self] args, _, _ in
             try Args.count(args, 1)
             return .ext(code: 1, data: Registry.key(self.registry.register(args[0])))
         })
-        globals["_ext_handler"] = .object(BuiltinFunction(name: "_ext_handler", address: allocate(size: 32)) { [unowned self] args, _, _ in
+        globals["_ext_handler"] = .object(BuiltinFunction(name: "_ext_handler", address: staticAllocate()) { [unowned self] args, _, _ in
             try Args.count(args, 2)
             guard case .int(1) = args[0] else { throw PyException("AssertionError") }
             return self.registry.lookup(try Args.buffer(args[1]))
         })
-        globals["async_serve"] = .object(BuiltinFunction(name: "async_serve", address: allocate(size: 32)) { _, _, ctx in
+        globals["async_serve"] = .object(BuiltinFunction(name: "async_serve", address: staticAllocate()) { _, _, ctx in
             .object(PyInstance(className: "generator", address: ctx.allocate(size: 64)))
         })
         for name in ["msgpack", "asyncio", "os", "sys"] {
             globals[name] = .object(PyModule(name: name == "asyncio" ? "uasyncio" : name, address: staticAddress(name)))
         }
         globals["io"] = .object(try! importModule("io"))
-        globals["Duptermer"] = .object(PyClass(name: "Duptermer", address: allocate(size: 32)) { _, args, _, _ in
+        globals["Duptermer"] = .object(PyClass(name: "Duptermer", address: staticAllocate()) { _, args, _, _ in
             throw PyException.argCount(0, args.count)
         })
-        globals["_registry"] = .object(PyInstance(className: "dict", address: allocate(size: 32)))
+        globals["_registry"] = .object(PyInstance(className: "dict", address: staticAllocate()))
         globals["_registry_n"] = .int(0)
         globals["__name__"] = .string("urpc_server.async_server")
     }
@@ -483,6 +562,7 @@ public final class DeviceSession: PyContext {
         let n = try target.readinto(&buffer)
         write(n.map { .int(Int64($0)) } ?? .none)
         output.append(contentsOf: buffer[0..<min(n ?? size, size)])
+        noteRawWrite()
         return .none
     }
 }

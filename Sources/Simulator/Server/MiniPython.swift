@@ -45,7 +45,7 @@ struct MiniPython {
 
     private func body(_ lines: [Line], _ i: inout Int, header: Line) -> (start: Int, end: Int, indent: Int) {
         let start = i
-        guard i < lines.count, lines[i].indent > header.indent else { return (start, start, header.indent + 1) }
+        guard i < lines.count, lines[i].indent > header.indent else { return (start, start, -1) }
         let ind = lines[i].indent
         while i < lines.count, lines[i].indent >= ind { i += 1 }
         return (start, i, ind)
@@ -62,6 +62,7 @@ struct MiniPython {
                 let name = String(inner[..<r.lowerBound]).trimmingSpaces
                 let iterable = try eval(String(inner[r.upperBound...]))
                 let b = body(lines, &i, header: line)
+                if b.indent < 0 { throw syntax("expected an indented block", line) }
                 for v in try PyOps.iterate(iterable) {
                     session.globals[name] = v
                     var j = 0
@@ -73,6 +74,7 @@ struct MiniPython {
                 let isWhile = t.hasPrefix("while ")
                 let cond = String(t.dropFirst(isWhile ? 6 : 3).dropLast())
                 let b = body(lines, &i, header: line)
+                if b.indent < 0 { throw syntax("expected an indented block", line) }
                 var elseBody: (start: Int, end: Int, indent: Int)? = nil
                 if !isWhile, i < lines.count, lines[i].indent == indent, lines[i].text == "else:" {
                     let elseLine = lines[i]
@@ -237,6 +239,7 @@ struct MiniPython {
     struct Parser {
         var tokens: [Token]
         var pos = 0
+        var depth = 0
         unowned let session: DeviceSession
 
         init(tokens: [Token], session: DeviceSession) { self.tokens = tokens; self.session = session }
@@ -297,6 +300,10 @@ struct MiniPython {
         }
 
         mutating func unary() throws -> PyValue {
+            // Bounded nesting: a hostile `ex` string must not overflow the server's stack.
+            depth += 1
+            defer { depth -= 1 }
+            if depth > 100 { throw PyException("RuntimeError", "maximum recursion depth exceeded") }
             if take("-") { return try PyOps.binary("-", .int(0), try unary()) }
             if take("+") { return try unary() }
             let base = try postfix()

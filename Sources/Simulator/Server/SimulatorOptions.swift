@@ -16,11 +16,16 @@ public struct SimulatorOptions: Sendable, Equatable {
     public var lineEnding: String
     /// The server's `ri` buffer (`buffer_size`; 512 in the reference captures).
     public var bufferSize: Int
-    /// First heap address handed out (ids and reprs of instances).
+    /// First heap address handed out (ids and reprs of instances). The default puts the first
+    /// `RPC_Test` of a session that starts like capture A at 0x9759e10, where the real one was.
     public var heapBase: UInt32
+    /// Read like the real device reader (one read call per payload): a str/bin/ext payload that
+    /// arrived only in part when it is read fails with ValueError("short read"), its bytes are
+    /// lost and the rest of the payload is read as the next request(s). Off: reassemble.
+    public var shortReads: Bool = false
 
     public init(errorMode: ErrorMode = .intended, deviceFaults: Bool = false, lineEnding: String = "\n",
-                bufferSize: Int = 512, heapBase: UInt32 = 0x0975_9e10) {
+                bufferSize: Int = 512, heapBase: UInt32 = 0x0975_9dd0) {
         self.errorMode = errorMode
         self.deviceFaults = deviceFaults
         self.lineEnding = lineEnding

@@ -18,6 +18,11 @@ public final class SimulatorServer: @unchecked Sendable {
     private let lock = NSLock()
     private var connections: Set<Int32> = []
     private var stopped = false
+    /// Write each reply piece by piece (one write per header and per payload) as the device does.
+    public var piecewise = false
+    /// Leave Nagle's algorithm on (no TCP_NODELAY), as the real server's socket has it: with
+    /// `piecewise` the first byte of a reply then travels alone, as in the reference captures.
+    public var nagle = false
 
     /// Binds and listens (port 0 picks a free port; see `port`).
     public init(address: LoopbackAddress, options: SimulatorOptions = SimulatorOptions()) throws(TransportError) {
@@ -62,7 +67,11 @@ public final class SimulatorServer: @unchecked Sendable {
     /// Accepts connections on the calling thread until `stop()`.
     public func run() { acceptLoop() }
 
+    /// Accepts until the listening socket is shut down. Each descriptor is closed only by the
+    /// thread that uses it (after `stop()` shut it down), so a number is never reused under a
+    /// thread still reading it.
     private func acceptLoop() {
+        defer { close(listenFD) }
         while true {
             let c = accept(listenFD, nil, nil)
             if c < 0 {
@@ -73,14 +82,16 @@ public final class SimulatorServer: @unchecked Sendable {
             if stopped { lock.unlock(); close(c); return }
             connections.insert(c)
             lock.unlock()
-            FDIO.setNoDelay(c)
+            if !nagle { FDIO.setNoDelay(c) }
             let t = Thread { [self] in
                 let session = DeviceSession(options: self.options)
+                session.recordsWrites = self.piecewise
                 Self.serve(fd: c, session: session, onCrash: self.onCrash)
                 self.onSessionEnd?(session.state, session.requestCount)
                 self.lock.lock()
-                if self.connections.remove(c) != nil { close(c) }
+                self.connections.remove(c)
                 self.lock.unlock()
+                close(c)
             }
             t.stackSize = 4 << 20
             t.start()
@@ -95,8 +106,12 @@ public final class SimulatorServer: @unchecked Sendable {
         while true {
             let n = FDIO.readSome(fd, into: &buffer)
             if n <= 0 { return }
-            let out = session.feed(buffer[0..<n])
-            if !out.isEmpty, !FDIO.writeAll(fd, out) { return }
+            if session.recordsWrites {
+                for piece in session.feedWrites(buffer[0..<n]) where !FDIO.writeAll(fd, piece) { return }
+            } else {
+                let out = session.feed(buffer[0..<n])
+                if !out.isEmpty, !FDIO.writeAll(fd, out) { return }
+            }
             if case .crashed(let crash) = session.state {
                 onCrash?(crash)
                 return
@@ -104,15 +119,13 @@ public final class SimulatorServer: @unchecked Sendable {
         }
     }
 
-    /// Stops accepting and closes every connection.
+    /// Stops accepting and ends every connection (their threads close the descriptors).
     public func stop() {
         lock.lock()
         stopped = true
         let fds = connections
-        connections.removeAll()
         lock.unlock()
         shutdown(listenFD, Int32(SHUT_RDWR))
-        close(listenFD)
-        for c in fds { shutdown(c, Int32(SHUT_RDWR)); close(c) }
+        for c in fds { shutdown(c, Int32(SHUT_RDWR)) }
     }
 }

@@ -1,0 +1,59 @@
+import Testing
+import MessagePack
+@testable import Simulator
+
+/// The simulator never crashes, hangs or balloons on hostile input.
+@Suite struct HostileInputTests {
+    func req(_ items: MessagePackValue...) -> [UInt8] { try! Encoder(dialect: .device).encode(.array(items)) }
+
+    @Test(arguments: [
+        String(repeating: "(", count: 20_000) + "1",
+        "x = 'a' * 1000000000",
+        "x = 1 ** 1000000000",
+        "for i in range(3):\nprint(i)",
+        "def f(): pass",
+        "while True:\n    pass",
+        "print(undefined_name)",
+    ])
+    func exProgramsFailCleanly(code: String) throws {
+        let s = DeviceSession()
+        let out = s.feed(req("ex", .string(code)))
+        let v = try Decoder(options: .device).decodeAllValues(out).values
+        #expect(v.count == 1)
+        #expect(s.state == .serving)
+        #expect(s.feed(req("ver")) == [0xa2, 0x56, 0x31])
+    }
+
+    /// Seeded random byte streams (mostly msgpack-shaped) in random chunks, in every mode.
+    @Test(arguments: [SimulatorOptions(), SimulatorOptions(errorMode: .legacy), SimulatorOptions(deviceFaults: true)])
+    func randomStreams(options: SimulatorOptions) {
+        var rng = SplitMix(seed: 0x5eed)
+        let alphabet: [UInt8] = [0x90, 0x91, 0x92, 0x93, 0x95, 0xa2, 0x63, 0x6d, 0xd6, 0x01, 0x00, 0xc0, 0xc4, 0xdd, 0xdf,
+                                 0xc6, 0xdb, 0xc9, 0xff, 0x80, 0x81, 0xc1, 0xcb, 0xd4, 0x02, 0x03, 0x05, 0x72, 0x69, 0x5f, 0x64]
+        for _ in 0..<300 {
+            let s = DeviceSession(options: options)
+            var stream = req("im", "rpc_test") + req("cm", .ext(type: 1, data: [0, 0, 0, 1]), "RPC_Test", ["x"], .map([]))
+            for _ in 0..<Int(rng.next() % 200) {
+                stream.append(rng.next() % 4 == 0 ? UInt8(truncatingIfNeeded: rng.next()) : alphabet[Int(rng.next() % UInt64(alphabet.count))])
+            }
+            var i = 0
+            while i < stream.count {
+                let n = 1 + Int(rng.next() % 16)
+                _ = s.feed(stream[i..<min(stream.count, i + n)])
+                i += n
+            }
+        }
+    }
+}
+
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
