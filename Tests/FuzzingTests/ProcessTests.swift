@@ -74,9 +74,9 @@ import Testing
 
     @Test func usageErrorsExitTwo() throws {
         let exe = try msgfuzz()
-        let r = try TestSupport.run(exe, ["--target", "nosuch", "--runs", "1"])
+        let r = try TestSupport.run(exe, ["--target", "nonsense", "--runs", "1"])
         #expect(r.status == 2)
-        #expect(r.stderr.contains("unknown target 'nosuch'"))
+        #expect(r.stderr.contains("unknown target"))
         #expect(try TestSupport.run(exe, ["--jobs", "0"]).status == 2)
         let help = try TestSupport.run(exe, ["run", "--help"])
         #expect(help.status == 0 && !help.stdout.contains("planted"))

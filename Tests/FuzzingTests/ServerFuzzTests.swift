@@ -169,7 +169,7 @@ struct ReplyScanTests {
         let (exe, _) = try tools()
         let dir = TestSupport.temporaryDirectory("faults")
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let r = try TestSupport.run(exe, ["--target", "server", "--device-faults", "--max-time", "16", "--seed", "2",
+        let r = try TestSupport.run(exe, ["--target", "server", "--device-faults", "--max-time", "28", "--seed", "2",
                                           "--minimize-time", "4", "--findings", dir + "/f", "--summary-json", dir + "/s.json", "--quiet"])
         #expect(r.status == 1, "\(r.stderr)")
         let s = try ServerTestSupport.summary(dir + "/s.json")

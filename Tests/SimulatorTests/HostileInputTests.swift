@@ -57,3 +57,21 @@ struct SplitMix {
         return z ^ (z >> 31)
     }
 }
+
+/// Found by `msgfuzz --target server`: float arguments that have no integer value (NaN,
+/// infinities, huge) made the twin trap where MicroPython raises; now they are error replies.
+@Test("math.floor/ceil, int() and ri counts of NaN and infinities raise instead of trapping",
+      arguments: [Float.nan, .infinity, -.infinity, 3e38])
+func floatToIntRaises(_ x: Float) throws {
+    let session = DeviceSession()
+    let enc = Encoder(dialect: .device)
+    var out: [UInt8] = []
+    out += session.feed(try enc.encode(["im", "math"]))
+    out += session.feed(try enc.encode(["cm", .ext(type: 1, data: [0, 0, 0, 1]), "floor", .array([.float(x)]), .map([])]))
+    out += session.feed(try enc.encode(["cm", .ext(type: 1, data: [0, 0, 0, 1]), "ceil", .array([.float(x)]), .map([])]))
+    out += session.feed(try enc.encode(["ver"]))
+    let replies = Decoder(dialect: .device).decodeAllValues(out).values
+    #expect(replies.count == 4)
+    #expect(replies.dropFirst().prefix(2).allSatisfy { if case .ext(2, _) = $0 { return true } else { return false } })
+    #expect(replies.last == "V1")
+}

@@ -491,6 +491,16 @@ public final class ServerFuzzer {
         findingIndex[f.signature] = findings.count
         findingIndex[pre] = findings.count
         findings.append(f)
+        // A finding of this oracle and status kept unreproduced earlier belongs here now.
+        if f.minimized != nil,
+           let r = findings.firstIndex(where: { $0.minimized == nil && $0.signature.hasSuffix("|not-reproduced") && $0.verdict.kind == f.verdict.kind }) {
+            let n = findings.count - 1
+            findings[n].hits += findings[r].hits
+            findings[n].firstSeconds = min(findings[n].firstSeconds, findings[r].firstSeconds)
+            findings.remove(at: r)
+            let newIndex = n - 1
+            findingIndex = findingIndex.mapValues { i in i == r ? newIndex : (i > r ? i - 1 : i) }
+        }
     }
 
     func statsLine(final: Bool = false) -> String {

@@ -125,6 +125,17 @@ public final class PyClass: PyObject {
 
 /// Helpers for argument checking in builtins.
 enum Args {
+    /// A float as an int, as MicroPython's `int()`/`floor`/`ceil` do: NaN and infinities raise
+    /// (a plain conversion would trap and take the whole simulated device down).
+    static func integral(_ f: Float) throws -> Int64 {
+        if f.isNaN { throw PyException("ValueError", "cannot convert float NaN to integer") }
+        guard let i = Int64(exactly: f.rounded(.towardZero)) else {
+            throw PyException("OverflowError", f.isInfinite ? "cannot convert float infinity to integer"
+                                                            : "overflow converting long int to machine word")
+        }
+        return i
+    }
+
     static func count(_ args: [PyValue], _ n: Int) throws {
         if args.count != n { throw PyException.argCount(n, args.count) }
     }

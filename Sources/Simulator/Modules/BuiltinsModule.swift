@@ -53,7 +53,7 @@ enum BuiltinsModule {
             ("int", { args, _, _ in
                 guard let a = args.first else { return .int(0) }
                 switch a {
-                case .float(let f): return .int(Int64(f))
+                case .float(let f): return .int(try Args.integral(f))
                 case .str(let b):
                     if let i = Int64(String(decoding: b, as: UTF8.self).trimmingSpaces) { return .int(i) }
                     throw PyException("ValueError", "invalid syntax for integer with base 10")

@@ -22,8 +22,8 @@ enum MathModule {
                 return .float(f(x))
             }
         }
-        m.def("floor", ctx) { args, _, _ in try Args.count(args, 1); return .int(Int64(floorf(try Args.float(args[0])))) }
-        m.def("ceil", ctx) { args, _, _ in try Args.count(args, 1); return .int(Int64(ceilf(try Args.float(args[0])))) }
+        m.def("floor", ctx) { args, _, _ in try Args.count(args, 1); return .int(try Args.integral(floorf(try Args.float(args[0])))) }
+        m.def("ceil", ctx) { args, _, _ in try Args.count(args, 1); return .int(try Args.integral(ceilf(try Args.float(args[0])))) }
         m.def("pow", ctx) { args, _, _ in
             try Args.count(args, 2)
             return .float(powf(try Args.float(args[0]), try Args.float(args[1])))

@@ -553,7 +553,7 @@ public final class DeviceSession: PyContext {
         var size: Int
         switch a[1] {
         case .int(let n): size = n > Int64(options.bufferSize) ? options.bufferSize : Int(n)
-        case .float(let f): size = f > Float(options.bufferSize) ? options.bufferSize : Int(f)
+        case .float(let f): size = f > Float(options.bufferSize) ? options.bufferSize : Int(try Args.integral(f))
         default: throw PyException("TypeError", "unsupported types for __gt__: '\(a[1].typeName)', 'int'")
         }
         if size < 0 { size = max(0, options.bufferSize + size) }
