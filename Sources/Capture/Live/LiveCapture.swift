@@ -33,20 +33,19 @@ public final class LiveCapture {
     public let options: Options
     /// libpcap's DLT of the interface (1 = Ethernet for `lo` on Linux).
     public let linkType: Int32
-    public private(set) var statistics = CaptureSource.Statistics()
+    public var statistics: FrameReassembler.Statistics { reassembler.statistics }
     public private(set) var framesCaptured = 0
     public var streams: [StreamInfo] { reassembler.streams }
 
     private var handle: OpaquePointer?
     private var selectableFD: Int32 = -1
-    private let reassembler: TCPReassembler
+    private let reassembler: FrameReassembler
     private var writer: CaptureWriter?
 
     /// Opens and activates the interface. Errors name the interface and say what to do about a
     /// missing interface or missing privileges.
     public init(options: Options, limits: TCPReassembler.Limits = .init()) throws {
         self.options = options
-        reassembler = TCPReassembler(limits: limits)
         var errbuf = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
         guard let h = pcap_create(options.interface, &errbuf) else {
             throw CaptureError.source("cannot capture on \(options.interface): \(stringFromCBuffer(errbuf))")
@@ -64,6 +63,7 @@ public final class LiveCapture {
         }
         handle = h
         linkType = pcap_datalink(h)
+        reassembler = FrameReassembler(linkType: linkType, limits: limits)
         // Non-blocking reads, waited for with poll on the capture descriptor (and a stop pipe):
         // libpcap's own timeout does not apply in immediate mode on Linux, and it retries EINTR.
         _ = pcap_setnonblock(h, 1, &errbuf)
@@ -149,7 +149,7 @@ public final class LiveCapture {
                     throw error
                 }
             }
-            return (frame, process(frame))
+            return (frame, reassembler.process(frame))
         case 0:
             return nil
         default:
@@ -158,19 +158,6 @@ public final class LiveCapture {
         }
     }
 
-    private func process(_ frame: RawFrame) -> [StreamSegment] {
-        statistics.frames += 1
-        switch PacketDecoder.decode(frame).content {
-        case let .tcp(packet):
-            statistics.tcpSegments += 1
-            return reassembler.process(packet, frame: frame.number, time: frame.time)
-        case .ipFragment:
-            statistics.ipFragments += 1
-        case .other:
-            statistics.otherFrames += 1
-        }
-        return []
-    }
 
     /// libpcap's counters: packets received and dropped by the kernel.
     public func kernelCounters() -> (received: Int, dropped: Int)? {
