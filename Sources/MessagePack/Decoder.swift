@@ -123,10 +123,10 @@ struct DecoderCore {
     @inlinable @inline(__always)
     func string(_ start: Int, _ pos: Int, _ n: Int) throws(DecodingError) -> MessagePackValue {
         let buf = UnsafeBufferPointer(rebasing: cursor.base[pos..<(pos + n)])
-        // ASCII (nearly every urpc str) needs no validation beyond the high bits; `decoding` is
-        // the fast, specialised initializer and is exact for valid input.
+        // ASCII (nearly every urpc str) needs no validation beyond the high bits. Up to 15 bytes it
+        // fits Swift's inline small string: built in place, without allocating or re-validating.
         if isASCII(buf) || String(validating: buf, as: UTF8.self) != nil {
-            return .string(String(decoding: buf, as: UTF8.self))
+            return .string(makeString(buf))
         }
         if options.strictUTF8 { throw .invalidUTF8(offset: cursor.origin + start) }
         return .invalidString(source[pos..<(pos + n)])

@@ -33,7 +33,11 @@ func runBench() {
 
     // CODEC_BENCH_ROUNDS=N runs a fixed number of rounds (for instruction counting under callgrind).
     let fixedRounds = Int(ProcessInfo.processInfo.environment["CODEC_BENCH_ROUNDS"] ?? "")
-    func measure(_ body: () -> Void) -> (msgs: Double, mb: Double) {
+    // CODEC_BENCH_ONLY=decode|node|encode measures one path only (the others report 0), so a
+    // profile shows that path alone.
+    let only = ProcessInfo.processInfo.environment["CODEC_BENCH_ONLY"]
+    func measure(_ path: String, _ body: () -> Void) -> (msgs: Double, mb: Double) {
+        if let only, only != path { return (0, 0) }
         if let n = fixedRounds {
             let t0 = now()
             for _ in 0..<n { body() }
@@ -54,13 +58,21 @@ func runBench() {
     }
 
     // Decoding to a full value tree (strings, arrays, maps, byte slices).
-    let dec = measure {
+    let dec = measure("decode") {
         for f in frames {
             if let v = try? decoder.decodeValue(f) { if case .array(let a) = v.value { sink &+= a.count } else { sink &+= 1 } }
         }
     }
+    // Decoding to a document: the same full tree on one reused tape (no allocation per container
+    // or string); strings are validated, not yet turned into `String`s.
+    var document = Document()
+    let tape = measure("document") {
+        for f in frames {
+            if (try? decoder.decodeDocument(f, into: &document)) != nil { sink &+= document.count }
+        }
+    }
     // The dissector's path: node tree with offsets and formats.
-    let nodes = measure {
+    let nodes = measure("node") {
         for f in frames {
             if let n = try? decoder.decodeNode(f) { sink &+= n.end }
         }
@@ -69,7 +81,7 @@ func runBench() {
     let encoder = Encoder()
     var out: [UInt8] = []
     out.reserveCapacity(1 << 16)
-    let enc = measure {
+    let enc = measure("encode") {
         for v in values {
             out.removeAll(keepingCapacity: true)
             try? encoder.encode(v, into: &out)
@@ -77,7 +89,7 @@ func runBench() {
         }
     }
     print("{\"impl\":\"msgscope\",\"dataset\":\"\(name)\",\"frames\":\(frames.count),\"bytes\":\(totalBytes),"
-        + "\"decode_msgs_s\":\(dec.msgs),\"decode_mb_s\":\(dec.mb),\"node_msgs_s\":\(nodes.msgs),\"node_mb_s\":\(nodes.mb),"
+        + "\"decode_msgs_s\":\(dec.msgs),\"decode_mb_s\":\(dec.mb),\"document_msgs_s\":\(tape.msgs),\"document_mb_s\":\(tape.mb),\"node_msgs_s\":\(nodes.msgs),\"node_mb_s\":\(nodes.mb),"
         + "\"encode_msgs_s\":\(enc.msgs),\"encode_mb_s\":\(enc.mb),\"sink\":\(sink % 2)}")
 
 }
