@@ -1,4 +1,4 @@
-// libFuzzer harness for the MessagePack decoder and stream decoder.
+// libFuzzer harness for the MessagePack decoders (value, node, document) and the stream decoder.
 // Built by scripts/fuzz-libfuzzer.sh together with Sources/MessagePack/*.swift (and, for the custom
 // mutator, the Fuzzing mutators) into one module:
 //   swiftc -sanitize=fuzzer,address -parse-as-library -O fuzz/CodecFuzzer.swift Sources/MessagePack/*.swift …
@@ -18,6 +18,20 @@ public func codecFuzzerTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) 
     if values.values.count != whole.nodes.count || values.error != whole.error
         || zip(values.values, whole.nodes).contains(where: { $0 != $1.value }) {
         fatalError("node tree and fast path disagree")
+    }
+    // The document (tape) decoder reads the same objects, offsets and error.
+    var document = Document()
+    var at = 0
+    for node in whole.nodes {
+        do { try standardDecoder.decodeDocument(input, at: at, into: &document) } catch { fatalError("document decoder refused an object") }
+        if document.root.node != node { fatalError("document and node tree disagree") }
+        at = document.end
+    }
+    if let e = whole.error {
+        do {
+            try standardDecoder.decodeDocument(input, at: at, into: &document)
+            fatalError("document decoder accepted what the node decoder refused")
+        } catch { if error != e { fatalError("document and node errors differ") } }
     }
     // The stream decoder, fed in chunks whose sizes come from the input, gives the same nodes and
     // the same error (or waits for more exactly where the buffer is cut).

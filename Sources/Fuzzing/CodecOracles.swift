@@ -2,6 +2,8 @@ import MessagePack
 
 /// The codec's expensive oracles, each a property that must hold for every input:
 /// - `node-vs-value`: the node tree's values equal the fast path's, with the same error;
+/// - `document-vs-node`: the document (tape) decoder reads the same objects, formats, offsets and
+///   error as the node tree;
 /// - `roundtrip-standard` / `roundtrip-device`: decode → encode → decode gives the same value, and
 ///   encoding is stable (both dialects, where the value is representable);
 /// - `stream-chunking`: the stream decoder under random chunkings returns the whole-buffer nodes
@@ -19,6 +21,8 @@ public struct CodecOracles: Sendable {
         let dev = device.decodeAll(input)
         if let v = nodeVsValue(input, standard, std) { return v }
         if let v = nodeVsValue(input, device, dev) { return v }
+        if let v = documentVsNode(input, standard, std) { return v }
+        if let v = documentVsNode(input, device, dev) { return v }
         if let v = roundTrip(std.nodes, .standard) { return v }
         if let v = roundTrip(dev.nodes, .device) { return v }
         if let v = streamChunking(input, std) { return v }
@@ -40,6 +44,35 @@ public struct CodecOracles: Sendable {
                             detail: "\(dialect): object at \(n.offset): node value \(ValueFormatter().format(n.value)) ≠ fast path \(ValueFormatter().format(v))")
         }
         return nil
+    }
+
+    func documentVsNode(_ input: [UInt8], _ d: Decoder, _ r: (nodes: [Node], error: DecodingError?)) -> Verdict? {
+        let dialect = d.options.dialect
+        var document = Document()
+        var pos = 0
+        for n in r.nodes {
+            do throws(DecodingError) {
+                try d.decodeDocument(input, at: pos, into: &document)
+            } catch {
+                return .finding(oracle: "document-vs-node", signature: "document-vs-node:\(dialect):spurious-error:\(error.reason)",
+                                detail: "\(dialect): the node tree decodes the object at \(pos); the document refuses it: \(error)")
+            }
+            if document.root.node != n {
+                return .finding(oracle: "document-vs-node", signature: "document-vs-node:\(dialect):\(n.format)",
+                                detail: "\(dialect): object at \(pos): document \(ValueFormatter().format(document.value)) ≠ node tree \(ValueFormatter().format(n.value)) (or offsets differ)")
+            }
+            pos = document.end
+        }
+        guard let e = r.error else { return nil }
+        do throws(DecodingError) {
+            try d.decodeDocument(input, at: pos, into: &document)
+            return .finding(oracle: "document-vs-node", signature: "document-vs-node:\(dialect):missed-error:\(e.reason)",
+                            detail: "\(dialect): the node tree refuses the object at \(pos) (\(e)); the document accepts it")
+        } catch {
+            if error == e { return nil }
+            return .finding(oracle: "document-vs-node", signature: "document-vs-node:\(dialect):error:\(e.reason)-vs-\(error.reason)",
+                            detail: "\(dialect): node tree error \(e), document error \(error)")
+        }
     }
 
     func roundTrip(_ nodes: [Node], _ dialect: Dialect) -> Verdict? {

@@ -1,13 +1,16 @@
 import MessagePack
 
-/// The codec in process: decoder (both dialects, value and node paths), stream decoder, encoder and
-/// device lint. Every input gets the cheap checks (walk for features; whole-buffer decode in both
-/// dialects without a trap, errors inside the input; the device decode when it can differ); thorough executions add the expensive oracles
-/// in `CodecOracles`.
+/// The codec in process: decoder (both dialects; value, node and document paths), stream decoder,
+/// encoder and device lint. Every input gets the cheap checks (walk for features; whole-buffer
+/// decode without a trap and with errors inside the input, through the document decoder, whose
+/// reused tape allocates nothing; the device dialect where it can differ). Thorough executions —
+/// every input with new features and every `thoroughEvery`-th — add the expensive oracles of
+/// `CodecOracles`, which decode the same bytes through every other path and compare.
 public struct CodecTarget: FuzzTarget {
     public let name = "codec"
     public let oracles = CodecOracles()
     private let walker = WireWalker()
+    private var document = Document()
 
     public init() {}
 
@@ -20,7 +23,8 @@ public struct CodecTarget: FuzzTarget {
             var pos = 0
             while pos < input.count {
                 do {
-                    let (_, end) = try decoder.decodeValue(input, at: pos)
+                    try decoder.decodeDocument(input, at: pos, into: &document)
+                    let end = document.end
                     if end <= pos || end > input.count {
                         return .finding(oracle: "decode-progress", signature: "decode-progress",
                                         detail: "\(decoder.options.dialect) decode at \(pos) ended at \(end)")
