@@ -60,7 +60,6 @@ extension Document {
     /// count (low 32) and the index one past the container's last descendant (high 32).
     /// `meta`: offset of the first byte (bits 0–31), kind (32–39), first byte (40–47), header
     /// length (48–55), ext type (56–63).
-    @frozen
     public struct Element: Sendable, Equatable {
         @usableFromInline var word: UInt64
         @usableFromInline var meta: UInt64
