@@ -110,14 +110,7 @@ struct DecoderCore {
 
     @inlinable @inline(__always)
     func need(_ start: Int, _ pos: Int, _ n: Int) throws(DecodingError) {
-        // `n` bytes must be present at `pos`; the object began at `start`.
-        let avail = limit - pos
-        if n > avail {
-            throw .truncated(offset: cursor.origin + start, needed: pos - start + n, available: limit - start)
-        }
-        if n > options.maxObjectSize {
-            throw .lengthBeyondLimit(offset: cursor.origin + start, length: UInt64(n), limit: options.maxObjectSize)
-        }
+        try cursor.need(start, pos, n, maxObjectSize: options.maxObjectSize)
     }
 
     @inlinable @inline(__always)
@@ -138,17 +131,9 @@ struct DecoderCore {
         return .ext(type: type, data: source[pos..<(pos + n)])
     }
 
-    /// Container counts: every element takes at least one byte, so a count beyond the bytes left
-    /// is refused before anything is reserved.
     @inlinable @inline(__always)
     func count(_ start: Int, _ pos: Int, _ n: Int, perElement: Int) throws(DecodingError) {
-        let (total, overflow) = n.multipliedReportingOverflow(by: perElement)
-        if overflow || total > limit - pos {
-            if total > options.maxObjectSize {
-                throw .lengthBeyondLimit(offset: cursor.origin + start, length: UInt64(n), limit: options.maxObjectSize)
-            }
-            throw .truncated(offset: cursor.origin + start, needed: pos - start + total, available: limit - start)
-        }
+        try cursor.count(start, pos, n, perElement: perElement, maxObjectSize: options.maxObjectSize)
     }
 
     @inlinable

@@ -73,24 +73,12 @@ struct TapeCore {
 
     @inlinable @inline(__always)
     func need(_ start: Int, _ pos: Int, _ len: Int) throws(DecodingError) {
-        let avail = limit - pos
-        if len > avail {
-            throw .truncated(offset: start, needed: pos - start + len, available: limit - start)
-        }
-        if len > options.maxObjectSize {
-            throw .lengthBeyondLimit(offset: start, length: UInt64(len), limit: options.maxObjectSize)
-        }
+        try cursor.need(start, pos, len, maxObjectSize: options.maxObjectSize)
     }
 
     @inlinable @inline(__always)
     func count(_ start: Int, _ pos: Int, _ len: Int, perElement: Int) throws(DecodingError) {
-        let (total, overflow) = len.multipliedReportingOverflow(by: perElement)
-        if overflow || total > limit - pos {
-            if total > options.maxObjectSize {
-                throw .lengthBeyondLimit(offset: start, length: UInt64(len), limit: options.maxObjectSize)
-            }
-            throw .truncated(offset: start, needed: pos - start + total, available: limit - start)
-        }
+        try cursor.count(start, pos, len, perElement: perElement, maxObjectSize: options.maxObjectSize)
     }
 
     @inlinable @inline(__always)

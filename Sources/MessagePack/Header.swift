@@ -37,6 +37,33 @@ struct ByteCursor {
     @inlinable @inline(__always)
     func be64(_ i: Int) -> UInt64 { UInt64(be32(i)) << 32 | UInt64(be32(i + 4)) }
 
+    /// `n` payload bytes must be present at `pos`, for the object that began at `start`, and be
+    /// within the object size limit: checked before anything is read or allocated.
+    @inlinable @inline(__always)
+    func need(_ start: Int, _ pos: Int, _ n: Int, maxObjectSize: Int) throws(DecodingError) {
+        let limit = base.count
+        if n > limit - pos {
+            throw .truncated(offset: origin + start, needed: pos - start + n, available: limit - start)
+        }
+        if n > maxObjectSize {
+            throw .lengthBeyondLimit(offset: origin + start, length: UInt64(n), limit: maxObjectSize)
+        }
+    }
+
+    /// Container counts: every element takes at least `perElement` bytes, so a count beyond the
+    /// bytes left is refused before anything is reserved.
+    @inlinable @inline(__always)
+    func count(_ start: Int, _ pos: Int, _ n: Int, perElement: Int, maxObjectSize: Int) throws(DecodingError) {
+        let limit = base.count
+        let (total, overflow) = n.multipliedReportingOverflow(by: perElement)
+        if overflow || total > limit - pos {
+            if total > maxObjectSize {
+                throw .lengthBeyondLimit(offset: origin + start, length: UInt64(n), limit: maxObjectSize)
+            }
+            throw .truncated(offset: origin + start, needed: pos - start + total, available: limit - start)
+        }
+    }
+
     /// The number of header bytes the first byte `b` announces (1 for fixed formats).
     @inlinable @inline(__always)
     static func headerLength(_ b: UInt8) -> Int {
