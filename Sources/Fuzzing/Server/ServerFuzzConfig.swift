@@ -27,5 +27,12 @@ public struct ServerFuzzConfig: Sendable {
     /// and the write gaps of split messages overlap with both (4 measured best on loopback).
     public var inFlight = 4
 
+    /// Set in a worker of a parallel run (`--jobs`): its number, used in its file names (the
+    /// spawned program's stderr) and log lines.
+    public var worker: Int?
+
+    /// Where a spawned target's stderr goes: one file per worker in the findings directory.
+    public var targetStderrPath: String { findingsDirectory + "/.target-stderr" + (worker.map { "-w\($0)" } ?? "") }
+
     public init() {}
 }
