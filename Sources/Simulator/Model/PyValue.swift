@@ -215,12 +215,19 @@ enum PyFormat {
     /// text can be escaped byte by byte.
     static func writeQuoted(_ raw: [UInt8], into out: inout [UInt8]) {
         let b = isASCII(raw) ? raw : Array(String(decoding: raw, as: UTF8.self).utf8)
-        var single = false, double = false
+        var single = false, double = false, plain = true
         for x in b {
             if x == 0x27 { single = true } else if x == 0x22 { double = true }
+            else if x < 0x20 || x == 0x5c || x == 0x7f { plain = false }
         }
         let q: UInt8 = single && !double ? 0x22 : 0x27
         out.append(q)
+        // Most strs need no escape at all (the quote is escaped only when both kinds occur).
+        if plain && !(single && double) {
+            out.append(contentsOf: b)
+            out.append(q)
+            return
+        }
         for x in b {
             switch x {
             case 0x5c: out.append(0x5c); out.append(0x5c)

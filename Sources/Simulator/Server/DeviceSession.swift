@@ -27,6 +27,9 @@ public final class DeviceSession: PyContext {
     /// Stream offset of the decoder's offset 0 (the decoder is replaced after a partial consume).
     private var decoderBase = 0
     private var output: [UInt8] = []
+    /// Buffers of the error path, kept between errors (about half of a fuzzer's requests fail).
+    private var tracebackScratch: [UInt8] = []
+    private var errorScratch: [UInt8] = []
     /// End offsets in `output` of the device's individual writes (when `recordsWrites`).
     private var writeEnds: [Int] = []
     /// Keep the boundaries of the device's writes: one per msgpack header and per payload, one
@@ -448,8 +451,8 @@ public final class DeviceSession: PyContext {
 
     /// The server's `except Exception as e:` branch.
     func fail(_ e: PyException) {
-        var tb: [UInt8] = []
-        tb.reserveCapacity(256)
+        var tb = Self.take(&tracebackScratch)
+        defer { tracebackScratch = tb }
         e.writeTraceback(lineEnding: options.lineEnding, into: &tb)
         switch options.errorMode {
         case .intended:
@@ -481,8 +484,8 @@ public final class DeviceSession: PyContext {
 
     /// The intended error reply: `ExtType(2, "<Name>\x04<repr(args)>\x04<text>")`.
     private func writeError(_ e: PyException, text: [UInt8]) {
-        var data: [UInt8] = []
-        data.reserveCapacity(text.count + 64)
+        var data = Self.take(&errorScratch)
+        defer { errorScratch = data }
         data.append(contentsOf: e.type.utf8)
         data.append(4)
         e.writeArgsRepr(into: &data)
@@ -491,6 +494,14 @@ public final class DeviceSession: PyContext {
         let start = output.count
         try? encoder.encode(.ext(type: 2, data: ArraySlice(data)), into: &output)
         noteObjectWrites(from: start)
+    }
+
+    /// Moves a scratch buffer out (so appending to it does not copy) and empties it.
+    private static func take(_ scratch: inout [UInt8]) -> [UInt8] {
+        var b: [UInt8] = []
+        swap(&b, &scratch)
+        b.removeAll(keepingCapacity: true)
+        return b
     }
 
     // MARK: Server globals
