@@ -355,8 +355,14 @@ public final class ServerFuzzer {
         if scan.longestTextRun >= 24, textSnippet().hasPrefix("Traceback") {
             return ServerVerdict(oracle: .nonMsgpack, detail: "text on the reply stream: \"\(textSnippet())\"")
         }
+        // The pairing oracle holds only for a case whose requests each answer once; whether they
+        // do (a walk of every message) is asked only when the replies do not pair up.
+        guard let v = pairingVerdict(c, scan, prefixRequests: prefixRequests) else { return nil }
         let clean = c.messages.allSatisfy { !$0.isGarbage && Framing.answersOnce($0.bytes) }
-        guard clean else { return nil }
+        return clean ? v : nil
+    }
+
+    private func pairingVerdict(_ c: FuzzCase, _ scan: ReplyScan, prefixRequests: Int) -> ServerVerdict? {
         let expected = prefixRequests + c.messages.count + 2
         let total = scan.objects.count
         let plain = scan.objects.reduce(0) { $0 + ($1.isConsole ? 0 : 1) }
