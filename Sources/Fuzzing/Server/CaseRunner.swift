@@ -190,6 +190,12 @@ final class CaseRunner {
         nextGap = 0
     }
 
+    /// Makes the queued writes that are due (called between cases while msgfuzz generates and
+    /// judges, so a gap that ends then does not leave the stream idle).
+    func pump(_ channel: ByteChannel) {
+        if !queued.isEmpty { _ = flush(channel) }
+    }
+
     /// How close to a due write msgfuzz stops sleeping (a timed wait overshoots by ~50-100 µs).
     static let spinNanos: UInt64 = 150_000
 

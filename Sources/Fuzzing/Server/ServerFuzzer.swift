@@ -156,6 +156,7 @@ public final class ServerFuzzer {
             }
             batch.append(c)
             batchOps.append(ops)
+            runner.pump(channel)
         }
         guard let channel = target.channel else { return nil }
         var prefix: [UInt8] = []
@@ -237,6 +238,7 @@ public final class ServerFuzzer {
             }
             let ops = b.ops[i]
             learn(c, reorderedReleases: ops.contains("reorder") || ops.contains("duplicate") || ops.contains("drop"))
+            runner.pump(channel)
             if stats.cases % config.auditEvery == 0 { auditDue = true }
             start = i < fenceEnds.count ? fenceEnds[i] : runner.count
         }
