@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Server fuzzing throughput: msgfuzz --target server and boofuzz against the same urpc-sim on
 # loopback. Prints a table of cases/s. Usage: bench/server-fuzz.sh [SECONDS] [BOOFUZZ_CASES]
+# The ratio is taken against msgfuzz with one worker (one urpc-sim, like boofuzz); the --jobs 2
+# line (a urpc-sim per worker) is shown for information.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_MSGFUZZ=${1:-20}
@@ -30,6 +32,13 @@ MSGFUZZ_RATE=$(python3 -c "import json; print(round(json.load(open('$WORK/msgfuz
 MSGFUZZ_CASES=$(python3 -c "import json; print(json.load(open('$WORK/msgfuzz.json'))['cases'])")
 MSGFUZZ_FINDINGS=$(python3 -c "import json; print(len(json.load(open('$WORK/msgfuzz.json'))['findings']))")
 
+# The same with two workers, each with its own urpc-sim on its own port.
+"$BIN/msgfuzz" --target server --jobs 2 --max-time "$SECONDS_MSGFUZZ" --seed 1 --minimize-time 0 \
+  --findings "$WORK/findings-jobs" --summary-json "$WORK/msgfuzz-jobs.json" --quiet || true
+JOBS_RATE=$(python3 -c "import json; print(round(json.load(open('$WORK/msgfuzz-jobs.json'))['cases_per_second']))")
+JOBS_CASES=$(python3 -c "import json; print(json.load(open('$WORK/msgfuzz-jobs.json'))['cases'])")
+MSGFUZZ_FINDINGS=$((MSGFUZZ_FINDINGS + $(python3 -c "import json; print(len(json.load(open('$WORK/msgfuzz-jobs.json'))['findings']))")))
+
 # The same urpc-sim binary for boofuzz, on a port of its own.
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 "$BIN/urpc-sim" server --listen "127.0.0.1:$PORT" >/dev/null 2>&1 &
@@ -52,6 +61,7 @@ BOOFUZZ_TUNED_RATE=$(rate "$BOOFUZZ_TUNED_LINE")
 ratio() { python3 -c "print(f'{$1 / max(1, $2):.1f}x')"; }
 printf '%-40s %10s %10s %12s\n' "fuzzer (urpc-sim on loopback)" "cases/s" "cases" "msgfuzz is"
 printf '%-40s %10s %10s %12s\n' "msgfuzz --target server (batch 32)" "$MSGFUZZ_RATE" "$MSGFUZZ_CASES" ""
+printf '%-40s %10s %10s %12s\n' "msgfuzz --target server --jobs 2" "$JOBS_RATE" "$JOBS_CASES" "(2 sims)"
 printf '%-40s %10s %10s %12s\n' "boofuzz $BOOFUZZ_VERSION as shipped (db on disk)" "$BOOFUZZ_DEFAULT_RATE" "$(count "$BOOFUZZ_DEFAULT_LINE")" "$(ratio "$MSGFUZZ_RATE" "$BOOFUZZ_DEFAULT_RATE")"
 printf '%-40s %10s %10s %12s\n' "boofuzz $BOOFUZZ_VERSION tuned (db in memory)" "$BOOFUZZ_TUNED_RATE" "$(count "$BOOFUZZ_TUNED_LINE")" "$(ratio "$MSGFUZZ_RATE" "$BOOFUZZ_TUNED_RATE")"
 echo "(msgfuzz findings: $MSGFUZZ_FINDINGS; $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg), $(date -u +%Y-%m-%d))"

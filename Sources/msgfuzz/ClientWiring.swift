@@ -29,14 +29,16 @@ enum ClientRun {
         do { fuzzer = try ClientFuzzer(endpoint: try endpoint(options), config: config, server: honestServer()) } catch let e as ValidationError { throw e } catch {
             Files.printError("msgfuzz: \(error)\n"); return 2
         }
-        if quiet { fuzzer.log = { _ in } }
-        if !quiet { Files.printError("INFO: target client (\(fuzzer.description)), seed \(config.seed)\n") }
+        let prefix = config.worker.map { "[w\($0)] " } ?? ""
+        if quiet { fuzzer.log = { _ in } } else if !prefix.isEmpty { fuzzer.log = { Files.printError(prefix + $0 + "\n") } }
+        if !quiet { Files.printError("\(prefix)INFO: target client (\(fuzzer.description)), seed \(config.seed)\n") }
         do { try fuzzer.run() } catch { Files.printError("msgfuzz: \(error)\n"); return 2 }
         if let path = config.summaryJSON {
             let json = FuzzSummary.json(target: "client", endpoint: fuzzer.description, config: config, stats: fuzzer.stats, findings: fuzzer.findings)
             do { try Files.writeAtomically(json, to: path) } catch { Files.printError("msgfuzz: \(error)\n"); return 2 }
         }
-        if !quiet { Files.printError("SUMMARY: " + FuzzSummary.text(findings: fuzzer.findings, stats: fuzzer.stats) + "\n") }
+        // A worker's summary is merged and printed by the parent.
+        if !quiet && config.worker == nil { Files.printError("SUMMARY: " + FuzzSummary.text(findings: fuzzer.findings, stats: fuzzer.stats) + "\n") }
         return fuzzer.findings.isEmpty ? 0 : 1
     }
 

@@ -65,8 +65,8 @@ struct ReplayCommand: ParsableCommand {
         if targetOptions.target.stateful == .server || stateful.connect != nil || stateful.serial != nil || stateful.spawn != nil {
             var worst: Int32 = 0
             for file in files {
-                let target = try stateful.serverTarget(findings: "/tmp")
                 let config = stateful.config(seed: 1, runs: nil, maxTime: nil, findings: "/tmp", summaryJSON: nil)
+                let target = try stateful.serverTarget(config: config)
                 worst = max(worst, ServerRun.replay(file: file, target: target, config: config, capture: stateful.capture))
             }
             if worst != 0 { throw ExitCode(worst) }

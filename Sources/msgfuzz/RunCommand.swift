@@ -21,7 +21,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Seed of the mutation generator; a seed and a corpus give the same inputs.")
     var seed: UInt64 = 1
 
-    @Option(help: "Parallel workers: child processes of msgfuzz sharing the corpus and findings directories.")
+    @Option(help: "Parallel workers: child processes of msgfuzz sharing the corpus and findings directories (server and client targets: each worker spawns its own target on its own loopback port).")
     var jobs: Int = 1
 
     @Option(name: .customLong("corpus"), help: "Corpus directory (repeatable); new inputs are saved into the first.")
@@ -80,11 +80,17 @@ struct RunCommand: ParsableCommand {
 
     /// `--target server|client`: the same run options, the stateful target's loop.
     private func runStateful(_ which: TargetName.Stateful) throws {
-        let config = stateful.config(seed: seed, runs: runs, maxTime: maxTime, findings: findings, summaryJSON: summaryJSON)
+        if jobs > 1 {
+            try StatefulParallel.validate(which, stateful)
+            let status = StatefulParallel.run(jobs: jobs, seed: seed, runs: runs, findings: findings, summaryJSON: summaryJSON, quiet: quiet)
+            if status != 0 { throw ExitCode(status) }
+            return
+        }
+        let config = stateful.config(seed: seed, runs: runs, maxTime: maxTime, findings: findings, summaryJSON: summaryJSON, worker: worker)
         let status: Int32
         switch which {
         case .server:
-            status = ServerRun.fuzz(target: try stateful.serverTarget(findings: findings), config: config, quiet: quiet)
+            status = ServerRun.fuzz(target: try stateful.serverTarget(config: config), config: config, quiet: quiet)
         case .client:
             status = try ClientRun.fuzz(options: stateful, config: config, quiet: quiet)
         }

@@ -56,7 +56,7 @@ struct StatefulTargetOptions: ParsableArguments {
     var capture: String?
 
     /// The server to fuzz, from the options.
-    func serverTarget(findings: String) throws -> ServerTarget {
+    func serverTarget(config: ServerFuzzConfig) throws -> ServerTarget {
         let given = [connect != nil, spawn != nil, serial != nil].filter { $0 }.count
         guard given <= 1 else { throw ValidationError("give at most one of --connect, --spawn, --serial") }
         if let c = connect {
@@ -66,7 +66,7 @@ struct StatefulTargetOptions: ParsableArguments {
             } catch { throw ValidationError("\(error)") }
         }
         if let s = serial { return ServerTarget(mode: .serial(path: s, baud: baud), resetCommand: resetCmd) }
-        let stderrPath = findings + "/.target-stderr"
+        let stderrPath = config.targetStderrPath
         if let t = spawn { return ServerTarget(mode: .spawn(t), resetCommand: resetCmd, stderrPath: stderrPath) }
         guard let sim = ExecutableLocation.sibling("urpc-sim") else {
             throw ValidationError("urpc-sim was not found beside msgfuzz: build it (swift build --product urpc-sim) or give --connect/--spawn/--serial")
@@ -77,8 +77,9 @@ struct StatefulTargetOptions: ParsableArguments {
         return ServerTarget(mode: .spawn("\(sim) server --listen 127.0.0.1:{port}\(extra)"), resetCommand: resetCmd, stderrPath: stderrPath)
     }
 
-    func config(seed: UInt64, runs: Int?, maxTime: Double?, findings: String, summaryJSON: String?) -> ServerFuzzConfig {
+    func config(seed: UInt64, runs: Int?, maxTime: Double?, findings: String, summaryJSON: String?, worker: Int? = nil) -> ServerFuzzConfig {
         var c = ServerFuzzConfig()
+        c.worker = worker
         c.seed = seed
         c.runs = runs
         c.maxTime = maxTime

@@ -89,7 +89,7 @@ public final class ClientFuzzer {
         case .spawn(let t):
             var cmd = t.replacingOccurrences(of: "{port}", with: String(port))
             if let p = pty { cmd = cmd.replacingOccurrences(of: "{pty}", with: p.slavePath); ByteChannel(fd: p.masterFD, isSocket: false).drain(quietMillis: 1) }
-            process = try TargetProcess(command: cmd, stderrPath: config.findingsDirectory + "/.target-stderr")
+            process = try TargetProcess(command: cmd, stderrPath: config.targetStderrPath)
             if let p = pty {
                 channel = ByteChannel(fd: p.masterFD, isSocket: false)
             } else {

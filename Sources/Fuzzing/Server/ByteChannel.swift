@@ -50,12 +50,10 @@ public struct ByteChannel: Sendable {
     /// Reads what is available into `buffer[from...]` (growing it), waiting until `deadline`
     /// (monotonic ns) for the first byte.
     public func read(into buffer: inout [UInt8], count: inout Int, deadline: UInt64) -> ReadResult {
-        var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
         while true {
             let now = Monotonic.now()
             if now >= deadline { return .timeout }
-            let ms = Int32(min(UInt64(Int32.max), (deadline - now + 999_999) / 1_000_000))
-            let r = poll(&pfd, 1, ms)
+            let r = waitReadable(nanos: deadline - now)
             if r < 0 { if errno == EINTR { continue }; return .failed(errno: errno) }
             if r == 0 { continue }
             if buffer.count - count < 65_536 { buffer.append(contentsOf: repeatElement(0, count: max(65_536, buffer.count))) }
@@ -69,6 +67,33 @@ public struct ByteChannel: Sendable {
             count += n
             return .data(n)
         }
+    }
+
+    /// Reads what is available without waiting (`.timeout` when nothing is).
+    public func readNow(into buffer: inout [UInt8], count: inout Int) -> ReadResult {
+        var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        let r = poll(&pfd, 1, 0)
+        if r < 0 { return errno == EINTR ? .timeout : .failed(errno: errno) }
+        if r == 0 { return .timeout }
+        return read(into: &buffer, count: &count, deadline: UInt64.max)
+    }
+
+    /// Waits until the descriptor is readable or `nanos` have passed: `select` with its
+    /// microsecond timeout (a write gap of 50 µs is due long before poll's next millisecond),
+    /// `poll` for descriptors beyond `FD_SETSIZE`. Returns the ready count, 0 on timeout.
+    private func waitReadable(nanos: UInt64) -> Int32 {
+        let micros = min(nanos / 1000 + 1, 3_600_000_000)
+        guard fd >= 0 && Int(fd) < MemoryLayout<fd_set>.size * 8 else {
+            var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            return poll(&pfd, 1, Int32((micros + 999) / 1000))
+        }
+        var set = fd_set()
+        withUnsafeMutableBytes(of: &set) { p in
+            let word = Int(fd) / 64
+            p.storeBytes(of: UInt64(1) << UInt64(Int(fd) % 64), toByteOffset: word * 8, as: UInt64.self)
+        }
+        var tv = timeval(tv_sec: Int(micros / 1_000_000), tv_usec: Int(micros % 1_000_000))
+        return select(fd + 1, &set, nil, nil, &tv)
     }
 
     /// Discards whatever is already waiting (after a reset of a serial device).

@@ -44,6 +44,14 @@ final class CaseRunner {
     private var carryStart = 0
     private var fenceCounter: UInt64 = 0
     private var out: [UInt8] = []
+    /// Writes not made yet, in stream order: the later parts of split messages wait for their
+    /// gap (and everything behind them waits with them). They go out while the replies of the
+    /// batch before are read, so a gap pauses the stream but not msgfuzz.
+    private var queued: [(bytes: [UInt8], gapMicros: Int)] = []
+    /// Monotonic time of the last write (a gap counts from it).
+    private var lastWriteNanos: UInt64 = 0
+    /// Gap before the next write `append` queues (the gap of the split just cut).
+    private var nextGap = 0
     var transcript: Transcript?
     /// Every write on the current connection (for findings that need the session's history);
     /// nil once it outgrew `historyLimit`.
@@ -51,7 +59,9 @@ final class CaseRunner {
     var historyBytes = 0
     static let historyLimit = 8 << 20
 
-    func resetHistory() { history = []; historyBytes = 0 }
+    /// A new session: its history starts empty and writes queued for the old one are dropped.
+    func resetHistory() { history = []; historyBytes = 0; queued.removeAll() }
+
     static let replyLimit = 16 << 20
     /// Extra wait for the last fence after the timeout before the case counts as unanswered: a
     /// server that is only slow (a loaded machine) is not reported as dead. Counted in `slow`.
@@ -76,19 +86,22 @@ final class CaseRunner {
     }
 
     /// Writes a batch; returns its fence replies (nil when the write failed).
+    /// The writes that wait for a gap go out while the replies are read (`receive`).
     func sendBatch(_ cases: [FuzzCase], prefix: [UInt8], channel: ByteChannel) -> [[UInt8]]? {
         out.removeAll(keepingCapacity: true)
         out.append(contentsOf: prefix)
+        nextGap = 0
         var batchFences: [[UInt8]] = []
         for c in cases {
             fenceCounter &+= 1
             let fence = Probe.fence(fenceCounter)
             batchFences.append(fence.reply)
-            guard append(c, channel) else { return nil }
+            append(c)
             out.append(contentsOf: Probe.ver)
             out.append(contentsOf: fence.request)
         }
-        guard send(channel) else { return nil }
+        enqueue()
+        guard flush(channel) else { return nil }
         return batchFences
     }
 
@@ -144,8 +157,9 @@ final class CaseRunner {
         return nil
     }
 
-    /// Appends a case's messages to the pending write, writing out at its split points.
-    private func append(_ c: FuzzCase, _ channel: ByteChannel) -> Bool {
+    /// Appends a case's messages to the pending write; a split point ends a write, and the
+    /// next one waits `gapMicros` after it.
+    private func append(_ c: FuzzCase) {
         for m in c.messages {
             if m.splits.isEmpty {
                 out.append(contentsOf: m.bytes)
@@ -156,22 +170,49 @@ final class CaseRunner {
                 out.append(contentsOf: m.bytes[from..<s])
                 from = s
                 if s < m.bytes.count {
-                    guard send(channel) else { return false }
-                    Monotonic.sleep(micros: c.gapMicros)
+                    enqueue()
+                    nextGap = c.gapMicros
                 }
             }
         }
-        return true
     }
 
-    private func send(_ channel: ByteChannel) -> Bool {
+    /// Queues the pending write (recorded in the session history in write order).
+    private func enqueue() {
         defer { out.removeAll(keepingCapacity: true) }
-        transcript?.add(.client, out[...])
         if history != nil {
             historyBytes += out.count
             if historyBytes > Self.historyLimit { history = nil } else { history!.append(out) }
         }
-        return channel.writeAll(out)
+        queued.append((out, nextGap))
+        nextGap = 0
+    }
+
+    /// Makes the queued writes that are due (called between cases while msgfuzz generates and
+    /// judges, so a gap that ends then does not leave the stream idle).
+    func pump(_ channel: ByteChannel) {
+        if !queued.isEmpty { _ = flush(channel) }
+    }
+
+    /// How close to a due write msgfuzz stops sleeping (a timed wait overshoots by ~50-100 µs).
+    static let spinNanos: UInt64 = 150_000
+
+    /// When the next queued write is due (nil: nothing queued).
+    private var nextDue: UInt64? {
+        queued.first.map { lastWriteNanos + UInt64(max(0, $0.gapMicros)) * 1000 }
+    }
+
+    /// Makes the queued writes whose gap has passed. False when a write failed (the queue is
+    /// dropped: the server is gone).
+    private func flush(_ channel: ByteChannel) -> Bool {
+        while let first = queued.first {
+            if first.gapMicros > 0, Monotonic.now() < lastWriteNanos + UInt64(first.gapMicros) * 1000 { return true }
+            transcript?.add(.client, first.bytes[...])
+            guard channel.writeAll(first.bytes) else { queued.removeAll(); return false }
+            lastWriteNanos = Monotonic.now()
+            queued.removeFirst()
+        }
+        return true
     }
 
     /// Reads until the replies end with `marker`.
@@ -179,12 +220,29 @@ final class CaseRunner {
         count = keeping
         if keeping >= marker.count, Self.find(marker, in: buffer, from: 0, to: count) != nil { return .fenced }
         let start = Monotonic.now()
-        let hardStop = start + max(2_000_000_000, 8 * timeoutNanos)
+        var hardStop = start + max(2_000_000_000, 8 * timeoutNanos)
         var deadline = start + timeoutNanos
         while true {
+            if !queued.isEmpty {
+                // The replies cannot be complete before the last write: the timeout counts from it.
+                // A failed write drops the queue; what the server sent before it went is still read.
+                _ = flush(channel)
+                let now = Monotonic.now()
+                deadline = max(deadline, now + timeoutNanos)
+                hardStop = max(hardStop, now + timeoutNanos)
+            }
             let before = count
-            let r = channel.read(into: &buffer, count: &count, deadline: min(deadline, hardStop))
+            let r: ByteChannel.ReadResult
+            if let due = nextDue, due <= Monotonic.now() + Self.spinNanos {
+                // A write is due within the wake-up latency of a timed wait: keep reading
+                // without waiting so the gap is the one asked for, not the timer's slack.
+                r = channel.readNow(into: &buffer, count: &count)
+            } else {
+                let wake = min(deadline, hardStop, nextDue.map { $0 - Self.spinNanos } ?? UInt64.max)
+                r = channel.read(into: &buffer, count: &count, deadline: wake)
+            }
             transcript?.add(.server, buffer[before..<count])
+            if r == .timeout && !queued.isEmpty && Monotonic.now() < min(deadline, hardStop) { continue }
             switch r {
             case .data:
                 // The marker may be followed by the next batch's replies: search, not suffix.

@@ -11,9 +11,4 @@ enum Monotonic {
         clock_gettime(CLOCK_MONOTONIC, &ts)
         return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
     }
-
-    static func sleep(micros: Int) {
-        guard micros > 0 else { return }
-        usleep(UInt32(micros))
-    }
 }

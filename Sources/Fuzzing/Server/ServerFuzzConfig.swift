@@ -23,8 +23,17 @@ public struct ServerFuzzConfig: Sendable {
     public var stopOnFirst = false
     /// Cases pipelined per round trip (each with its own probe and fence).
     public var batch = 32
-    /// Batches written ahead of the replies being read (2: the server works while msgfuzz judges).
-    public var inFlight = 2
+    /// Batches written ahead of the replies being read: the server works while msgfuzz judges,
+    /// and the write gaps of split messages overlap with both (8 ran ~6 % faster than 4 on
+    /// loopback; the culprit search after a lost batch covers the batches behind it too).
+    public var inFlight = 8
+
+    /// Set in a worker of a parallel run (`--jobs`): its number, used in its file names (the
+    /// spawned program's stderr) and log lines.
+    public var worker: Int?
+
+    /// Where a spawned target's stderr goes: one file per worker in the findings directory.
+    public var targetStderrPath: String { findingsDirectory + "/.target-stderr" + (worker.map { "-w\($0)" } ?? "") }
 
     public init() {}
 }

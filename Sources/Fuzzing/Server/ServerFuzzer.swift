@@ -92,14 +92,15 @@ public final class ServerFuzzer {
         defer { runner.graceNanos = 0 }
         var nextStats = config.statsInterval > 0 ? config.statsInterval : Double.infinity
         var rounds = 0
-        // Two batches in flight: the next one is written before the previous one's replies are
-        // read, so the server works while msgfuzz judges and generates.
-        var inFlight: InFlight?
+        // Several batches in flight (`config.inFlight`): the next ones are written before the
+        // oldest one's replies are read, so the server works while msgfuzz judges and generates,
+        // and the write gaps of split messages overlap with both.
+        var inFlight: [InFlight] = []
         var draining = false
         while true {
             rounds += 1
             var stop = false
-            if let r = config.runs, stats.cases + (inFlight?.cases.count ?? 0) >= r { stop = true }
+            if let r = config.runs, stats.cases + inFlight.reduce(0, { $0 + $1.cases.count }) >= r { stop = true }
             if rounds & 7 == 0 || lastWasFinding {
                 lastWasFinding = false
                 let t = elapsed
@@ -112,31 +113,33 @@ public final class ServerFuzzer {
                 }
             }
             if config.stopOnFirst && !findings.isEmpty { break }
-            if stop && inFlight == nil { break }
-            guard let channel = target.channel else { inFlight = nil; try recover(); continue }
-            var sent: InFlight?
-            if !stop && !draining && config.inFlight > 1 || (!stop && inFlight == nil) {
-                sent = try sendNext(channel, restartAllowed: inFlight == nil)
-                if sent == nil && inFlight == nil { continue }
+            if stop && inFlight.isEmpty { break }
+            guard let channel = target.channel else { inFlight.removeAll(); try recover(); continue }
+            if !stop && (inFlight.isEmpty || !draining && inFlight.count < max(1, config.inFlight)) {
+                let sent = try sendNext(channel, restartAllowed: inFlight.isEmpty,
+                                        inFlightCases: inFlight.reduce(0) { $0 + $1.cases.count })
+                if let sent { inFlight.append(sent) }
+                // Fill the pipeline before reading.
+                if sent != nil && inFlight.count < max(1, config.inFlight) && !draining { continue }
+                if inFlight.isEmpty { continue }
             }
-            if let prev = inFlight {
-                // Ids the batch still in flight will be given (the model predicts past them).
-                inFlightBirths = sent.map { $0.predictedBirths } ?? 0
-                let ok = try receiveAndJudge(prev, next: sent, channel: channel)
-                if !ok { sent = nil }  // a finding: the session was renewed, the next batch is gone
-            }
-            inFlight = sent
+            guard !inFlight.isEmpty else { continue }
+            let prev = inFlight.removeFirst()
+            // Ids the batches still in flight will be given (the model predicts past them).
+            inFlightBirths = inFlight.reduce(0) { $0 &+ $1.predictedBirths }
+            let ok = try receiveAndJudge(prev, next: inFlight, channel: channel)
+            if !ok { inFlight.removeAll() }  // a finding: the session was renewed, the batches behind are gone
             if auditDue {
-                if inFlight == nil { auditDue = false; draining = false; try audit() } else { draining = true }
+                if inFlight.isEmpty { auditDue = false; draining = false; try audit() } else { draining = true }
             }
         }
     }
 
     /// Generates and writes the next batch (nil when the write failed and the target was renewed).
-    private func sendNext(_ channel: ByteChannel, restartAllowed: Bool) throws(TargetError) -> InFlight? {
+    private func sendNext(_ channel: ByteChannel, restartAllowed: Bool, inFlightCases: Int) throws(TargetError) -> InFlight? {
         var batch: [FuzzCase] = []
         var batchOps: [[String]] = []
-        let size = max(1, min(config.batch, (config.runs ?? Int.max) - stats.cases))
+        let size = max(1, min(config.batch, (config.runs ?? Int.max) - stats.cases - inFlightCases))
         let firstID = model.nextID
         for k in 0..<size {
             var c = FuzzCase(messages: model.session(&ctx.random), idBase: model.nextID)
@@ -153,6 +156,7 @@ public final class ServerFuzzer {
             }
             batch.append(c)
             batchOps.append(ops)
+            runner.pump(channel)
         }
         guard let channel = target.channel else { return nil }
         var prefix: [UInt8] = []
@@ -182,7 +186,7 @@ public final class ServerFuzzer {
     }
 
     /// Reads a batch's replies and judges each case; false when a finding renewed the session.
-    private func receiveAndJudge(_ b: InFlight, next: InFlight?, channel: ByteChannel) throws(TargetError) -> Bool {
+    private func receiveAndJudge(_ b: InFlight, next: [InFlight], channel: ByteChannel) throws(TargetError) -> Bool {
         let end = runner.receiveBatch(b.fences, channel: channel, timeoutNanos: timeoutNanos)
         let fenceEnds = runner.fenceEnds
         let batch = b.cases
@@ -207,10 +211,10 @@ public final class ServerFuzzer {
                 var ops = b.ops[i]
                 pendingHistory = sessionHistory(before: Array(batch[0..<i]))
                 runner.carry = 0
-                // The batch written after this one may have been read with it: its cases are
-                // suspects too.
-                let suspects = batch + (next?.cases ?? [])
-                let suspectOps = b.ops + (next?.ops ?? [])
+                // The batches written after this one may have been read with it: their cases
+                // are suspects too.
+                let suspects = batch + next.flatMap(\.cases)
+                let suspectOps = b.ops + next.flatMap(\.ops)
                 if caseEnd != .fenced, i + 1 < suspects.count {
                     if let (j, got) = locateCulprit(suspects, from: i, like: v) {
                         failing = suspects[j]; ops = suspectOps[j]; v = got
@@ -234,6 +238,7 @@ public final class ServerFuzzer {
             }
             let ops = b.ops[i]
             learn(c, reorderedReleases: ops.contains("reorder") || ops.contains("duplicate") || ops.contains("drop"))
+            runner.pump(channel)
             if stats.cases % config.auditEvery == 0 { auditDue = true }
             start = i < fenceEnds.count ? fenceEnds[i] : runner.count
         }
@@ -352,8 +357,14 @@ public final class ServerFuzzer {
         if scan.longestTextRun >= 24, textSnippet().hasPrefix("Traceback") {
             return ServerVerdict(oracle: .nonMsgpack, detail: "text on the reply stream: \"\(textSnippet())\"")
         }
+        // The pairing oracle holds only for a case whose requests each answer once; whether they
+        // do (a walk of every message) is asked only when the replies do not pair up.
+        guard let v = pairingVerdict(c, scan, prefixRequests: prefixRequests) else { return nil }
         let clean = c.messages.allSatisfy { !$0.isGarbage && Framing.answersOnce($0.bytes) }
-        guard clean else { return nil }
+        return clean ? v : nil
+    }
+
+    private func pairingVerdict(_ c: FuzzCase, _ scan: ReplyScan, prefixRequests: Int) -> ServerVerdict? {
         let expected = prefixRequests + c.messages.count + 2
         let total = scan.objects.count
         let plain = scan.objects.reduce(0) { $0 + ($1.isConsole ? 0 : 1) }

@@ -8,8 +8,9 @@ public enum ServerRun {
             Files.printError("msgfuzz: \(error)\n")
             return 2
         }
-        if quiet { fuzzer.log = { _ in } }
-        if !quiet { Files.printError("INFO: target server (\(target.description)), seed \(config.seed), reply timeout \(config.timeout) s\n") }
+        let prefix = config.worker.map { "[w\($0)] " } ?? ""
+        if quiet { fuzzer.log = { _ in } } else if !prefix.isEmpty { fuzzer.log = { Files.printError(prefix + $0 + "\n") } }
+        if !quiet { Files.printError("\(prefix)INFO: target server (\(target.description)), seed \(config.seed), reply timeout \(config.timeout) s\n") }
         do { try fuzzer.run() } catch {
             Files.printError("msgfuzz: \(error)\n")
             target.stop()
@@ -20,7 +21,8 @@ public enum ServerRun {
             let json = FuzzSummary.json(target: "server", endpoint: target.description, config: config, stats: s, findings: fuzzer.findings)
             do { try Files.writeAtomically(json, to: path) } catch { Files.printError("msgfuzz: \(error)\n"); return 2 }
         }
-        if !quiet { Files.printError("SUMMARY: " + FuzzSummary.text(findings: fuzzer.findings, stats: s) + "\n") }
+        // A worker's summary is merged and printed by the parent (`ParallelSummary`).
+        if !quiet && config.worker == nil { Files.printError("SUMMARY: " + FuzzSummary.text(findings: fuzzer.findings, stats: s) + "\n") }
         return fuzzer.findings.isEmpty ? 0 : 1
     }
 

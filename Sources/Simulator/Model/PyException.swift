@@ -43,11 +43,40 @@ public struct PyException: Error, CustomStringConvertible {
 
     /// `sys.print_exception(e)`: MicroPython's traceback text.
     public func traceback(lineEnding: String) -> String {
-        var s = "Traceback (most recent call last):" + lineEnding
-        for f in frames { s += "  File \"\(f.file)\", line \(f.line), in \(f.function)" + lineEnding }
-        s += description + lineEnding
-        return s
+        var out: [UInt8] = []
+        writeTraceback(lineEnding: lineEnding, into: &out)
+        return String(decoding: out, as: UTF8.self)
     }
+
+    /// Appends the traceback text as UTF-8 (the error path of every failing request: no
+    /// intermediate strings).
+    func writeTraceback(lineEnding: String, into out: inout [UInt8]) {
+        out.append(contentsOf: "Traceback (most recent call last):".utf8)
+        out.append(contentsOf: lineEnding.utf8)
+        for f in frames {
+            out.append(contentsOf: "  File \"".utf8)
+            out.append(contentsOf: f.file.utf8)
+            out.append(contentsOf: "\", line ".utf8)
+            PyFormat.writeInt(Int64(f.line), into: &out)
+            out.append(contentsOf: ", in ".utf8)
+            out.append(contentsOf: f.function.utf8)
+            out.append(contentsOf: lineEnding.utf8)
+        }
+        writeDescription(into: &out)
+        out.append(contentsOf: lineEnding.utf8)
+    }
+
+    /// Appends `description` as UTF-8.
+    func writeDescription(into out: inout [UInt8]) {
+        out.append(contentsOf: type.utf8)
+        guard !args.isEmpty else { return }
+        out.append(UInt8(ascii: ":"))
+        out.append(UInt8(ascii: " "))
+        if args.count == 1 { args[0].writeStr(into: &out) } else { PyValue.tuple(args).writeRepr(into: &out) }
+    }
+
+    /// Appends `repr(e.args)` as UTF-8.
+    func writeArgsRepr(into out: inout [UInt8]) { PyValue.tuple(args).writeRepr(into: &out) }
 
     func adding(_ frame: Frame) -> PyException {
         var e = self

@@ -70,20 +70,63 @@ public enum PyValue {
 
     /// `repr(x)`, MicroPython style.
     public var repr: String {
+        var out: [UInt8] = []
+        writeRepr(into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends `repr(x)` as UTF-8. Byte by byte into one buffer: error replies repr their
+    /// arguments on every failing request, and nested values would otherwise build a string
+    /// per level.
+    func writeRepr(into out: inout [UInt8]) {
         switch self {
-        case .none: return "None"
-        case .bool(let b): return b ? "True" : "False"
-        case .int(let i): return String(i)
-        case .float(let f): return PyFormat.float(f)
-        case .str(let b): return PyFormat.quoted(String(decoding: b, as: UTF8.self))
-        case .bytes(let b): return PyFormat.bytes(b)
+        case .none: out.append(contentsOf: "None".utf8)
+        case .bool(let b): out.append(contentsOf: b ? "True".utf8 : "False".utf8)
+        case .int(let i): PyFormat.writeInt(i, into: &out)
+        case .float(let f): out.append(contentsOf: PyFormat.float(f).utf8)
+        case .str(let b): PyFormat.writeQuoted(b, into: &out)
+        case .bytes(let b): PyFormat.writeBytes(b, into: &out)
         case .tuple(let a):
-            if a.count == 1 { return "(\(a[0].repr),)" }
-            return "(" + a.map(\.repr).joined(separator: ", ") + ")"
-        case .list(let a): return "[" + a.map(\.repr).joined(separator: ", ") + "]"
-        case .dict(let d): return "{" + d.map { "\($0.key.repr): \($0.value.repr)" }.joined(separator: ", ") + "}"
-        case .ext(let c, let d): return "ExtType(\(c), \(PyFormat.bytes(d)))"
-        case .object(let o): return o.repr()
+            out.append(UInt8(ascii: "("))
+            Self.writeItems(a, into: &out)
+            if a.count == 1 { out.append(UInt8(ascii: ",")) }
+            out.append(UInt8(ascii: ")"))
+        case .list(let a):
+            out.append(UInt8(ascii: "["))
+            Self.writeItems(a, into: &out)
+            out.append(UInt8(ascii: "]"))
+        case .dict(let d):
+            out.append(UInt8(ascii: "{"))
+            for (i, e) in d.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")); out.append(UInt8(ascii: " ")) }
+                e.key.writeRepr(into: &out)
+                out.append(UInt8(ascii: ":")); out.append(UInt8(ascii: " "))
+                e.value.writeRepr(into: &out)
+            }
+            out.append(UInt8(ascii: "}"))
+        case .ext(let c, let d):
+            out.append(contentsOf: "ExtType(".utf8)
+            PyFormat.writeInt(Int64(c), into: &out)
+            out.append(UInt8(ascii: ",")); out.append(UInt8(ascii: " "))
+            PyFormat.writeBytes(d, into: &out)
+            out.append(UInt8(ascii: ")"))
+        case .object(let o): out.append(contentsOf: o.repr().utf8)
+        }
+    }
+
+    private static func writeItems(_ a: [PyValue], into out: inout [UInt8]) {
+        for (i, v) in a.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")); out.append(UInt8(ascii: " ")) }
+            v.writeRepr(into: &out)
+        }
+    }
+
+    /// Appends `str(x)` as UTF-8 (a str's bytes as the text they decode to).
+    func writeStr(into out: inout [UInt8]) {
+        switch self {
+        case .str(let b): PyFormat.writeText(b, into: &out)
+        case .object(let o): out.append(contentsOf: o.str().utf8)
+        default: writeRepr(into: &out)
         }
     }
 
@@ -123,7 +166,7 @@ enum PyFormat {
         if f.isNaN { return "nan" }
         if f.isInfinite { return f < 0 ? "-inf" : "inf" }
         var s = cFormat(Double(f))
-        if !s.contains(".") && !s.contains("e") { s += ".0" }
+        if !s.utf8.contains(UInt8(ascii: ".")) && !s.utf8.contains(UInt8(ascii: "e")) { s += ".0" }
         return s
     }
 
@@ -134,44 +177,108 @@ enum PyFormat {
     }
 
     static func quoted(_ s: String) -> String {
-        let q: Character = s.contains("'") && !s.contains("\"") ? "\"" : "'"
-        var out = String(q)
-        for u in s.unicodeScalars {
-            switch u {
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
+        var out: [UInt8] = []
+        writeQuoted(Array(s.utf8), into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends `String(i)`.
+    static func writeInt(_ i: Int64, into out: inout [UInt8]) {
+        if i >= 0 && i < 10 { out.append(UInt8(ascii: "0") + UInt8(i)); return }
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var n = i.magnitude
+        var k = 0
+        withUnsafeMutableBytes(of: &digits) { d in
+            repeat { d[k] = UInt8(ascii: "0") + UInt8(n % 10); n /= 10; k += 1 } while n > 0
+        }
+        if i < 0 { out.append(UInt8(ascii: "-")) }
+        withUnsafeBytes(of: &digits) { d in
+            while k > 0 { k -= 1; out.append(d[k]) }
+        }
+    }
+
+    /// Appends bytes as the text they decode to: valid UTF-8 as is, each invalid sequence as
+    /// U+FFFD (what `String(decoding:as:)` makes of them).
+    static func writeText(_ b: [UInt8], into out: inout [UInt8]) {
+        if isASCII(b) { out.append(contentsOf: b) } else { out.append(contentsOf: String(decoding: b, as: UTF8.self).utf8) }
+    }
+
+    static func isASCII(_ b: [UInt8]) -> Bool {
+        for x in b where x >= 0x80 { return false }
+        return true
+    }
+
+    /// Appends `repr(str)` of a str's bytes (decoded as `writeText` does). The escapes only
+    /// concern ASCII, and every byte of a multi-byte UTF-8 sequence is >= 0x80, so the decoded
+    /// text can be escaped byte by byte.
+    static func writeQuoted(_ raw: [UInt8], into out: inout [UInt8]) {
+        let b = isASCII(raw) ? raw : Array(String(decoding: raw, as: UTF8.self).utf8)
+        var single = false, double = false, plain = true
+        for x in b {
+            if x == 0x27 { single = true } else if x == 0x22 { double = true }
+            else if x < 0x20 || x == 0x5c || x == 0x7f { plain = false }
+        }
+        let q: UInt8 = single && !double ? 0x22 : 0x27
+        out.append(q)
+        // Most strs need no escape at all (the quote is escaped only when both kinds occur).
+        if plain && !(single && double) {
+            out.append(contentsOf: b)
+            out.append(q)
+            return
+        }
+        for x in b {
+            switch x {
+            case 0x5c: out.append(0x5c); out.append(0x5c)
+            case 0x0a: out.append(0x5c); out.append(UInt8(ascii: "n"))
+            case 0x0d: out.append(0x5c); out.append(UInt8(ascii: "r"))
+            case 0x09: out.append(0x5c); out.append(UInt8(ascii: "t"))
             default:
-                if Character(u) == q { out += "\\\(q)" }
-                else if u.value < 0x20 || u.value == 0x7f { out += "\\x" + hex2(UInt8(u.value)) }
-                else { out.unicodeScalars.append(u) }
+                if x == q { out.append(0x5c); out.append(q) }
+                else if x < 0x20 || x == 0x7f { writeHexEscape(x, into: &out) }
+                else { out.append(x) }
             }
         }
         out.append(q)
-        return out
     }
 
     static func bytes(_ b: [UInt8]) -> String {
-        let q: Character = b.contains(0x27) && !b.contains(0x22) ? "\"" : "'"
-        var out = "b" + String(q)
+        var out: [UInt8] = []
+        writeBytes(b, into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends `repr(bytes)`.
+    static func writeBytes(_ b: [UInt8], into out: inout [UInt8]) {
+        let q: UInt8 = b.contains(0x27) && !b.contains(0x22) ? 0x22 : 0x27
+        out.append(UInt8(ascii: "b"))
+        out.append(q)
         for x in b {
             switch x {
-            case 0x5c: out += "\\\\"
-            case 0x0a: out += "\\n"
-            case 0x0d: out += "\\r"
-            case 0x09: out += "\\t"
+            case 0x5c: out.append(0x5c); out.append(0x5c)
+            case 0x0a: out.append(0x5c); out.append(UInt8(ascii: "n"))
+            case 0x0d: out.append(0x5c); out.append(UInt8(ascii: "r"))
+            case 0x09: out.append(0x5c); out.append(UInt8(ascii: "t"))
             case 0x20..<0x7f:
-                if Character(Unicode.Scalar(x)) == q { out += "\\\(q)" } else { out.unicodeScalars.append(Unicode.Scalar(x)) }
-            default: out += "\\x" + hex2(x)
+                if x == q { out.append(0x5c) }
+                out.append(x)
+            default: writeHexEscape(x, into: &out)
             }
         }
         out.append(q)
-        return out
     }
 
+    private static func writeHexEscape(_ x: UInt8, into out: inout [UInt8]) {
+        out.append(0x5c)
+        out.append(UInt8(ascii: "x"))
+        out.append(hexDigit(x >> 4))
+        out.append(hexDigit(x & 15))
+    }
+
+    private static func hexDigit(_ d: UInt8) -> UInt8 { d < 10 ? UInt8(ascii: "0") + d : UInt8(ascii: "a") + d - 10 }
+
     static func hex2(_ x: UInt8) -> String {
-        let d = Array("0123456789abcdef")
-        return String([d[Int(x >> 4)], d[Int(x & 15)]])
+        String(decoding: [hexDigit(x >> 4), hexDigit(x & 15)], as: UTF8.self)
     }
 }

@@ -27,6 +27,9 @@ public final class DeviceSession: PyContext {
     /// Stream offset of the decoder's offset 0 (the decoder is replaced after a partial consume).
     private var decoderBase = 0
     private var output: [UInt8] = []
+    /// Buffers of the error path, kept between errors (about half of a fuzzer's requests fail).
+    private var tracebackScratch: [UInt8] = []
+    private var errorScratch: [UInt8] = []
     /// End offsets in `output` of the device's individual writes (when `recordsWrites`).
     private var writeEnds: [Int] = []
     /// Keep the boundaries of the device's writes: one per msgpack header and per payload, one
@@ -202,28 +205,26 @@ public final class DeviceSession: PyContext {
     /// Serves the next complete request. Returns false when more bytes are needed (or, with
     /// `limit`, when the next object reaches the fatal offset).
     private func serveOne(before limit: Int?) -> Bool {
-        let pending = decoder.bufferedBytes
         let start = decoderBase + decoder.offset
-        let node: Node
+        let decoded: (value: MessagePackValue, range: Range<Int>)
         do {
-            guard let n = try decoder.next() else { return false }
-            node = n
+            // The value tree, not nodes: offsets are only needed when the unpacker raises.
+            guard let d = try decoder.nextValue() else { return false }
+            decoded = d
         } catch {
             if limit != nil { return false }
-            decodeFailed(error, pending: pending, start: start)
+            decodeFailed(error, start: start)
             return true
         }
-        if let limit, decoderBase + node.end > limit { return false }
+        if let limit, decoderBase + decoded.range.upperBound > limit { return false }
         let request: PyValue
         do {
-            request = try unpack(node)
-        } catch let abort as UnpackAbort {
-            // The device stops reading where the error was raised; the rest of the object stays
-            // in the stream and is read as the next request(s).
-            resume(pending: pending, start: start, at: decoderBase + abort.end)
-            fail(abort.exception.adding(ServerSource.unpack))
-            return true
+            request = try unpack(decoded.value)
         } catch {
+            // The device stops reading where the error was raised; the rest of the object stays
+            // in the stream and is read as the next request(s). Where that is needs the wire
+            // format: decode the object again as nodes and unpack those.
+            unpackFailed(objectRange: decoded.range)
             return true
         }
         requestCount += 1
@@ -231,18 +232,34 @@ public final class DeviceSession: PyContext {
         return true
     }
 
-    private func resume(pending: ArraySlice<UInt8>, start: Int, at streamOffset: Int) {
-        let rest = pending.dropFirst(streamOffset - start)
+    /// The unpacker raised on the object at `objectRange` (decoder offsets, still buffered).
+    private func unpackFailed(objectRange r: Range<Int>) {
+        let rest = decoder.bytes(in: r.lowerBound..<(decoder.offset + decoder.bufferedCount)) ?? []
+        let objectBytes = Array(rest.prefix(r.count))
+        do {
+            let node = try Decoder(options: .device).decodeNode(objectBytes)
+            _ = try unpack(node)
+        } catch let abort as UnpackAbort {
+            resume(rest: rest, at: r.lowerBound, from: r.lowerBound + abort.end)
+            fail(abort.exception.adding(ServerSource.unpack))
+        } catch {}
+    }
+
+    /// Continues reading at decoder offset `offset`, inside bytes already consumed: `rest` are
+    /// the bytes from decoder offset `at` to the end of what was fed.
+    private func resume(rest: ArraySlice<UInt8>, at: Int, from offset: Int) {
+        let tail = rest.dropFirst(offset - at)
         decoder = StreamDecoder(options: .device)
-        decoderBase = streamOffset
-        decoder.feed(rest)
+        decoderBase += offset
+        decoder.feed(tail)
     }
 
     /// A clean decode failure: the device consumed the bytes up to the bad header and raised.
-    private func decodeFailed(_ error: DecodingError, pending: ArraySlice<UInt8>, start: Int) {
+    /// The decoder is still at the object's start (`start`, a stream offset).
+    private func decodeFailed(_ error: DecodingError, start: Int) {
         requestCount += 1
         let at = decoderBase + error.offset
-        let byte = pending.dropFirst(at - start).first ?? 0
+        let byte = decoder.peek(at - start) ?? 0
         let e: PyException
         var consumed = at + 1
         switch error {
@@ -256,7 +273,7 @@ public final class DeviceSession: PyContext {
         case .truncated, .invalidUTF8:
             e = PyException("ValueError", "short read")
         }
-        resume(pending: pending, start: start, at: min(consumed, start + pending.count))
+        decoder.skip(consumed - start)
         fail(e.adding(ServerSource.unpack))
     }
 
@@ -279,6 +296,40 @@ public final class DeviceSession: PyContext {
         var exception: PyException
         /// Stream offset (decoder-relative) where the device stopped reading.
         var end: Int
+    }
+
+    /// The device unpacker with `ext_hook=_ext_handler, use_list=False`, on a value tree. Throws
+    /// where the node version throws (then `unpackFailed` finds out where the device stopped).
+    private func unpack(_ v: MessagePackValue) throws -> PyValue {
+        switch v {
+        case .nil: return .none
+        case .bool(let b): return .bool(b)
+        case .int(let i): return .int(i)
+        case .uint(let u): return .int(Int64(truncatingIfNeeded: u))
+        case .float(let f): return .float(f)
+        case .double(let d): return .float(Float(d))
+        case .string(let s): return .str(Array(s.utf8))
+        case .invalidString(let b): return .str(Array(b))
+        case .binary(let b): return .bytes(Array(b))
+        case .ext(let code, let data):
+            guard code == 1 else { throw UnpackAbort(exception: PyException("AssertionError"), end: 0) }
+            return registry.lookup(data)
+        case .timestamp: throw UnpackAbort(exception: PyException("AssertionError"), end: 0)
+        case .array(let items):
+            var t: [PyValue] = []
+            t.reserveCapacity(items.count)
+            for x in items { t.append(try unpack(x)) }
+            return .tuple(t)
+        case .map(let entries):
+            var d: [(key: PyValue, value: PyValue)] = []
+            for e in entries {
+                let k = try unpack(e.key)
+                let v = try unpack(e.value)
+                if case .dict = k { throw UnpackAbort(exception: PyException("TypeError"), end: 0) }
+                if let i = d.firstIndex(where: { $0.key.pyEquals(k) }) { d[i].value = v } else { d.append((k, v)) }
+            }
+            return .dict(d)
+        }
     }
 
     /// The device unpacker with `ext_hook=_ext_handler, use_list=False`.
@@ -400,15 +451,19 @@ public final class DeviceSession: PyContext {
 
     /// The server's `except Exception as e:` branch.
     func fail(_ e: PyException) {
-        let tb = e.traceback(lineEnding: options.lineEnding)
+        var tb = Self.take(&tracebackScratch)
+        defer { tracebackScratch = tb }
+        e.writeTraceback(lineEnding: options.lineEnding, into: &tb)
         switch options.errorMode {
         case .intended:
             writeError(e, text: tb)
         case .legacy:
-            // sys.print_exception(e, uart): the traceback as plain text on the RPC stream.
-            for line in tb.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).dropLast() {
-                output.append(contentsOf: line)
-                output.append(UInt8(ascii: "\n"))
+            // sys.print_exception(e, uart): the traceback as plain text on the RPC stream, one
+            // write per line (what follows the last newline is not a line).
+            var lineStart = 0
+            for (i, b) in tb.enumerated() where b == UInt8(ascii: "\n") {
+                output.append(contentsOf: tb[lineStart...i])
+                lineStart = i + 1
                 noteRawWrite()
             }
             // data = "...".format(..., s.getvalue()): only works if an `ex` defined `s`.
@@ -420,18 +475,33 @@ public final class DeviceSession: PyContext {
                 guard case .object(let o) = s else { throw PyException.attribute(s, "getvalue") }
                 guard case .object(let g) = try o.getAttr("getvalue") else { throw PyException.notCallable(.none) }
                 let text = try g.call([], [], self).str
-                writeError(e, text: text)
+                writeError(e, text: Array(text.utf8))
             } catch {
                 state = .dead(reason: "\(error) in the error path (after \(e.description))")
             }
         }
     }
 
-    private func writeError(_ e: PyException, text: String) {
-        let data = "\(e.type)\u{04}\(e.argsRepr)\u{04}\(text)"
+    /// The intended error reply: `ExtType(2, "<Name>\x04<repr(args)>\x04<text>")`.
+    private func writeError(_ e: PyException, text: [UInt8]) {
+        var data = Self.take(&errorScratch)
+        defer { errorScratch = data }
+        data.append(contentsOf: e.type.utf8)
+        data.append(4)
+        e.writeArgsRepr(into: &data)
+        data.append(4)
+        data.append(contentsOf: text)
         let start = output.count
-        try? encoder.encode(.ext(type: 2, data: ArraySlice(Array(data.utf8))), into: &output)
+        try? encoder.encode(.ext(type: 2, data: ArraySlice(data)), into: &output)
         noteObjectWrites(from: start)
+    }
+
+    /// Moves a scratch buffer out (so appending to it does not copy) and empties it.
+    private static func take(_ scratch: inout [UInt8]) -> [UInt8] {
+        var b: [UInt8] = []
+        swap(&b, &scratch)
+        b.removeAll(keepingCapacity: true)
+        return b
     }
 
     // MARK: Server globals
