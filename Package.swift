@@ -33,7 +33,7 @@ let package = Package(
         // 5. Fuzzing engine.
         .target(name: "Fuzzing", dependencies: ["MessagePack", "URPC", "Capture"]),
         // 6. The device twin.
-        .target(name: "Simulator", dependencies: ["MessagePack", "URPC", "Capture"]),
+        .target(name: "Simulator", dependencies: ["MessagePack", "URPC", "Capture"], swiftSettings: hotPath),
         // 7. Thin executables.
         .executableTarget(name: "msgdissect", dependencies: [
             "MessagePack", "Capture", "URPC", "Lifecycle",
