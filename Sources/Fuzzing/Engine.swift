@@ -115,7 +115,7 @@ public final class Engine<Target: FuzzTarget> {
         while execs < runs {
             if execs & 255 == 0 {
                 let now = Files.now()
-                if now >= deadline { break }
+                if now >= deadline || StopRequest.isRequested { break }
                 if now - lastStatus >= options.statusInterval {
                     lastStatus = now
                     if !options.quiet { Files.printError(statusLine(now)) }

@@ -63,6 +63,9 @@ struct RunCommand: ParsableCommand {
     }
 
     func run() throws {
+        // Ctrl-C / kill: stop at the next check and write the summary (workers: the parent passes
+        // the signal on after starting them).
+        if jobs == 1 { StopRequest.install() }
         if let st = targetOptions.target.stateful { return try runStateful(st) }
         if jobs > 1 { return try runParallel() }
         let summary: RunSummary
@@ -165,6 +168,7 @@ struct RunCommand: ParsableCommand {
             do { try p.run() } catch { Files.printError("msgfuzz: cannot start worker \(i): \(error)\n"); throw ExitCode(2) }
             processes.append((p, summaryPath))
         }
+        StopRequest.install(forwardingTo: processes.map { $0.0.processIdentifier })
         var execs = 0, corpusSize = 0, features = 0
         var merged: [String: Finding] = [:]
         var crashed = false

@@ -60,6 +60,7 @@ enum StatefulParallel {
             }
             workers.append((p, path))
         }
+        StopRequest.install(forwardingTo: workers.map { $0.0.processIdentifier })
         var summaries: [[String: Any]] = []
         var failed = false
         for (i, (p, path)) in workers.enumerated() {

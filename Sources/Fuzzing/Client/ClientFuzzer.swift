@@ -180,6 +180,7 @@ public final class ClientFuzzer {
         while true {
             if let r = config.runs, stats.cases >= r { break }
             if let m = config.maxTime, elapsed >= m { break }
+            if StopRequest.isRequested { break }
             if config.stopOnFirst && !findings.isEmpty { break }
             let o = try runOnce(plan: [:], explore: true, record: false)
             stats.cases += 1
@@ -230,7 +231,7 @@ public final class ClientFuzzer {
         // Minimise: keep only the mutated replies the failure needs.
         let deadline = Monotonic.now() + UInt64(config.minimizeSeconds * 1e9)
         var last: Transcript?
-        let keys = DeltaDebugging.minimize(o.mutated.keys.sorted(), budget: { Monotonic.now() < deadline }) { ks in
+        let keys = DeltaDebugging.minimize(o.mutated.keys.sorted(), budget: { Monotonic.now() < deadline && !StopRequest.isRequested }) { ks in
             let plan = Dictionary(uniqueKeysWithValues: ks.map { ($0, o.mutated[$0]!) })
             guard let r = try? runOnce(plan: plan, explore: false, record: true), let got = r.verdict, got.kind == v.kind else { return false }
             last = r.transcript

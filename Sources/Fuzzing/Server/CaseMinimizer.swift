@@ -38,6 +38,8 @@ extension ServerFuzzer {
         let v = evaluate(c, end, prefixRequests: 0)
         // A dead or hung server is brought back for the next run.
         if v != nil, target.processEnd() != nil || v?.oracle == .hang { try? target.restart() }
+        // So is one whose names the case rebound (the next run would find its probes disabled).
+        if probeDisabled { try? target.restart() }
         return v
     }
 
@@ -51,7 +53,7 @@ extension ServerFuzzer {
         runner.graceNanos = 0
         defer { runner.graceNanos = savedGrace }
         let overall = config.maxTime.map { startNanos + UInt64($0 * 1e9) }
-        let budget = { Monotonic.now() < deadline && (overall.map { Monotonic.now() < $0 } ?? true) && runs < 2_000 }
+        let budget = { Monotonic.now() < deadline && (overall.map { Monotonic.now() < $0 } ?? true) && runs < 2_000 && !StopRequest.isRequested }
         var last: (ServerVerdict, Transcript)?
         func fails(_ candidate: FuzzCase) -> Bool {
             runs += 1

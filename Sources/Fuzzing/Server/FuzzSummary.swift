@@ -14,6 +14,7 @@ public enum FuzzSummary {
             "restarts": stats.restarts,
             "timeouts": stats.timeouts,
             "slow_cases": stats.slowCases,
+            "probe_resets": stats.probeResets,
             "minimize_runs": stats.minimizeRuns,
             "operations": stats.operations,
             "findings": findings.map { f -> [String: Any] in

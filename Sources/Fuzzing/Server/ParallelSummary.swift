@@ -6,7 +6,7 @@ import Foundation
 /// wall-clock time.
 public enum ParallelSummary {
     public static func merge(_ workers: [[String: Any]], seconds: Double) -> [String: Any] {
-        var counters: [String: Int] = ["cases": 0, "restarts": 0, "timeouts": 0, "slow_cases": 0, "minimize_runs": 0]
+        var counters: [String: Int] = ["cases": 0, "restarts": 0, "timeouts": 0, "slow_cases": 0, "probe_resets": 0, "minimize_runs": 0]
         var operations: [String: Int] = [:]
         var bySignature: [String: [String: Any]] = [:]
         for w in workers {

@@ -26,6 +26,8 @@ public final class ServerFuzzer {
     var startNanos: UInt64 = 0
     var lastWasFinding = false
     var auditDue = false
+    /// Set by the oracles when a probe was answered by an exception: see `probeAnsweredWithException`.
+    var probeDisabled = false
     var inFlightBirths: UInt32 = 0
     var historyMark = 0
     var batchPrefix: [UInt8] = []
@@ -41,6 +43,8 @@ public final class ServerFuzzer {
         public var minimizeRuns = 0
         /// Cases answered only within the grace period after the timeout (slow, not dead).
         public var slowCases = 0
+        /// Restarts because a case rebound a probe's name (`ex "_s = 2"`): not findings.
+        public var probeResets = 0
         public var seconds = 0.0
         public var operations: [String: Int] = [:]
         public var casesPerSecond: Double { seconds > 0 ? Double(cases) / seconds : 0 }
@@ -105,6 +109,7 @@ public final class ServerFuzzer {
                 lastWasFinding = false
                 let t = elapsed
                 if let m = config.maxTime, t >= m { break }
+                if StopRequest.isRequested { break }
                 if t >= nextStats {
                     stats.seconds = t
                     checkMemory()
@@ -236,6 +241,14 @@ public final class ServerFuzzer {
                 lastWasFinding = true
                 return false
             }
+            if probeDisabled {
+                // Not a finding: a fresh server (or session) restores the names the probes use.
+                probeDisabled = false
+                stats.probeResets += 1
+                runner.carry = 0
+                try recover()
+                return false
+            }
             let ops = b.ops[i]
             learn(c, reorderedReleases: ops.contains("reorder") || ops.contains("duplicate") || ops.contains("drop"))
             runner.pump(channel)
@@ -301,6 +314,7 @@ public final class ServerFuzzer {
 
     /// The verdict of the oracles on the last run, nil when the server behaved.
     func evaluate(_ c: FuzzCase, _ end: CaseRunner.End, prefixRequests: Int) -> ServerVerdict? {
+        probeDisabled = false
         switch end {
         case .fenced:
             return checkReplies(c, prefixRequests: prefixRequests)
@@ -318,6 +332,7 @@ public final class ServerFuzzer {
                 return ServerVerdict(oracle: .hang, detail: "no reply within \(config.timeout) s")
             }
             let scan = runner.buffer.withUnsafeBufferPointer { ReplyScan(UnsafeBufferPointer(rebasing: $0[runner.replyRange])) }
+            if probeAnsweredWithException(scan, last: 1) { probeDisabled = true; return nil }
             var detail = "the [\"ver\"] probe was not answered within \(config.timeout) s after \(runner.replyRange.count) reply bytes"
             if scan.longestTextRun >= 16 { detail += "; text on the reply stream: \"\(textSnippet())\"" }
             return ServerVerdict(oracle: .liveness, detail: detail)
@@ -371,6 +386,7 @@ public final class ServerFuzzer {
         if plain > expected || total < expected {
             return ServerVerdict(oracle: .pairing, detail: "\(expected) requests got \(plain) replies (\(total - plain) console objects)")
         }
+        if probeAnsweredWithException(scan, last: 2) { probeDisabled = true; return nil }
         let probe = scan.objects[total - 2]
         let o = runner.replyRange.lowerBound
         if probe.end - probe.start != 3 || runner.buffer[o + probe.start] != 0xa2 || runner.buffer[o + probe.start + 1] != 0x56
@@ -378,6 +394,22 @@ public final class ServerFuzzer {
             return ServerVerdict(oracle: .pairing, detail: "the reply before the fence is not the probe's \"V1\"")
         }
         return nil
+    }
+
+    /// `ex` runs code in the server's namespace, where commands are looked up, so a case can rebind
+    /// a probe's own name (`ex "_s = 2"`, `ex "ver = 0"`, as the real device allows): the probe is
+    /// then answered, in order, by an exception. The server is alive and pairs its replies; it only
+    /// cannot be probed until its namespace is restored. True when the replies are complete
+    /// MessagePack and one of the `last` objects (the probes' replies) is an `ExtType(2)`.
+    func probeAnsweredWithException(_ scan: ReplyScan, last: Int) -> Bool {
+        guard scan.invalidAt == nil, scan.trailing == 0, scan.objects.count >= last else { return false }
+        let o = runner.replyRange.lowerBound
+        return runner.buffer.withUnsafeBufferPointer { p in
+            scan.objects.suffix(last).contains { obj in
+                if case .ext(type: 2)? = WireHeader.read(p, o + obj.start, device: false)?.kind { return true }
+                return false
+            }
+        }
     }
 
     /// The leak oracle: release everything, dump the registry, and expect it (nearly) empty.

@@ -55,7 +55,11 @@ public enum ServerRun {
             print("\(file): \(v.oracle.rawValue) [\(v.signature(lastRequest: c.lastRequest))] \(v.detail) (\(size))")
             return 1
         }
-        print("\(file): pass (\(size)): every request answered, the probe answered \"V1\"")
+        if fuzzer.probeDisabled {
+            print("\(file): pass (\(size)): every request answered; the case rebinds a name the probes use (they were answered by an exception), so a fuzzing run restarts the server after it")
+        } else {
+            print("\(file): pass (\(size)): every request answered, the probe answered \"V1\"")
+        }
         return 0
     }
 }
