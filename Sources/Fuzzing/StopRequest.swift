@@ -25,8 +25,22 @@ public enum StopRequest {
         return p
     }()
 
-    /// Whether a stop was asked for.
-    public static var isRequested: Bool { requested.pointee != 0 }
+    nonisolated(unsafe) static let parent: UnsafeMutablePointer<pid_t> = {
+        let p = UnsafeMutablePointer<pid_t>.allocate(capacity: 1)
+        p.initialize(to: 0)
+        return p
+    }()
+
+    /// Whether a stop was asked for (or, for a worker, its parent is gone).
+    public static var isRequested: Bool {
+        requested.pointee != 0 || (parent.pointee != 0 && getppid() != parent.pointee)
+    }
+
+    /// For a `--jobs` worker: a parent that dies without passing a stop on (SIGKILL, a crash)
+    /// still stops its workers, which see that they were handed to another parent.
+    public static func stopWithParent() {
+        parent.pointee = getppid()
+    }
 
     /// Installs the SIGINT and SIGTERM handlers. `forwardingTo`: worker processes that get the
     /// request too.

@@ -66,6 +66,7 @@ struct RunCommand: ParsableCommand {
         // Ctrl-C / kill: stop at the next check and write the summary (workers: the parent passes
         // the signal on after starting them).
         if jobs == 1 { StopRequest.install() }
+        if worker != nil { StopRequest.stopWithParent() }
         if let st = targetOptions.target.stateful { return try runStateful(st) }
         if jobs > 1 { return try runParallel() }
         let summary: RunSummary

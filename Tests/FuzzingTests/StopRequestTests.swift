@@ -74,6 +74,35 @@ import Glibc
         for e in endpoints { #expect(!listening(e), "urpc-sim still runs: \(e)") }
     }
 
+    @Test func workersStopWhenTheirParentIsKilled() throws {
+        let exe = try #require(ServerTestSupport.binary("msgfuzz"), "msgfuzz is built with the tests")
+        let dir = TestSupport.temporaryDirectory("stop-orphans")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: exe)
+        p.arguments = ["--target", "server", "--jobs", "2", "--max-time", "300", "--seed", "5", "--findings", dir + "/f", "--quiet"]
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        usleep(3_000_000)
+        kill(p.processIdentifier, SIGKILL)   // no chance to pass anything on
+        p.waitUntilExit()
+        // Each worker notices, stops its urpc-sim and writes its summary.
+        var summaries: [[String: Any]] = []
+        for _ in 0..<150 where summaries.count < 2 {
+            usleep(100_000)
+            summaries = (0..<2).compactMap { i in
+                FileManager.default.contents(atPath: dir + "/f/.worker-\(i).json")
+                    .flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] }
+            }
+        }
+        #expect(summaries.count == 2, "the workers of a killed parent kept running")
+        usleep(300_000)
+        for s in summaries {
+            let e = s["endpoint"] as? String ?? ""
+            #expect(!listening(e), "urpc-sim still runs: \(e)")
+        }
+    }
+
     @Test func codecRunStopsCleanly() throws {
         let dir = TestSupport.temporaryDirectory("stop-codec")
         defer { try? FileManager.default.removeItem(atPath: dir) }
