@@ -13,12 +13,7 @@ import Glibc
     /// it took to stop.
     func runAndSignal(_ args: [String], signal: Int32, after seconds: Double = 2) throws -> (status: Int32, exited: Bool, stopSeconds: Double) {
         let exe = try #require(ServerTestSupport.binary("msgfuzz"), "msgfuzz is built with the tests")
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: exe)
-        p.arguments = args
-        var env = ProcessInfo.processInfo.environment
-        env["SWIFT_BACKTRACE"] = "enable=no"
-        p.environment = env
+        let p = TestSupport.process(exe, args)
         p.standardError = FileHandle.nullDevice
         try p.run()
         usleep(UInt32(seconds * 1e6))
@@ -78,9 +73,7 @@ import Glibc
         let exe = try #require(ServerTestSupport.binary("msgfuzz"), "msgfuzz is built with the tests")
         let dir = TestSupport.temporaryDirectory("stop-orphans")
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: exe)
-        p.arguments = ["--target", "server", "--jobs", "2", "--max-time", "300", "--seed", "5", "--findings", dir + "/f", "--quiet"]
+        let p = TestSupport.process(exe, ["--target", "server", "--jobs", "2", "--max-time", "300", "--seed", "5", "--findings", dir + "/f", "--quiet"])
         p.standardError = FileHandle.nullDevice
         try p.run()
         usleep(3_000_000)

@@ -30,13 +30,19 @@ enum TestSupport {
 
     struct Result { var status: Int32; var signaled: Bool; var stdout: String; var stderr: String }
 
-    static func run(_ exe: String, _ args: [String]) throws -> Result {
+    /// A child process of `exe` (not yet started), without Swift's crash backtraces.
+    static func process(_ exe: String, _ args: [String]) -> Process {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: exe)
         p.arguments = args
         var env = ProcessInfo.processInfo.environment
         env["SWIFT_BACKTRACE"] = "enable=no"
         p.environment = env
+        return p
+    }
+
+    static func run(_ exe: String, _ args: [String]) throws -> Result {
+        let p = process(exe, args)
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = err

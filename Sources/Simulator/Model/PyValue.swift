@@ -229,16 +229,10 @@ enum PyFormat {
             return
         }
         for x in b {
-            switch x {
-            case 0x5c: out.append(0x5c); out.append(0x5c)
-            case 0x0a: out.append(0x5c); out.append(UInt8(ascii: "n"))
-            case 0x0d: out.append(0x5c); out.append(UInt8(ascii: "r"))
-            case 0x09: out.append(0x5c); out.append(UInt8(ascii: "t"))
-            default:
-                if x == q { out.append(0x5c); out.append(q) }
-                else if x < 0x20 || x == 0x7f { writeHexEscape(x, into: &out) }
-                else { out.append(x) }
-            }
+            if writeNamedEscape(x, into: &out) { continue }
+            if x == q { out.append(0x5c); out.append(q) }
+            else if x < 0x20 || x == 0x7f { writeHexEscape(x, into: &out) }
+            else { out.append(x) }
         }
         out.append(q)
     }
@@ -255,18 +249,30 @@ enum PyFormat {
         out.append(UInt8(ascii: "b"))
         out.append(q)
         for x in b {
-            switch x {
-            case 0x5c: out.append(0x5c); out.append(0x5c)
-            case 0x0a: out.append(0x5c); out.append(UInt8(ascii: "n"))
-            case 0x0d: out.append(0x5c); out.append(UInt8(ascii: "r"))
-            case 0x09: out.append(0x5c); out.append(UInt8(ascii: "t"))
-            case 0x20..<0x7f:
+            if writeNamedEscape(x, into: &out) { continue }
+            if x >= 0x20 && x < 0x7f {
                 if x == q { out.append(0x5c) }
                 out.append(x)
-            default: writeHexEscape(x, into: &out)
+            } else {
+                writeHexEscape(x, into: &out)
             }
         }
         out.append(q)
+    }
+
+    /// `\\`, `\n`, `\r`, `\t`, as both str and bytes reprs write them; false for any other byte.
+    private static func writeNamedEscape(_ x: UInt8, into out: inout [UInt8]) -> Bool {
+        let name: UInt8
+        switch x {
+        case 0x5c: name = 0x5c
+        case 0x0a: name = UInt8(ascii: "n")
+        case 0x0d: name = UInt8(ascii: "r")
+        case 0x09: name = UInt8(ascii: "t")
+        default: return false
+        }
+        out.append(0x5c)
+        out.append(name)
+        return true
     }
 
     private static func writeHexEscape(_ x: UInt8, into out: inout [UInt8]) {

@@ -302,19 +302,6 @@ public final class DeviceSession: PyContext {
     /// where the node version throws (then `unpackFailed` finds out where the device stopped).
     private func unpack(_ v: MessagePackValue) throws -> PyValue {
         switch v {
-        case .nil: return .none
-        case .bool(let b): return .bool(b)
-        case .int(let i): return .int(i)
-        case .uint(let u): return .int(Int64(truncatingIfNeeded: u))
-        case .float(let f): return .float(f)
-        case .double(let d): return .float(Float(d))
-        case .string(let s): return .str(Array(s.utf8))
-        case .invalidString(let b): return .str(Array(b))
-        case .binary(let b): return .bytes(Array(b))
-        case .ext(let code, let data):
-            guard code == 1 else { throw UnpackAbort(exception: PyException("AssertionError"), end: 0) }
-            return registry.lookup(data)
-        case .timestamp: throw UnpackAbort(exception: PyException("AssertionError"), end: 0)
         case .array(let items):
             var t: [PyValue] = []
             t.reserveCapacity(items.count)
@@ -329,6 +316,29 @@ public final class DeviceSession: PyContext {
                 if let i = d.firstIndex(where: { $0.key.pyEquals(k) }) { d[i].value = v } else { d.append((k, v)) }
             }
             return .dict(d)
+        default:
+            return try unpackScalar(v, end: 0)
+        }
+    }
+
+    /// A scalar as the device unpacker reads it; `end` is where it stops on an error.
+    private func unpackScalar(_ v: MessagePackValue, end: Int) throws -> PyValue {
+        switch v {
+        case .nil: return .none
+        case .bool(let b): return .bool(b)
+        case .int(let i): return .int(i)
+        case .uint(let u): return .int(Int64(truncatingIfNeeded: u))
+        case .float(let f): return .float(f)
+        case .double(let d): return .float(Float(d))
+        case .string(let s): return .str(Array(s.utf8))
+        case .invalidString(let b): return .str(Array(b))
+        case .binary(let b): return .bytes(Array(b))
+        case .ext(let code, let data):
+            // _ext_handler: assert code == 1; return _registry.get(data)
+            guard code == 1 else { throw UnpackAbort(exception: PyException("AssertionError"), end: end) }
+            return registry.lookup(data)
+        case .timestamp: throw UnpackAbort(exception: PyException("AssertionError"), end: end)
+        case .array, .map: return .none
         }
     }
 
@@ -336,23 +346,7 @@ public final class DeviceSession: PyContext {
     private func unpack(_ n: Node) throws -> PyValue {
         switch n.content {
         case .scalar(let v):
-            switch v {
-            case .nil: return .none
-            case .bool(let b): return .bool(b)
-            case .int(let i): return .int(i)
-            case .uint(let u): return .int(Int64(truncatingIfNeeded: u))
-            case .float(let f): return .float(f)
-            case .double(let d): return .float(Float(d))
-            case .string(let s): return .str(Array(s.utf8))
-            case .invalidString(let b): return .str(Array(b))
-            case .binary(let b): return .bytes(Array(b))
-            case .ext(let code, let data):
-                // _ext_handler: assert code == 1; return _registry.get(data)
-                guard code == 1 else { throw UnpackAbort(exception: PyException("AssertionError"), end: n.end) }
-                return registry.lookup(data)
-            case .timestamp: throw UnpackAbort(exception: PyException("AssertionError"), end: n.end)
-            case .array, .map: return .none
-            }
+            return try unpackScalar(v, end: n.end)
         case .array(let items):
             return .tuple(try items.map(unpack))
         case .map(let entries):
