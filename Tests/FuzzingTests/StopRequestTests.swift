@@ -42,7 +42,7 @@ import Glibc
     func serverRunStopsCleanly(signal: Int32) throws {
         let dir = TestSupport.temporaryDirectory("stop-server")
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let r = try runAndSignal(["--target", "server", "--max-time", "300", "--seed", "5", "--findings", dir + "/f",
+        let r = try runAndSignal(["--target", "server", "--reply-timeout", "5", "--max-time", "300", "--seed", "5", "--findings", dir + "/f",
                                   "--summary-json", dir + "/s.json", "--quiet"], signal: signal)
         #expect(r.exited && r.status == 0, "exit \(r.status)")
         #expect(r.stopSeconds < 15)
@@ -57,7 +57,7 @@ import Glibc
     @Test func parallelWorkersStopWithTheirParent() throws {
         let dir = TestSupport.temporaryDirectory("stop-jobs")
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let r = try runAndSignal(["--target", "server", "--jobs", "2", "--max-time", "300", "--seed", "5",
+        let r = try runAndSignal(["--target", "server", "--reply-timeout", "5", "--jobs", "2", "--max-time", "300", "--seed", "5",
                                   "--findings", dir + "/f", "--summary-json", dir + "/s.json", "--quiet"], signal: SIGTERM, after: 3)
         #expect(r.exited && r.status == 0, "exit \(r.status)")
         #expect(r.stopSeconds < 15)
@@ -73,7 +73,7 @@ import Glibc
         let exe = try #require(ServerTestSupport.binary("msgfuzz"), "msgfuzz is built with the tests")
         let dir = TestSupport.temporaryDirectory("stop-orphans")
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let p = TestSupport.process(exe, ["--target", "server", "--jobs", "2", "--max-time", "300", "--seed", "5", "--findings", dir + "/f", "--quiet"])
+        let p = TestSupport.process(exe, ["--target", "server", "--reply-timeout", "5", "--jobs", "2", "--max-time", "300", "--seed", "5", "--findings", dir + "/f", "--quiet"])
         p.standardError = FileHandle.nullDevice
         try p.run()
         usleep(3_000_000)
@@ -122,7 +122,8 @@ import Glibc
         let request = try MessagePack.Encoder().encode(["ex", .string(code)])
         let file = dir + "/case"
         try Data(request).write(to: URL(fileURLWithPath: file))
-        let r = try TestSupport.run(exe, ["replay", "--target", "server", file])
+        // A generous reply timeout: a slow machine must not turn a late reply into a hang.
+        let r = try TestSupport.run(exe, ["replay", "--target", "server", "--reply-timeout", "5", file])
         #expect(r.status == 0, "\(r.stdout) \(r.stderr)")
         #expect(r.stdout.contains("rebinds a name the probes use"), "\(r.stdout)")
     }
