@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Inputs kept because they showed behaviour no earlier input showed. Files are named by the
 /// SHA-1 of their content, so writing the same input twice is a no-op (deduplication), and
 /// parallel workers sharing one directory never clash.
@@ -23,15 +29,26 @@ public struct Corpus: Sendable {
     public func contains(hash: String) -> Bool { hashes.contains(hash) }
 
     /// Reads every regular file of a directory (sorted by name, so loading is deterministic),
-    /// skipping files larger than `maxLength`. Returns the new inputs.
+    /// skipping files larger than `maxLength`. Returns the new inputs. Other processes may share
+    /// the directory (`--jobs`): their half-written files are skipped, and a file that is gone by
+    /// the time it is read (renamed into place, removed by `cmin`) is not an error.
     public static func load(_ dir: String, maxLength: Int = 1 << 20) throws(FileError) -> [[UInt8]] {
         var out: [[UInt8]] = []
-        for name in try Files.list(dir) {
-            let bytes = try Files.read(dir + "/" + name, limit: maxLength + 1)
+        for name in try Files.list(dir) where !isBeingWritten(name) {
+            let bytes: [UInt8]
+            do {
+                bytes = try Files.read(dir + "/" + name, limit: maxLength + 1)
+            } catch {
+                if case .cannotOpen(_, let e) = error, e == ENOENT { continue }
+                throw error
+            }
             if bytes.count <= maxLength { out.append(bytes) }
         }
         return out
     }
+
+    /// A file `Files.writeAtomically` has not renamed into place yet.
+    public static func isBeingWritten(_ name: String) -> Bool { name.contains(".tmp-") }
 
     /// Writes an input into a corpus directory under its content hash.
     public static func save(_ input: [UInt8], to dir: String) throws(FileError) {

@@ -213,7 +213,7 @@ public final class Engine<Target: FuzzTarget> {
     /// Picks up inputs other workers saved into the shared corpus directory.
     private func syncCorpus() {
         guard let dir = options.corpusDirectories.first, let names = try? Files.list(dir) else { return }
-        for name in names where !corpus.contains(hash: name) {
+        for name in names where !corpus.contains(hash: name) && !Corpus.isBeingWritten(name) {
             if let bytes = try? Files.read(dir + "/" + name, limit: options.maxLength + 1), bytes.count <= options.maxLength {
                 addSeed(bytes)
             }

@@ -173,11 +173,15 @@ struct RunCommand: ParsableCommand {
         var execs = 0, corpusSize = 0, features = 0
         var merged: [String: Finding] = [:]
         var crashed = false
+        var failedWorkers = 0
         for (i, (p, path)) in processes.enumerated() {
             p.waitUntilExit()
             if p.terminationReason == .uncaughtSignal {
                 crashed = true
                 Files.printError("msgfuzz: worker \(i) died of signal \(p.terminationStatus)\n")
+            } else if p.terminationStatus == 2 {
+                failedWorkers += 1
+                Files.printError("msgfuzz: worker \(i) could not run (exit status 2)\n")
             }
             guard let data = FileManager.default.contents(atPath: path),
                   let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { continue }
@@ -212,5 +216,8 @@ struct RunCommand: ParsableCommand {
         let summary = RunSummary(execs: execs, seconds: Date().timeIntervalSince(start), corpusSize: corpusSize,
                                  features: features, findings: findingsList)
         try finish(summary)
+        // Findings decide the exit status first (above); otherwise a worker that could not run
+        // makes the run a set-up error, not a clean pass.
+        if failedWorkers > 0 { throw ExitCode(2) }
     }
 }

@@ -20,6 +20,15 @@ import MessagePack
         #expect(try Files.list(dir).contains(SHA1.hex([0xc3])))
     }
 
+    @Test func corpusLoadingSkipsFilesAnotherWorkerIsWriting() throws {
+        let dir = TestSupport.temporaryDirectory("corpus-tmp")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try Corpus.save([0x91, 0xc0], to: dir)
+        // Half written by another process: not yet renamed into place.
+        try Files.writeAtomically([0x92], to: dir + "/" + SHA1.hex([0x92, 0xc0]) + ".tmp-99999")
+        #expect(try Corpus.load(dir) == [[0x91, 0xc0]])
+    }
+
     @Test func sha1MatchesKnownDigests() {
         #expect(SHA1.hex([]) == "da39a3ee5e6b4b0d3255bfef95601890afd80709")
         #expect(SHA1.hex(Array("abc".utf8)) == "a9993e364706816aba3e25717850c26c9cd0d89d")
