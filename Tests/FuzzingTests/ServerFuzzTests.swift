@@ -124,6 +124,26 @@ struct SessionMutationTests {
 }
 
 /// Reply scanning: pairing, proxies, console output, tracebacks read as fixints.
+struct SignatureTests {
+    /// A case whose minimisation ran out of time keeps harmless requests after its culprit: the
+    /// signature still names the culprit's shape, so the finding merges with its class.
+    @Test(arguments: [
+        ([UInt8](repeating: 0x91, count: 300) + [0xc0], "deep-nesting"),
+        ([0xc6, 0xff, 0xff, 0xff, 0xf0], "bin32"),
+        ([0xdf, 0x40, 0x00, 0x00, 0x00], "map32"),
+    ])
+    func signaturesNameTheFaultLikeRequest(culprit: [UInt8], shape: String) {
+        let ver: [UInt8] = [0x91, 0xa3, 0x76, 0x65, 0x72]
+        let c = FuzzCase(messages: [FuzzCase.Message(bytes: culprit), FuzzCase.Message(bytes: ver)])
+        let v = ServerVerdict(oracle: .exit, end: .exited(76), detail: "")
+        #expect(v.signature(lastRequest: c.signatureRequest) == "exit|exit:76|\(shape)")
+        #expect(v.signature(lastRequest: c.lastRequest) == "exit|exit:76|[\"ver\"]/1")
+        // Without a fault-like request the last request is named.
+        let plain = FuzzCase(messages: [FuzzCase.Message(bytes: ver), FuzzCase.Message(bytes: [0x69])])
+        #expect(v.signature(lastRequest: plain.signatureRequest) == "exit|exit:76|not-an-array")
+    }
+}
+
 struct ReplyScanTests {
     @Test func proxiesConsoleAndTextAreSeen() {
         let traceback = Array("Traceback (most recent call last):\n".utf8)
@@ -169,8 +189,8 @@ struct ReplyScanTests {
         let (exe, _) = try tools()
         let dir = TestSupport.temporaryDirectory("faults")
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let r = try TestSupport.run(exe, ["--target", "server", "--device-faults", "--max-time", "28", "--seed", "2",
-                                          "--minimize-time", "4", "--findings", dir + "/f", "--summary-json", dir + "/s.json", "--quiet"])
+        let r = try TestSupport.run(exe, ["--target", "server", "--device-faults", "--max-time", "40", "--seed", "2",
+                                          "--minimize-time", "8", "--findings", dir + "/f", "--summary-json", dir + "/s.json", "--quiet"])
         #expect(r.status == 1, "\(r.stderr)")
         let s = try ServerTestSupport.summary(dir + "/s.json")
         let exits = ServerTestSupport.findings(s).filter { ($0["oracle"] as? String) == "exit" }

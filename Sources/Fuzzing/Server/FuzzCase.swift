@@ -63,6 +63,15 @@ public struct FuzzCase: Sendable, Equatable {
 
     /// The last request (not garbage), the one a failure is pinned on.
     public var lastRequest: [UInt8]? { messages.last(where: { !$0.isGarbage })?.bytes }
+
+    /// The request a failure's signature names: the last request, unless an earlier one has a
+    /// shape devices are known to trip over (a 32-bit length or count header, deep nesting). A
+    /// case whose minimisation ran out of time may still hold harmless requests after its culprit,
+    /// and its finding must not pass for a new one because of them.
+    public var signatureRequest: [UInt8]? {
+        for m in messages.reversed() where !m.isGarbage && RequestShape.isFaultLike(m.bytes) { return m.bytes }
+        return lastRequest
+    }
 }
 
 /// The fixed requests every case ends with.

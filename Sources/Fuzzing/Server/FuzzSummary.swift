@@ -22,7 +22,7 @@ public enum FuzzSummary {
                     "signature": f.signature,
                     "oracle": f.verdict.oracle.rawValue,
                     "status": f.verdict.end?.key ?? NSNull(),
-                    "shape": RequestShape.describe(f.best.lastRequest ?? []),
+                    "shape": RequestShape.describe(f.best.signatureRequest ?? []),
                     "detail": f.verdict.detail,
                     "hits": f.hits,
                     "first_seconds": (f.firstSeconds * 1000).rounded() / 1000,

@@ -455,7 +455,7 @@ public final class ServerFuzzer {
 
     /// A case made an oracle fire: save it at once, restart the target, minimise a new signature.
     func found(_ c: FuzzCase, _ v: ServerVerdict, mutations: [String]) throws(TargetError) {
-        let pre = v.signature(lastRequest: c.lastRequest)
+        let pre = v.signature(lastRequest: c.signatureRequest)
         record(v, case: c, signature: pre, minimize: true, mutations: mutations)
         // The next case starts on a fresh, healthy server.
         if target.processEnd() != nil || v.oracle == .hang { try recover() } else {
@@ -516,7 +516,7 @@ public final class ServerFuzzer {
             f.minimizeRuns = runs
             f.minimized = mc
             f.verdict = mv
-            f.signature = mv.signature(lastRequest: mc.lastRequest)
+            f.signature = mv.signature(lastRequest: mc.signatureRequest)
             let msha = SHA1.hex(mc.bytes)
             if let j = findingIndex[f.signature] {
                 findings[j].hits += 1

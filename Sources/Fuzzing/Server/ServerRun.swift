@@ -52,7 +52,7 @@ public enum ServerRun {
         }
         let size = "\(c.messages.count) message(s), \(c.byteCount) bytes"
         if let v {
-            print("\(file): \(v.oracle.rawValue) [\(v.signature(lastRequest: c.lastRequest))] \(v.detail) (\(size))")
+            print("\(file): \(v.oracle.rawValue) [\(v.signature(lastRequest: c.signatureRequest))] \(v.detail) (\(size))")
             return 1
         }
         if fuzzer.probeDisabled {

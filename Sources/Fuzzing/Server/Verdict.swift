@@ -57,6 +57,11 @@ public struct ServerVerdict: Sendable, Equatable {
 public enum RequestShape {
     /// `["cm"]/5`, `not-an-array`, or a 32-bit header kind (`bin32`, `array32` …) that is what
     /// the device trips over.
+    /// The coarse shapes that are what a device trips over, rather than what a request says.
+    static let faultLike: Set<String> = ["bin32", "str32", "ext32", "array32", "map32", "deep-nesting"]
+
+    public static func isFaultLike(_ bytes: [UInt8]) -> Bool { faultLike.contains(coarse(bytes)) }
+
     public static func coarse(_ bytes: [UInt8]) -> String {
         guard let first = bytes.first else { return "empty" }
         switch first {
