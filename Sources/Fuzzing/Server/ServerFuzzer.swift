@@ -332,7 +332,13 @@ public final class ServerFuzzer {
                 return ServerVerdict(oracle: .hang, detail: "no reply within \(config.timeout) s")
             }
             let scan = runner.buffer.withUnsafeBufferPointer { ReplyScan(UnsafeBufferPointer(rebasing: $0[runner.replyRange])) }
-            if probeAnsweredWithException(scan, last: 1) { probeDisabled = true; return nil }
+            // Every request answered, the last (the fence) by an exception: a rebound name, not a
+            // hang (a server that stops answering leaves requests unanswered).
+            let answered = scan.objects.reduce(0) { $0 + ($1.isConsole ? 0 : 1) }
+            if answered >= prefixRequests + c.messages.count + 2, probeAnsweredWithException(scan, last: 1) {
+                probeDisabled = true
+                return nil
+            }
             var detail = "the [\"ver\"] probe was not answered within \(config.timeout) s after \(runner.replyRange.count) reply bytes"
             if scan.longestTextRun >= 16 { detail += "; text on the reply stream: \"\(textSnippet())\"" }
             return ServerVerdict(oracle: .liveness, detail: detail)
