@@ -13,6 +13,11 @@ public enum Format: UInt8, Sendable, CaseIterable, CustomStringConvertible {
     case map16, map32
     case negativeFixint
 
+    /// The bytes of header a first byte announces: the first byte plus any length, count, type or
+    /// fixed-size value bytes (1 for the fixed formats). A walker that stops inside a header
+    /// knows from it how many bytes it lacks.
+    public static func headerLength(firstByte b: UInt8) -> Int { ByteCursor.headerLength(b) }
+
     /// The format of a first byte.
     @inlinable
     public init(byte b: UInt8) {

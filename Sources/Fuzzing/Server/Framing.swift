@@ -1,3 +1,5 @@
+import MessagePack
+
 /// How a request stream is cut into objects by a device-dialect server reader, and how to make a
 /// mutated message complete so that it cannot swallow the liveness probe that follows it.
 ///
@@ -44,7 +46,7 @@ public struct Framing: Sendable {
         while i < p.count {
             if stack.isEmpty { objectStart = i }
             guard let h = WireHeader.read(p, i, device: true) else {
-                r.missingBytes = WireHeader.headerLength(p[i]) - (p.count - i)
+                r.missingBytes = Format.headerLength(firstByte: p[i]) - (p.count - i)
                 r.openItems = stack
                 return r
             }

@@ -64,16 +64,4 @@ struct WireHeader: Equatable {
         default: return WireHeader(kind: .invalid, length: 1, count: 0)
         }
     }
-
-    /// Total header length for a first byte (for the header-cut-short case).
-    static func headerLength(_ b: UInt8) -> Int {
-        switch b {
-        case 0xc4, 0xd9, 0xd4, 0xd5, 0xd6, 0xd7, 0xd8: return 2
-        case 0xc5, 0xda, 0xdc, 0xde, 0xc7: return 3
-        case 0xc8: return 4
-        case 0xc6, 0xdb, 0xdd, 0xdf: return 5
-        case 0xc9: return 6
-        default: return 1
-        }
-    }
 }

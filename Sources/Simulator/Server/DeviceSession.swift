@@ -185,7 +185,7 @@ public final class DeviceSession: PyContext {
             guard case .truncated(let o, let needed, let available) = error, o < pending.count else { return }
             let b = pending[o]
             let isPayload = (0xa0...0xbf).contains(b) || (0xc4...0xc9).contains(b) || (0xd4...0xdb).contains(b)
-            guard isPayload, available > Self.headerLength(b), available < needed else { return }
+            guard isPayload, available > Format.headerLength(firstByte: b), available < needed else { return }
             requestCount += 1
             decoder.skip(decoder.bufferedCount)
             fail(PyException("ValueError", "short read").adding(ServerSource.unpack))
@@ -267,7 +267,7 @@ public final class DeviceSession: PyContext {
             e = PyException("NotImplementedError", "unpack: 0x\(String(b, radix: 16))")
         case .lengthBeyondLimit(_, let n, _):
             e = PyException("MemoryError", "memory allocation failed, allocating \(n) bytes")
-            consumed = at + Self.headerLength(byte)
+            consumed = at + Format.headerLength(firstByte: byte)
         case .depthBeyondLimit:
             e = PyException("RuntimeError", "maximum recursion depth exceeded")
         case .truncated, .invalidUTF8:
@@ -278,17 +278,6 @@ public final class DeviceSession: PyContext {
     }
 
     static func isExt(_ b: UInt8) -> Bool { (0xc7...0xc9).contains(b) || (0xd4...0xd8).contains(b) }
-
-    static func headerLength(_ b: UInt8) -> Int {
-        switch b {
-        case 0xc4, 0xd9, 0xd4, 0xd5, 0xd6, 0xd7, 0xd8: return 2
-        case 0xc5, 0xda, 0xdc, 0xde, 0xc7: return 3
-        case 0xc8: return 4
-        case 0xc6, 0xdb, 0xdd, 0xdf: return 5
-        case 0xc9: return 6
-        default: return 1
-        }
-    }
 
     // MARK: Unpacking
 
