@@ -91,3 +91,20 @@ func runTShark(_ arguments: [String]) throws -> (Int32, String) {
     p.waitUntilExit()
     return (p.terminationStatus, String(decoding: data, as: UTF8.self))
 }
+
+/// The helpers other tests stand on: hex parsing, the per-direction view, the seeded generator.
+@Test func captureTestHelpersDoWhatTheySay() {
+    #expect(hexBytes("95a2636d") == [0x95, 0xa2, 0x63, 0x6d])
+    let c = Endpoint(address: "127.0.0.1", port: 50000), s = Endpoint(address: "127.0.0.1", port: 7000)
+    let segs = [
+        StreamSegment(frame: 1, time: ts(1), stream: 0, side: .a, source: c, destination: s, startedMidStream: false, payload: .opened),
+        StreamSegment(frame: 2, time: ts(1), stream: 0, side: .a, source: c, destination: s, startedMidStream: false, payload: .bytes([1, 2])),
+        StreamSegment(frame: 3, time: ts(2), stream: 0, side: .b, source: s, destination: c, startedMidStream: false, payload: .gap(count: 5)),
+        StreamSegment(frame: 4, time: ts(2), stream: 0, side: .a, source: c, destination: s, startedMidStream: false, payload: .bytes([3])),
+    ]
+    #expect(view(segs, side: .a) == DirectionView(bytes: [1, 2, 3], gaps: [], opened: true, closed: []))
+    #expect(view(segs, side: .b).gaps == [5])
+    var r1 = SplitMix(state: 9), r2 = SplitMix(state: 9)
+    #expect((0..<4).map { _ in r1.next() } == (0..<4).map { _ in r2.next() })
+    #expect(FileManager.default.fileExists(atPath: sharedCapture("urpc_a_basic_session.pcap")))
+}

@@ -1,3 +1,4 @@
+import Testing
 import Foundation
 @testable import Fuzzing
 import MessagePack
@@ -58,4 +59,14 @@ enum TestSupport {
         ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [])
             .filter { $0.hasPrefix("crash-") && !$0.hasSuffix(".json") && !$0.hasSuffix(".min") }.sorted()
     }
+}
+
+/// The helpers the process tests stand on: the package root, fresh directories, crash-file listing.
+@Test func fuzzingTestHelpersDoWhatTheySay() throws {
+    #expect(FileManager.default.fileExists(atPath: TestSupport.packageRoot + "/Package.swift"))
+    let a = TestSupport.temporaryDirectory("helpers"), b = TestSupport.temporaryDirectory("helpers")
+    defer { try? FileManager.default.removeItem(atPath: a); try? FileManager.default.removeItem(atPath: b) }
+    #expect(a != b && FileManager.default.fileExists(atPath: a))
+    for name in ["crash-1", "crash-1.json", "crash-2.min", "min-3"] { try Data().write(to: URL(fileURLWithPath: a + "/" + name)) }
+    #expect(TestSupport.crashFiles(a) == ["crash-1"])
 }

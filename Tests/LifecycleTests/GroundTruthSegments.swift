@@ -1,3 +1,4 @@
+import Testing
 import Capture
 import Foundation
 import MessagePack
@@ -66,5 +67,17 @@ enum GroundTruthSegments {
             }
         }
         return pieces.sorted { ($0.frame, $0.order) < ($1.frame, $1.order) }.map(\.seg)
+    }
+}
+
+/// The manifest replayed as segments carries every message's bytes, in both directions.
+@Test func groundTruthSegmentsCarryEveryMessage() throws {
+    for file in try SharedFiles.files() {
+        let segments = try GroundTruthSegments.segments(file: file)
+        let carried = segments.reduce(0) { n, s in if case .bytes(let b) = s.payload { return n + b.count } else { return n } }
+        let expected = (file["connections"] as? [[String: Any]] ?? []).flatMap { $0["messages"] as? [[String: Any]] ?? [] }
+            .reduce(0) { $0 + ((($1["hex"] as? String).flatMap(Hex.bytes))?.count ?? 0) }
+        #expect(carried == expected && expected > 0)
+        #expect(Set(segments.map(\.side)) == [.a, .b])
     }
 }

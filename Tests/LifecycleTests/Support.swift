@@ -1,3 +1,4 @@
+import Testing
 import Capture
 import Foundation
 import Lifecycle
@@ -68,4 +69,18 @@ struct Session {
     mutating func re(_ ids: [UInt32]) {
         call(["re"], .map(ids.map { (key: .int(Int64($0)), value: .string("<obj \($0)>")) }))
     }
+}
+
+/// The scripted session other tests build on: each call is one request and one reply, in order,
+/// in the device dialect, with frames counting up.
+@Test func scriptedSessionWritesRequestThenReply() throws {
+    var s = Session()
+    s.ver()
+    s.im("math", 3)
+    #expect(s.segments.map(\.frame) == [1, 2, 3, 4])
+    #expect(s.segments.map(\.side) == [.a, .b, .a, .b])
+    let bytes = s.segments.map { seg -> [UInt8] in if case .bytes(let b) = seg.payload { return b } else { return [] } }
+    #expect(bytes[0] == [0x91, 0xa3, 0x76, 0x65, 0x72] && bytes[1] == [0xa2, 0x56, 0x31])
+    #expect(bytes[3] == [0xd6, 0x01, 0, 0, 0, 3])
+    #expect(try canonical(parseJSON("{\"b\":1,\"a\":[2]}")) == canonical(parseJSON("{\"a\":[2],\"b\":1}")))
 }

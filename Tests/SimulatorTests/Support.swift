@@ -1,3 +1,4 @@
+import Testing
 import Foundation
 import MessagePack
 @testable import Simulator
@@ -72,4 +73,12 @@ enum Structural {
         flush()
         return out
     }
+}
+
+/// The normalisers the replay tests compare through: addresses masked, nothing else touched.
+@Test func fixtureHelpersMaskOnlyAddresses() {
+    #expect(Structural.maskAddresses("<RPC_Test object at 9759e10>") == "<RPC_Test object at ADDR>")
+    #expect(Structural.maskAddresses("<io.BytesIO 0x9137200>") == "<io.BytesIO ADDR>")
+    #expect(Structural.maskAddresses("sensor A: 5 + 7 = 12") == "sensor A: 5 + 7 = 12")
+    #expect(Fixture.hexBytes("d60100000002") == [0xd6, 0x01, 0, 0, 0, 2])
 }
