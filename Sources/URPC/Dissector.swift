@@ -153,8 +153,6 @@ final class StreamState {
 
     // MARK: roles
 
-    static let commands: Set<String> = ["ver", "re", "im", "ex", "cm", "gp", "sp", "ri", "_d", "_s", "eq", "_id"]
-
     /// Does a request plausibly start at `bytes[i]`? `91`–`95` then a fixstr of 2–3 bytes (or the
     /// end of what has arrived: the first byte of a message often travels alone).
     static func looksLikeRequestStart(_ b: UInt8, _ next: UInt8?, _ rest: ArraySlice<UInt8>?) -> Bool {
@@ -162,8 +160,7 @@ final class StreamState {
         guard let n = next else { return true }
         guard n == 0xa2 || n == 0xa3 else { return false }
         guard let rest, rest.count >= Int(n & 0x1f) else { return true }
-        let cmd = String(decoding: rest.prefix(Int(n & 0x1f)), as: UTF8.self)
-        return commands.contains(cmd)
+        return Command.named(rest.prefix(Int(n & 0x1f))) != nil
     }
 
     func decideRoles(_ seg: StreamSegment, _ bytes: [UInt8]) {
@@ -464,7 +461,7 @@ final class StreamState {
         let value = node.value
         let req = Request(value)
         var anomalies: [Anomaly] = []
-        if case .malformed(let why) = req {
+        if let why = req.malformedReason {
             anomalies.append(Anomaly(kind: "malformed-request", severity: .error, frame: seg.frame, stream: index,
                                      detail: why + ": the published server dies on it"))
         }
@@ -643,19 +640,14 @@ final class StreamState {
             mode = .normal
             popHead()
         case (.normal, let v):
-            if case .readInto(_, let asked) = h.request, v?.isNil == true {
-                // readinto returned None: the server then sends the whole requested slice,
-                // min(n, 512) bytes (its buffer size), as raw bytes.
+            if case .readInto(_, let asked) = h.request, let v, v.isNil || v.intValue != nil {
                 m.part = .riCount
-                mode = .riRaw(Int(max(0, min(asked, 512))))
-            } else if case .readInto = h.request, let k = v?.intValue {
-                m.part = .riCount
-                if k < 0 || k > Int64(options.decoding.maxObjectSize) {
-                    m.anomalies.append(Anomaly(kind: "bad-ri-count", severity: .error, frame: frame, stream: index,
-                                               detail: "ri count \(k) cannot be a byte count"))
-                    popHead()
+                if let k = ReadIntoReply.rawByteCount(after: v, asked: asked, limit: options.decoding.maxObjectSize) {
+                    mode = .riRaw(k)
                 } else {
-                    mode = .riRaw(Int(k))
+                    m.anomalies.append(Anomaly(kind: "bad-ri-count", severity: .error, frame: frame, stream: index,
+                                               detail: "ri count \(v.intValue ?? 0) cannot be a byte count"))
+                    popHead()
                 }
             } else {
                 popHead()

@@ -1,12 +1,5 @@
 import MessagePack
 
-/// urpc ext codes (spec §3).
-public enum ExtCode {
-    public static let proxy: Int8 = 1
-    public static let exception: Int8 = 2
-    public static let console: Int8 = 3
-}
-
 /// Proxies: `ExtType(1, 4-byte big-endian id)`, always `d6 01 XX XX XX XX` on the wire.
 public enum Proxy {
     /// The id of a proxy ext, or nil when the ext is not a well-formed proxy.
@@ -24,8 +17,16 @@ public enum Proxy {
     }
 
     public static func value(_ id: UInt32) -> MessagePackValue {
-        .ext(type: ExtCode.proxy, data: [UInt8(id >> 24), UInt8(id >> 16 & 0xff), UInt8(id >> 8 & 0xff), UInt8(id & 0xff)])
+        .ext(type: ExtCode.proxy, data: ArraySlice(idBytes(id)))
     }
+
+    /// The 4-byte big-endian id, as a proxy ext carries it and as `_d` sends it in a bin.
+    public static func idBytes(_ id: UInt32) -> [UInt8] {
+        [UInt8(id >> 24), UInt8(id >> 16 & 0xff), UInt8(id >> 8 & 0xff), UInt8(id & 0xff)]
+    }
+
+    /// `_d`'s argument: the id as bin 8 of length 4 (not as ext).
+    public static func releaseArgument(_ id: UInt32) -> MessagePackValue { .binary(ArraySlice(idBytes(id))) }
 
     /// Every proxy inside a value, with its path ("", "[0]", "[1].key" …) in wire order.
     public static func all(in v: MessagePackValue) -> [(id: UInt32, path: String)] {

@@ -18,85 +18,107 @@ public enum Request: Sendable, Equatable {
     /// Any other array starting with a str: the server looks the name up among its module-level
     /// names, so it may still be callable.
     case other(cmd: String, args: [MessagePackValue])
-    /// Not a request the server can take (not an array, no command string, wrong arity …).
-    case malformed(reason: String)
+    /// Not a request the server can take (not an array, no command string, wrong arity …). The
+    /// command is kept whenever the first element is a str, and the elements after it as sent.
+    case malformed(reason: String, command: String?, args: [MessagePackValue])
 
     public static func == (a: Request, b: Request) -> Bool {
-        Request.Wire(a) == Request.Wire(b)
+        a.value == b.value && a.malformedReason == b.malformedReason
+    }
+
+    /// Why the request is malformed, or nil.
+    public var malformedReason: String? {
+        if case .malformed(let r, _, _) = self { return r }
+        return nil
     }
 
     /// Parses a decoded client object.
     public init(_ v: MessagePackValue) {
         guard case .array(let a) = v, let first = a.first else {
-            self = .malformed(reason: "a request must be a non-empty array, got \(v.kindName)")
+            self = .malformed(reason: "a request must be a non-empty array, got \(v.kindName)", command: nil,
+                              args: v.arrayValue ?? [v])
             return
         }
         guard case .string(let cmd) = first else {
-            self = .malformed(reason: "the first element of a request must be a command str, got \(first.kindName)")
+            self = .malformed(reason: "the first element of a request must be a command str, got \(first.kindName)",
+                              command: nil, args: a)
             return
         }
         let args = Array(a.dropFirst())
-        func arity(_ n: Int) -> Bool { args.count == n }
-        switch cmd {
-        case "ver" where arity(0): self = .ver
-        case "re" where arity(0): self = .registry
-        case "im" where arity(1):
-            if case .string(let m) = args[0] { self = .importModule(m) } else { self = .malformed(reason: "im takes a module name str") }
-        case "ex" where arity(1):
-            if case .string(let c) = args[0] { self = .exec(c) } else { self = .malformed(reason: "ex takes a code str") }
-        case "cm":
-            guard arity(4) else { self = .malformed(reason: "cm takes exactly 4 arguments (target, name, args, kwargs), got \(args.count)"); return }
-            guard case .string(let name) = args[1] else { self = .malformed(reason: "cm method name must be a str"); return }
-            guard case .array(let pos) = args[2] else { self = .malformed(reason: "cm args must be an array"); return }
-            guard case .map(let kw) = args[3] else { self = .malformed(reason: "cm kwargs must be a map"); return }
+        func bad(_ why: String) -> Request { .malformed(reason: why, command: cmd, args: args) }
+        guard let known = Command(rawValue: cmd) else {
+            self = .other(cmd: cmd, args: args)
+            return
+        }
+        guard args.count == known.arity else {
+            self = known == .cm
+                ? bad("cm takes exactly 4 arguments (target, name, args, kwargs), got \(args.count)")
+                : bad("\(cmd) with \(args.count) argument\(args.count == 1 ? "" : "s")")
+            return
+        }
+        switch known {
+        case .ver: self = .ver
+        case .re: self = .registry
+        case .im:
+            if case .string(let m) = args[0] { self = .importModule(m) } else { self = bad("im takes a module name str") }
+        case .ex:
+            if case .string(let c) = args[0] { self = .exec(c) } else { self = bad("ex takes a code str") }
+        case .cm:
+            guard case .string(let name) = args[1] else { self = bad("cm method name must be a str"); return }
+            guard case .array(let pos) = args[2] else { self = bad("cm args must be an array"); return }
+            guard case .map(let kw) = args[3] else { self = bad("cm kwargs must be a map"); return }
             self = .call(target: args[0], name: name, args: pos, kwargs: kw)
-        case "gp" where arity(2):
-            if case .string(let n) = args[1] { self = .getProperty(target: args[0], name: n) } else { self = .malformed(reason: "gp name must be a str") }
-        case "sp" where arity(3):
-            if case .string(let n) = args[1] { self = .setProperty(target: args[0], name: n, value: args[2]) } else { self = .malformed(reason: "sp name must be a str") }
-        case "ri" where arity(2):
-            if let n = args[1].intValue { self = .readInto(target: args[0], count: n) } else { self = .malformed(reason: "ri count must be an int") }
-        case "_d" where arity(1):
+        case .gp:
+            if case .string(let n) = args[1] { self = .getProperty(target: args[0], name: n) } else { self = bad("gp name must be a str") }
+        case .sp:
+            if case .string(let n) = args[1] { self = .setProperty(target: args[0], name: n, value: args[2]) } else { self = bad("sp name must be a str") }
+        case .ri:
+            if let n = args[1].intValue { self = .readInto(target: args[0], count: n) } else { self = bad("ri count must be an int") }
+        case .release:
             if case .binary(let b) = args[0], b.count == 4 {
                 self = .release(id: b.reduce(0) { $0 << 8 | UInt32($1) })
             } else {
-                self = .malformed(reason: "_d takes the proxy id as bin of length 4")
+                self = bad("_d takes the proxy id as bin of length 4")
             }
-        case "_s" where arity(1): self = .str(target: args[0])
-        case "eq" where arity(2): self = .equal(args[0], args[1])
-        case "_id" where arity(1): self = .identity(target: args[0])
-        case "ver", "re", "im", "ex", "gp", "sp", "ri", "_d", "_s", "eq", "_id":
-            self = .malformed(reason: "\(cmd) with \(args.count) argument\(args.count == 1 ? "" : "s")")
-        default:
-            self = .other(cmd: cmd, args: args)
+        case .str: self = .str(target: args[0])
+        case .eq: self = .equal(args[0], args[1])
+        case .identity: self = .identity(target: args[0])
         }
     }
 
     /// The command string as sent.
     public var command: String {
         switch self {
-        case .ver: "ver"
-        case .registry: "re"
-        case .importModule: "im"
-        case .exec: "ex"
-        case .call: "cm"
-        case .getProperty: "gp"
-        case .setProperty: "sp"
-        case .readInto: "ri"
-        case .release: "_d"
-        case .str: "_s"
-        case .equal: "eq"
-        case .identity: "_id"
         case .other(let c, _): c
-        case .malformed: "?"
+        case .malformed(_, let c, _): c ?? "?"
+        default: known!.rawValue
+        }
+    }
+
+    /// The command table entry (nil for `other` and for malformed requests).
+    public var known: Command? {
+        switch self {
+        case .ver: .ver
+        case .registry: .re
+        case .importModule: .im
+        case .exec: .ex
+        case .call: .cm
+        case .getProperty: .gp
+        case .setProperty: .sp
+        case .readInto: .ri
+        case .release: .release
+        case .str: .str
+        case .equal: .eq
+        case .identity: .identity
+        case .other, .malformed: nil
         }
     }
 
     /// True for the commands whose execution may print console output first.
     public var mayPrint: Bool {
         switch self {
-        case .exec, .call, .other: true
-        default: false
+        case .other: true
+        default: known?.mayPrint ?? false
         }
     }
 
@@ -144,29 +166,7 @@ public enum Request: Sendable, Equatable {
                 f.write(a, into: &s)
             }
             s += ")"
-        case .malformed(let r): s += "malformed request: "; s += r
-        }
-    }
-
-    /// Equatable helper: the request's parts as one value.
-    private struct Wire: Equatable {
-        var cmd: String
-        var parts: [MessagePackValue]
-        init(_ r: Request) {
-            cmd = r.command
-            switch r {
-            case .ver, .registry: parts = []
-            case .importModule(let s), .exec(let s): parts = [.string(s)]
-            case let .call(t, n, a, k): parts = [t, .string(n), .array(a), .map(k)]
-            case let .getProperty(t, n): parts = [t, .string(n)]
-            case let .setProperty(t, n, v): parts = [t, .string(n), v]
-            case let .readInto(t, n): parts = [t, .int(n)]
-            case .release(let id): parts = [.int(Int64(id))]
-            case .str(let t), .identity(let t): parts = [t]
-            case let .equal(a, b): parts = [a, b]
-            case .other(_, let a): parts = a
-            case .malformed(let r): parts = [.string(r)]
-            }
+        case .malformed(let r, _, _): s += "malformed request: "; s += r
         }
     }
 }

@@ -1,0 +1,53 @@
+/// The urpc V1 command table (spec §3): every command the published server answers, with its
+/// arity and what it does. The one list of commands; parsers, printers, fuzzers and the twin read it.
+public enum Command: String, Sendable, CaseIterable {
+    case ver, re, im, ex, cm, gp, sp, ri
+    case release = "_d"
+    case str = "_s"
+    case eq
+    case identity = "_id"
+
+    /// Arguments after the command string (the server indexes a fixed tuple; more or fewer fail).
+    public var arity: Int {
+        switch self {
+        case .ver, .re: 0
+        case .im, .ex, .release, .str, .identity: 1
+        case .gp, .ri, .eq: 2
+        case .sp: 3
+        case .cm: 4
+        }
+    }
+
+    /// Commands whose execution may print console output (ExtType(3)) before the reply.
+    public var mayPrint: Bool { self == .ex || self == .cm }
+
+    /// One line: what the request asks and what the reply is.
+    public var meaning: String {
+        switch self {
+        case .ver: "protocol version; answered by \"V1\""
+        case .re: "the live proxy registry {id: repr} (debug)"
+        case .im: "import a module; answered by its proxy"
+        case .ex: "exec code; console output, then nil"
+        case .cm: "call target.name(*args, **kwargs); console output, then the result"
+        case .gp: "get an attribute"
+        case .sp: "set an attribute; answered by nil"
+        case .ri: "target.readinto(buffer of n); count k, k raw bytes, nil"
+        case .release: "release a proxy id (bin of length 4); answered by nil"
+        case .str: "str(target)"
+        case .eq: "a == b"
+        case .identity: "id(target)"
+        }
+    }
+
+    /// The command string's bytes.
+    public var utf8: [UInt8] { Array(rawValue.utf8) }
+
+    /// The longest command string (3 bytes): a resynchronising reader needs no more lookahead.
+    public static let maxLength = 3
+
+    /// Looks a command string up by its bytes without building a `String` (the resync hot path).
+    public static func named<C: Collection>(_ bytes: C) -> Command? where C.Element == UInt8 {
+        guard bytes.count >= 2, bytes.count <= maxLength else { return nil }
+        return Command(rawValue: String(decoding: bytes, as: UTF8.self))
+    }
+}
