@@ -162,7 +162,7 @@ extension LeakReport {
         }
         func fmt(_ v: Double) -> String { LeakReport.decimal1(v) }
         var restarts: [Int: [Int]] = [:]
-        for a in anomalies where a.kind == ProxyAnomalyKind.idRestart.rawValue && a.proxy == nil {
+        for a in anomalies where a.kind == AnomalyKind.idRestart.name && a.proxy == nil {
             if let s = a.stream, let f = a.frame { restarts[s, default: []].append(f) }
         }
         let grouped = records.count > LeakReport.htmlBarLimit
@@ -226,7 +226,7 @@ extension LeakReport {
             if !rest.isEmpty { rows.append(Group(creator: "(\(groups.count - 24) other calls)", members: rest)) }
             body += "<text x=\"\(fmt(left))\" y=\"\(fmt(rowY - 8))\">\(records.count) proxies: grouped by creating call; bands show live proxies over time, bars are sampled proxies</text>"
             // Anomalies other than leaks on one strip (leaks are the red part of the bands).
-            let marked = anomalies.filter { $0.kind != ProxyAnomalyKind.leaked.rawValue && $0.frame != nil && $0.proxy != nil }
+            let marked = anomalies.filter { $0.kind != AnomalyKind.leaked.name && $0.frame != nil && $0.proxy != nil }
             if !marked.isEmpty {
                 body += "<text x=\"\(fmt(left - 6))\" y=\"\(fmt(rowY + 11))\" text-anchor=\"end\">anomalies (\(marked.count))</text>"
                 let every = max(1, marked.count / LeakReport.htmlBarLimit)

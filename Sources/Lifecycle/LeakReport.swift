@@ -5,7 +5,7 @@ import URPC
 /// connection's facts in the manifest shape. Render it with `text()`, `json()` or `html()`.
 public struct LeakReport: Sendable {
     public var records: [ProxyRecord]
-    /// Lifecycle anomalies, by stream then frame. `kind` is one of `ProxyAnomalyKind`.
+    /// Lifecycle anomalies, by stream then frame. `kind` is a lifecycle kind of the `AnomalyRegistry`.
     public var anomalies: [Anomaly]
     public var connections: [ConnectionLifecycle]
     /// Time of the first message (relative times in the renderers start here).
@@ -89,13 +89,13 @@ public struct LeakReport: Sendable {
         var parts = ["\(s.released) released", "\(s.leaked) leaked (\(s.leakGroups) group\(s.leakGroups == 1 ? "" : "s"))"]
         if s.lostInRestart > 0 { parts.append("\(s.lostInRestart) lost in restart") }
         if s.unknown > 0 { parts.append("\(s.unknown) unknown") }
-        let other = s.anomalies.filter { $0.key != ProxyAnomalyKind.leaked.rawValue }
+        let other = s.anomalies.filter { $0.key != AnomalyKind.leaked.name }
         let an = other.isEmpty ? "none" : LeakReport.kindCounts(other)
         return "\(s.proxies) prox\(s.proxies == 1 ? "y" : "ies"): " + parts.joined(separator: ", ") + "; other anomalies: " + an
     }
 
     static func kindCounts(_ d: [String: Int]) -> String {
-        let order = ProxyAnomalyKind.allCases.map(\.rawValue)
+        let order = AnomalyRegistry.lifecycleKinds.map(\.name)
         return d.sorted { (order.firstIndex(of: $0.key) ?? 99, $0.key) < (order.firstIndex(of: $1.key) ?? 99, $1.key) }
             .map { "\($0.value) \($0.key)" }.joined(separator: ", ")
     }
@@ -109,8 +109,7 @@ public struct LeakReport: Sendable {
 
     /// Parses a `--fail-on` list (`leaked,double-release`); returns the names that are not anomaly kinds.
     public static func unknownKinds(in list: String) -> [String] {
-        let known = Set(ProxyAnomalyKind.allCases.map(\.rawValue) + ["all", "any"])
-        return kinds(list).filter { !known.contains($0) }
+        AnomalyRegistry.unknownNames(in: kinds(list))
     }
 
     /// Splits a `--fail-on` list at commas and spaces.

@@ -132,9 +132,8 @@ public final class ProxyTracker {
         return r
     }
 
-    private func flag(_ kind: ProxyAnomalyKind, _ m: Message, id: UInt32?, _ detail: String) {
-        anomalies.append(Anomaly(kind: kind.rawValue, severity: kind.severity, frame: m.frame, stream: m.stream,
-                                 proxy: id, detail: detail))
+    private func flag(_ kind: AnomalyKind, _ m: Message, id: UInt32?, _ detail: String) {
+        anomalies.append(Anomaly(kind, frame: m.frame, stream: m.stream, proxy: id, detail: detail))
     }
 
     // MARK: client requests
@@ -350,8 +349,7 @@ public final class ProxyTracker {
             guard let b = rec.birth else { continue }
             for u in rec.uses where u.frame < b.frame {
                 early.append(.init(id: rec.id, msg: u.message, frame: u.frame, cmd: u.command))
-                out.append(Anomaly(kind: ProxyAnomalyKind.usedBeforeIssued.rawValue, severity: ProxyAnomalyKind.usedBeforeIssued.severity,
-                                   frame: u.frame, stream: st.stream, proxy: rec.id,
+                out.append(Anomaly(.usedBeforeIssued, frame: u.frame, stream: st.stream, proxy: rec.id,
                                    detail: "P\(rec.id) is used by \(u.command) (frame \(u.frame)) before the reply that issues it (frame \(b.frame)): a pipelined request predicting the id"))
             }
             guard rec.fate == .leaked else { continue }
@@ -359,8 +357,7 @@ public final class ProxyTracker {
             var d = "P\(rec.id) created by \(b.creator) at frame \(b.frame) is still registered at the end of the capture (age \(LeakReport.seconds(age)) s"
             if let u = rec.lastUse { d += ", last use \(u.command) at frame \(u.frame))" } else { d += ", never used)" }
             if let rel = rec.release { d += "; its _d at frame \(rel.frame) was never answered" }
-            out.append(Anomaly(kind: ProxyAnomalyKind.leaked.rawValue, severity: ProxyAnomalyKind.leaked.severity,
-                               frame: b.frame, stream: st.stream, proxy: rec.id, detail: d))
+            out.append(Anomaly(.leaked, frame: b.frame, stream: st.stream, proxy: rec.id, detail: d))
         }
         st.manifest.usedBeforeIssuedOnWire = early.sorted { ($0.msg, $0.frame) < ($1.msg, $1.frame) }
         var unknownIDs = Set<UInt32>()
@@ -372,7 +369,7 @@ public final class ProxyTracker {
             var detail = handshake
                 ? "P\(rec.id) is \(how) but the server never issued it on this connection (the handshake was seen): invalid id"
                 : "P\(rec.id) is \(how) but never seen born: it was probably issued before the capture began (no ver handshake seen)"
-            var kind = ProxyAnomalyKind.unknownID
+            var kind = AnomalyKind.unknownID
             var severity = handshake ? Anomaly.Severity.error : kind.severity
             // Born on another connection to the same server before this use?
             if let server = st.manifest.server?.description,
@@ -389,7 +386,7 @@ public final class ProxyTracker {
                     detail = "P\(rec.id) is \(how) but was issued on another connection to the same server (stream \(o.stream), frame \(o.birth!.frame)): valid, the registry is shared"
                 }
             }
-            out.append(Anomaly(kind: kind.rawValue, severity: severity, frame: frame == Int.max ? nil : frame,
+            out.append(Anomaly(kind, severity: severity, frame: frame == Int.max ? nil : frame,
                                stream: st.stream, proxy: rec.id, detail: detail))
         }
         st.manifest.unknownIDs = unknownIDs.sorted()

@@ -37,7 +37,7 @@ extension LeakReport {
             }
             if n > perGroup { out += "    … and \(n - perGroup) more\n" }
         }
-        let other = anomalies.filter { $0.kind != ProxyAnomalyKind.leaked.rawValue }
+        let other = anomalies.filter { $0.kind != AnomalyKind.leaked.name }
         if !other.isEmpty {
             out += (out.isEmpty ? "" : "\n") + "Other proxy anomalies (\(other.count)):\n"
             for a in other {

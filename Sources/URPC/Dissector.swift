@@ -314,7 +314,7 @@ final class StreamState {
         for p in pending[pendingHead...] {
             let dead = p.tracebackSeen
             out.append(noteOnly(frame: p.frame, Anomaly(
-                kind: dead ? "server-dead" : "no-reply", severity: dead ? .error : .note, frame: p.frame, stream: index,
+                dead ? .serverDead : .noReply, frame: p.frame, stream: index,
                 detail: dead
                     ? "no reply after the raw traceback to \(p.request.summary()) (frame \(p.frame)): the published server's RPC task died"
                     : "\(p.request.summary()) (frame \(p.frame)) has no reply by the end of the capture")))
@@ -330,7 +330,7 @@ final class StreamState {
         let bytes = dir == .clientToServer ? c2s.decoder.skip(n) : s2c.decoder.skip(n)
         var m = rawMessage(dir, bytes, start, part: .skipped, frame: ds.lastFrame, time: ds.lastTime)
         let who = dir == .clientToServer ? "client" : "server"
-        m.anomalies.append(Anomaly(kind: "truncated-message", severity: .warning, frame: ds.lastFrame, stream: index,
+        m.anomalies.append(Anomaly(.truncatedMessage, frame: ds.lastFrame, stream: index,
                                    detail: "the capture ends inside a \(who) message (\(n) bytes of it)"))
         out.append(m)
     }
@@ -347,7 +347,7 @@ final class StreamState {
     }
 
     private func gap(_ count: Int, _ dir: Direction, _ seg: StreamSegment, _ out: inout [Message]) {
-        let a = Anomaly(kind: "gap", severity: .warning, frame: seg.frame, stream: index,
+        let a = Anomaly(.gap, frame: seg.frame, stream: index,
                         detail: "\(count) bytes of \(dir.rawValue) were not captured: messages around them are lost; resynchronising")
         if dir == .clientToServer {
             flushSkipped(.clientToServer, &out)
@@ -371,7 +371,7 @@ final class StreamState {
             m.anomalies.append(a)
             // The replies of the outstanding requests may be in the lost bytes.
             while let p = head {
-                m.anomalies.append(Anomaly(kind: "reply-lost", severity: .warning, frame: seg.frame, stream: index,
+                m.anomalies.append(Anomaly(.replyLost, frame: seg.frame, stream: index,
                                            detail: "the reply to \(p.request.summary()) (frame \(p.frame)) may be in the lost bytes"))
                 popHead()
             }
@@ -405,8 +405,7 @@ final class StreamState {
         guard let start = ds.skippedStart, !ds.skipped.isEmpty else { return }
         var m = rawMessage(dir, ArraySlice(ds.skipped), start, part: .skipped, frame: ds.lastFrame, time: ds.lastTime)
         let why = ds.skipReason
-        let (kind, sev): (String, Anomaly.Severity) = why == "mid-stream" ? ("mid-stream", .note) : ("desync", .error)
-        m.anomalies.append(Anomaly(kind: kind, severity: sev, frame: ds.lastFrame, stream: index,
+        m.anomalies.append(Anomaly(why == "mid-stream" ? .midStream : .desync, frame: ds.lastFrame, stream: index,
                                    detail: "\(ds.skipped.count) bytes of \(dir.rawValue) skipped to find the next message start (\(why))"))
         out.append(m)
         if dir == .clientToServer { c2s.skipped = []; c2s.skippedStart = nil } else { s2c.skipped = []; s2c.skippedStart = nil }
@@ -462,11 +461,11 @@ final class StreamState {
         let req = Request(value)
         var anomalies: [Anomaly] = []
         if let why = req.malformedReason {
-            anomalies.append(Anomaly(kind: "malformed-request", severity: .error, frame: seg.frame, stream: index,
+            anomalies.append(Anomaly(.malformedRequest, frame: seg.frame, stream: index,
                                      detail: why + ": the published server dies on it"))
         }
         if case .other(let c, _) = req {
-            anomalies.append(Anomaly(kind: "unknown-command", severity: .warning, frame: seg.frame, stream: index,
+            anomalies.append(Anomaly(.unknownCommand, frame: seg.frame, stream: index,
                                      detail: "'\(c)' is not a urpc command; the server looks it up among its module-level names"))
         }
         if case .ver = req { handshakeSeen = true }
@@ -478,7 +477,7 @@ final class StreamState {
         }
         let outstanding = pending.count - pendingHead
         if outstanding > 0, req.command != "_d" {
-            anomalies.append(Anomaly(kind: "pipelined", severity: .note, frame: seg.frame, stream: index,
+            anomalies.append(Anomaly(.pipelined, frame: seg.frame, stream: index,
                                      detail: "sent while \(outstanding) earlier request(s) were unanswered (urpc is lock-step)"))
         }
         let first = c2s.firstFrame(at: node.offset)
@@ -498,14 +497,14 @@ final class StreamState {
         switch v {
         case .ext(let t, let d):
             if t != ExtCode.proxy {
-                a.append(Anomaly(kind: "bad-ext-code", severity: .error, frame: frame, stream: index,
+                a.append(Anomaly(.badExtCode, frame: frame, stream: index,
                                  detail: "ext code \(t) in a request: the server accepts only proxies (code 1)"))
             } else if d.count != 4 {
-                a.append(Anomaly(kind: "bad-proxy", severity: .error, frame: frame, stream: index,
+                a.append(Anomaly(.badProxy, frame: frame, stream: index,
                                  detail: "a proxy ext with \(d.count) bytes of id (4 expected)"))
             }
         case .timestamp:
-            a.append(Anomaly(kind: "bad-ext-code", severity: .error, frame: frame, stream: index,
+            a.append(Anomaly(.badExtCode, frame: frame, stream: index,
                              detail: "a timestamp (ext code -1) in a request: the server accepts only proxies (code 1)"))
         case .array(let x): for e in x { checkExtCodes(e, &a, frame) }
         case .map(let m): for e in m { checkExtCodes(e.key, &a, frame); checkExtCodes(e.value, &a, frame) }
@@ -593,7 +592,7 @@ final class StreamState {
         m.kind = .error
         m.firstFrame = tracebackFirstFrame
         attach(&m, s2c.lastTime)
-        m.anomalies.append(Anomaly(kind: "legacy-error-path", severity: .error, frame: s2c.lastFrame, stream: index,
+        m.anomalies.append(Anomaly(.legacyErrorPath, frame: s2c.lastFrame, stream: index,
                                    detail: "the published server wrote a Python traceback as raw text onto the RPC stream (\(bytes.count) bytes): a client reads it as fixints and its RPC task dies"))
         if pendingHead < pending.count { pending[pendingHead].tracebackSeen = true }
         out.append(m)
@@ -619,7 +618,7 @@ final class StreamState {
         m.bytes = s2c.decoder.bytes(in: node.range) ?? []
         nextIndex += 1
         guard let h = head else {
-            m.anomalies.append(Anomaly(kind: "unsolicited-reply", severity: .warning, frame: frame, stream: index,
+            m.anomalies.append(Anomaly(.unsolicitedReply, frame: frame, stream: index,
                                        detail: "a server message with no request outstanding (the server never sends unsolicited)"))
             if case .ext(ExtCode.console, _) = node.content.scalarValue { m.kind = .console; m.part = .console }
             return m
@@ -631,7 +630,7 @@ final class StreamState {
             m.kind = .console
             m.part = .console
             if !h.request.mayPrint {
-                m.anomalies.append(Anomaly(kind: "unexpected-console", severity: .note, frame: frame, stream: index,
+                m.anomalies.append(Anomaly(.unexpectedConsole, frame: frame, stream: index,
                                            detail: "console output during \(h.request.command), which runs no code"))
             }
         case (_, .ext(ExtCode.exception, _)?):
@@ -645,7 +644,7 @@ final class StreamState {
                 if let k = ReadIntoReply.rawByteCount(after: v, asked: asked, limit: options.decoding.maxObjectSize) {
                     mode = .riRaw(k)
                 } else {
-                    m.anomalies.append(Anomaly(kind: "bad-ri-count", severity: .error, frame: frame, stream: index,
+                    m.anomalies.append(Anomaly(.badReadIntoCount, frame: frame, stream: index,
                                                detail: "ri count \(v.intValue ?? 0) cannot be a byte count"))
                     popHead()
                 }
@@ -655,7 +654,7 @@ final class StreamState {
         case (.riEnd, _):
             m.part = .riEnd
             if !(scalar?.isNil ?? false) {
-                m.anomalies.append(Anomaly(kind: "bad-ri-end", severity: .warning, frame: frame, stream: index,
+                m.anomalies.append(Anomaly(.badReadIntoEnd, frame: frame, stream: index,
                                            detail: "an ri reply ends with nil, not \(node.value.kindName)"))
             }
             mode = .normal

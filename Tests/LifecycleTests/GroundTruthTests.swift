@@ -45,7 +45,7 @@ import URPC
         #expect(report.anomalies.allSatisfy { $0.kind == "leaked" })
         #expect(report.anomalies.compactMap { $0.proxy.map(Int.init) }.sorted() == leaked.sorted())
         #expect(report.has(kinds: ["leaked"]) == !leaked.isEmpty)
-        #expect(!report.has(kinds: ProxyAnomalyKind.allCases.map(\.rawValue).filter { $0 != "leaked" }))
+        #expect(!report.has(kinds: AnomalyRegistry.lifecycleKinds.map(\.name).filter { $0 != "leaked" }))
     }
 
     @Test func basicSessionTextReport() throws {

@@ -71,7 +71,7 @@ import URPC
             #expect(c.leakedAtEnd == c.leakedAtEnd.sorted())
         }
         #expect(r.anomalies.filter { $0.kind == "leaked" }.count == r.summary.leaked)
-        #expect(r.anomalies.allSatisfy { ProxyAnomalyKind(rawValue: $0.kind) != nil })
+        #expect(r.anomalies.allSatisfy { AnomalyRegistry.kind(named: $0.kind)?.group == .lifecycle })
         #expect(try parseJSON(r.json()) is [String: Any])
         #expect(r.text().contains("SUMMARY: "))
         #expect(r.html().hasSuffix("</html>\n"))

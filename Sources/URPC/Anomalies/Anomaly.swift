@@ -38,14 +38,29 @@ public struct Anomaly: Sendable, Equatable, Hashable, CustomStringConvertible {
         return s + ": " + detail
     }
 
+    /// An anomaly of a registered kind: its severity is the kind's, unless the evidence at hand
+    /// says otherwise (an unknown id after a seen handshake is an invalid id: an error, not a note).
+    public init(_ kind: AnomalyKind, severity: Severity? = nil, frame: Int? = nil, stream: Int? = nil,
+                proxy: UInt32? = nil, detail: String) {
+        self.init(kind: kind.name, severity: severity ?? kind.severity, frame: frame, stream: stream, proxy: proxy, detail: detail)
+    }
+
+    /// True when the anomaly is of `kind`.
+    public func `is`(_ kind: AnomalyKind) -> Bool { self.kind == kind.name }
+
     /// A device-lint finding as an anomaly of the message it was found in.
     public init(lint f: LintFinding, frame: Int?, stream: Int?) {
-        let sev: Severity
-        switch f.severity {
-        case .info: sev = .note
-        case .differs: sev = .warning
-        case .refused, .crash: sev = .error
+        self.init(kind: f.id, severity: Severity(lint: f.severity), frame: frame, stream: stream, detail: f.message)
+    }
+}
+
+extension Anomaly.Severity {
+    /// The expert-info level of a device-lint severity.
+    public init(lint s: LintFinding.Severity) {
+        switch s {
+        case .info: self = .note
+        case .differs: self = .warning
+        case .refused, .crash: self = .error
         }
-        self.init(kind: f.id, severity: sev, frame: frame, stream: stream, detail: f.message)
     }
 }
