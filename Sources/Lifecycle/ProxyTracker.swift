@@ -25,7 +25,7 @@ public final class ProxyTracker {
         st.manifest.server = server
     }
 
-    public func describe(_ infos: [Dissector.StreamInfo]) {
+    public func describe(_ infos: [Dissector.Endpoints]) {
         for i in infos { describe(stream: i.stream, client: i.client, server: i.server) }
     }
 

@@ -61,6 +61,8 @@ public struct Message: Sendable {
     /// For requests: how many earlier requests were still unanswered when this one was sent.
     public var outstanding: Int
     public var anomalies: [Anomaly]
+    /// For the raw traceback: what made the server write it, where the capture shows it.
+    public var trigger: ErrorTrigger?
 
     public var value: MessagePackValue? { node?.value }
 
@@ -70,6 +72,14 @@ public struct Message: Sendable {
         let fields = d.split(separator: 0x04, maxSplits: 2, omittingEmptySubsequences: false)
             .map { String(decoding: $0, as: UTF8.self) }
         return (fields.count > 0 ? fields[0] : "", fields.count > 1 ? fields[1] : "", fields.count > 2 ? fields[2] : "")
+    }
+
+    /// The exception a server error names: the last line of a raw traceback
+    /// (`ValueError: short read`), or `Name: args` of an ExtType(2) reply.
+    public var exceptionLine: String? {
+        if part == .legacyTraceback, let raw { return TracebackState.exceptionLine(raw) }
+        guard let e = exception else { return nil }
+        return e.args.isEmpty ? e.name : e.name + ": " + e.args
     }
 
     /// Console output bytes (console messages).

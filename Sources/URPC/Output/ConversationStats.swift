@@ -30,8 +30,9 @@ public struct ConversationStats: Sendable {
         if let l = m.latency, let c = m.command, m.part == .value || m.part == .riEnd || m.part == .exception {
             latency[c, default: LatencyHistogram()].add(l)
         }
-        if let e = m.exception { exceptions[e.name, default: 0] += 1 }
-        if m.part == .legacyTraceback { exceptions["(raw traceback)", default: 0] += 1 }
+        if let e = m.exceptionLine {
+            exceptions[m.part == .legacyTraceback ? e + " (raw traceback)" : e, default: 0] += 1
+        }
         for a in m.anomalies { anomalies[a.kind, default: 0] += 1 }
     }
 

@@ -3,7 +3,8 @@ import MessagePack
 
 /// One NDJSON object per message (`msgdissect --json`). Fields (README): frame, first_frame, n,
 /// time, stream, dir, kind, part, cmd, value, summary, stream_offset, length, hex (raw parts),
-/// reply_to (frame of the request), reply_to_n, latency_ms, anomalies.
+/// reply_to (frame of the request), reply_to_n, latency_ms, anomalies; for server errors exception
+/// (the exception line), error (an ExtType(2) reply's fields), trigger and text (a raw traceback).
 public enum MessageJSON {
     public static func write(_ m: Message, relativeTo t0: Timestamp, into s: inout String) {
         s += "{\"frame\":\(m.frame),\"first_frame\":\(m.firstFrame),\"n\":\(m.index),\"time\":"
@@ -15,8 +16,13 @@ public enum MessageJSON {
             s += ",\"value\":"
             Proxy.json.write(v, into: &s)
         }
+        if let line = m.exceptionLine {
+            s += ",\"exception\":"
+            JSONMapping.quote(line, into: &s)
+        }
+        if let t = m.trigger { s += ",\"trigger\":\"" + t.rawValue + "\"" }
         if let e = m.exception {
-            s += ",\"exception\":{\"name\":"
+            s += ",\"error\":{\"name\":"
             JSONMapping.quote(e.name, into: &s)
             s += ",\"args\":"
             JSONMapping.quote(e.args, into: &s)

@@ -57,9 +57,9 @@ public enum MessageText {
         case .exception:
             if let e = m.exception { s += "↳ error " + e.name + e.args } else { s += "↳ error ?" }
         case .legacyTraceback:
-            let text = String(decoding: m.raw ?? [], as: UTF8.self)
-            let last = text.split(whereSeparator: { $0 == "\n" || $0 == "\r" }).last.map(String.init) ?? ""
-            s += "↳ raw traceback (" + String(m.raw?.count ?? 0) + " bytes, not msgpack): " + last
+            s += "↳ raw traceback (" + String(m.raw?.count ?? 0) + " bytes, not msgpack"
+            if let t = m.trigger, t != .request { s += ", " + t.rawValue }
+            s += "): " + (m.exceptionLine ?? "")
         case .skipped:
             if m.raw?.isEmpty ?? true {
                 s += "(end of capture) " + (m.anomalies.first?.detail ?? "")

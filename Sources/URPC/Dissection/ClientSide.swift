@@ -1,0 +1,136 @@
+import Capture
+import MessagePack
+
+/// The client→server direction: requests, their analysis, and resynchronisation to the next
+/// plausible request start.
+extension ConnectionDissector {
+    func drainClient(_ seg: StreamSegment, _ out: inout [Message]) {
+        while true {
+            if c2s.resyncing {
+                // Skip to a plausible request start.
+                while let b = c2s.peek() {
+                    let n = c2s.peek(1)
+                    var rest: [UInt8] = []
+                    if let n, n == 0xa2 || n == 0xa3 {
+                        for i in 0..<Int(n & 0x1f) { if let x = c2s.peek(2 + i) { rest.append(x) } }
+                    }
+                    if Self.looksLikeRequestStart(b, n, rest.isEmpty ? nil : rest[...]) { break }
+                    c2s.skipByte()
+                }
+                guard c2s.peek() != nil else { return }
+                // Need the whole plausible header before deciding.
+                if c2s.peek(1) == nil { return }
+                c2s.resyncing = false
+                flushSkipped(c2s, &out)
+            }
+            let node: Node?
+            do {
+                node = try c2s.next()
+            } catch {
+                if case .depthBeyondLimit = error, let m = deepRequest(seg) {
+                    out.append(m)
+                    continue
+                }
+                if c2s.skippedStart == nil { c2s.skipReason = "\(error)" }
+                c2s.resyncing = true
+                c2s.skipByte()
+                continue
+            }
+            guard let node else { return }
+            out.append(request(node, seg))
+        }
+    }
+
+    private func request(_ node: Node, _ seg: StreamSegment) -> Message {
+        let req = Request(node.value)
+        var anomalies = analyse(req, frame: seg.frame)
+        if options.lint {
+            for f in DeviceLint.lint(node: node) {
+                anomalies.append(Anomaly(lint: f, frame: seg.frame, stream: index))
+            }
+            checkExtCodes(node.value, &anomalies, seg.frame)
+        }
+        var m = requestMessage(req, range: node.range, firstFrame: c2s.firstFrame(at: node.offset), node: node,
+                               seg.frame, seg.time, anomalies)
+        m.bytes = c2s.bytes(in: node.range)
+        return m
+    }
+
+    /// A request message, queued for its reply.
+    func requestMessage(_ req: Request, range: Range<Int>, firstFrame: Int, node: Node?, _ frame: Int,
+                        _ time: Timestamp, _ anomalies: [Anomaly]) -> Message {
+        var anomalies = anomalies
+        let outstanding = pending.count - pendingHead
+        if outstanding > 0, req.known != .release {
+            anomalies.append(Anomaly(.pipelined, frame: frame, stream: index,
+                                     detail: "sent while \(outstanding) earlier request(s) were unanswered (urpc is lock-step)"))
+        }
+        if serverDead {
+            anomalies.append(Anomaly(.serverDead, frame: frame, stream: index,
+                                     detail: "sent after the server's raw traceback: its RPC task is dead and never answers"))
+        }
+        let m = Message(index: nextIndex, frame: frame, firstFrame: firstFrame, time: time,
+                        stream: index, direction: .clientToServer, kind: .request, part: .request, streamRange: range,
+                        node: node, raw: nil, request: req, replyTo: nil, replyToFrame: nil, command: req.command,
+                        latency: nil, outstanding: outstanding, anomalies: anomalies)
+        pending.append(PendingRequest(index: nextIndex, frame: frame, time: time, request: req))
+        nextIndex += 1
+        anyRequestSeen = true
+        return m
+    }
+
+    /// The protocol-level anomalies of a parsed request.
+    private func analyse(_ req: Request, frame: Int) -> [Anomaly] {
+        var anomalies: [Anomaly] = []
+        if let why = req.malformedReason {
+            anomalies.append(Anomaly(.malformedRequest, frame: frame, stream: index, detail: why + ": the published server dies on it"))
+        }
+        if case .other(let c, _) = req {
+            anomalies.append(Anomaly(.unknownCommand, frame: frame, stream: index,
+                                     detail: "'\(c)' is not a urpc command; the server looks it up among its module-level names"))
+        }
+        if case .ver = req { handshakeSeen = true }
+        return anomalies
+    }
+
+    /// Ext codes other than 1 in a request are rejected by the server (spec §3).
+    private func checkExtCodes(_ v: MessagePackValue, _ a: inout [Anomaly], _ frame: Int) {
+        switch v {
+        case .ext(let t, let d):
+            if t != ExtCode.proxy {
+                a.append(Anomaly(.badExtCode, frame: frame, stream: index,
+                                 detail: "ext code \(t) in a request: the server accepts only proxies (code 1)"))
+            } else if d.count != 4 {
+                a.append(Anomaly(.badProxy, frame: frame, stream: index,
+                                 detail: "a proxy ext with \(d.count) bytes of id (4 expected)"))
+            }
+        case .timestamp:
+            a.append(Anomaly(.badExtCode, frame: frame, stream: index,
+                             detail: "a timestamp (ext code -1) in a request: the server accepts only proxies (code 1)"))
+        case .array(let x): for e in x { checkExtCodes(e, &a, frame) }
+        case .map(let m): for e in m { checkExtCodes(e.key, &a, frame); checkExtCodes(e.value, &a, frame) }
+        default: break
+        }
+    }
+
+    /// The server gave up on the client's message while it was still arriving (its read timed
+    /// out: spec §7 "short read"). Client bytes that arrived before the traceback's first frame are
+    /// that message, cut where the server stopped reading; later bytes are new messages.
+    func cutShortRead(beforeFrame frame: Int, _ out: inout [Message]) {
+        guard !c2s.resyncing, c2s.decoder.bufferedCount > 0 else { return }
+        let start = c2s.decoder.offset
+        let cut = c2s.offset(beforeFrame: frame)
+        guard cut > start else { return }
+        let first = c2s.firstFrame(at: start)
+        let last = c2s.firstFrame(at: cut - 1)
+        let bytes = c2s.take(cut - start)
+        let req = Request.malformed(reason: "cut short: the server's read timed out after \(bytes.count) bytes of it (short read)",
+                                    command: Request.command(ofPartial: bytes), args: [])
+        var m = requestMessage(req, range: start..<cut, firstFrame: first, node: nil, last, c2s.lastTime, [
+            Anomaly(.shortRead, frame: frame, stream: index,
+                    detail: "the server's read timed out inside this request after \(bytes.count) bytes; it ends here and what the client sends later are new messages"),
+        ])
+        m.bytes = bytes
+        out.append(m)
+    }
+}

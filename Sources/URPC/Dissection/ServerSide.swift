@@ -1,0 +1,189 @@
+import Capture
+import MessagePack
+
+/// The server→client direction: replies paired in order with the requests, console output, the
+/// `ri` framing, exception replies and the raw traceback of the published server's error path.
+extension ConnectionDissector {
+    func drainServer(_ seg: StreamSegment?, final: Bool, _ out: inout [Message]) {
+        let frame = seg?.frame ?? s2c.lastFrame
+        let time = seg?.time ?? s2c.lastTime
+        while true {
+            if case .traceback = mode {
+                while let b = s2c.peek(), TracebackState.isText(b), !traceback.isComplete {
+                    traceback.text.append(contentsOf: s2c.take(1))
+                }
+                guard s2c.peek() != nil || traceback.isComplete else { return }
+                emitTraceback(&out)
+                continue
+            }
+            if case .riRaw(let k) = mode {
+                // A count of 0 carries no raw bytes: no (empty) data message, as the manifests number them.
+                if k == 0 { mode = .riEnd; continue }
+                let start = s2c.decoder.offset
+                guard let bytes = s2c.nextRaw(count: k) else { return }
+                var m = rawMessage(s2c, bytes, start, part: .riData, frame: frame, time: time)
+                attach(&m, time)
+                out.append(m)
+                mode = .riEnd
+                continue
+            }
+            guard let b = s2c.peek() else { return }
+            // The raw traceback is recognised in every state: a request outstanding or not, the
+            // client's message complete or not, even while resynchronising.
+            if b == TracebackState.prefix[0] {
+                switch tracebackAhead(final: final) {
+                case nil: return   // wait for more bytes
+                case true?:
+                    startTraceback(&out)
+                    continue
+                case false?: break
+                }
+            }
+            if s2c.resyncing {
+                // Before the first request (mid-stream) or after a gap, server bytes cannot be paired.
+                if !anyRequestSeen || head == nil {
+                    s2c.skipByte()
+                    continue
+                }
+                s2c.resyncing = false
+                flushSkipped(s2c, &out)
+            }
+            let node: Node?
+            do {
+                node = try s2c.next()
+            } catch {
+                // Skip byte by byte until an object decodes again.
+                if s2c.skippedStart == nil { s2c.skipReason = "\(error)" }
+                s2c.skipByte()
+                continue
+            }
+            guard let node else { return }
+            flushSkipped(s2c, &out)
+            serverDead = false
+            out.append(reply(node, frame, time))
+        }
+    }
+
+    /// Does the traceback header start here? nil: not enough bytes yet to tell.
+    private func tracebackAhead(final: Bool) -> Bool? {
+        let p = TracebackState.prefix
+        var have = 0
+        while have < p.count, let x = s2c.peek(have) {
+            if x != p[have] { return false }
+            have += 1
+        }
+        if have == p.count { return true }
+        return final ? false : nil
+    }
+
+    private func startTraceback(_ out: inout [Message]) {
+        flushSkipped(s2c, &out)
+        s2c.resyncing = false
+        mode = .traceback
+        let start = s2c.decoder.offset
+        traceback = TracebackState(text: [], start: start, firstFrame: s2c.firstFrame(at: start))
+        let before = pending.count
+        cutShortRead(beforeFrame: traceback.firstFrame, &out)
+        if pending.count > before {
+            traceback.trigger = .shortRead
+        } else if head != nil {
+            traceback.trigger = .request
+        } else {
+            traceback.trigger = .eof
+        }
+    }
+
+    func emitTraceback(_ out: inout [Message]) {
+        let bytes = ArraySlice(traceback.text)
+        var m = rawMessage(s2c, bytes, traceback.start, part: .legacyTraceback, frame: s2c.lastFrame, time: s2c.lastTime)
+        m.kind = .error
+        m.firstFrame = traceback.firstFrame
+        m.trigger = traceback.trigger
+        attach(&m, s2c.lastTime)
+        let exception = TracebackState.exceptionLine(bytes)
+        var why = "the published server wrote a Python traceback as raw text onto the RPC stream (\(bytes.count) bytes, \(exception))"
+        switch traceback.trigger {
+        case .eof: why += " when the client closed its side with nothing outstanding"
+        case .shortRead: why += " while the client's request was still arriving"
+        case .request: why += ""
+        }
+        m.anomalies.append(Anomaly(.legacyErrorPath, frame: s2c.lastFrame, stream: index,
+                                   detail: why + ": a client reads it as fixints and its RPC task dies"))
+        if pendingHead < pending.count { pending[pendingHead].tracebackSeen = true }
+        out.append(m)
+        traceback = TracebackState()
+        mode = .normal
+        serverDead = true
+    }
+
+    /// Pairs a server message with the head request (without popping it).
+    private func attach(_ m: inout Message, _ time: Timestamp) {
+        guard let h = head else { return }
+        m.replyTo = h.index
+        m.replyToFrame = h.frame
+        m.command = h.request.command
+        m.latency = time.since(h.time)
+    }
+
+    private func reply(_ node: Node, _ frame: Int, _ time: Timestamp) -> Message {
+        var m = Message(index: nextIndex, frame: frame, firstFrame: s2c.firstFrame(at: node.offset), time: time,
+                        stream: index, direction: .serverToClient, kind: .reply, part: .value, streamRange: node.range,
+                        node: node, raw: nil, request: nil, replyTo: nil, replyToFrame: nil, command: nil, latency: nil,
+                        outstanding: 0, anomalies: [])
+        m.bytes = s2c.bytes(in: node.range)
+        nextIndex += 1
+        let scalar = node.content.scalarValue
+        guard let h = head else {
+            m.anomalies.append(Anomaly(.unsolicitedReply, frame: frame, stream: index,
+                                       detail: "a server message with no request outstanding (the server never sends unsolicited)"))
+            if case .ext(ExtCode.console, _)? = scalar { m.kind = .console; m.part = .console }
+            return m
+        }
+        attach(&m, time)
+        switch (mode, scalar) {
+        case (.normal, .ext(ExtCode.console, _)?):
+            m.kind = .console
+            m.part = .console
+            if !h.request.mayPrint {
+                m.anomalies.append(Anomaly(.unexpectedConsole, frame: frame, stream: index,
+                                           detail: "console output during \(h.request.command), which runs no code"))
+            }
+        case (_, .ext(ExtCode.exception, _)?):
+            m.kind = .error
+            m.part = .exception
+            mode = .normal
+            popHead()
+        case (.normal, let v):
+            if case .readInto(_, let asked) = h.request, let v, v.isNil || v.intValue != nil {
+                m.part = .riCount
+                if let k = ReadIntoReply.rawByteCount(after: v, asked: asked, limit: options.decoding.maxObjectSize) {
+                    mode = .riRaw(k)
+                } else {
+                    m.anomalies.append(Anomaly(.badReadIntoCount, frame: frame, stream: index,
+                                               detail: "ri count \(v.intValue ?? 0) cannot be a byte count"))
+                    popHead()
+                }
+            } else {
+                popHead()
+            }
+        case (.riEnd, _):
+            m.part = .riEnd
+            if !(scalar?.isNil ?? false) {
+                m.anomalies.append(Anomaly(.badReadIntoEnd, frame: frame, stream: index,
+                                           detail: "an ri reply ends with nil, not \(node.value.kindName)"))
+            }
+            mode = .normal
+            popHead()
+        default:
+            popHead()
+        }
+        return m
+    }
+}
+
+extension Node.Content {
+    var scalarValue: MessagePackValue? {
+        if case .scalar(let v) = self { return v }
+        return nil
+    }
+}
