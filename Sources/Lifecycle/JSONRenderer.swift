@@ -36,7 +36,9 @@ extension LeakReport {
             o += ",\"last_use_frame\":" + W.opt(r.lastUse?.frame)
             o += ",\"released_frame\":" + W.opt(r.release?.frame)
             o += ",\"release_answered\":" + (r.release.map { $0.answered ? "true" : "false" } ?? "null")
-            o += ",\"fate\":" + W.quote(r.fate.rawValue) + "}"
+            o += ",\"fate\":" + W.quote(r.fate.rawValue)
+            if r.bornBeforeCapture { o += ",\"born_before_capture\":true" }
+            o += "}"
         }
         o += "\n],\n\"anomalies\":["
         for (i, a) in anomalies.enumerated() {

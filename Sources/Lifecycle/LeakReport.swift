@@ -38,12 +38,13 @@ public struct LeakReport: Sendable {
         var index: [String: Int] = [:]
         var out: [Group] = []
         for (i, r) in records.enumerated() {
-            guard let b = r.birth, fate == nil || r.fate == fate else { continue }
-            if let g = index[b.creator] {
+            guard fate == nil || r.fate == fate,
+                  let creator = r.birth?.creator ?? (r.bornBeforeCapture ? "(born before the capture)" : nil) else { continue }
+            if let g = index[creator] {
                 out[g].members.append(i)
             } else {
-                index[b.creator] = out.count
-                out.append(Group(creator: b.creator, members: [i]))
+                index[creator] = out.count
+                out.append(Group(creator: creator, members: [i]))
             }
         }
         return out.enumerated().sorted { a, b in

@@ -58,6 +58,8 @@ public struct ProxyRecord: Sendable, Equatable {
     /// Message numbers of further `_d`s after the first.
     public var extraReleases: [Int]
     public var fate: ProxyFate
+    /// Never seen born, but a registry dump showed it live: born before the capture began.
+    public var bornBeforeCapture = false
 
     public init(id: UInt32, stream: Int, epoch: Int, birth: ProxyBirth?) {
         self.id = id

@@ -16,10 +16,19 @@ extension LeakReport {
             var framesText = frames.prefix(12).map(String.init).joined(separator: ", ")
             if frames.count > 12 { framesText += ", … (\(frames.count - 12) more)" }
             let n = g.members.count
-            out += "\n\(n) prox\(n == 1 ? "y" : "ies") leaked, created by \(g.creator) at frame\(n == 1 ? "" : "s") \(framesText)\n"
+            if frames.isEmpty {
+                out += "\n\(n) prox\(n == 1 ? "y" : "ies") leaked, born before the capture began (listed by the last registry dump)\n"
+            } else {
+                out += "\n\(n) prox\(n == 1 ? "y" : "ies") leaked, created by \(g.creator) at frame\(n == 1 ? "" : "s") \(framesText)\n"
+            }
             for (k, i) in g.members.prefix(perGroup).enumerated() {
                 let r = records[i]
-                guard let b = r.birth else { continue }
+                guard let b = r.birth else {
+                    var line = "    #\(k) P\(r.id) born before the capture, "
+                    line += r.lastUse.map { "last use frame \($0.frame) (\($0.command)), \(r.uses.count) use\(r.uses.count == 1 ? "" : "s")" } ?? "never used"
+                    out += line + "\n"
+                    continue
+                }
                 var line = "    #\(k) P\(r.id)"
                 if connections.count > 1 { line += " stream \(r.stream)" }
                 if r.epoch > 0 { line += " boot \(r.epoch + 1)" }

@@ -1,0 +1,90 @@
+import Capture
+import MessagePack
+import URPC
+
+/// Client requests: uses and releases, in the order the server processes them.
+extension ProxyTracker {
+    // MARK: client requests
+
+    func request(_ m: Message, _ req: Request, _ st: StreamTrack) {
+        if case .ver = req { st.handshakeSeen = true }
+        st.pending[m.index] = ProxyTracker.creator(of: req)
+        st.order.append(m.index)
+        if case .release(let id) = req {
+            release(id, m, st)
+            return
+        }
+        guard let value = m.value else { return }
+        var ids: [UInt32] = []
+        Proxy.ids(in: value, into: &ids)
+        for id in ids { use(id, m, req.command, st) }
+    }
+
+    func use(_ id: UInt32, _ m: Message, _ cmd: String, _ st: StreamTrack) {
+        let u = ProxyUse(message: m.index, frame: m.frame, time: m.time, command: cmd)
+        let entry = ConnectionLifecycle.Used(id: id, msg: m.index, frame: m.frame, cmd: cmd)
+        st.manifest.used.append(entry)
+        if let r = st.current[id] {
+            records[r].uses.append(u)
+            if records[r].birth != nil, let rel = records[r].release {
+                st.manifest.usesAfterRelease.append(entry)
+                flag(.useAfterRelease, m, id: id,
+                     "P\(id) is used by \(cmd) after its release (_d at frame \(rel.frame)): the server resolves it to None")
+            }
+        } else if let old = st.previous[id] {
+            records[old].uses.append(u)
+            flag(.idRestart, m, id: id,
+                 "P\(id) was born before the server restarted (frame \(records[old].birth?.frame ?? 0)) and is not issued again: the server resolves it to None, or to a new object once the id is reissued")
+        } else {
+            var rec = ProxyRecord(id: id, stream: m.stream, epoch: st.epoch, birth: nil)
+            rec.uses.append(u)
+            let r = add(rec, st)
+            st.current[id] = r
+            st.unknown.append((r, st.handshakeSeen))
+        }
+    }
+
+    func release(_ id: UInt32, _ m: Message, _ st: StreamTrack) {
+        let known = st.current[id].map { records[$0].birth != nil } ?? false
+        if m.outstanding > 0, known {
+            // A release of an id whose birth reply is still in flight is a pipelined request, not
+            // a finaliser running mid-reply (settled as a note once the birth is seen).
+            flag(.releaseDuringReply, m, id: id,
+                 "_d P\(id) was sent while \(m.outstanding == 1 ? "a reply was" : "\(m.outstanding) replies were") still outstanding: the client's finaliser ran mid-reply")
+        }
+        let rel = ProxyRelease(message: m.index, frame: m.frame, time: m.time, answered: false)
+        if let r = st.current[id] {
+            if records[r].release == nil {
+                records[r].release = rel
+                if known {
+                    st.releaseRequests[m.index] = (r, st.manifest.released.count)
+                    st.manifest.released.append(.init(id: id, msg: m.index, frame: m.frame, processedByServer: false))
+                    st.live.remove(id)
+                    st.releaseLog.append((m.index, id))
+                } else {
+                    st.releaseRequests[m.index] = (r, nil)
+                    st.releasedUnborn[r] = m.index
+                }
+            } else {
+                records[r].extraReleases.append(m.index)
+                if known {
+                    st.manifest.doubleReleases.append(.init(id: id, msg: m.index, frame: m.frame))
+                    flag(.doubleRelease, m, id: id,
+                         "P\(id) is released again (first _d at frame \(records[r].release!.frame))")
+                }
+            }
+        } else if let old = st.previous[id] {
+            records[old].extraReleases.append(m.index)
+            flag(.idRestart, m, id: id,
+                 "_d P\(id) names a proxy born before the server restarted (frame \(records[old].birth?.frame ?? 0)): it releases nothing, or a new object once the id is reissued")
+        } else {
+            var rec = ProxyRecord(id: id, stream: m.stream, epoch: st.epoch, birth: nil)
+            rec.release = rel
+            let r = add(rec, st)
+            st.current[id] = r
+            st.unknown.append((r, st.handshakeSeen))
+            st.releaseRequests[m.index] = (r, nil)
+            st.releasedUnborn[r] = m.index
+        }
+    }
+}
