@@ -43,7 +43,7 @@ public struct Verdict: Sendable, Equatable {
         self.init(oracle: oracle.rawValue, signature: "", detail: detail, end: end)
     }
 
-    public static let pass = Verdict(oracle: "", signature: "", detail: "")
+    public static var pass: Verdict { Verdict(oracle: "", signature: "", detail: "") }
 
     public static func finding(oracle: String, signature: String, detail: String) -> Verdict {
         Verdict(oracle: oracle, signature: signature, detail: detail)
