@@ -9,6 +9,10 @@
 // mutated input explores interleavings, splits and garbage on both sides. Oracles: no trap, no
 // hang, every message's stream range lies inside what was fed in its direction, ranges within a
 // direction do not overlap and only move forward, and every byte fed is accounted for.
+//
+// Deliberate repetition: Tests/URPCTests/DissectorFuzzRegressionTests.swift replays crash inputs
+// through a copy of this body; both are to call one body in the test-support target (issue 14,
+// step 5).
 
 import Capture
 import MessagePack
