@@ -16,6 +16,9 @@ let package = Package(
         .executable(name: "msgdissect", targets: ["msgdissect"]),
         .executable(name: "msgfuzz", targets: ["msgfuzz"]),
         .executable(name: "urpc-sim", targets: ["urpc-sim"]),
+        // libFuzzer harnesses (fuzz/), built as OSS-Fuzz builds Swift: scripts/fuzz-libfuzzer.sh.
+        .executable(name: "codec-fuzzer", targets: ["codec-fuzzer"]),
+        .executable(name: "dissector-fuzzer", targets: ["dissector-fuzzer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -47,6 +50,11 @@ let package = Package(
             "MessagePack", "Capture", "Simulator",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // libFuzzer harnesses: with -DLIBFUZZER (and -sanitize=fuzzer) libFuzzer's main drives them;
+        // in a normal build each is a small program that runs the harness on the files it is given.
+        .target(name: "FuzzHarness", path: "fuzz/Harness"),
+        .executableTarget(name: "codec-fuzzer", dependencies: ["FuzzHarness", "MessagePack", "Fuzzing"], path: "fuzz/CodecFuzzer"),
+        .executableTarget(name: "dissector-fuzzer", dependencies: ["FuzzHarness", "MessagePack", "Capture", "URPC"], path: "fuzz/DissectorFuzzer"),
         // Benchmarks (bench/): codec throughput against msgspec and msgpack-python.
         .executableTarget(name: "codec-bench", dependencies: ["MessagePack"], path: "bench/CodecBench"),
         .testTarget(name: "MessagePackTests", dependencies: ["MessagePack"]),

@@ -18,8 +18,9 @@ SCRATCH=${SCRATCH:-.build-bench}
 swift build -c release --scratch-path "$SCRATCH" --product msgfuzz >/dev/null
 MSGFUZZ=$SCRATCH/release/msgfuzz
 # Build both harnesses (a zero-second run only builds and replays the seeds).
-ASAN=0 scripts/fuzz-libfuzzer.sh codec 1 -runs=0 >/dev/null 2>&1
-ASAN=0 scripts/fuzz-libfuzzer.sh codec-plain 1 -runs=0 >/dev/null 2>&1
+CONFIG=release ASAN=0 scripts/fuzz-libfuzzer.sh codec 1 -runs=0 >/dev/null 2>&1
+HARNESS=$(swift build -c release --scratch-path .build-fuzz-noasan --show-bin-path)/codec-fuzzer
+harness() { if [ "$1" = codec-plain ]; then CODEC_FUZZER_PLAIN=1 "$HARNESS" "${@:2}"; else "$HARNESS" "${@:2}"; fi; }
 
 mkdir -p "$OUT/msgfuzz-corpus" "$OUT/codec" "$OUT/codec-plain"
 cp corpus/codec/* "$OUT/msgfuzz-corpus/"
@@ -28,11 +29,11 @@ cp corpus/codec/* "$OUT/msgfuzz-corpus/"
 
 for t in codec codec-plain; do
   cp corpus/codec/* "$OUT/$t/"
-  fuzz/bin/$t-noasan "$OUT/$t" -max_total_time="$T" -artifact_prefix="$OUT/$t-" -print_final_stats=1 >"$OUT/$t.log" 2>&1 || true
+  harness $t "$OUT/$t" -max_total_time="$T" -artifact_prefix="$OUT/$t-" -print_final_stats=1 >"$OUT/$t.log" 2>&1 || true
 done
 
 cov_of() {  # edge coverage of a corpus directory, replayed by the plain harness
-  fuzz/bin/codec-plain-noasan "$1" -runs=0 2>&1 | sed -n 's/.*INITED cov: \([0-9]*\).*/\1/p' | tail -1
+  harness codec-plain "$1" -runs=0 2>&1 | sed -n 's/.*INITED cov: \([0-9]*\).*/\1/p' | tail -1
 }
 final_cov() { grep -E '^#[0-9]+' "$1" | sed -n 's/.*cov: \([0-9]*\).*/\1/p' | tail -1; }
 rate() { sed -n 's/^stat::average_exec_per_sec: *//p' "$1"; }

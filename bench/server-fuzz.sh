@@ -28,15 +28,15 @@ BOOFUZZ_VERSION=$("$VENV/bin/python" -c 'import importlib.metadata as m; print(m
 # are saved but not minimised here (minimisation is not fuzzing throughput).
 "$BIN/msgfuzz" --target server --max-time "$SECONDS_MSGFUZZ" --seed 1 --minimize-time 0 \
   --findings "$WORK/findings" --summary-json "$WORK/msgfuzz.json" --quiet || true
-MSGFUZZ_RATE=$(python3 -c "import json; print(round(json.load(open('$WORK/msgfuzz.json'))['cases_per_second']))")
-MSGFUZZ_CASES=$(python3 -c "import json; print(json.load(open('$WORK/msgfuzz.json'))['cases'])")
+MSGFUZZ_RATE=$(python3 -c "import json; print(round(json.load(open('$WORK/msgfuzz.json'))['exec_per_s']))")
+MSGFUZZ_CASES=$(python3 -c "import json; print(json.load(open('$WORK/msgfuzz.json'))['execs'])")
 MSGFUZZ_FINDINGS=$(python3 -c "import json; print(len(json.load(open('$WORK/msgfuzz.json'))['findings']))")
 
 # The same with two workers, each with its own urpc-sim on its own port.
 "$BIN/msgfuzz" --target server --jobs 2 --max-time "$SECONDS_MSGFUZZ" --seed 1 --minimize-time 0 \
   --findings "$WORK/findings-jobs" --summary-json "$WORK/msgfuzz-jobs.json" --quiet || true
-JOBS_RATE=$(python3 -c "import json; print(round(json.load(open('$WORK/msgfuzz-jobs.json'))['cases_per_second']))")
-JOBS_CASES=$(python3 -c "import json; print(json.load(open('$WORK/msgfuzz-jobs.json'))['cases'])")
+JOBS_RATE=$(python3 -c "import json; print(round(json.load(open('$WORK/msgfuzz-jobs.json'))['exec_per_s']))")
+JOBS_CASES=$(python3 -c "import json; print(json.load(open('$WORK/msgfuzz-jobs.json'))['execs'])")
 MSGFUZZ_FINDINGS=$((MSGFUZZ_FINDINGS + $(python3 -c "import json; print(len(json.load(open('$WORK/msgfuzz-jobs.json'))['findings']))")))
 
 # The same urpc-sim binary for boofuzz, on a port of its own.

@@ -1,53 +1,37 @@
 #!/usr/bin/env bash
-# Builds and runs the libFuzzer harness of the codec for a given time.
+# Builds a libFuzzer harness (a SwiftPM product, fuzz/) the way OSS-Fuzz builds Swift projects and
+# runs it for a given time.
 #   scripts/fuzz-libfuzzer.sh TARGET SECONDS [extra libFuzzer flags]
 # TARGET: codec        decoder + stream decoder, with the MessagePack-aware custom mutator
-#         dissector    the URPC dissector fed raw bytes in both directions (fuzz/DissectorFuzzer.swift)
-#         codec-plain  the same harness with libFuzzer's own mutators only
-# Corpus: a working copy of corpus/codec in fuzz/bin/work/<TARGET>/corpus; crashes in fuzz/bin/work/<TARGET>/.
-# Needs swiftc with the fuzzer runtime (-sanitize=fuzzer); add ASAN=0 to build without AddressSanitizer.
+#         codec-plain  the same harness with libFuzzer's own mutators only (CODEC_FUZZER_PLAIN=1)
+#         dissector    the URPC dissector fed raw bytes in both directions
+# Build: swift build -c debug -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library
+#        -Xswiftc -DLIBFUZZER --product <TARGET>-fuzzer, in its own scratch path (.build-fuzz, or
+#        .build-fuzz-noasan with ASAN=0), so the normal build is untouched. -DLIBFUZZER leaves out
+#        the harness's standalone main (libFuzzer brings its own).
+# Corpus: a working copy of corpus/codec (corpus/dissector) in fuzz/bin/work/<TARGET>/corpus;
+# crashes in fuzz/bin/work/<TARGET>/. Needs swiftc with the fuzzer runtime (-sanitize=fuzzer).
+# CONFIG=release builds with -O instead (bench/fuzz-bench.sh compares exec/s that way).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-TARGET=${1:?usage: scripts/fuzz-libfuzzer.sh codec|codec-plain SECONDS [libFuzzer flags]}
+TARGET=${1:?usage: scripts/fuzz-libfuzzer.sh codec|codec-plain|dissector SECONDS [libFuzzer flags]}
 SECONDS_TO_RUN=${2:?usage: scripts/fuzz-libfuzzer.sh TARGET SECONDS}
 shift 2
 case "$TARGET" in
-  codec) DEFINES=(-D CUSTOM_MUTATOR) ;;
-  codec-plain) DEFINES=() ;;
-  dissector) DEFINES=() ;;
+  codec) PRODUCT=codec-fuzzer; SEEDS=corpus/codec ;;
+  codec-plain) PRODUCT=codec-fuzzer; SEEDS=corpus/codec; export CODEC_FUZZER_PLAIN=1 ;;
+  dissector) PRODUCT=dissector-fuzzer; SEEDS=corpus/dissector ;;
   *) echo "unknown target '$TARGET' (codec, codec-plain, dissector)" >&2; exit 2 ;;
 esac
 SAN=fuzzer,address
-if [ "${ASAN:-1}" = 0 ]; then SAN=fuzzer; fi
-BIN=fuzz/bin/$TARGET
-if [ "$SAN" = fuzzer ]; then BIN=$BIN-noasan; fi
+SCRATCH=.build-fuzz
+if [ "${ASAN:-1}" = 0 ]; then SAN=fuzzer; SCRATCH=.build-fuzz-noasan; fi
+CONFIG=${CONFIG:-debug}
+swift build -c "$CONFIG" --scratch-path "$SCRATCH" -Xswiftc -sanitize=$SAN -Xswiftc -parse-as-library \
+  -Xswiftc -DLIBFUZZER --product "$PRODUCT" >&2
+BIN=$(swift build -c "$CONFIG" --scratch-path "$SCRATCH" --show-bin-path)/$PRODUCT
 WORK=fuzz/bin/work/$TARGET
-mkdir -p fuzz/bin "$WORK/corpus" fuzz/bin/src-$TARGET
-# The mutators come from Sources/Fuzzing; everything is compiled as one module, so their
-# `import MessagePack` lines are dropped in a build copy.
-SRC=fuzz/bin/src-$TARGET
-for f in Random Mutator ByteMutators StructureMutators MutationDictionary; do
-  sed '/^import MessagePack$/d' "Sources/Fuzzing/$f.swift" > "$SRC/$f.swift"
-done
-EXTRA=()
-if [ "$TARGET" = codec ]; then EXTRA=("$SRC"/*.swift); fi
-if [ "$TARGET" = dissector ]; then
-  # The URPC layer and the one Capture file it needs (StreamSegment), imports dropped.
-  for f in Sources/URPC/*.swift Sources/URPC/Output/*.swift Sources/Capture/StreamSegment.swift; do
-    sed -e '/^import MessagePack$/d' -e '/^import Capture$/d' "$f" > "$SRC/$(basename "$f")"
-  done
-  HARNESS=fuzz/DissectorFuzzer.swift
-  SEEDS=corpus/dissector
-else
-  HARNESS=fuzz/CodecFuzzer.swift
-  SEEDS=corpus/codec
-fi
-if [ ! -x "$BIN" ] || [ -n "$(find "$HARNESS" Sources/MessagePack Sources/Fuzzing Sources/URPC -newer "$BIN" -name '*.swift' | head -1)" ]; then
-  echo "building $BIN (-sanitize=$SAN)" >&2
-  if [ "$TARGET" = dissector ]; then EXTRA=("$SRC"/*.swift); fi
-  swiftc -sanitize=$SAN -parse-as-library -O -module-name Fuzzer "${DEFINES[@]}" \
-    "$HARNESS" Sources/MessagePack/*.swift "${EXTRA[@]}" -o "$BIN"
-fi
+mkdir -p "$WORK/corpus"
 cp -n "$SEEDS"/* "$WORK/corpus/" 2>/dev/null || true
 export SWIFT_BACKTRACE=enable=no
 exec "$BIN" "$WORK/corpus" -max_total_time="$SECONDS_TO_RUN" -artifact_prefix="$WORK/" -print_final_stats=1 "$@"

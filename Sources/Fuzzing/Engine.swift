@@ -35,26 +35,6 @@ public struct EngineOptions: Sendable {
     public init() {}
 }
 
-public struct RunSummary: Sendable {
-    public var execs: Int
-    public var seconds: Double
-    public var corpusSize: Int
-    public var features: Int
-    public var findings: [Finding]
-    public init(execs: Int, seconds: Double, corpusSize: Int, features: Int, findings: [Finding]) {
-        self.execs = execs; self.seconds = seconds; self.corpusSize = corpusSize; self.features = features; self.findings = findings
-    }
-
-    public var execPerSecond: Double { seconds > 0 ? Double(execs) / seconds : 0 }
-
-    public var json: String {
-        let f = findings.map {
-            "{\"signature\":\(JSON.string($0.signature)),\"oracle\":\(JSON.string($0.oracle)),\"first_found_s\":\(JSON.number($0.firstFoundSeconds)),\"input\":\(JSON.string($0.inputPath)),\"size\":\($0.size),\"mutations\":[\($0.mutations.map(JSON.string).joined(separator: ","))]}"
-        }
-        return "{\"execs\":\(execs),\"exec_per_s\":\(JSON.number(execPerSecond)),\"seconds\":\(JSON.number(seconds)),\"corpus_size\":\(corpusSize),\"features\":\(features),\"findings\":[\(f.joined(separator: ","))]}\n"
-    }
-}
-
 /// The fuzz loop: pick a corpus entry, stack 1…n named mutations, execute, keep inputs with new
 /// behaviour, store findings. Deterministic for a seed and a corpus (wall-clock only decides when
 /// to stop and when to print). The hot loop reuses one input buffer and never touches Foundation.
@@ -64,8 +44,8 @@ public final class Engine<Target: FuzzTarget> {
     public let table: MutatorTable
     public private(set) var corpus = Corpus()
     public private(set) var features = FeatureSet()
-    public private(set) var findings: [Finding] = []
-    private var seenSignatures: Set<String> = []
+    public private(set) var book: FindingBook
+    public var findings: [Finding] { book.findings }
     private var context: MutationContext
     /// Called with every generated input before it runs (tests: determinism).
     public var observer: (([UInt8]) -> Void)? = nil
@@ -75,6 +55,7 @@ public final class Engine<Target: FuzzTarget> {
     private var start = 0.0
 
     public init(target: Target, options: EngineOptions, table: MutatorTable = .standard) {
+        book = FindingBook(directory: options.findingsDirectory)
         self.target = target
         self.options = options
         self.table = table
@@ -97,7 +78,7 @@ public final class Engine<Target: FuzzTarget> {
         if options.crashGuard { CrashGuard.record(input) }
         let v = target.execute(input, thorough: true, features: &features)
         if options.crashGuard { CrashGuard.idle() }
-        if case .finding = v { record(v, input, mutations: ["seed"]) }
+        if v.isFinding { record(v, input, mutations: ["seed"]) }
         if features.newCount > 0 || corpus.isEmpty {
             if corpus.add(input) != nil { context.corpus = corpus.inputs }
         }
@@ -155,7 +136,7 @@ public final class Engine<Target: FuzzTarget> {
                 record(verdict, input, mutations: applied.map { table.mutators[$0].name })
             } else if dt > options.timeLimitSeconds {
                 record(.finding(oracle: "slow-input", signature: "slow-input:\(target.name)",
-                                detail: "one execution took \(JSON.number(dt)) s (limit \(options.timeLimitSeconds) s)"),
+                                detail: "one execution took \(RunSummary.milli(dt)) s (limit \(options.timeLimitSeconds) s)"),
                        input, mutations: applied.map { table.mutators[$0].name })
             }
             if features.newCount > 0 {
@@ -173,28 +154,35 @@ public final class Engine<Target: FuzzTarget> {
         }
         let end = Files.now()
         if !options.quiet { Files.printError(statusLine(end, final: true)) }
-        return RunSummary(execs: execs, seconds: end - start, corpusSize: corpus.count, features: features.total, findings: findings)
+        var summary = RunSummary(target: target.name, execs: execs, seconds: end - start, findings: findings)
+        summary.corpusSize = corpus.count
+        summary.features = features.total
+        return summary
     }
 
     private func statusLine(_ now: Double, final: Bool = false) -> String {
-        let t = now - start
-        let rate = t > 0 ? Int(Double(execs) / t) : 0
-        return "\(options.statusPrefix)\(final ? "DONE" : "#\(execs)") execs: \(execs) exec/s: \(rate) corpus: \(corpus.count) features: \(features.total) findings: \(findings.count) len: \(context.maxLength) time: \(Int(t))s\n"
+        options.statusPrefix + RunSummary.statusLine(final: final, execs: execs, seconds: now - start, [
+            "corpus": corpus.count, "features": features.total, "findings": findings.count, "len": context.maxLength,
+        ]) + "\n"
     }
 
-    /// Stores a finding the first time its signature appears: the input is on disk before
-    /// anything else is done with it.
+    /// Stores a finding the first time its signature appears (later ones count as hits): the
+    /// input is on disk before anything else is done with it.
     private func record(_ v: Verdict, _ input: [UInt8], mutations: [String]) {
-        guard case let .finding(oracle, signature, detail) = v, seenSignatures.insert(signature).inserted else { return }
+        guard v.isFinding, !book.hit(v.signature) else { return }
         let path = options.findingsDirectory + "/crash-" + SHA1.hex(input)
-        let f = Finding(signature: signature, oracle: oracle, detail: detail, firstFoundSeconds: Files.now() - start,
+        let f = Finding(signature: v.signature, oracle: v.oracle, detail: v.detail, firstFoundSeconds: Files.now() - start,
                         inputPath: path, size: input.count, mutations: mutations)
-        do { try FindingStore.write(input, finding: f, to: options.findingsDirectory) } catch {
+        var sidecar = Sidecar(target: target.name, verdict: v, signature: nil)
+        sidecar.firstFoundSeconds = f.firstFoundSeconds
+        sidecar.size = input.count
+        sidecar.mutations = mutations
+        do { try book.save(input, sidecar: sidecar) } catch {
             Files.printError("msgfuzz: \(error)\n")
         }
-        findings.append(f)
+        book.add(f)
         if !options.quiet {
-            Files.printError("\(options.statusPrefix)FINDING \(oracle) [\(signature)] \(detail) -> \(path) (mutations: \(mutations.joined(separator: ",")))\n")
+            Files.printError("\(options.statusPrefix)FINDING \(v.oracle) [\(v.signature)] \(v.detail) -> \(path) (mutations: \(mutations.joined(separator: ",")))\n")
         }
         target.reset()
     }

@@ -12,8 +12,7 @@ public enum ChildOutcome: Sendable, Equatable {
     /// The dedup key of this behaviour ("" for a pass).
     public var signature: String {
         switch self {
-        case .verdict(.pass): return ""
-        case .verdict(.finding(_, let s, _)): return s
+        case .verdict(let v): return v.isFinding ? v.signature : ""
         case let .trap(sig, message): return "trap:\(signalName(sig))" + (message.isEmpty ? "" : ":" + message)
         case .timeout: return "timeout"
         }
@@ -50,11 +49,7 @@ public enum ForkRunner {
             var features = FeatureSet()
             features.begin()
             let v = target.execute(input, thorough: true, features: &features)
-            var line: String
-            switch v {
-            case .pass: line = "pass\n"
-            case let .finding(o, s, d): line = "finding\t\(o)\t\(s)\t\(d.replacingTabs)\n"
-            }
+            var line = v.isFinding ? "finding\t\(v.oracle)\t\(v.signature)\t\(v.detail.replacingTabs)\n" : "pass\n"
             line.withUTF8 { p in _ = write(out[1], p.baseAddress, p.count) }
             _exit(0)
         }

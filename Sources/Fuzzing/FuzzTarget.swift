@@ -1,15 +1,6 @@
-/// What one execution concluded.
-public enum Verdict: Sendable, Equatable {
-    case pass
-    /// An oracle was violated. `signature` groups findings of one cause (dedup key); `detail` says
-    /// what was seen, for the report.
-    case finding(oracle: String, signature: String, detail: String)
-
-    public var isFinding: Bool { if case .finding = self { return true } else { return false } }
-}
-
-/// Something the engine executes inputs against: the codec in process today; a server or client
-/// behind a socket or a pseudo-terminal later. A target may keep state between executions (a
+/// Something the engine executes inputs against in process (the codec). The server and client
+/// targets run sessions instead (`ServerFuzzer`, `ClientFuzzer`) and share the verdicts,
+/// findings, minimiser and summary with it. A target may keep state between executions (a
 /// connection, a session): `reset()` is called after a finding and before replaying one.
 ///
 /// `execute` must record behaviour features into `features` (coverage for in-process code, or
@@ -32,9 +23,6 @@ public enum TargetKind: String, Sendable, CaseIterable {
     /// A test target that traps on the bytes `c1 c1`; hidden from help, used to prove the crash
     /// store writes before the process dies.
     case plantedCrash = "planted-crash"
-
-    /// Targets planned but not built yet, for a clear error.
-    public static let planned = ["server", "client"]
 
     public func make() -> any FuzzTarget {
         switch self {

@@ -1,7 +1,10 @@
-/// Shrinks an input while a predicate (usually "the same finding signature") still holds:
-/// delta debugging by chunk removal, halving the chunk size down to single bytes, repeated until
-/// a whole pass removes nothing; then bytes are simplified toward 0x00 where that keeps it.
+/// The one minimiser of every target. `minimize` shrinks bytes (the codec's inputs, one message
+/// of a session case); `ddmin` shrinks a list of parts (the messages of a session case, the
+/// mutated replies of a client run). Both keep a candidate only while `keeps`/`test` holds
+/// (usually "the same finding kind").
 public enum Minimizer {
+    /// Delta debugging by chunk removal, halving the chunk size down to single bytes, repeated
+    /// until a whole pass removes nothing.
     public static func minimize(_ input: [UInt8], maxAttempts: Int = 20_000,
                                 keeps: ([UInt8]) -> Bool) -> [UInt8] {
         var best = input
@@ -23,5 +26,33 @@ public enum Minimizer {
             }
         }
         return best
+    }
+
+    /// Delta debugging (ddmin, complements only) over parts: the smallest non-empty list that
+    /// still passes `test`, 1-minimal when the budget allows.
+    public static func ddmin<T>(_ items: [T], budget: () -> Bool, _ test: ([T]) -> Bool) -> [T] {
+        var current = items
+        var n = 2
+        while current.count >= 2, budget() {
+            let chunk = (current.count + n - 1) / n
+            var reduced = false
+            var start = 0
+            while start < current.count, budget() {
+                var candidate = current
+                candidate.removeSubrange(start..<min(current.count, start + chunk))
+                if !candidate.isEmpty, test(candidate) {
+                    current = candidate
+                    n = max(n - 1, 2)
+                    reduced = true
+                    break
+                }
+                start += chunk
+            }
+            if !reduced {
+                if n >= current.count { break }
+                n = min(current.count, n * 2)
+            }
+        }
+        return current
     }
 }

@@ -4,7 +4,7 @@ import Simulator
 
 /// `--target client` wiring: the device twin is the honest server whose replies get mutated.
 enum ClientRun {
-    static func honestServer() -> ClientFuzzer.ServerModel {
+    static func honestServer() -> ClientFuzzer.HonestServer {
         { let session = DeviceSession(); return { session.feed($0) } }
     }
 
@@ -17,13 +17,13 @@ enum ClientRun {
         return .spawn(t)
     }
 
-    static func config(_ o: StatefulTargetOptions, _ base: ServerFuzzConfig) -> ServerFuzzConfig {
+    static func config(_ o: StatefulTargetOptions, _ base: SessionConfig) -> SessionConfig {
         var c = base
         c.timeout = o.clientTimeout
         return c
     }
 
-    static func fuzz(options: StatefulTargetOptions, config base: ServerFuzzConfig, quiet: Bool) throws -> Int32 {
+    static func fuzz(options: StatefulTargetOptions, config base: SessionConfig, quiet: Bool) throws -> Int32 {
         let config = config(options, base)
         let fuzzer: ClientFuzzer
         do { fuzzer = try ClientFuzzer(endpoint: try endpoint(options), config: config, server: honestServer()) } catch let e as ValidationError { throw e } catch {
@@ -33,13 +33,7 @@ enum ClientRun {
         if quiet { fuzzer.log = { _ in } } else if !prefix.isEmpty { fuzzer.log = { Files.printError(prefix + $0 + "\n") } }
         if !quiet { Files.printError("\(prefix)INFO: target client (\(fuzzer.description)), seed \(config.seed)\n") }
         do { try fuzzer.run() } catch { Files.printError("msgfuzz: \(error)\n"); return 2 }
-        if let path = config.summaryJSON {
-            let json = FuzzSummary.json(target: "client", endpoint: fuzzer.description, config: config, stats: fuzzer.stats, findings: fuzzer.findings)
-            do { try Files.writeAtomically(json, to: path) } catch { Files.printError("msgfuzz: \(error)\n"); return 2 }
-        }
-        // A worker's summary is merged and printed by the parent.
-        if !quiet && config.worker == nil { Files.printError("SUMMARY: " + FuzzSummary.text(findings: fuzzer.findings, stats: fuzzer.stats) + "\n") }
-        return fuzzer.findings.isEmpty ? 0 : 1
+        return config.report(fuzzer.summary, quiet: quiet)
     }
 
     static func replay(file: String, options: StatefulTargetOptions) throws -> Int32 {
@@ -49,7 +43,7 @@ enum ClientRun {
         let fuzzer = try ClientFuzzer(endpoint: try endpoint(options), config: base, server: honestServer())
         let v = try fuzzer.replay(plan: plan, capture: options.capture)
         if let v {
-            print("\(file): \(v.oracle.rawValue) \(v.end?.description ?? "") \(v.detail)")
+            print("\(file): \(v.oracle) \(v.end?.description ?? "") \(v.detail)")
             return 1
         }
         print("\(file): pass (\(plan.count) mutated repl\(plan.count == 1 ? "y" : "ies"))")

@@ -86,11 +86,11 @@ struct ReplayCommand: ParsableCommand {
                 outcome = .verdict(target.execute(input, thorough: true, features: &features))
             }
             switch outcome {
-            case .verdict(.pass):
+            case .verdict(let v) where !v.isFinding:
                 print("\(file): pass (\(input.count) bytes)")
-            case let .verdict(.finding(oracle, signature, detail)):
+            case .verdict(let v):
                 found = true
-                print("\(file): FINDING \(oracle) [\(signature)]: \(detail)")
+                print("\(file): FINDING \(v.oracle) [\(v.signature)]: \(v.detail)")
             case .trap, .timeout:
                 found = true
                 print("\(file): FINDING [\(outcome.signature)]")
@@ -122,7 +122,7 @@ struct DedupCommand: ParsableCommand {
             if let b = try? Files.read(directory + "/" + n) { inputs.append((directory + "/" + n, b)) }
         }
         let kind = targetOptions.target.kind
-        let result = FindingStore.deduplicate(inputs) { ForkRunner.run(kind, $0).signature }
+        let result = FindingBook.deduplicate(inputs) { ForkRunner.run(kind, $0).signature }
         for k in result.kept { print("keep \(k.path)  [\(k.signature.isEmpty ? "no finding" : k.signature)]") }
         for d in result.duplicates {
             print("\(dryRun ? "would remove" : "remove") \(d)")

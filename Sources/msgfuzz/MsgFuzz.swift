@@ -8,7 +8,7 @@ import Glibc
 struct MsgFuzz: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "msgfuzz",
-        abstract: "A MessagePack-aware fuzzer for urpc V1: codec target now, server and client targets later.",
+        abstract: "A MessagePack-aware fuzzer for urpc V1: the codec in process, a urpc server or a urpc client.",
         discussion: "Exit status: 0 no finding, 1 findings, 2 usage or set-up error.",
         subcommands: [RunCommand.self, MinimizeCommand.self, ReplayCommand.self, DedupCommand.self, CorpusMinimizeCommand.self],
         defaultSubcommand: RunCommand.self
@@ -34,7 +34,7 @@ struct MsgFuzz: ParsableCommand {
     }
 }
 
-/// `--target`: only `codec` exists today; `server` and `client` get a clear error.
+/// `--target`: codec (in process), server or client (sessions).
 struct TargetName: ExpressibleByArgument {
     /// Stateful targets behind a socket or a pseudo-terminal.
     enum Stateful: String { case server, client }

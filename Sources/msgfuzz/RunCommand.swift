@@ -67,8 +67,13 @@ struct RunCommand: ParsableCommand {
         // the signal on after starting them).
         if jobs == 1 { StopRequest.install() }
         if worker != nil { StopRequest.stopWithParent() }
+        if jobs > 1 {
+            if let st = targetOptions.target.stateful { try ParallelRun.validate(st, stateful) }
+            let status = ParallelRun.run(jobs: jobs, seed: seed, runs: runs, findings: findings, summaryJSON: summaryJSON, quiet: quiet)
+            if status != 0 { throw ExitCode(status) }
+            return
+        }
         if let st = targetOptions.target.stateful { return try runStateful(st) }
-        if jobs > 1 { return try runParallel() }
         let summary: RunSummary
         do {
             switch targetOptions.target.kind {
@@ -84,12 +89,6 @@ struct RunCommand: ParsableCommand {
 
     /// `--target server|client`: the same run options, the stateful target's loop.
     private func runStateful(_ which: TargetName.Stateful) throws {
-        if jobs > 1 {
-            try StatefulParallel.validate(which, stateful)
-            let status = StatefulParallel.run(jobs: jobs, seed: seed, runs: runs, findings: findings, summaryJSON: summaryJSON, quiet: quiet)
-            if status != 0 { throw ExitCode(status) }
-            return
-        }
         let config = stateful.config(seed: seed, runs: runs, maxTime: maxTime, findings: findings, summaryJSON: summaryJSON, worker: worker)
         let status: Int32
         switch which {
@@ -134,90 +133,11 @@ struct RunCommand: ParsableCommand {
 
     private func finish(_ summary: RunSummary) throws {
         if let path = summaryJSON {
-            do { try Files.writeAtomically(Array(summary.json.utf8), to: path) } catch {
+            do { try Files.writeAtomically(summary.json, to: path) } catch {
                 Files.printError("msgfuzz: \(error)\n"); throw ExitCode(2)
             }
         }
-        if worker == nil && !quiet {
-            Files.printError("SUMMARY: \(summary.execs) execs in \(String(format: "%.1f", summary.seconds)) s (\(Int(summary.execPerSecond)) exec/s), corpus \(summary.corpusSize), features \(summary.features), \(summary.findings.count) finding(s)\n")
-            for f in summary.findings { Files.printError("  \(f.oracle) [\(f.signature)] \(f.inputPath) (\(f.size) bytes, after \(String(format: "%.2f", f.firstFoundSeconds)) s)\n") }
-        }
+        if worker == nil && !quiet { Files.printError("SUMMARY: " + summary.text + "\n") }
         if !summary.findings.isEmpty { throw ExitCode(1) }
-    }
-
-    /// `--jobs N`: N child processes of this executable, each with its own seed, sharing the corpus
-    /// and findings directories; the parent merges their summaries.
-    private func runParallel() throws {
-        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        try? FileManager.default.createDirectory(atPath: findings, withIntermediateDirectories: true)
-        let start = Date()
-        var processes: [(Process, String)] = []
-        for i in 0..<jobs {
-            let summaryPath = findings + "/.worker-\(i).json"
-            var args = ["run", "--target", targetOptions.target.kind.rawValue, "--seed", String(seed &+ UInt64(i)),
-                        "--findings", findings, "--summary-json", summaryPath, "--worker", String(i),
-                        "--max-len", String(maxLength), "--thorough-every", String(thoroughEvery),
-                        "--timeout", String(timeout), "--rss-limit-mb", String(rssLimitMB)]
-            for c in corpus { args += ["--corpus", c] }
-            if let r = runs { args += ["--runs", String((r + jobs - 1) / jobs)] }
-            if let t = maxTime { args += ["--max-time", String(t)] }
-            if noSaveCorpus { args.append("--no-save-corpus") }
-            if quiet { args.append("--quiet") }
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: exe)
-            p.arguments = args
-            do { try p.run() } catch { Files.printError("msgfuzz: cannot start worker \(i): \(error)\n"); throw ExitCode(2) }
-            processes.append((p, summaryPath))
-        }
-        StopRequest.install(forwardingTo: processes.map { $0.0.processIdentifier })
-        var execs = 0, corpusSize = 0, features = 0
-        var merged: [String: Finding] = [:]
-        var crashed = false
-        var failedWorkers = 0
-        for (i, (p, path)) in processes.enumerated() {
-            p.waitUntilExit()
-            if p.terminationReason == .uncaughtSignal {
-                crashed = true
-                Files.printError("msgfuzz: worker \(i) died of signal \(p.terminationStatus)\n")
-            } else if p.terminationStatus == 2 {
-                failedWorkers += 1
-                Files.printError("msgfuzz: worker \(i) could not run (exit status 2)\n")
-            }
-            guard let data = FileManager.default.contents(atPath: path),
-                  let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { continue }
-            try? FileManager.default.removeItem(atPath: path)
-            execs += obj["execs"] as? Int ?? 0
-            corpusSize = max(corpusSize, obj["corpus_size"] as? Int ?? 0)
-            features = max(features, obj["features"] as? Int ?? 0)
-            for f in obj["findings"] as? [[String: Any]] ?? [] {
-                let finding = Finding(signature: f["signature"] as? String ?? "", oracle: f["oracle"] as? String ?? "",
-                                      detail: "", firstFoundSeconds: f["first_found_s"] as? Double ?? 0,
-                                      inputPath: f["input"] as? String ?? "", size: f["size"] as? Int ?? 0,
-                                      mutations: f["mutations"] as? [String] ?? [])
-                if let old = merged[finding.signature], old.firstFoundSeconds <= finding.firstFoundSeconds { continue }
-                merged[finding.signature] = finding
-            }
-        }
-        var findingsList = merged.values.sorted { $0.firstFoundSeconds < $1.firstFoundSeconds }
-        for path in CrashGuard.recoverOrphans(in: findings) {
-            findingsList.append(Finding(signature: "trap", oracle: "crash", detail: "", firstFoundSeconds: 0, inputPath: path, size: 0, mutations: []))
-        }
-        if crashed, let names = try? Files.list(findings) {
-            // A worker's crash handler wrote crash files without a report: list them as trap findings.
-            for n in names where n.hasPrefix("crash-") && !n.hasSuffix(".json") && !names.contains(n + ".json") {
-                let path = findings + "/" + n
-                if !findingsList.contains(where: { $0.inputPath == path }) {
-                    let size = (try? Files.read(path).count) ?? 0
-                    findingsList.append(Finding(signature: "trap", oracle: "crash", detail: "", firstFoundSeconds: 0, inputPath: path, size: size, mutations: []))
-                }
-            }
-        }
-        if let first = corpus.first, let names = try? Files.list(first) { corpusSize = max(corpusSize, names.count) }
-        let summary = RunSummary(execs: execs, seconds: Date().timeIntervalSince(start), corpusSize: corpusSize,
-                                 features: features, findings: findingsList)
-        try finish(summary)
-        // Findings decide the exit status first (above); otherwise a worker that could not run
-        // makes the run a set-up error, not a clean pass.
-        if failedWorkers > 0 { throw ExitCode(2) }
     }
 }

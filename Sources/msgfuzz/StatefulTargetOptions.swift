@@ -56,7 +56,7 @@ struct StatefulTargetOptions: ParsableArguments {
     var capture: String?
 
     /// The server to fuzz, from the options.
-    func serverTarget(config: ServerFuzzConfig) throws -> ServerTarget {
+    func serverTarget(config: SessionConfig) throws -> ServerTarget {
         let given = [connect != nil, spawn != nil, serial != nil].filter { $0 }.count
         guard given <= 1 else { throw ValidationError("give at most one of --connect, --spawn, --serial") }
         if let c = connect {
@@ -77,8 +77,8 @@ struct StatefulTargetOptions: ParsableArguments {
         return ServerTarget(mode: .spawn("\(sim) server --listen 127.0.0.1:{port}\(extra)"), resetCommand: resetCmd, stderrPath: stderrPath)
     }
 
-    func config(seed: UInt64, runs: Int?, maxTime: Double?, findings: String, summaryJSON: String?, worker: Int? = nil) -> ServerFuzzConfig {
-        var c = ServerFuzzConfig()
+    func config(seed: UInt64, runs: Int?, maxTime: Double?, findings: String, summaryJSON: String?, worker: Int? = nil) -> SessionConfig {
+        var c = SessionConfig()
         c.worker = worker
         c.seed = seed
         c.runs = runs

@@ -59,7 +59,7 @@ import MessagePack
         let inputs: [(path: String, bytes: [UInt8])] = [
             ("a", [0x00, 0xc1, 0xc1, 0x05]), ("b", [0xc1, 0xc1]), ("c", [0x91, 0xc0]),
         ]
-        let result = FindingStore.deduplicate(inputs) { $0.containsSequence([0xc1, 0xc1]) ? "planted" : "other" }
+        let result = FindingBook.deduplicate(inputs) { $0.containsSequence([0xc1, 0xc1]) ? "planted" : "other" }
         #expect(result.kept.count == 2)
         #expect(result.kept.first { $0.signature == "planted" }?.path == "b")
         #expect(result.duplicates == ["a"])

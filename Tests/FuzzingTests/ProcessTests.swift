@@ -66,7 +66,7 @@ import Testing
         #expect(r.status == 1)
         let crashes = TestSupport.crashFiles(dir)
         #expect(crashes.count == 1)
-        let sidecar = try #require(FindingStore.signature(ofSidecar: dir + "/" + crashes[0] + ".json"))
+        let sidecar = try #require(Sidecar.load(dir + "/" + crashes[0] + ".json")?.signature)
         #expect(sidecar == "slow-input:codec")
         let replay = try TestSupport.run(exe, ["replay", dir + "/" + crashes[0]])
         #expect(replay.status == 0 && replay.stdout.contains("pass"))

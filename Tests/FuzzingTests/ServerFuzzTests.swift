@@ -135,7 +135,7 @@ struct SignatureTests {
     func signaturesNameTheFaultLikeRequest(culprit: [UInt8], shape: String) {
         let ver: [UInt8] = [0x91, 0xa3, 0x76, 0x65, 0x72]
         let c = FuzzCase(messages: [FuzzCase.Message(bytes: culprit), FuzzCase.Message(bytes: ver)])
-        let v = ServerVerdict(oracle: .exit, end: .exited(76), detail: "")
+        let v = Verdict(oracle: .exit, end: .exited(76), detail: "")
         #expect(v.signature(lastRequest: c.signatureRequest) == "exit|exit:76|\(shape)")
         #expect(v.signature(lastRequest: c.lastRequest) == "exit|exit:76|[\"ver\"]/1")
         // Without a fault-like request the last request is named.
@@ -176,10 +176,10 @@ struct ReplyScanTests {
         let s = try ServerTestSupport.summary(dir + "/s.json")
         let dead = ServerTestSupport.findings(s).filter { ($0["oracle"] as? String) == "liveness" }
         let first = try #require(dead.first, "a dead-server finding")
-        #expect((first["first_seconds"] as? Double ?? 99) < 10)
+        #expect((first["first_found_s"] as? Double ?? 99) < 10)
         #expect((first["detail"] as? String ?? "").contains("Traceback"))
         // The reproducer is on disk and replays against a fresh legacy server.
-        let repro = try #require((first["minimized"] as? String) ?? (first["reproducer"] as? String))
+        let repro = try #require((first["minimized"] as? String) ?? (first["input"] as? String))
         let replay = try TestSupport.run(exe, ["replay", "--target", "server", "--legacy-errors", repro])
         #expect(replay.status == 1, "\(replay.stdout)\(replay.stderr)")
         #expect(replay.stdout.contains("liveness"))
@@ -199,7 +199,7 @@ struct ReplyScanTests {
         // One finding per class, each minimised to a few bytes (deep nesting needs its 300 levels).
         #expect(exits.count == 6)
         for f in exits {
-            let size = try #require(f["minimized_bytes"] as? Int, "minimised: \(f["signature"] ?? "")")
+            let size = try #require(f["minimized_size"] as? Int, "minimised: \(f["signature"] ?? "")")
             if f["status"] as? String == "exit:76" { #expect(size <= 330) } else { #expect(size <= 32, "\(f["signature"] ?? "") \(size) bytes") }
             let capture = try #require(f["capture"] as? String)
             #expect(FileManager.default.fileExists(atPath: capture))
@@ -215,7 +215,11 @@ struct ReplyScanTests {
         let s = try ServerTestSupport.summary(dir + "/s.json")
         #expect(ServerTestSupport.findings(s).isEmpty, "\(ServerTestSupport.findings(s).map { $0["signature"] ?? "" })")
         #expect(r.status == 0)
-        #expect((s["cases"] as? Int ?? 0) > 1000)
+        #expect((s["execs"] as? Int ?? 0) > 1000)
+        // The one summary schema: the codec's keys, plus the session target's own.
+        #expect((s["exec_per_s"] as? Double ?? 0) > 0 && (s["seconds"] as? Double ?? 0) >= 5)
+        #expect(s["target"] as? String == "server" && s["restarts"] is Int && s["operations"] is [String: Int])
+        #expect(s["cases"] == nil && s["cases_per_second"] == nil)
     }
 
     @Test func aReproducerReplaysOverConnectAndItsCaptureDissects() throws {
@@ -253,7 +257,7 @@ struct ReplyScanTests {
         let s = try ServerTestSupport.summary(dir + "/s.json")
         #expect(ServerTestSupport.findings(s).isEmpty, "\(ServerTestSupport.findings(s).map { $0["detail"] ?? "" })")
         #expect(r.status == 0)
-        #expect((s["cases"] as? Int ?? 0) >= 5, "the client was run again and again")
+        #expect((s["execs"] as? Int ?? 0) >= 5, "the client was run again and again")
     }
 
     @Test func aClientThatTrustsItsServerIsCaughtAndReproduced() throws {

@@ -47,7 +47,7 @@ import Glibc
         #expect(r.exited && r.status == 0, "exit \(r.status)")
         #expect(r.stopSeconds < 15)
         let s = try ServerTestSupport.summary(dir + "/s.json")
-        #expect((s["cases"] as? Int ?? 0) > 0)
+        #expect((s["execs"] as? Int ?? 0) > 0)
         #expect(ServerTestSupport.findings(s).isEmpty, "the signal is not a finding: \(s["findings"] ?? "")")
         let endpoints = s["endpoints"] as? [String] ?? [s["endpoint"] as? String ?? ""]
         #expect(!endpoints.isEmpty)
@@ -63,7 +63,7 @@ import Glibc
         #expect(r.stopSeconds < 15)
         let s = try ServerTestSupport.summary(dir + "/s.json")
         #expect(s["workers"] as? Int == 2)
-        #expect((s["cases"] as? Int ?? 0) > 0)
+        #expect((s["execs"] as? Int ?? 0) > 0)
         let endpoints = try #require(s["endpoints"] as? [String])
         #expect(endpoints.count == 2)
         for e in endpoints { #expect(!listening(e), "urpc-sim still runs: \(e)") }

@@ -10,7 +10,7 @@ import Glibc
 /// no progress within the timeout, memory).
 public final class ClientFuzzer {
     /// A fresh honest server session: request bytes in, reply bytes out.
-    public typealias ServerModel = () -> ([UInt8]) -> [UInt8]
+    public typealias HonestServer = () -> ([UInt8]) -> [UInt8]
 
     public enum Endpoint: Sendable {
         /// A command template with `{port}` (msgfuzz listens there) or `{pty}`.
@@ -20,37 +20,46 @@ public final class ClientFuzzer {
     }
 
     public struct Outcome: Sendable {
-        public var verdict: ServerVerdict?
+        public var verdict: Verdict?
         /// The replies sent, by index: only the mutated ones are kept for the reproducer.
         public var mutated: [Int: [UInt8]]
+        /// The reply operations that made them.
+        public var operations: [String]
         public var replies: Int
         public var transcript: Transcript
     }
 
     public let endpoint: Endpoint
-    public let config: ServerFuzzConfig
+    public let config: SessionConfig
     /// Exit statuses of a client that gave up cleanly (not findings).
     public var acceptedStatuses: Set<Int32> = [0, 1]
     /// Percentage of replies mutated.
     public var mutationPercent = 25
-    let makeServer: ServerModel
-    var ctx: MutationContext
-    let files: FindingFiles
-    var listenFD: Int32 = -1
+    private let makeServer: HonestServer
+    private var ctx: MutationContext
+    private var book: FindingBook
+    private var listenFD: Int32 = -1
     public private(set) var port: UInt16 = 0
-    var pty: PseudoTerminal?
-    public private(set) var findings: [ServerFinding] = []
-    var index: [String: Int] = [:]
-    public private(set) var stats = ServerFuzzer.Stats()
+    private var pty: PseudoTerminal?
+    private var runs = 0
     public var log: (String) -> Void = { Files.printError($0 + "\n") }
-    var start: UInt64 = 0
+    private var start: UInt64 = 0
 
-    public init(endpoint: Endpoint, config: ServerFuzzConfig, server: @escaping ServerModel) throws {
+    public init(endpoint: Endpoint, config: SessionConfig, server: @escaping HonestServer) throws {
         self.endpoint = endpoint
         self.config = config
         self.makeServer = server
         self.ctx = MutationContext(seed: config.seed, maxLength: 1 << 22)
-        self.files = try FindingFiles(directory: config.findingsDirectory)
+        try Files.makeDirectory(config.findingsDirectory)
+        self.book = FindingBook(directory: config.findingsDirectory)
+    }
+
+    /// The run's summary (the one schema of every target).
+    public var summary: RunSummary {
+        var s = RunSummary(target: "client", execs: runs, seconds: elapsed, findings: book.findings)
+        s.seed = config.seed
+        s.endpoint = description
+        return s
     }
 
     var hangNanos: UInt64 { UInt64(max(config.timeout, 0.05) * 1e9) }
@@ -110,9 +119,10 @@ public final class ClientFuzzer {
         let server = makeServer()
         var transcript = Transcript()
         var mutated: [Int: [UInt8]] = [:]
+        var operations: [String] = []
         var replies = 0
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
-        var verdict: ServerVerdict?
+        var verdict: Verdict?
         var lastProgress = Monotonic.now()
         while true {
             var n = 0
@@ -130,7 +140,9 @@ public final class ClientFuzzer {
                     reply = planned
                     mutated[replies] = planned
                 } else if explore && ctx.random.chance(mutationPercent) {
-                    reply = ReplyMutation.pick(&ctx.random).apply(honest, &ctx)
+                    let i = ReplyMutation.operations.pick(&ctx.random)
+                    reply = ReplyMutation.operations.entries[i](honest, &ctx)
+                    operations.append(ReplyMutation.operations.names[i])
                     mutated[replies] = reply
                 }
                 replies += 1
@@ -140,33 +152,33 @@ public final class ClientFuzzer {
             case .timeout:
                 if let e = process?.poll() { verdict = judge(e, process!) ; break }
                 if Monotonic.now() - lastProgress > hangNanos {
-                    verdict = ServerVerdict(oracle: .hang, detail: "the client sent nothing and did not exit within \(config.timeout) s after reply \(replies)")
+                    verdict = Verdict(oracle: .hang, detail: "the client sent nothing and did not exit within \(config.timeout) s after reply \(replies)")
                     break
                 }
                 if let kb = process?.residentKB(), kb > config.rssGrowthMB * 1024 + 64 * 1024 {
-                    verdict = ServerVerdict(oracle: .memory, detail: "the client's resident memory reached \(kb / 1024) MB")
+                    verdict = Verdict(oracle: .memory, detail: "the client's resident memory reached \(kb / 1024) MB")
                     break
                 }
                 continue
             case .endOfStream, .failed:
                 if let p = process {
                     if let e = p.wait(millis: Int(max(config.timeout, 2) * 1000)) { verdict = judge(e, p) } else {
-                        verdict = ServerVerdict(oracle: .hang, detail: "the client closed the connection but did not exit")
+                        verdict = Verdict(oracle: .hang, detail: "the client closed the connection but did not exit")
                     }
                 }
                 break
             }
             break
         }
-        return Outcome(verdict: verdict, mutated: mutated, replies: replies, transcript: transcript)
+        return Outcome(verdict: verdict, mutated: mutated, operations: operations, replies: replies, transcript: transcript)
     }
 
-    func judge(_ e: ProcessEnd, _ p: TargetProcess) -> ServerVerdict? {
-        let out = ServerFuzzer.essentialOutput(p.stderrTail(limit: 1 << 16))
+    func judge(_ e: ProcessEnd, _ p: TargetProcess) -> Verdict? {
+        let out = SessionJudge.essentialOutput(p.stderrTail(limit: 1 << 16))
         switch e {
-        case .signaled: return ServerVerdict(oracle: .signal, end: e, detail: "the client died of \(e)" + (out.isEmpty ? "" : ": " + out))
+        case .signaled: return Verdict(oracle: .signal, end: e, detail: "the client died of \(e)" + (out.isEmpty ? "" : ": " + out))
         case .exited(let s) where !acceptedStatuses.contains(s):
-            return ServerVerdict(oracle: .exit, end: e, detail: "the client ended with \(e)" + (out.isEmpty ? "" : ": " + out))
+            return Verdict(oracle: .exit, end: e, detail: "the client ended with \(e)" + (out.isEmpty ? "" : ": " + out))
         default: return nil
         }
     }
@@ -178,60 +190,50 @@ public final class ClientFuzzer {
         defer { if listenFD >= 0 { close(listenFD) }; if var p = pty { p.close() } }
         var nextStats = config.statsInterval > 0 ? config.statsInterval : .infinity
         while true {
-            if let r = config.runs, stats.cases >= r { break }
+            if let r = config.runs, runs >= r { break }
             if let m = config.maxTime, elapsed >= m { break }
             if StopRequest.isRequested { break }
-            if config.stopOnFirst && !findings.isEmpty { break }
+            if config.stopOnFirst && book.count > 0 { break }
             let o = try runOnce(plan: [:], explore: true, record: false)
-            stats.cases += 1
+            runs += 1
             if let v = o.verdict { record(v, o) }
             if elapsed >= nextStats {
-                stats.seconds = elapsed
-                log("#\(stats.cases) runs: \(stats.cases) runs/s: \(Int(Double(stats.cases) / max(elapsed, 0.001))) findings: \(findings.count) time: \(Int(elapsed))s")
+                log(RunSummary.statusLine(final: false, execs: runs, seconds: elapsed, ["findings": book.count]))
                 nextStats = elapsed + config.statsInterval
             }
         }
-        stats.seconds = elapsed
+        log(RunSummary.statusLine(final: true, execs: runs, seconds: elapsed, ["findings": book.count]))
     }
 
     /// The reproducer of a client finding: the mutated replies by index (the rest honest).
-    static func describe(_ mutated: [Int: [UInt8]], verdict: ServerVerdict, signature: String) -> [UInt8] {
-        let o: [String: Any] = [
-            "target": "client",
-            "oracle": verdict.oracle.rawValue,
-            "status": verdict.end?.key ?? NSNull(),
-            "detail": verdict.detail,
-            "signature": signature,
-            "replies": mutated.keys.sorted().map { ["index": $0, "hex": HexText.string(mutated[$0]!)] as [String: Any] },
-        ]
-        let data = (try? JSONSerialization.data(withJSONObject: o, options: [.prettyPrinted, .sortedKeys])) ?? Data()
-        return Array(data) + [0x0a]
+    static func sidecar(_ mutated: [Int: [UInt8]], verdict: Verdict, signature: String, operations: [String]) -> Sidecar {
+        var s = Sidecar(target: "client", verdict: verdict, signature: signature)
+        s.replies = mutated.keys.sorted().map { Sidecar.Reply(index: $0, hex: HexText.string(mutated[$0]!)) }
+        s.mutations = operations
+        return s
     }
 
     /// Loads a client reproducer's plan.
     public static func loadPlan(_ path: String) -> [Int: [UInt8]]? {
-        guard let data = FileManager.default.contents(atPath: path),
-              let o = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let rs = o["replies"] as? [[String: Any]] else { return nil }
+        guard let rs = Sidecar.load(path)?.replies else { return nil }
         var plan: [Int: [UInt8]] = [:]
-        for r in rs { if let i = r["index"] as? Int, let h = r["hex"] as? String, let b = HexText.bytes(h) { plan[i] = b } }
+        for r in rs { if let b = HexText.bytes(r.hex) { plan[r.index] = b } }
         return plan
     }
 
-    func record(_ v: ServerVerdict, _ o: Outcome) {
+    private func record(_ v: Verdict, _ o: Outcome) {
         let lastIndex = o.mutated.keys.max()
         let lastKind = lastIndex.flatMap { o.mutated[$0] }.map { RequestShape.describe($0) } ?? "honest"
-        let pre = "\(v.oracle.rawValue)|\(v.end?.key ?? "-")|\(lastKind)"
-        let blob = ClientFuzzer.describe(o.mutated, verdict: v, signature: pre)
-        let sha = SHA1.hex(blob)
-        let path = files.directory + "/crash-" + sha + ".json"
-        _ = try? Files.writeAtomically(blob, to: path)
-        if let i = index[pre] { findings[i].hits += 1; return }
-        log("FINDING \(v.oracle.rawValue) [\(pre)] after \(stats.cases) runs, \(format1(elapsed)) s: \(v.detail.prefix(160)) -> \(path)")
+        let pre = "\(v.oracle)|\(v.status)|\(lastKind)"
+        let blob = Self.sidecar(o.mutated, verdict: v, signature: pre, operations: o.operations).bytes
+        // The reproducer first (atomically), before anything else can go wrong.
+        let path = (try? book.write("crash-" + SHA1.hex(blob) + ".json", blob)) ?? book.directory
+        if book.hit(pre) { return }
+        log("FINDING \(v.oracle) [\(pre)] after \(runs) runs, \(format1(elapsed)) s: \(v.detail.prefix(160)) -> \(path)")
         // Minimise: keep only the mutated replies the failure needs.
         let deadline = Monotonic.now() + UInt64(config.minimizeSeconds * 1e9)
         var last: Transcript?
-        let keys = DeltaDebugging.minimize(o.mutated.keys.sorted(), budget: { Monotonic.now() < deadline && !StopRequest.isRequested }) { ks in
+        let keys = Minimizer.ddmin(o.mutated.keys.sorted(), budget: { Monotonic.now() < deadline && !StopRequest.isRequested }) { ks in
             let plan = Dictionary(uniqueKeysWithValues: ks.map { ($0, o.mutated[$0]!) })
             guard let r = try? runOnce(plan: plan, explore: false, record: true), let got = r.verdict, got.kind == v.kind else { return false }
             last = r.transcript
@@ -241,31 +243,32 @@ public final class ClientFuzzer {
         if last == nil || keys.count == o.mutated.count, let r = try? runOnce(plan: plan, explore: false, record: true), r.verdict?.kind == v.kind {
             last = r.transcript
         }
-        var f = ServerFinding(signature: pre, verdict: v, original: FuzzCase(messages: o.mutated.keys.sorted().map { FuzzCase.Message(bytes: o.mutated[$0]!) }),
-                              reproducerPath: path, hits: 1, firstSeconds: elapsed, firstCase: stats.cases)
-        f.minimized = FuzzCase(messages: keys.map { FuzzCase.Message(bytes: o.mutated[$0]!) })
-        let minBlob = ClientFuzzer.describe(plan, verdict: v, signature: pre)
-        let msha = SHA1.hex(minBlob)
-        f.minimizedPath = files.directory + "/min-" + msha + ".json"
-        _ = try? Files.writeAtomically(minBlob, to: f.minimizedPath!)
+        var f = Finding(signature: pre, oracle: v.oracle, detail: v.detail, firstFoundSeconds: elapsed, inputPath: path,
+                        size: o.mutated.values.reduce(0) { $0 + $1.count }, mutations: o.operations)
+        f.status = v.end?.key
+        f.firstExec = runs
+        f.messages = o.mutated.count
+        f.minimizedMessages = keys.count
+        f.minimizedSize = plan.values.reduce(0) { $0 + $1.count }
+        let minBlob = Self.sidecar(plan, verdict: v, signature: pre, operations: o.operations).bytes
+        let name = "min-" + SHA1.hex(minBlob)
+        f.minimized = try? book.write(name + ".json", minBlob)
         if let t = last, !t.events.isEmpty {
-            f.capturePath = try? files.writeCapture(t, name: "min-" + msha + ".pcap", serverPort: port, serialLine: pty == nil ? nil : "urpc")
+            f.capture = try? FindingBook.writeCapture(t, path: book.directory + "/" + name + ".pcap", serverPort: port,
+                                                      serialLine: pty == nil ? nil : "urpc")
         }
-        log("  minimised to \(keys.count) mutated repl\(keys.count == 1 ? "y" : "ies") -> \(f.minimizedPath!)")
-        index[pre] = findings.count
-        findings.append(f)
+        log("  minimised to \(keys.count) mutated repl\(keys.count == 1 ? "y" : "ies") -> \(f.minimized ?? name)")
+        book.add(f)
     }
 
     /// Replays a reproducer once; returns the verdict (nil: the client behaved).
-    public func replay(plan: [Int: [UInt8]], capture: String?) throws(TargetError) -> ServerVerdict? {
+    public func replay(plan: [Int: [UInt8]], capture: String?) throws(TargetError) -> Verdict? {
         start = Monotonic.now()
         try prepare()
         defer { if listenFD >= 0 { close(listenFD) }; if var p = pty { p.close() } }
         let o = try runOnce(plan: plan, explore: false, record: capture != nil)
         if let c = capture, !o.transcript.events.isEmpty {
-            let dir = c.contains("/") ? String(c[..<c.lastIndex(of: "/")!]) : "."
-            let name = c.contains("/") ? String(c[c.index(after: c.lastIndex(of: "/")!)...]) : c
-            _ = try? FindingFiles(directory: dir).writeCapture(o.transcript, name: name, serverPort: port, serialLine: pty == nil ? nil : "urpc")
+            _ = try? FindingBook.writeCapture(o.transcript, path: c, serverPort: port, serialLine: pty == nil ? nil : "urpc")
         }
         return o.verdict
     }

@@ -16,15 +16,22 @@ public enum ReplyMutation: String, CaseIterable, Sendable {
     /// The engine's byte and structure mutators on the reply bytes.
     case engine
 
-    static let weights: [(ReplyMutation, Int)] = [
-        (.oddProxyID, 3), (.lengthLie, 3), (.consoleFlood, 2), (.rawBytes, 2), (.replyToNothing, 2), (.deepNesting, 1), (.engine, 4),
-    ]
-
-    static func pick(_ rng: inout FuzzRandom) -> ReplyMutation {
-        var r = rng.below(weights.reduce(0) { $0 + $1.1 })
-        for (m, w) in weights { if r < w { return m }; r -= w }
-        return .engine
+    var weight: Int {
+        switch self {
+        case .oddProxyID, .lengthLie: return 3
+        case .consoleFlood, .rawBytes, .replyToNothing: return 2
+        case .deepNesting: return 1
+        case .engine: return 4
+        }
     }
+
+    /// One reply operation: the mutated reply from the honest one (possibly empty).
+    public typealias Operation = @Sendable ([UInt8], inout MutationContext) -> [UInt8]
+
+    /// The reply operations by name, with relative weights, drawn by the engine's weighted picker.
+    public static let operations = WeightedTable<Operation>(allCases.map { m in
+        (m.rawValue, m.weight, { honest, ctx in m.apply(honest, &ctx) })
+    })
 
     /// The mutated reply (`honest` is the server's reply to the request, possibly empty).
     func apply(_ honest: [UInt8], _ ctx: inout MutationContext) -> [UInt8] {

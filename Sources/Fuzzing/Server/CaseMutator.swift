@@ -3,34 +3,19 @@
 /// byte edits in the device dialect) and the transport (a message split over several writes with
 /// gaps, garbage between messages; coalescing is the default: one write per case).
 public struct CaseMutator: Sendable {
-    public enum Operation: String, CaseIterable, Sendable {
-        case drop, duplicate, reorder, strayID, restart
-        case lie32, deepen, swapValue, byteEdit
-        case split, garbage
-    }
+    /// One session operation: changes the case in place and returns the name of what it applied
+    /// (the engine mutator's name for a byte edit), nil when it does not apply.
+    public typealias Operation = @Sendable (inout FuzzCase, ProtocolModel, inout MutationContext) -> String?
 
-    /// Relative weights (the structure-aware ones are what finds the device's crashes).
-    static let weights: [(Operation, Int)] = [
-        (.drop, 8), (.duplicate, 6), (.reorder, 6), (.strayID, 6), (.restart, 1),
-        (.lie32, 12), (.deepen, 8), (.swapValue, 10), (.byteEdit, 16),
-        (.split, 3), (.garbage, 4),
-    ]
-    static let totalWeight = weights.reduce(0) { $0 + $1.1 }
+    /// The session operations by name, with relative weights (the structure-aware ones are what
+    /// finds the device's crashes), drawn by the engine's weighted picker.
+    public static let operations = WeightedTable<Operation>(Kind.allCases.map { k in
+        (k.rawValue, k.weight, { c, model, ctx in op(k, &c, model, &ctx) })
+    })
 
     /// Percentage of cases sent as generated (keeps the state machine exercised).
     public var unmutatedPercent = 10
-    /// The engine's mutator table, used for the message-level byte edits.
-    public var table = MutatorTable.standard
     public init() {}
-
-    static func pickOperation(_ rng: inout SessionRandom) -> Operation {
-        var r = rng.below(totalWeight)
-        for (op, w) in weights {
-            if r < w { return op }
-            r -= w
-        }
-        return .byteEdit
-    }
 
     /// Mutates `c` in place; returns the operations applied.
     @discardableResult
@@ -39,21 +24,39 @@ public struct CaseMutator: Sendable {
         var names: [String] = []
         let n = 1 + ctx.random.below(3)
         for _ in 0..<n {
-            let op = Self.pickOperation(&ctx.random)
-            if let name = apply(op, &c, model: model, &ctx) { names.append(name) }
+            let i = Self.operations.pick(&ctx.random)
+            if let name = Self.operations.entries[i](&c, model, &ctx) { names.append(name) }
         }
         return names
     }
 
-    /// Applies `op`; returns the name of what was applied (the engine's mutator name for a byte
-    /// edit), nil when it did not apply.
-    func apply(_ op: Operation, _ c: inout FuzzCase, model: ProtocolModel, _ ctx: inout MutationContext) -> String? {
+    enum Kind: String, CaseIterable {
+        case drop, duplicate, reorder, strayID, restart
+        case lie32, deepen, swapValue, byteEdit
+        case split, garbage
+
+        var weight: Int {
+            switch self {
+            case .drop: return 8
+            case .duplicate, .reorder, .strayID: return 6
+            case .restart: return 1
+            case .lie32: return 12
+            case .deepen: return 8
+            case .swapValue: return 10
+            case .byteEdit: return 16
+            case .split: return 3
+            case .garbage: return 4
+            }
+        }
+    }
+
+    private static func op(_ op: Kind, _ c: inout FuzzCase, _ model: ProtocolModel, _ ctx: inout MutationContext) -> String? {
         var name = op.rawValue
         guard applyOperation(op, &c, model: model, &ctx, name: &name) else { return nil }
         return name
     }
 
-    private func applyOperation(_ op: Operation, _ c: inout FuzzCase, model: ProtocolModel, _ ctx: inout MutationContext,
+    private static func applyOperation(_ op: Kind, _ c: inout FuzzCase, model: ProtocolModel, _ ctx: inout MutationContext,
                                 name: inout String) -> Bool {
         let requests = c.messages.indices.filter { !c.messages[$0].isGarbage }
         switch op {
@@ -81,8 +84,8 @@ public struct CaseMutator: Sendable {
             case .swapValue: ok = StructureMutation.swapValue.apply(&b, &ctx.random)
             default:
                 // The engine's mutators (byte-level and MessagePack structure-aware), by name.
-                let i = table.mutateOnce(&b, &ctx)
-                name = table.mutators[i].name
+                let i = MutatorTable.standard.mutateOnce(&b, &ctx)
+                name = MutatorTable.standard.mutators[i].name
                 ok = true
             }
             // Complete what the mutation cut short, so it cannot swallow the probe.

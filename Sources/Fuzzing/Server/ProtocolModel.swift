@@ -16,11 +16,6 @@ public struct ProtocolModel: Sendable {
     /// After a restart the server counts from 1 again; stale ids now alias new objects.
     public mutating func serverRestarted() { nextID = 1 }
 
-    /// Notes ids seen born in replies (the counter is past them).
-    public mutating func sawBorn(_ id: UInt32) {
-        if id >= nextID && id < 0xFFFF_FF00 { nextID = id &+ 1 }
-    }
-
     public mutating func sawReleased(_ id: UInt32) {
         released.append(id)
         if released.count > 64 { released.removeFirst(released.count - 64) }

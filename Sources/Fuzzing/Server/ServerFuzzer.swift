@@ -7,60 +7,64 @@ import Glibc
 /// healthy; findings are deduplicated by signature, minimised and saved with a capture.
 public final class ServerFuzzer {
     public let target: ServerTarget
-    public let config: ServerFuzzConfig
-    let files: FindingFiles
-    let runner = CaseRunner()
-    var model = ProtocolModel()
+    public let config: SessionConfig
+    private let runner = CaseRunner()
+    private let judge: SessionJudge
+    private let reproducer: SessionReproducer
+    private let book: SessionFindings
+    private var session = SessionState()
     /// The engine's mutation context: its seeded generator drives generation and mutation alike.
-    var ctx: MutationContext
-    let mutator = CaseMutator()
-    public private(set) var findings: [ServerFinding] = []
-    var findingIndex: [String: Int] = [:]
-    var preSignatures: Set<String> = []
-    public private(set) var stats = Stats()
-    /// Ids born in replies and not yet released (released before the next case).
-    var pendingRelease: [UInt32] = []
-    var maxSeenID: UInt32 = 0
-    var registryHistory: [Int] = []
-    var rssBaselineKB: Int?
-    var startNanos: UInt64 = 0
-    var lastWasFinding = false
-    var auditDue = false
-    /// Set by the oracles when a probe was answered by an exception: see `probeAnsweredWithException`.
-    var probeDisabled = false
-    var inFlightBirths: UInt32 = 0
-    var historyMark = 0
-    var batchPrefix: [UInt8] = []
-    /// What the connection carried before the failing case (for findings a fresh session does not reproduce).
-    var pendingHistory: [FuzzCase.Message]?
-    /// Called with every stats line and finding line (stderr by default).
-    public var log: (String) -> Void = { s in Files.printError(s + "\n") }
+    private var ctx: MutationContext
+    private let mutator = CaseMutator()
+    private var stats = Stats()
+    private var registryHistory: [Int] = []
+    private var rssBaselineKB: Int?
+    private var startNanos: UInt64 = 0
+    private var lastWasFinding = false
+    private var auditDue = false
+    /// What the connection carried before the batch being judged: its history mark and the
+    /// releases written before it (for findings a fresh session does not reproduce).
+    private var historyMark = 0
+    private var batchPrefix: [UInt8] = []
+    private var pendingHistory: [FuzzCase.Message]?
 
-    public struct Stats: Sendable {
-        public var cases = 0
-        public var timeouts = 0
-        public var restarts = 0
-        public var minimizeRuns = 0
-        /// Cases answered only within the grace period after the timeout (slow, not dead).
-        public var slowCases = 0
+    struct Stats {
+        var cases = 0
+        var timeouts = 0
+        var restarts = 0
         /// Restarts because a case rebound a probe's name (`ex "_s = 2"`): not findings.
-        public var probeResets = 0
-        public var seconds = 0.0
-        public var operations: [String: Int] = [:]
-        public var casesPerSecond: Double { seconds > 0 ? Double(cases) / seconds : 0 }
+        var probeResets = 0
+        var operations: [String: Int] = [:]
     }
 
-    public init(target: ServerTarget, config: ServerFuzzConfig) throws {
+    /// `log` gets every stats line and finding line.
+    public init(target: ServerTarget, config: SessionConfig, log: @escaping (String) -> Void = { Files.printError($0 + "\n") }) throws {
         self.target = target
         self.config = config
         self.ctx = MutationContext(seed: config.seed, maxLength: 8192)
-        self.files = try FindingFiles(directory: config.findingsDirectory)
+        judge = SessionJudge(runner: runner, target: target, timeout: config.timeout)
+        reproducer = SessionReproducer(runner: runner, target: target, judge: judge, minimizeSeconds: config.minimizeSeconds)
+        book = try SessionFindings(directory: config.findingsDirectory, reproducer: reproducer, log: log)
         let runner = self.runner
         target.onFreshSession = { runner.resetHistory() }
     }
 
-    var timeoutNanos: UInt64 { UInt64(max(0.001, config.timeout) * 1e9) }
-    var elapsed: Double { Double(Monotonic.now() - startNanos) / 1e9 }
+    /// The run's summary (the one schema of every target).
+    public var summary: RunSummary {
+        var s = RunSummary(target: "server", execs: stats.cases, seconds: elapsed, findings: book.all)
+        s.seed = config.seed
+        s.endpoint = target.description
+        s.restarts = stats.restarts
+        s.timeouts = stats.timeouts
+        s.slowCases = runner.slow
+        s.probeResets = stats.probeResets
+        s.minimizeRuns = reproducer.runs
+        s.operations = stats.operations
+        return s
+    }
+
+    private var timeoutNanos: UInt64 { UInt64(max(0.001, config.timeout) * 1e9) }
+    private var elapsed: Double { Double(Monotonic.now() - startNanos) / 1e9 }
 
     // MARK: The loop
 
@@ -71,12 +75,10 @@ public final class ServerFuzzer {
         do { try loop() } catch {
             // The target is gone for good (a server we did not start did not come back): keep
             // what was found and end the run normally.
-            guard !findings.isEmpty else { throw error }
-            log("the target did not come back after a finding (\(error)); stopping")
+            guard !book.isEmpty else { throw error }
+            book.log("the target did not come back after a finding (\(error)); stopping")
         }
-        stats.seconds = elapsed
-        stats.slowCases = runner.slow
-        log(statsLine(final: true))
+        book.log(statsLine(final: true))
         target.stop()
     }
 
@@ -111,13 +113,12 @@ public final class ServerFuzzer {
                 if let m = config.maxTime, t >= m { break }
                 if StopRequest.isRequested { break }
                 if t >= nextStats {
-                    stats.seconds = t
                     checkMemory()
-                    log(statsLine())
+                    book.log(statsLine())
                     nextStats = t + config.statsInterval
                 }
             }
-            if config.stopOnFirst && !findings.isEmpty { break }
+            if config.stopOnFirst && !book.isEmpty { break }
             if stop && inFlight.isEmpty { break }
             guard let channel = target.channel else { inFlight.removeAll(); try recover(); continue }
             if !stop && (inFlight.isEmpty || !draining && inFlight.count < max(1, config.inFlight)) {
@@ -131,7 +132,7 @@ public final class ServerFuzzer {
             guard !inFlight.isEmpty else { continue }
             let prev = inFlight.removeFirst()
             // Ids the batches still in flight will be given (the model predicts past them).
-            inFlightBirths = inFlight.reduce(0) { $0 &+ $1.predictedBirths }
+            session.inFlightBirths = inFlight.reduce(0) { $0 &+ $1.predictedBirths }
             let ok = try receiveAndJudge(prev, next: inFlight, channel: channel)
             if !ok { inFlight.removeAll() }  // a finding: the session was renewed, the batches behind are gone
             if auditDue {
@@ -145,17 +146,15 @@ public final class ServerFuzzer {
         var batch: [FuzzCase] = []
         var batchOps: [[String]] = []
         let size = max(1, min(config.batch, (config.runs ?? Int.max) - stats.cases - inFlightCases))
-        let firstID = model.nextID
+        let firstID = session.model.nextID
         for k in 0..<size {
-            var c = FuzzCase(messages: model.session(&ctx.random), idBase: model.nextID)
-            let ops = mutator.mutate(&c, model: model, &ctx)
+            var c = FuzzCase(messages: session.model.session(&ctx.random), idBase: session.model.nextID)
+            let ops = mutator.mutate(&c, model: session.model, &ctx)
             for op in ops { stats.operations[op, default: 0] += 1 }
             if c.restartFirst {
                 if k > 0 || !restartAllowed { c.restartFirst = false } else {
                     try target.freshSession()
-                    model.serverRestarted()
-                    pendingRelease.removeAll()
-                    maxSeenID = 0
+                    session.restarted()
                     c.idBase = 1
                 }
             }
@@ -164,10 +163,7 @@ public final class ServerFuzzer {
             runner.pump(channel)
         }
         guard let channel = target.channel else { return nil }
-        var prefix: [UInt8] = []
-        for id in pendingRelease { prefix.append(contentsOf: Probe.release(id)) }
-        let released = pendingRelease.count
-        pendingRelease.removeAll(keepingCapacity: true)
+        let (prefix, released) = session.takeReleases()
         let mark = runner.history?.count ?? 0
         guard let fences = runner.sendBatch(batch, prefix: prefix, channel: channel) else {
             // The server died on the batch still in flight: judging that one finds the culprit.
@@ -176,7 +172,7 @@ public final class ServerFuzzer {
             runner.count = 0
             runner.replyRange = 0..<0
             stats.cases += 1
-            if let v = evaluate(batch[0], .writeFailed, prefixRequests: released) {
+            if let v = judge.evaluate(batch[0], .writeFailed, prefixRequests: released) {
                 historyMark = mark
                 batchPrefix = prefix
                 pendingHistory = sessionHistory(before: [])
@@ -187,7 +183,7 @@ public final class ServerFuzzer {
         }
         _ = channel
         return InFlight(cases: batch, ops: batchOps, fences: fences, released: released, prefix: prefix, historyMark: mark,
-                        predictedBirths: model.nextID &- firstID)
+                        predictedBirths: session.model.nextID &- firstID)
     }
 
     /// Reads a batch's replies and judges each case; false when a finding renewed the session.
@@ -208,7 +204,7 @@ public final class ServerFuzzer {
                 caseEnd = end == .fenced ? .timeout : end
             }
             stats.cases += 1
-            if var v = evaluate(c, caseEnd, prefixRequests: i == 0 ? b.released : 0) {
+            if var v = judge.evaluate(c, caseEnd, prefixRequests: i == 0 ? b.released : 0) {
                 if caseEnd == .timeout { stats.timeouts += 1 }
                 // The server reads a whole batch before it answers, so a death or hang is
                 // pinned on the first unanswered case; the culprit may be a later one.
@@ -221,7 +217,7 @@ public final class ServerFuzzer {
                 let suspects = batch + next.flatMap(\.cases)
                 let suspectOps = b.ops + next.flatMap(\.ops)
                 if caseEnd != .fenced, i + 1 < suspects.count {
-                    if let (j, got) = locateCulprit(suspects, from: i, like: v) {
+                    if let (j, got) = reproducer.locateCulprit(suspects, from: i, like: v) {
                         failing = suspects[j]; ops = suspectOps[j]; v = got
                     } else {
                         // No single case does it alone: keep the rest as one case (probes
@@ -241,16 +237,16 @@ public final class ServerFuzzer {
                 lastWasFinding = true
                 return false
             }
-            if probeDisabled {
+            if judge.probeRebound {
                 // Not a finding: a fresh server (or session) restores the names the probes use.
-                probeDisabled = false
                 stats.probeResets += 1
                 runner.carry = 0
                 try recover()
                 return false
             }
             let ops = b.ops[i]
-            learn(c, reorderedReleases: ops.contains("reorder") || ops.contains("duplicate") || ops.contains("drop"))
+            let scan = runner.buffer.withUnsafeBufferPointer { ReplyScan(UnsafeBufferPointer(rebasing: $0[runner.replyRange])) }
+            session.learn(c, replies: scan, reorderedReleases: ops.contains("reorder") || ops.contains("duplicate") || ops.contains("drop"))
             runner.pump(channel)
             if stats.cases % config.auditEvery == 0 { auditDue = true }
             start = i < fenceEnds.count ? fenceEnds[i] : runner.count
@@ -258,22 +254,9 @@ public final class ServerFuzzer {
         return true
     }
 
-    /// Runs the unanswered cases of a batch one by one on fresh sessions; the first that fails
-    /// the same way is the culprit.
-    func locateCulprit(_ batch: [FuzzCase], from i: Int, like v: ServerVerdict) -> (Int, ServerVerdict)? {
-        let savedGrace = runner.graceNanos
-        runner.graceNanos = 0
-        defer { runner.graceNanos = savedGrace }
-        for j in i..<batch.count {
-            stats.minimizeRuns += 1
-            if let got = reproduce(batch[j].rebasedToFreshSession()), got.kind == v.kind { return (j, got) }
-        }
-        return nil
-    }
-
     /// The writes of this session before the failing case: earlier round trips, the housekeeping
     /// and the cases of the batch before it (with their probes and fences).
-    func sessionHistory(before earlier: [FuzzCase]) -> [FuzzCase.Message]? {
+    private func sessionHistory(before earlier: [FuzzCase]) -> [FuzzCase.Message]? {
         guard let h = runner.history else { return nil }
         var ms = h.prefix(historyMark).map { FuzzCase.Message(bytes: $0) }
         if !batchPrefix.isEmpty { ms.append(FuzzCase.Message(bytes: batchPrefix)) }
@@ -283,148 +266,16 @@ public final class ServerFuzzer {
         return ms
     }
 
-    /// After a fenced case: the ids born in the replies, to release before the next case.
-    func learn(_ c: FuzzCase, reorderedReleases: Bool) {
-        // The server's counter is what the replies show, whatever the generator predicted.
-        defer { model.nextID = maxSeenID &+ 1 &+ inFlightBirths }
-        let scan = runner.buffer.withUnsafeBufferPointer { ReplyScan(UnsafeBufferPointer(rebasing: $0[runner.replyRange])) }
-        guard !scan.proxyIDs.isEmpty else { return }
-        var releasedByCase: Set<UInt32> = []
-        if !reorderedReleases {
-            for m in c.messages where m.bytes.count == 10 && m.bytes[0] == 0x92 && m.bytes[1] == 0xa2
-                && m.bytes[2] == 0x5f && m.bytes[3] == 0x64 && m.bytes[4] == 0xc4 && m.bytes[5] == 0x04 {
-                releasedByCase.insert(UInt32(m.bytes[6]) << 24 | UInt32(m.bytes[7]) << 16 | UInt32(m.bytes[8]) << 8 | UInt32(m.bytes[9]))
-            }
-        }
-        for id in scan.proxyIDs {
-            if id > maxSeenID && id < 0xFFFF_0000 { maxSeenID = id }
-            if releasedByCase.contains(id) { model.sawReleased(id) } else if pendingRelease.count < 4096 { pendingRelease.append(id) }
-        }
-    }
-
-    func recover() throws(TargetError) {
+    private func recover() throws(TargetError) {
         stats.restarts += 1
         try target.restart()
-        model.serverRestarted()
-        pendingRelease.removeAll()
-        maxSeenID = 0
-    }
-
-    // MARK: Oracles
-
-    /// The verdict of the oracles on the last run, nil when the server behaved.
-    func evaluate(_ c: FuzzCase, _ end: CaseRunner.End, prefixRequests: Int) -> ServerVerdict? {
-        probeDisabled = false
-        switch end {
-        case .fenced:
-            return checkReplies(c, prefixRequests: prefixRequests)
-        case .flood:
-            return ServerVerdict(oracle: .flood, detail: "the server sent \(runner.replyRange.count) bytes without answering the probe")
-        case .timeout, .endOfStream, .writeFailed:
-            if let e = target.processEnd(waitMillis: end == .timeout ? 200 : 2000) {
-                let tail = Self.essentialOutput(target.process?.stderrTail(limit: 1 << 16) ?? "")
-                let detail = "the server program ended with \(e)" + (tail.isEmpty ? "" : ": " + tail.trimmingSpaces)
-                if case .signaled = e { return ServerVerdict(oracle: .signal, end: e, detail: detail) }
-                return ServerVerdict(oracle: .exit, end: e, detail: detail)
-            }
-            if end != .timeout { return ServerVerdict(oracle: .disconnect, detail: "the server closed the connection") }
-            if runner.replyRange.isEmpty {
-                return ServerVerdict(oracle: .hang, detail: "no reply within \(config.timeout) s")
-            }
-            let scan = runner.buffer.withUnsafeBufferPointer { ReplyScan(UnsafeBufferPointer(rebasing: $0[runner.replyRange])) }
-            // Every request answered, the last (the fence) by an exception: a rebound name, not a
-            // hang (a server that stops answering leaves requests unanswered).
-            let answered = scan.objects.reduce(0) { $0 + ($1.isConsole ? 0 : 1) }
-            if answered >= prefixRequests + c.messages.count + 2, probeAnsweredWithException(scan, last: 1) {
-                probeDisabled = true
-                return nil
-            }
-            var detail = "the [\"ver\"] probe was not answered within \(config.timeout) s after \(runner.replyRange.count) reply bytes"
-            if scan.longestTextRun >= 16 { detail += "; text on the reply stream: \"\(textSnippet())\"" }
-            return ServerVerdict(oracle: .liveness, detail: detail)
-        }
-    }
-
-    /// The lines of a dead program's stderr that say why (not its backtrace).
-    static func essentialOutput(_ s: String) -> String {
-        let lines = s.split(separator: "\n").map(String.init)
-        let key = lines.filter {
-            $0.contains("Fatal error") || $0.contains("urpc-sim:") || $0.contains("device fault") || $0.contains("crashed")
-                || $0.hasPrefix("Error") || $0.contains("Segmentation") || $0.contains("Aborted")
-        }
-        if !key.isEmpty { return key.prefix(2).joined(separator: " ").trimmingSpaces }
-        return String(lines.suffix(2).joined(separator: " ").suffix(200)).trimmingSpaces
-    }
-
-    func textSnippet() -> String {
-        let r = runner.replyRange
-        let printable = runner.buffer[r.lowerBound..<min(r.upperBound, r.lowerBound + 4096)].map { $0 >= 0x20 && $0 < 0x7f ? $0 : 0x20 }
-        var s = String(decoding: printable, as: UTF8.self)
-        if let r = s.range(of: "Traceback") { s = String(s[r.lowerBound...]) }
-        return String(s.prefix(80)).trimmingSpaces
-    }
-
-    static func looksLikeReadinto(_ b: [UInt8]) -> Bool {
-        b.count >= 4 && (b[0] & 0xf0) == 0x90 && b[1] == 0xa2 && b[2] == 0x72 && b[3] == 0x69
-    }
-
-    func checkReplies(_ c: FuzzCase, prefixRequests: Int) -> ServerVerdict? {
-        // `ri` replies carry raw bytes that are not MessagePack by design.
-        if c.messages.contains(where: { Self.looksLikeReadinto($0.bytes) }) { return nil }
-        let scan = runner.buffer.withUnsafeBufferPointer { ReplyScan(UnsafeBufferPointer(rebasing: $0[runner.replyRange])) }
-        if let at = scan.invalidAt {
-            return ServerVerdict(oracle: .nonMsgpack, detail: "byte 0x\(String(runner.buffer[runner.replyRange.lowerBound + at], radix: 16)) at reply offset \(at) is not MessagePack")
-        }
-        if scan.longestTextRun >= 24, textSnippet().hasPrefix("Traceback") {
-            return ServerVerdict(oracle: .nonMsgpack, detail: "text on the reply stream: \"\(textSnippet())\"")
-        }
-        // The pairing oracle holds only for a case whose requests each answer once; whether they
-        // do (a walk of every message) is asked only when the replies do not pair up.
-        guard let v = pairingVerdict(c, scan, prefixRequests: prefixRequests) else { return nil }
-        let clean = c.messages.allSatisfy { !$0.isGarbage && Framing.answersOnce($0.bytes) }
-        return clean ? v : nil
-    }
-
-    private func pairingVerdict(_ c: FuzzCase, _ scan: ReplyScan, prefixRequests: Int) -> ServerVerdict? {
-        let expected = prefixRequests + c.messages.count + 2
-        let total = scan.objects.count
-        let plain = scan.objects.reduce(0) { $0 + ($1.isConsole ? 0 : 1) }
-        if plain > expected || total < expected {
-            return ServerVerdict(oracle: .pairing, detail: "\(expected) requests got \(plain) replies (\(total - plain) console objects)")
-        }
-        if probeAnsweredWithException(scan, last: 2) { probeDisabled = true; return nil }
-        let probe = scan.objects[total - 2]
-        let o = runner.replyRange.lowerBound
-        if probe.end - probe.start != 3 || runner.buffer[o + probe.start] != 0xa2 || runner.buffer[o + probe.start + 1] != 0x56
-            || runner.buffer[o + probe.start + 2] != 0x31 {
-            return ServerVerdict(oracle: .pairing, detail: "the reply before the fence is not the probe's \"V1\"")
-        }
-        return nil
-    }
-
-    /// `ex` runs code in the server's namespace, where commands are looked up, so a case can rebind
-    /// a probe's own name (`ex "_s = 2"`, `ex "ver = 0"`, as the real device allows): the probe is
-    /// then answered, in order, by an exception. The server is alive and pairs its replies; it only
-    /// cannot be probed until its namespace is restored. True when the replies are complete
-    /// MessagePack and one of the `last` objects (the probes' replies) is an `ExtType(2)`.
-    func probeAnsweredWithException(_ scan: ReplyScan, last: Int) -> Bool {
-        guard scan.invalidAt == nil, scan.trailing == 0, scan.objects.count >= last else { return false }
-        let o = runner.replyRange.lowerBound
-        return runner.buffer.withUnsafeBufferPointer { p in
-            scan.objects.suffix(last).contains { obj in
-                if case .ext(type: 2)? = WireHeader.read(p, o + obj.start, device: false)?.kind { return true }
-                return false
-            }
-        }
+        session.restarted()
     }
 
     /// The leak oracle: release everything, dump the registry, and expect it (nearly) empty.
-    func audit() throws(TargetError) {
+    private func audit() throws(TargetError) {
         guard let channel = target.channel else { return }
-        var prefix: [UInt8] = []
-        for id in pendingRelease { prefix.append(contentsOf: Probe.release(id)) }
-        let n = pendingRelease.count
-        pendingRelease.removeAll()
+        let (prefix, n) = session.takeReleases()
         let c = FuzzCase(messages: [FuzzCase.Message(bytes: Probe.re)])
         guard runner.run(c, prefix: prefix, channel: channel, timeoutNanos: timeoutNanos * 4) == .fenced else { return }
         let entries: Int? = runner.buffer.withUnsafeBufferPointer { p in
@@ -438,21 +289,21 @@ public final class ServerFuzzer {
         registryHistory.append(e)
         let k = registryHistory.count
         if e > config.leakThreshold, k >= 3, registryHistory[k - 1] > registryHistory[k - 2], registryHistory[k - 2] > registryHistory[k - 3] {
-            let v = ServerVerdict(oracle: .leak, detail: "the registry holds \(e) entries after every proxy was released (audits: \(registryHistory.suffix(4).map(String.init).joined(separator: ", ")))")
-            record(v, case: c, signature: "leak|-|registry", minimize: false)
+            let v = Verdict(oracle: .leak, detail: "the registry holds \(e) entries after every proxy was released (audits: \(registryHistory.suffix(4).map(String.init).joined(separator: ", ")))")
+            record(v, case: c, signature: "leak|-|registry", minimize: false, mutations: [])
             registryHistory.removeAll()
         }
     }
 
-    func checkMemory() {
+    private func checkMemory() {
         guard let kb = target.process?.residentKB() else { return }
         guard let base = rssBaselineKB else {
             if elapsed > 2 { rssBaselineKB = kb }
             return
         }
         if kb > base + config.rssGrowthMB * 1024 {
-            let v = ServerVerdict(oracle: .memory, detail: "resident memory of the server grew from \(base / 1024) MB to \(kb / 1024) MB")
-            record(v, case: FuzzCase(messages: []), signature: "memory|-|rss", minimize: false)
+            let v = Verdict(oracle: .memory, detail: "resident memory of the server grew from \(base / 1024) MB to \(kb / 1024) MB")
+            record(v, case: FuzzCase(messages: []), signature: "memory|-|rss", minimize: false, mutations: [])
             rssBaselineKB = kb
         }
     }
@@ -460,112 +311,33 @@ public final class ServerFuzzer {
     // MARK: Findings
 
     /// A case made an oracle fire: save it at once, restart the target, minimise a new signature.
-    func found(_ c: FuzzCase, _ v: ServerVerdict, mutations: [String]) throws(TargetError) {
+    private func found(_ c: FuzzCase, _ v: Verdict, mutations: [String]) throws(TargetError) {
         let pre = v.signature(lastRequest: c.signatureRequest)
         record(v, case: c, signature: pre, minimize: true, mutations: mutations)
         // The next case starts on a fresh, healthy server.
-        if target.processEnd() != nil || v.oracle == .hang { try recover() } else {
+        if target.processEnd() != nil || v.fired(.hang) { try recover() } else {
             stats.restarts += 1
             try target.freshSession()
-            model.serverRestarted()
-            pendingRelease.removeAll()
-            maxSeenID = 0
+            session.restarted()
         }
     }
 
-    func record(_ v: ServerVerdict, case c: FuzzCase, signature pre: String, minimize: Bool, mutations: [String] = []) {
-        let sha = SHA1.hex(c.bytes)
-        let rawPath = files.directory + "/crash-" + sha
-        // The raw reproducer first (the engine's atomic write), before anything else can go wrong.
-        _ = try? files.write("crash-" + sha, c.bytes)
+    private func record(_ v: Verdict, case c: FuzzCase, signature: String, minimize: Bool, mutations: [String]) {
         let r = runner.replyRange
-        let replies = r.isEmpty ? [] : Array(runner.buffer[r.lowerBound..<min(r.upperBound, r.lowerBound + 4096)])
-        _ = try? files.write("crash-" + sha + ".json", FindingFiles.describe(c, verdict: v, signature: pre, target: "server",
-                                                                            extra: ["mutations": mutations, "replies_hex": HexText.string(replies)]))
-        if let i = findingIndex[pre] { findings[i].hits += 1; return }
-        if preSignatures.contains(pre) { return }
-        preSignatures.insert(pre)
-        var f = ServerFinding(signature: pre, verdict: v, original: c, reproducerPath: rawPath, hits: 1,
-                              firstSeconds: elapsed, firstCase: stats.cases)
-        f.mutations = mutations
-        f.targetOutput = Self.essentialOutput(target.process?.stderrTail(limit: 1 << 16) ?? "")
-        log("FINDING \(v.oracle.rawValue) [\(pre)] after \(stats.cases) cases, \(format1(elapsed)) s: \(v.detail.prefix(160)) -> \(rawPath)")
-        var minimized = minimize ? self.minimize(c, v) : nil
-        if minimize, minimized == nil, let h = pendingHistory, !h.isEmpty {
-            // Not reproducible on a fresh session: replay the session's history before it.
-            log("  not reproducible on a fresh session; minimising with the \(h.count) writes before it on the connection")
-            var withHistory = c
-            withHistory.messages = h + c.messages
-            withHistory.idBase = 1
-            minimized = self.minimize(withHistory, v)
-        }
+        let moment = SessionFindings.Moment(seconds: elapsed, exec: stats.cases, replies: runner.buffer[r], history: pendingHistory,
+                                            runEnd: config.maxTime.map { startNanos + UInt64($0 * 1e9) })
         pendingHistory = nil
-        if minimize, minimized == nil {
-            // The last request is not known to be the cause: group such findings by oracle and
-            // status only.
-            f.signature = "\(v.oracle.rawValue)|\(v.end?.key ?? "-")|not-reproduced"
-            // Same oracle and status as a finding that has a reproducer: count it there.
-            if let j = findings.firstIndex(where: { $0.minimized != nil && $0.verdict.kind == v.kind }) {
-                findings[j].hits += 1
-                findingIndex[pre] = j
-                return
-            }
-            if let j = findingIndex[f.signature] {
-                findings[j].hits += 1
-                findingIndex[pre] = j
-                return
-            }
-            log("  not reproduced on a fresh session or with its history: kept as found (\(f.signature))")
-        }
-        if let (mc, mv, transcript, runs) = minimized {
-            stats.minimizeRuns += runs
-            f.minimizeRuns = runs
-            f.minimized = mc
-            f.verdict = mv
-            f.signature = mv.signature(lastRequest: mc.signatureRequest)
-            let msha = SHA1.hex(mc.bytes)
-            if let j = findingIndex[f.signature] {
-                findings[j].hits += 1
-                findingIndex[pre] = j
-                return
-            }
-            _ = try? files.write("min-" + msha, mc.bytes)
-            f.minimizedPath = files.directory + "/min-" + msha
-            f.capturePath = try? files.writeCapture(transcript, name: "min-" + msha + ".pcap", serverPort: target.port,
-                                                    serialLine: target.isSerial ? "urpc" : nil)
-            _ = try? files.write("min-" + msha + ".json", FindingFiles.describe(mc, verdict: mv, signature: f.signature, target: "server",
-                                                                               extra: ["capture": f.capturePath ?? "", "original": rawPath]))
-            log("  minimised to \(mc.messages.count) message(s), \(mc.byteCount) bytes in \(runs) runs: \(f.signature) -> \(f.minimizedPath!)")
-        }
-        findingIndex[f.signature] = findings.count
-        findingIndex[pre] = findings.count
-        findings.append(f)
-        // A finding of this oracle and status kept unreproduced earlier belongs here now.
-        if f.minimized != nil,
-           let r = findings.firstIndex(where: { $0.minimized == nil && $0.signature.hasSuffix("|not-reproduced") && $0.verdict.kind == f.verdict.kind }) {
-            let n = findings.count - 1
-            findings[n].hits += findings[r].hits
-            findings[n].firstSeconds = min(findings[n].firstSeconds, findings[r].firstSeconds)
-            findings.remove(at: r)
-            let newIndex = n - 1
-            findingIndex = findingIndex.mapValues { i in i == r ? newIndex : (i > r ? i - 1 : i) }
-        }
+        book.record(v, case: c, signature: signature, minimize: minimize, mutations: mutations, at: moment)
     }
 
-    func statsLine(final: Bool = false) -> String {
-        let t = elapsed
-        let rate = t > 0 ? Int(Double(stats.cases) / t) : 0
-        return "\(final ? "DONE" : "#\(stats.cases)") cases: \(stats.cases) cases/s: \(rate) findings: \(findings.count) restarts: \(stats.restarts) timeouts: \(stats.timeouts) slow: \(runner.slow) time: \(Int(t))s"
+    private func statsLine(final: Bool = false) -> String {
+        RunSummary.statusLine(final: final, execs: stats.cases, seconds: elapsed, [
+            "findings": final ? book.all.count : book.count, "restarts": stats.restarts, "timeouts": stats.timeouts, "slow": runner.slow,
+        ])
     }
 }
 
-func format1(_ d: Double) -> String {
-    let t = (d * 10).rounded() / 10
-    return String(t)
-}
-
-extension String {
-    var trimmingSpaces: String {
+extension String {    var trimmingSpaces: String {
         var s = Substring(self)
         while let f = s.first, f == " " || f == "\n" || f == "\r" { s = s.dropFirst() }
         while let l = s.last, l == " " || l == "\n" || l == "\r" { s = s.dropLast() }

@@ -1,12 +1,23 @@
-// libFuzzer harness for the dissector's byte-stream path: the URPC layer fed raw bytes.
-// Built by scripts/fuzz-libfuzzer.sh (target `dissector`) together with Sources/MessagePack,
-// Capture's StreamSegment and Sources/URPC into one module.
+// libFuzzer harness for the dissector's byte-stream path: the URPC layer fed raw bytes. Built as
+// OSS-Fuzz builds Swift (scripts/fuzz-libfuzzer.sh dissector):
+//   swift build -c debug -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library -Xswiftc -DLIBFUZZER --product dissector-fuzzer
+// Without LIBFUZZER (a normal `swift build`) it is a small program that runs the harness on each
+// file given as an argument (see FuzzHarness).
 //
 // Input layout: the first byte chooses the chunking; the rest is cut into segments that alternate
 // direction (client→server, server→client) at the input's own 0xff-counted boundaries, so a
 // mutated input explores interleavings, splits and garbage on both sides. Oracles: no trap, no
 // hang, every message's stream range lies inside what was fed in its direction, ranges within a
 // direction do not overlap and only move forward, and every byte fed is accounted for.
+//
+// Deliberate repetition: Tests/URPCTests/DissectorFuzzRegressionTests.swift replays crash inputs
+// through a copy of this body; both are to call one body in the test-support target (issue 14,
+// step 5).
+
+import Capture
+import MessagePack
+import URPC
+import FuzzHarness
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func dissectorFuzzerTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
@@ -60,3 +71,12 @@ public func dissectorFuzzerTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: I
     }
     return 0
 }
+
+#if LIBFUZZER
+// The entry (see FuzzHarness): libFuzzer's driver as the symbol SwiftPM links as `main`, or the
+// standalone program that runs the harness once on each file given as an argument.
+@_cdecl("dissector_fuzzer_main") func fuzzerMain(_ argc: CInt, _ argv: FuzzArguments) -> CInt { FuzzHarness.run(argc, argv, dissectorFuzzerTestOneInput) }
+#else
+@main enum DissectorFuzzerReplay { static func main() { FuzzHarness.replay(dissectorFuzzerTestOneInput) } }
+#endif
+

@@ -1,62 +1,59 @@
-/// Delta debugging (ddmin, complements only): the smallest list of items that still passes `test`,
-/// 1-minimal when the budget allows.
-enum DeltaDebugging {
-    static func minimize<T>(_ items: [T], budget: () -> Bool, _ test: ([T]) -> Bool) -> [T] {
-        var current = items
-        var n = 2
-        while current.count >= 2, budget() {
-            let chunk = (current.count + n - 1) / n
-            var reduced = false
-            var start = 0
-            while start < current.count, budget() {
-                var candidate = current
-                candidate.removeSubrange(start..<min(current.count, start + chunk))
-                if !candidate.isEmpty, test(candidate) {
-                    current = candidate
-                    n = max(n - 1, 2)
-                    reduced = true
-                    break
-                }
-                start += chunk
-            }
-            if !reduced {
-                if n >= current.count { break }
-                n = min(current.count, n * 2)
-            }
-        }
-        return current
-    }
-}
+/// Runs cases on fresh sessions of the server: to reproduce a finding, to find the culprit of a
+/// lost batch, to minimise (the one `Minimizer`: ddmin over the messages, then the bytes of each).
+final class SessionReproducer {
+    let runner: CaseRunner
+    let target: ServerTarget
+    let judge: SessionJudge
+    let timeoutNanos: UInt64
+    /// Time budget for minimising one finding.
+    let minimizeSeconds: Double
+    /// Runs made so far (reproductions and minimisation).
+    private(set) var runs = 0
 
-extension ServerFuzzer {
+    init(runner: CaseRunner, target: ServerTarget, judge: SessionJudge, minimizeSeconds: Double) {
+        self.runner = runner
+        self.target = target
+        self.judge = judge
+        self.timeoutNanos = UInt64(max(0.001, judge.timeout) * 1e9)
+        self.minimizeSeconds = minimizeSeconds
+    }
+
+    /// The reply bytes of the last run.
+    var lastReplies: ArraySlice<UInt8> { runner.buffer[runner.replyRange] }
+    /// The exchange of the last run made with `record`.
+    var lastTranscript: Transcript? { runner.transcript }
+    /// The last run's case rebound a name the probes use (see `SessionJudge`).
+    var probeRebound: Bool { judge.probeRebound }
+
     /// Runs a case on a fresh session; returns the verdict (nil: the server behaved).
-    func reproduce(_ c: FuzzCase, record: Bool = false) -> ServerVerdict? {
+    func reproduce(_ c: FuzzCase, record: Bool = false) -> Verdict? {
         do { try target.freshSession() } catch { return nil }
         guard let channel = target.channel else { return nil }
         runner.transcript = record ? Transcript() : nil
         let end = runner.run(c, prefix: [], channel: channel, timeoutNanos: timeoutNanos)
-        let v = evaluate(c, end, prefixRequests: 0)
+        runs += 1
+        let v = judge.evaluate(c, end, prefixRequests: 0)
         // A dead or hung server is brought back for the next run.
-        if v != nil, target.processEnd() != nil || v?.oracle == .hang { try? target.restart() }
+        if v != nil, target.processEnd() != nil || v?.fired(.hang) == true { try? target.restart() }
         // So is one whose names the case rebound (the next run would find its probes disabled).
-        if probeDisabled { try? target.restart() }
+        if judge.probeRebound { try? target.restart() }
         return v
     }
 
     /// Minimises the request sequence, then the bytes of each message, keeping the oracle and
     /// exit status; returns the case, its verdict, the capture of its last failing run, the runs.
-    func minimize(_ c: FuzzCase, _ v: ServerVerdict) -> (FuzzCase, ServerVerdict, Transcript, Int)? {
-        let deadline = Monotonic.now() + UInt64(config.minimizeSeconds * 1e9)
-        var runs = 0
+    /// `overall` is the end of the run (monotonic nanoseconds), if it has one.
+    func minimize(_ c: FuzzCase, _ v: Verdict, overall: UInt64?) -> (FuzzCase, Verdict, Transcript, Int)? {
+        let deadline = Monotonic.now() + UInt64(minimizeSeconds * 1e9)
+        var tries = 0
         // A reproduction needs no grace: slowness only makes a candidate look like the finding.
         let savedGrace = runner.graceNanos
         runner.graceNanos = 0
         defer { runner.graceNanos = savedGrace }
-        let overall = config.maxTime.map { startNanos + UInt64($0 * 1e9) }
-        let budget = { Monotonic.now() < deadline && (overall.map { Monotonic.now() < $0 } ?? true) && runs < 2_000 && !StopRequest.isRequested }
-        var last: (ServerVerdict, Transcript)?
+        let budget = { Monotonic.now() < deadline && (overall.map { Monotonic.now() < $0 } ?? true) && tries < 2_000 && !StopRequest.isRequested }
+        var last: (Verdict, Transcript)?
         func fails(_ candidate: FuzzCase) -> Bool {
-            runs += 1
+            tries += 1
             guard let got = reproduce(candidate, record: true), got.kind == v.kind else { return false }
             last = (got, runner.transcript ?? Transcript())
             return true
@@ -70,7 +67,7 @@ extension ServerFuzzer {
             return nil
         }
         // 1. The sequence.
-        let messages = DeltaDebugging.minimize(best.messages, budget: budget) { ms in
+        let messages = Minimizer.ddmin(best.messages, budget: budget) { ms in
             fails(FuzzCase(messages: ms, gapMicros: best.gapMicros, idBase: 1))
         }
         best.messages = messages
@@ -97,6 +94,18 @@ extension ServerFuzzer {
         if budget() || last == nil { _ = fails(best) }
         runner.transcript = nil
         guard let (mv, t) = last else { return nil }
-        return (best, mv, t, runs)
+        return (best, mv, t, tries)
+    }
+
+    /// Runs the unanswered cases of a batch one by one on fresh sessions; the first that fails
+    /// the same way is the culprit.
+    func locateCulprit(_ batch: [FuzzCase], from i: Int, like v: Verdict) -> (Int, Verdict)? {
+        let savedGrace = runner.graceNanos
+        runner.graceNanos = 0
+        defer { runner.graceNanos = savedGrace }
+        for j in i..<batch.count {
+            if let got = reproduce(batch[j].rebasedToFreshSession()), got.kind == v.kind { return (j, got) }
+        }
+        return nil
     }
 }

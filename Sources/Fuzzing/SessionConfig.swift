@@ -1,5 +1,5 @@
-/// Options of a server or client fuzzing run (the engine's common options plus the target's).
-public struct ServerFuzzConfig: Sendable {
+/// Options of a session fuzzing run, server or client (the engine's common options plus the target's).
+public struct SessionConfig: Sendable {
     public var seed: UInt64 = 1
     /// Stop after this many cases (nil: no limit).
     public var runs: Int?
@@ -36,4 +36,16 @@ public struct ServerFuzzConfig: Sendable {
     public var targetStderrPath: String { findingsDirectory + "/.target-stderr" + (worker.map { "-w\($0)" } ?? "") }
 
     public init() {}
+}
+
+extension SessionConfig {
+    /// Writes the summary JSON, prints the findings table (not in a worker: its parent merges
+    /// and prints); returns the exit status (0 no finding, 1 findings, 2 set-up error).
+    public func report(_ summary: RunSummary, quiet: Bool) -> Int32 {
+        if let path = summaryJSON {
+            do { try Files.writeAtomically(summary.json, to: path) } catch { Files.printError("msgfuzz: \(error)\n"); return 2 }
+        }
+        if !quiet && worker == nil { Files.printError("SUMMARY: " + summary.text + "\n") }
+        return summary.findings.isEmpty ? 0 : 1
+    }
 }

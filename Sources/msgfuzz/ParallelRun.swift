@@ -2,11 +2,11 @@ import ArgumentParser
 import Foundation
 import Fuzzing
 
-/// `--jobs N` with `--target server|client`: N child processes of msgfuzz, each with its own seed
-/// (seed + i) and its own spawned target on its own free loopback port (or pseudo-terminal),
-/// sharing the findings directory; the parent merges their summaries. Wiring only: the merge is
-/// `ParallelSummary`.
-enum StatefulParallel {
+/// `--jobs N`, for every target: N child processes of msgfuzz with the parent's arguments, each
+/// with its own seed (seed + i) and its own summary, sharing the corpus and findings directories
+/// (a server or client target: each worker spawns its own on its own free loopback port or
+/// pseudo-terminal); the parent merges their summaries (`RunSummary.merge`).
+enum ParallelRun {
     /// A worker needs a target of its own: one server behind --connect or --serial, or one client
     /// started by hand (--listen), cannot be shared.
     static func validate(_ which: TargetName.Stateful, _ o: StatefulTargetOptions) throws {
@@ -61,25 +61,42 @@ enum StatefulParallel {
             workers.append((p, path))
         }
         StopRequest.install(forwardingTo: workers.map { $0.0.processIdentifier })
-        var summaries: [[String: Any]] = []
-        var failed = false
+        var summaries: [RunSummary] = []
+        var failed = false, crashed = false
         for (i, (p, path)) in workers.enumerated() {
             p.waitUntilExit()
             if p.terminationReason == .uncaughtSignal || p.terminationStatus == 2 {
-                failed = true
+                if p.terminationReason == .uncaughtSignal { crashed = true } else { failed = true }
                 Files.printError("msgfuzz: worker \(i) " + (p.terminationReason == .uncaughtSignal ? "died of signal \(p.terminationStatus)" : "could not run (exit status 2)") + "\n")
             }
-            guard let data = FileManager.default.contents(atPath: path),
-                  let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { continue }
+            guard let s = RunSummary.load(path) else { continue }
             try? FileManager.default.removeItem(atPath: path)
-            summaries.append(obj)
+            summaries.append(s)
         }
-        let merged = ParallelSummary.merge(summaries, seconds: Date().timeIntervalSince(start))
+        var merged = RunSummary.merge(summaries, seconds: Date().timeIntervalSince(start))
+        merged.findings += orphanFindings(findings, known: merged.findings, workerCrashed: crashed)
         if let path = summaryJSON {
-            do { try Files.writeAtomically(ParallelSummary.json(merged), to: path) } catch { Files.printError("msgfuzz: \(error)\n"); return 2 }
+            do { try Files.writeAtomically(merged.json, to: path) } catch { Files.printError("msgfuzz: \(error)\n"); return 2 }
         }
-        if !quiet { Files.printError("SUMMARY: " + ParallelSummary.text(merged) + "\n") }
-        if !(merged["findings"] as? [[String: Any]] ?? []).isEmpty { return 1 }
-        return failed ? 2 : 0
+        if !quiet { Files.printError("SUMMARY: " + merged.text + "\n") }
+        if !merged.findings.isEmpty { return 1 }
+        return failed || crashed ? 2 : 0
+    }
+
+    /// Inputs of workers that died mid-execution: the crash guard's records turned into crash
+    /// files, and (after a worker died of a signal) crash files its handler wrote without a
+    /// report. Listed as `trap` findings.
+    static func orphanFindings(_ dir: String, known: [Finding], workerCrashed: Bool) -> [Finding] {
+        var paths = CrashGuard.recoverOrphans(in: dir)
+        if workerCrashed, let names = try? Files.list(dir) {
+            for n in names where n.hasPrefix("crash-") && !n.hasSuffix(".json") && !names.contains(n + ".json") {
+                paths.append(dir + "/" + n)
+            }
+        }
+        var seen = Set(known.map(\.inputPath))
+        return paths.filter { seen.insert($0).inserted }.map { path in
+            Finding(signature: "trap", oracle: "crash", detail: "", firstFoundSeconds: 0, inputPath: path,
+                    size: (try? Files.read(path).count) ?? 0, mutations: [])
+        }
     }
 }

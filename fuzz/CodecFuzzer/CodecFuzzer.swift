@@ -1,9 +1,16 @@
-// libFuzzer harness for the MessagePack decoders (value, node, document) and the stream decoder.
-// Built by scripts/fuzz-libfuzzer.sh together with Sources/MessagePack/*.swift (and, for the custom
-// mutator, the Fuzzing mutators) into one module:
-//   swiftc -sanitize=fuzzer,address -parse-as-library -O fuzz/CodecFuzzer.swift Sources/MessagePack/*.swift …
-// With -D CUSTOM_MUTATOR it also exports LLVMFuzzerCustomMutator, which runs the named
-// MessagePack-aware mutators of the Fuzzing library (so OSS-Fuzz/ClusterFuzz use them too).
+// libFuzzer harness for the MessagePack decoders (value, node, document) and the stream decoder,
+// with a custom mutator that runs the named MessagePack-aware mutators of the Fuzzing library (so
+// OSS-Fuzz/ClusterFuzz use them too). Built as OSS-Fuzz builds Swift (scripts/fuzz-libfuzzer.sh):
+//   swift build -c debug -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library -Xswiftc -DLIBFUZZER --product codec-fuzzer
+// CODEC_FUZZER_PLAIN=1 in the environment leaves the mutations to libFuzzer alone. Without
+// LIBFUZZER (a normal `swift build`) it is a small program that runs the harness on each file
+// given as an argument (see FuzzHarness).
+import Fuzzing
+import MessagePack
+#if canImport(Glibc)
+import Glibc
+#endif
+import FuzzHarness
 
 let standardDecoder = Decoder(options: DecodingOptions(dialect: .standard, maxDepth: 512, maxObjectSize: 1 << 20))
 let deviceDecoder = Decoder(options: DecodingOptions(dialect: .device, maxDepth: 512, maxObjectSize: 1 << 20))
@@ -70,16 +77,17 @@ public func codecFuzzerTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) 
     return 0
 }
 
-#if CUSTOM_MUTATOR
+#if LIBFUZZER
 @_silgen_name("LLVMFuzzerMutate")
 func LLVMFuzzerMutate(_ data: UnsafeMutablePointer<UInt8>, _ size: Int, _ maxSize: Int) -> Int
 
 nonisolated(unsafe) let mutatorTable = MutatorTable.standard
+nonisolated(unsafe) let plainMutations = getenv("CODEC_FUZZER_PLAIN").map { String(cString: $0) == "1" } ?? false
 
 @_cdecl("LLVMFuzzerCustomMutator")
 public func codecFuzzerCustomMutator(_ data: UnsafeMutablePointer<UInt8>, _ size: Int, _ maxSize: Int, _ seed: CUnsignedInt) -> Int {
     // One in four: libFuzzer's own byte mutations (its CMP-guided ones included).
-    if seed % 4 == 0 { return LLVMFuzzerMutate(data, size, maxSize) }
+    if plainMutations || seed % 4 == 0 { return LLVMFuzzerMutate(data, size, maxSize) }
     var input = Array(UnsafeBufferPointer(start: data, count: size))
     var context = MutationContext(seed: UInt64(seed), maxLength: maxSize)
     let stacked = 1 + context.random.below(4)
@@ -88,4 +96,11 @@ public func codecFuzzerCustomMutator(_ data: UnsafeMutablePointer<UInt8>, _ size
     input.withUnsafeBufferPointer { data.update(from: $0.baseAddress!, count: $0.count) }
     return input.count
 }
+
+// The entry (see FuzzHarness): libFuzzer's driver as the symbol SwiftPM links as `main`, or the
+// standalone program that runs the harness once on each file given as an argument.
+@_cdecl("codec_fuzzer_main") func fuzzerMain(_ argc: CInt, _ argv: FuzzArguments) -> CInt { FuzzHarness.run(argc, argv, codecFuzzerTestOneInput) }
+#else
+@main enum CodecFuzzerReplay { static func main() { FuzzHarness.replay(codecFuzzerTestOneInput) } }
 #endif
+

@@ -1,0 +1,128 @@
+/// The findings of a server run: every failing case is saved at once (`crash-<sha1>` and its
+/// replayable sidecar), a new signature is minimised (with the session's history when a fresh
+/// session does not reproduce it) and signed by its culprit request; hits of known signatures
+/// are counted. A case no run reproduces is held back as `oracle|status|not-reproduced` and
+/// joins a reproduced finding of its kind when one appears, so the count of findings only grows.
+final class SessionFindings {
+    private(set) var book: FindingBook
+    let reproducer: SessionReproducer
+    let log: (String) -> Void
+    /// The kind (oracle and status) of each finding in `book`, by index.
+    private var kinds: [String] = []
+    /// Signatures seen before minimisation whose case did not lead to a finding of its own.
+    private var preSignatures: Set<String> = []
+    /// Findings not reproduced (yet), by signature, with their kind.
+    private var unconfirmed: [(finding: Finding, kind: String)] = []
+    /// Signatures before minimisation of the findings held back, to their signature.
+    private var unconfirmedAliases: [String: String] = [:]
+
+    init(directory: String, reproducer: SessionReproducer, log: @escaping (String) -> Void) throws(FileError) {
+        try Files.makeDirectory(directory)
+        book = FindingBook(directory: directory)
+        self.reproducer = reproducer
+        self.log = log
+    }
+
+    /// Reproduced findings (the status line's count: it never goes down).
+    var count: Int { book.count }
+    var isEmpty: Bool { book.count == 0 && unconfirmed.isEmpty }
+    /// Every finding, the ones never reproduced last.
+    var all: [Finding] { book.findings + unconfirmed.map(\.finding) }
+
+    /// Where the finding was made: seconds into the run, the case number, the reply bytes, the
+    /// writes before it on the connection, the end of the run (monotonic nanoseconds).
+    struct Moment {
+        var seconds: Double
+        var exec: Int
+        var replies: ArraySlice<UInt8>
+        var history: [FuzzCase.Message]?
+        var runEnd: UInt64?
+    }
+
+    func record(_ v: Verdict, case c: FuzzCase, signature pre: String, minimize: Bool, mutations: [String], at m: Moment) {
+        var sidecar = Sidecar(c, target: "server", verdict: v, signature: pre)
+        sidecar.mutations = mutations
+        sidecar.repliesHex = HexText.string(Array(m.replies.prefix(4096)))
+        // The raw reproducer first (atomically), before anything else can go wrong.
+        let rawPath = (try? book.save(c.bytes, sidecar: sidecar)) ?? book.directory + "/crash-" + SHA1.hex(c.bytes)
+        if book.hit(pre) { return }
+        if let u = unconfirmedAliases[pre], let j = unconfirmed.firstIndex(where: { $0.finding.signature == u }) {
+            unconfirmed[j].finding.hits += 1
+            return
+        }
+        if preSignatures.contains(pre) { return }
+        preSignatures.insert(pre)
+        var f = Finding(signature: pre, oracle: v.oracle, detail: v.detail, firstFoundSeconds: m.seconds, inputPath: rawPath,
+                        size: c.byteCount, mutations: mutations)
+        f.status = v.end?.key
+        f.firstExec = m.exec
+        f.messages = c.messages.count
+        f.shape = RequestShape.describe(c.signatureRequest ?? [])
+        f.targetOutput = SessionJudge.essentialOutput(reproducer.target.process?.stderrTail(limit: 1 << 16) ?? "")
+        log("FINDING \(v.oracle) [\(pre)] after \(m.exec) cases, \(format1(m.seconds)) s: \(v.detail.prefix(160)) -> \(rawPath)")
+        guard minimize else { return add(f, kind: v.kind) }
+        var minimized = reproducer.minimize(c, v, overall: m.runEnd)
+        if minimized == nil, let h = m.history, !h.isEmpty {
+            // Not reproducible on a fresh session: replay the session's history before it.
+            log("  not reproducible on a fresh session; minimising with the \(h.count) writes before it on the connection")
+            var withHistory = c
+            withHistory.messages = h + c.messages
+            withHistory.idBase = 1
+            minimized = reproducer.minimize(withHistory, v, overall: m.runEnd)
+        }
+        guard let (mc, mv, transcript, runs) = minimized else { return holdBack(f, v, pre: pre) }
+        f.minimizeRuns = runs
+        f.oracle = mv.oracle
+        f.status = mv.end?.key
+        f.detail = mv.detail
+        f.signature = mv.signature(lastRequest: mc.signatureRequest)
+        f.shape = RequestShape.describe(mc.signatureRequest ?? [])
+        if book.hit(f.signature) { return book.alias(pre, to: f.signature) }
+        let name = "min-" + SHA1.hex(mc.bytes)
+        let target = reproducer.target
+        f.capture = try? FindingBook.writeCapture(transcript, path: book.directory + "/" + name + ".pcap", serverPort: target.port,
+                                                  serialLine: target.isSerial ? "urpc" : nil)
+        var minSidecar = Sidecar(mc, target: "server", verdict: mv, signature: f.signature)
+        minSidecar.capture = f.capture
+        minSidecar.original = rawPath
+        f.minimized = try? book.save(mc.bytes, name: name, sidecar: minSidecar)
+        f.minimizedSize = mc.byteCount
+        f.minimizedMessages = mc.messages.count
+        f.minimizedHex = HexText.string(mc.bytes)
+        log("  minimised to \(mc.messages.count) message(s), \(mc.byteCount) bytes in \(runs) runs: \(f.signature) -> \(f.minimized ?? name)")
+        add(f, kind: mv.kind, aliases: [pre])
+    }
+
+    private func add(_ f: Finding, kind: String, aliases: [String] = []) {
+        var f = f
+        // Findings of this kind not reproduced earlier belong here now.
+        if f.minimized != nil {
+            for u in unconfirmed where u.kind == kind {
+                f.hits += u.finding.hits
+                f.firstFoundSeconds = min(f.firstFoundSeconds, u.finding.firstFoundSeconds)
+            }
+            unconfirmed.removeAll { $0.kind == kind }
+        }
+        book.add(f, aliases: aliases)
+        kinds.append(kind)
+    }
+
+    /// A case no run reproduced: the culprit is not known, so such findings are grouped by
+    /// oracle and status only, and counted with a reproduced finding of that kind if there is one.
+    private func holdBack(_ f: Finding, _ v: Verdict, pre: String) {
+        if let j = kinds.indices.first(where: { kinds[$0] == v.kind && book.findings[$0].minimized != nil }) {
+            _ = book.hit(book.findings[j].signature)
+            return book.alias(pre, to: book.findings[j].signature)
+        }
+        let signature = "\(v.oracle)|\(v.status)|not-reproduced"
+        unconfirmedAliases[pre] = signature
+        if let j = unconfirmed.firstIndex(where: { $0.finding.signature == signature }) {
+            unconfirmed[j].finding.hits += 1
+            return
+        }
+        var f = f
+        f.signature = signature
+        unconfirmed.append((f, v.kind))
+        log("  not reproduced on a fresh session or with its history: kept as found (\(signature))")
+    }
+}

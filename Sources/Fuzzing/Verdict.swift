@@ -1,0 +1,71 @@
+/// The oracles of the session targets (server and client). The codec's oracles name themselves
+/// (`node-vs-value`, `roundtrip-device`, …); every target's verdict carries its oracle's name.
+public enum OracleKind: String, Sendable, CaseIterable, Codable {
+    /// The spawned program exited.
+    case exit
+    /// The spawned program was killed by a signal.
+    case signal
+    /// Nothing at all came back within the timeout.
+    case hang
+    /// Replies came, but the `["ver"]` probe after the case was never answered.
+    case liveness
+    /// The server closed the connection (a server we did not spawn).
+    case disconnect
+    /// Bytes on the reply stream that are not MessagePack (or a traceback read as fixints).
+    case nonMsgpack = "non-msgpack"
+    /// More or fewer replies than requests, or the probe's reply out of place.
+    case pairing
+    /// The registry (`re`) keeps growing though every proxy was released.
+    case leak
+    /// The spawned program's resident memory grew past the limit.
+    case memory
+    /// The server talked without end.
+    case flood
+}
+
+/// What an oracle concluded about one input, for every target: `pass`, or a finding with the
+/// oracle that fired, what was seen (`detail`), how a spawned program ended (`end`) and the
+/// deduplication `signature` (the codec's oracles sign at once; a session target signs after
+/// minimisation, from the culprit request).
+public struct Verdict: Sendable, Equatable {
+    /// The oracle's name; empty for a pass.
+    public var oracle: String
+    public var signature: String
+    public var detail: String
+    public var end: ProcessEnd?
+
+    public init(oracle: String, signature: String, detail: String, end: ProcessEnd? = nil) {
+        self.oracle = oracle; self.signature = signature; self.detail = detail; self.end = end
+    }
+
+    /// A session target's verdict (signed later, see `signature(lastRequest:)`).
+    public init(oracle: OracleKind, end: ProcessEnd? = nil, detail: String) {
+        self.init(oracle: oracle.rawValue, signature: "", detail: detail, end: end)
+    }
+
+    public static var pass: Verdict { Verdict(oracle: "", signature: "", detail: "") }
+
+    public static func finding(oracle: String, signature: String, detail: String) -> Verdict {
+        Verdict(oracle: oracle, signature: signature, detail: detail)
+    }
+
+    public var isFinding: Bool { !oracle.isEmpty }
+
+    /// True when a session oracle of this kind fired.
+    public func fired(_ k: OracleKind) -> Bool { oracle == k.rawValue }
+
+    /// The exit status or signal part of a signature (`exit:71`, `signal:11`, `-`).
+    public var status: String { end?.key ?? "-" }
+
+    /// The part of the signature minimisation must keep: the oracle and the exit status or
+    /// signal (liveness and hang count as one: both are a target that stopped answering).
+    public var kind: String {
+        (fired(.hang) || fired(.liveness) ? "unresponsive" : oracle) + "|" + status
+    }
+
+    /// A session target's deduplication signature: oracle, exit status or signal, shape of the
+    /// culprit request (coarse: the command and arity, or the kind of a non-request).
+    public func signature(lastRequest: [UInt8]?) -> String {
+        "\(oracle)|\(status)|\(RequestShape.coarse(lastRequest ?? []))"
+    }
+}
