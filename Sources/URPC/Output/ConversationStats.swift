@@ -74,11 +74,12 @@ package struct ConversationStats: Sendable {
     }
 }
 
-/// Log-scale latency histogram (1 µs to 1000 s, 20 buckets per decade, ~12% resolution).
+/// Log-scale latency histogram in the manner of HdrHistogram: fixed size whatever the capture's
+/// length (1 µs to 1000 s, 231 buckets per decade, so a percentile is within 1 % of the truth).
 package struct LatencyHistogram: Sendable {
-    static let perDecade = 20.0
+    static let perDecade = 231.0
     static let minLog = -6.0
-    static let buckets = 9 * 20 + 2
+    static let buckets = 9 * 231 + 2
     package private(set) var counts = [Int](repeating: 0, count: LatencyHistogram.buckets)
     package private(set) var count = 0
     package private(set) var max = 0.0
