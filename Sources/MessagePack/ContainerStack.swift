@@ -66,6 +66,6 @@
         return out
     }
 
-    /// Items the innermost open container still expects (0 when none is open).
-    @inlinable package var innermostItems: Int { runs.last?.items ?? 0 }
+    /// Entries stored: the memory the stack holds, which a run of equal counts keeps small.
+    package var storedRuns: Int { runs.count }
 }
