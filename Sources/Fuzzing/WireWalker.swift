@@ -42,6 +42,10 @@ struct WireWalker {
     /// differ from the standard one.
     @discardableResult
     func walk(_ p: UnsafeBufferPointer<UInt8>, into f: inout FeatureSet) -> Bool {
+        // Moved out of the box for the walk (one exclusive access, not one per header), and back.
+        var scanner = ObjectScanner()
+        swap(&scanner, &state.scanner)
+        defer { swap(&scanner, &state.scanner) }
         var count = 0
         var dialectSensitive = false
         var prev: UInt64 = 14
@@ -57,9 +61,9 @@ struct WireWalker {
             return fmt
         }
         objects: while pos < n {
-            state.scanner.reset(at: pos)
+            scanner.reset(at: pos)
             object: while true {
-                switch state.scanner.step(p) {
+                switch scanner.step(p) {
                 case .header(let h, let at, let depth):
                     let fmt = visit(at, depth)
                     let b = h.firstByte
@@ -103,15 +107,15 @@ struct WireWalker {
                     break object
                 case .needsMore(let missing):
                     if missing == 0 {   // cut between items: the end feature says how deep
-                        openAtEnd = state.scanner.stack.depth
+                        openAtEnd = scanner.stack.depth
                         break objects
                     }
-                    let at = state.scanner.position
-                    let fmt = visit(at, state.scanner.stack.depth)
+                    let at = scanner.position
+                    let fmt = visit(at, scanner.stack.depth)
                     f.add(3 << 56 | fmt << 8 | UInt64(n - at))
                     return dialectSensitive
                 case .invalid(let at, _):
-                    f.add(2 << 56 | visit(at, state.scanner.stack.depth))   // stopped: invalid byte
+                    f.add(2 << 56 | visit(at, scanner.stack.depth))   // stopped: invalid byte
                     return dialectSensitive
                 }
             }

@@ -13,7 +13,11 @@
         @inlinable init(items: Int, repeats: Int) { self.items = items; self.repeats = repeats }
     }
 
+    /// The runs below the innermost one, outermost first.
     @usableFromInline var runs: [Run] = []
+    /// The innermost run, kept out of the array so the common steps touch no array.
+    @usableFromInline var topItems = 0
+    @usableFromInline var topRepeats = 0
     /// Containers open.
     @usableFromInline package private(set) var depth = 0
 
@@ -25,36 +29,44 @@
     @inlinable
     package mutating func push(_ items: Int) {
         depth += 1
-        if let last = runs.last, last.items == items {
-            runs[runs.count - 1].repeats += 1
+        if items == topItems {
+            topRepeats += 1
         } else {
-            runs.append(Run(items: items, repeats: 1))
+            if topRepeats > 0 { runs.append(Run(items: topItems, repeats: topRepeats)) }
+            topItems = items
+            topRepeats = 1
         }
     }
 
     /// One item of the innermost container has ended (which may end it, and so on outwards).
     /// Returns true when no container is left open: the object is complete.
-    @inlinable
+    @inlinable @inline(__always)
     package mutating func finishItem() -> Bool {
-        while let top = runs.last {
-            if top.items > 1 {
-                if top.repeats == 1 {
-                    runs[runs.count - 1].items -= 1
-                } else {
-                    runs[runs.count - 1].repeats -= 1
-                    runs.append(Run(items: top.items - 1, repeats: 1))
-                }
+        while topRepeats > 0 {
+            if topItems > 1 {
+                if topRepeats > 1 { runs.append(Run(items: topItems, repeats: topRepeats - 1)) }
+                topItems -= 1
+                topRepeats = 1
                 return false
             }
-            runs.removeLast()
-            depth -= top.repeats
+            // A run of containers waiting for their last item all end together.
+            depth -= topRepeats
+            if let r = runs.popLast() {
+                topItems = r.items
+                topRepeats = r.repeats
+            } else {
+                topItems = 0
+                topRepeats = 0
+            }
         }
         return true
     }
 
     @inlinable
     package mutating func removeAll() {
-        runs.removeAll(keepingCapacity: true)
+        if !runs.isEmpty { runs.removeAll(keepingCapacity: true) }
+        topItems = 0
+        topRepeats = 0
         depth = 0
     }
 
@@ -63,9 +75,10 @@
         var out: [Int] = []
         out.reserveCapacity(depth)
         for r in runs { out.append(contentsOf: repeatElement(r.items, count: r.repeats)) }
+        out.append(contentsOf: repeatElement(topItems, count: topRepeats))
         return out
     }
 
     /// Entries stored: the memory the stack holds, which a run of equal counts keeps small.
-    package var storedRuns: Int { runs.count }
+    package var storedRuns: Int { runs.count + (topRepeats > 0 ? 1 : 0) }
 }

@@ -89,7 +89,7 @@
     @inlinable package var hasStarted: Bool { position > start || !stack.isEmpty || pendingPayload }
 
     /// The next step of the walk over `p` (the same bytes as before, possibly grown).
-    @inlinable
+    @inlinable @inline(__always)
     package mutating func step(_ p: UnsafeBufferPointer<UInt8>) -> ScanStep {
         if pendingPayload {
             if position > p.count { return .needsMore(missing: position - p.count) }

@@ -57,6 +57,19 @@ func truncatedHeaders(_ b: UInt8) {
     }
 }
 
+@Test("the formats of c0…df, in byte order")
+func formatsInByteOrder() {
+    let expected: [Format] = [
+        .nil, .neverUsed, .false, .true, .bin8, .bin16, .bin32, .ext8, .ext16, .ext32,
+        .float32, .float64, .uint8, .uint16, .uint32, .uint64, .int8, .int16, .int32, .int64,
+        .fixext1, .fixext2, .fixext4, .fixext8, .fixext16, .str8, .str16, .str32,
+        .array16, .array32, .map16, .map32,
+    ]
+    #expect((UInt8(0xc0)...0xdf).map { Format(byte: $0) } == expected)
+    #expect([0x00, 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xe0, 0xff].map { Format(byte: $0) }
+        == [.positiveFixint, .positiveFixint, .fixmap, .fixmap, .fixarray, .fixarray, .fixstr, .fixstr, .negativeFixint, .negativeFixint])
+}
+
 let extentCases: [(String, ObjectExtent)] = [
     // Payloads past the end: the bytes they lack.
     ("c6 00 00 01 00 01 02 03", .needsMore(missing: 253)),
