@@ -9,8 +9,8 @@ import MessagePack
     let p2: MessagePackValue = .ext(type: 1, data: [0, 0, 0, 2])
 
     static let traceback = Array(("Traceback (most recent call last):\n"
-        + "  File \"urpc_server/async_server.py\", line 118, in async_serve\n"
-        + "  File \"urpc_server/async_server.py\", line 45, in cm\n"
+        + "  File \"lib/urpc_server/async_server.py\", line 118, in async_serve\n"
+        + "  File \"lib/urpc_server/async_server.py\", line 45, in cm\n"
         + "AttributeError: 'RPC_Test' object has no attribute 'foo'\n").utf8)
 
     func session(lineEnding: String = "\n") -> DeviceSession {

@@ -1,32 +1,32 @@
 import MessagePack
 /// What a scenario knows about its own session: every proxy with the request that created it and
 /// its fate, plus the anomalies it produced on purpose. Written with `urpc-sim client --truth FILE`.
-public struct GroundTruth: Sendable, Equatable {
-    public struct Proxy: Sendable, Equatable {
-        public var id: UInt32
+package struct GroundTruth: Sendable, Equatable {
+    package struct Proxy: Sendable, Equatable {
+        package var id: UInt32
         /// The request that created it: "im rpc_test", "cm RPC_Test", "cm accept" …
-        public var bornBy: String
-        public var released: Bool
+        package var bornBy: String
+        package var released: Bool
         /// "released" or "leaked".
-        public var fate: String { released ? "released" : "leaked" }
+        package var fate: String { released ? "released" : "leaked" }
     }
 
-    public struct Anomaly: Sendable, Equatable {
+    package struct Anomaly: Sendable, Equatable {
         /// "release-during-reply", "error-reply", "raw-traceback", "never-released" …
-        public var kind: String
-        public var id: UInt32?
-        public var detail: String?
+        package var kind: String
+        package var id: UInt32?
+        package var detail: String?
     }
 
-    public var scenario: String
-    public var proxies: [Proxy] = []
-    public var anomalies: [Anomaly] = []
-    public var requests = 0
+    package var scenario: String
+    package var proxies: [Proxy] = []
+    package var anomalies: [Anomaly] = []
+    package var requests = 0
 
-    public init(scenario: String) { self.scenario = scenario }
+    package init(scenario: String) { self.scenario = scenario }
 
-    public var leaked: [UInt32] { proxies.filter { !$0.released }.map(\.id) }
-    public var released: [UInt32] { proxies.filter(\.released).map(\.id) }
+    package var leaked: [UInt32] { proxies.filter { !$0.released }.map(\.id) }
+    package var released: [UInt32] { proxies.filter(\.released).map(\.id) }
 
     mutating func born(_ id: UInt32, by request: String) {
         if !proxies.contains(where: { $0.id == id }) { proxies.append(Proxy(id: id, bornBy: request, released: false)) }
@@ -37,7 +37,7 @@ public struct GroundTruth: Sendable, Equatable {
     }
 
     /// The JSON document (stable key order, one proxy per line).
-    public var json: String {
+    package var json: String {
         func list(_ ids: [UInt32]) -> String { "[" + ids.map(String.init).joined(separator: ", ") + "]" }
         var s = "{\n  \"scenario\": \(quote(scenario)),\n  \"requests\": \(requests),\n  \"proxies\": ["
         s += proxies.map { p in
