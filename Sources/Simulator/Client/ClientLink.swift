@@ -184,6 +184,26 @@ package final class ClientLink {
         }
     }
 
+    /// Reads raw bytes (text that is not MessagePack, such as the published server's traceback)
+    /// until `isComplete` holds for all of them. Throws `.timeout` or `.closed` with what arrived
+    /// kept in `partial`.
+    package func readText(until isComplete: ([UInt8]) -> Bool) throws -> [UInt8] {
+        var text: [UInt8] = []
+        while true {
+            text += decoder.skip(decoder.bufferedCount)
+            if isComplete(text) { return text }
+            do { try fill() } catch { partial = text; throw error }
+        }
+    }
+
+    /// What `readText` had read when it failed.
+    package private(set) var partial: [UInt8] = []
+
+    /// Closes the sending side (TCP FIN): the server's read sees the end of the stream.
+    package func shutdownWrite() {
+        if isSocket { shutdown(fd, Int32(SHUT_WR)) }
+    }
+
     /// Bytes that arrived but were not read as part of a reply.
     package var leftover: Int { decoder.bufferedCount }
 }

@@ -151,6 +151,13 @@ package final class ScenarioClient {
 
     func bumpRequests() { truth.requests += 1 }
 
+    func recordDeath(_ d: GroundTruth.Death) { truth.death = d }
+
+    func noteUnknownID(_ id: UInt32, _ detail: String) {
+        truth.usedUnknown(id)
+        note("unknown-id", id: id, detail)
+    }
+
     func note(_ kind: String, id: UInt32? = nil, _ detail: String? = nil) {
         truth.anomalies.append(GroundTruth.Anomaly(kind: kind, id: id, detail: detail))
     }

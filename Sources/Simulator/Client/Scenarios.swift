@@ -23,6 +23,16 @@ package enum Scenario: String, CaseIterable, Sendable {
     case errors
     /// N `add` calls (`--count`), measured.
     case stress
+    /// The published server's error path (spec §7), one trigger each; play them against
+    /// `urpc-sim server --legacy-errors` (`legacy-short-read` also with `--short-reads`).
+    case legacyEOF = "legacy-eof"
+    case legacyShortRead = "legacy-short-read"
+    case legacy64Bit = "legacy-64bit"
+    case legacyDeep = "legacy-deep"
+    case legacyArity = "legacy-arity"
+    case legacyUnknownProxy = "legacy-unknown-proxy"
+    case legacyNotCallable = "legacy-not-callable"
+    case legacyMemory = "legacy-memory"
 
     package var summary: String {
         switch self {
@@ -32,6 +42,7 @@ package enum Scenario: String, CaseIterable, Sendable {
         case .readinto: return "capture D: ri raw replies, console output of ex and cm"
         case .errors: return "failing requests: error replies (or the legacy raw traceback, then silence)"
         case .stress: return "N add calls (--count N), prints calls/s"
+        default: return LegacyScenario(self).map { "legacy error path: \($0.summary)" } ?? rawValue
         }
     }
 }
@@ -57,6 +68,7 @@ package enum ScenarioRunner {
         var rate: Double? = nil
         if scenario == .leaky { c.leaky = true }
         try c.handshake()
+        if let legacy = LegacyScenario(scenario) { return try legacy.run(c) }
         switch scenario {
         case .basic, .leaky:
             let rt = try c.importModule("rpc_test")
@@ -192,6 +204,7 @@ package enum ScenarioRunner {
             let elapsed = now() - start
             rate = Double(count) / max(elapsed, 1e-9)
             say("\(count) calls in \(String(format3(elapsed))) s: \(Int(rate!)) calls/s")
+        default: break
         }
         return ScenarioResult(truth: c.truth, lines: lines, callsPerSecond: rate)
     }

@@ -138,7 +138,10 @@ package final class SimulatorServer: @unchecked Sendable {
                 onCrash?(crash)
                 return
             case .dead where wasServing:
-                onDeath?(session.state)
+                if let onDeath {
+                    FDIO.drainOutput(fd, maxMs: 500)
+                    onDeath(session.state)
+                }
             default: break
             }
             if ended { return }

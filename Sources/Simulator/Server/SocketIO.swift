@@ -44,6 +44,16 @@ package enum FDIO {
         }
     }
 
+    /// Waits (at most `maxMs`) until the bytes written to `fd` have left its send queue, so that
+    /// exiting right after cannot cut them off.
+    package static func drainOutput(_ fd: Int32, maxMs: Int) {
+        for _ in 0..<max(1, maxMs) {
+            var pending: Int32 = 0
+            guard ioctl(fd, UInt(TIOCOUTQ), &pending) == 0, pending > 0 else { return }
+            usleep(1000)
+        }
+    }
+
     package static func setNoDelay(_ fd: Int32) {
         var one: Int32 = 1
         setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
