@@ -107,6 +107,11 @@ struct ServerCommand: ParsableCommand {
 
     func run() throws {
         signal(SIGPIPE, SIG_IGN)
+        // A parent may have spawned us with signals blocked (threads of a test runner or fuzzer
+        // do): a server must still end on SIGTERM and SIGINT.
+        var none = sigset_t()
+        sigemptyset(&none)
+        sigprocmask(SIG_SETMASK, &none, nil)
         let opts = options()
         if pty || serial != nil {
             let fd: Int32
