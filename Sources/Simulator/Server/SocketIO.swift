@@ -6,14 +6,20 @@ import Darwin
 
 /// Blocking file-descriptor I/O helpers shared by the server and the scenario client.
 package enum FDIO {
-    /// Writes all of `bytes`, retrying on short writes and EINTR. Returns false when the peer is gone.
+    /// Writes all of `bytes`, retrying on short writes and EINTR. Returns false when the peer is gone
+    /// (on a socket without raising SIGPIPE, which would end the whole process).
     @discardableResult
     package static func writeAll(_ fd: Int32, _ bytes: some Collection<UInt8>) -> Bool {
         let a = Array(bytes)
         var off = 0
+        var socket = true
         while off < a.count {
-            let n = a.withUnsafeBytes { p in
-                Glibc.write(fd, p.baseAddress! + off, a.count - off)
+            var n = a.withUnsafeBytes { p in
+                socket ? send(fd, p.baseAddress! + off, a.count - off, Int32(MSG_NOSIGNAL)) : Glibc.write(fd, p.baseAddress! + off, a.count - off)
+            }
+            if n < 0 && socket && errno == ENOTSOCK {
+                socket = false
+                n = a.withUnsafeBytes { p in Glibc.write(fd, p.baseAddress! + off, a.count - off) }
             }
             if n < 0 {
                 if errno == EINTR { continue }
