@@ -6,54 +6,12 @@ import Capture
 /// `urpc-sim server --legacy-errors --exit-on-death --startup-delay-ms N` as a child process: the
 /// stand-in for a real device (issue 13) over TCP and over a serial line (a pty).
 @Suite(.serialized) struct DeathProcessTests {
-    struct Child {
-        let process = Process()
-        let out = Pipe(), err = Pipe()
-        let started = ContinuousClock.now
-
-        init(_ args: [String]) throws {
-            let bin = try #require(DeviceFaultTests.binary, "urpc-sim is built next to the tests: run `swift build` first")
-            process.executableURL = bin
-            process.arguments = ["server"] + args
-            process.standardOutput = out
-            process.standardError = err
-            try process.run()
-        }
-
-        /// The port of "urpc-sim: listening on 127.0.0.1:PORT".
-        func listeningPort() throws -> UInt16 {
-            var line = Data()
-            while !line.contains(0x0a) {
-                let d = out.fileHandleForReading.availableData
-                if d.isEmpty { break }
-                line += d
-            }
-            let text = String(decoding: line, as: UTF8.self)
-            return try #require(text.split(separator: ":").last.flatMap { UInt16($0.trimmingCharacters(in: .whitespacesAndNewlines)) })
-        }
-
-        /// Waits (at most `seconds`) for the exit; the status, or nil if it is still running.
-        func exitStatus(within seconds: Double) -> Int32? {
-            let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
-            while process.isRunning, ContinuousClock.now < deadline { usleep(10_000) }
-            return process.isRunning ? nil : process.terminationStatus
-        }
-
-        /// SIGTERM, then SIGKILL if it is still there a second later.
-        func stop() {
-            guard process.isRunning else { return }
-            process.terminate()
-            if exitStatus(within: 1) == nil { kill(process.processIdentifier, SIGKILL) }
-            process.waitUntilExit()
-        }
-    }
-
     static let ver: [UInt8] = [0x91, 0xa3, 0x76, 0x65, 0x72]
     static let nope: [UInt8] = [0x91, 0xa4] + Array("nope".utf8)
     static let notCallable = LegacyTriggerTests.traceback([(118, "async_serve")], "TypeError: 'NoneType' object isn't callable")
 
     @Test func exitsWithStatus3WhenTheRPCTaskDiesOverTCP() throws {
-        let child = try Child(["--listen", "127.0.0.1:0", "--legacy-errors", "--exit-on-death"])
+        let child = try SimulatorChild(["--listen", "127.0.0.1:0", "--legacy-errors", "--exit-on-death"])
         defer { child.stop() }
         let fd = try LoopbackAddress(host: "127.0.0.1", port: try child.listeningPort()).connect()
         defer { close(fd) }
@@ -67,7 +25,7 @@ import Capture
     }
 
     @Test func endOfStreamKillsTheTaskToo() throws {
-        let child = try Child(["--listen", "127.0.0.1:0", "--legacy-errors", "--exit-on-death", "--piecewise", "--nagle"])
+        let child = try SimulatorChild(["--listen", "127.0.0.1:0", "--legacy-errors", "--exit-on-death", "--piecewise", "--nagle"])
         defer { child.stop() }
         let fd = try LoopbackAddress(host: "127.0.0.1", port: try child.listeningPort()).connect()
         defer { close(fd) }
@@ -79,7 +37,7 @@ import Capture
     }
 
     @Test func withoutExitOnDeathTheProcessStaysUp() throws {
-        let child = try Child(["--listen", "127.0.0.1:0", "--legacy-errors"])
+        let child = try SimulatorChild(["--listen", "127.0.0.1:0", "--legacy-errors"])
         defer { child.stop() }
         let fd = try LoopbackAddress(host: "127.0.0.1", port: try child.listeningPort()).connect()
         defer { close(fd) }
@@ -95,7 +53,7 @@ import Capture
         var pty = try PseudoTerminal()
         defer { pty.close() }
         let delay = 400
-        let child = try Child(["--serial", pty.slavePath, "--legacy-errors", "--exit-on-death", "--startup-delay-ms", "\(delay)"])
+        let child = try SimulatorChild(["--serial", pty.slavePath, "--legacy-errors", "--exit-on-death", "--startup-delay-ms", "\(delay)"])
         defer { child.stop() }
         // Written at once: the twin answers only once it has booted.
         #expect(FDIO.writeAll(pty.masterFD, Self.ver))
@@ -115,7 +73,7 @@ import Capture
         probe.stop()
         usleep(50_000)
         let delay = 600
-        let child = try Child(["--listen", "127.0.0.1:\(port)", "--legacy-errors", "--startup-delay-ms", "\(delay)"])
+        let child = try SimulatorChild(["--listen", "127.0.0.1:\(port)", "--legacy-errors", "--startup-delay-ms", "\(delay)"])
         defer { child.stop() }
         usleep(150_000)
         #expect(throws: TransportError.self) { _ = try LoopbackAddress(host: "127.0.0.1", port: port).connect() }
@@ -128,7 +86,7 @@ import Capture
     }
 
     @Test func exitOnDeathNeedsTheLegacyErrorPath() throws {
-        let child = try Child(["--listen", "127.0.0.1:0", "--exit-on-death"])
+        let child = try SimulatorChild(["--listen", "127.0.0.1:0", "--exit-on-death"])
         defer { child.stop() }
         #expect(child.exitStatus(within: 10) == 64)
     }

@@ -25,14 +25,9 @@ package enum Scenario: String, CaseIterable, Sendable {
     case stress
     /// The published server's error path (spec §7), one trigger each; play them against
     /// `urpc-sim server --legacy-errors` (`legacy-short-read` also with `--short-reads`).
-    case legacyEOF = "legacy-eof"
-    case legacyShortRead = "legacy-short-read"
-    case legacy64Bit = "legacy-64bit"
-    case legacyDeep = "legacy-deep"
-    case legacyArity = "legacy-arity"
-    case legacyUnknownProxy = "legacy-unknown-proxy"
-    case legacyNotCallable = "legacy-not-callable"
-    case legacyMemory = "legacy-memory"
+    case legacyEOF = "legacy-eof", legacyShortRead = "legacy-short-read", legacy64Bit = "legacy-64bit"
+    case legacyDeep = "legacy-deep", legacyArity = "legacy-arity", legacyUnknownProxy = "legacy-unknown-proxy"
+    case legacyNotCallable = "legacy-not-callable", legacyMemory = "legacy-memory"
 
     package var summary: String {
         switch self {

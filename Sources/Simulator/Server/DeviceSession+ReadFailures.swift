@@ -4,9 +4,20 @@ import MessagePack
 /// has consumed by then (nothing is rolled back: the rest is read as the next request).
 extension DeviceSession {
     /// The stream decoder refused the object at its position (it stays there). Returns false
-    /// while the device would still be reading it: 64-bit types and too-deep requests fail only
-    /// once the whole request has arrived, a huge length right after its header.
-    func readFailed() -> Bool {
+    /// while the device would still be reading it: the published server (legacy error path) fails
+    /// on 64-bit types and too-deep requests only once the whole request has arrived, on a huge
+    /// length right after its header. The intended server does not wait for a request it has
+    /// refused: it fails at the refused header (a fuzzer's endless container must not stall it).
+    func readFailed(_ error: DecodingError) -> Bool {
+        switch error {
+        case .invalidByte(let at, let b, _) where b != 0xc1 && options.errorMode == .intended:
+            refuse(PyException("NotImplementedError", "64 bit types"), consuming: at - decoder.offset + 1)
+            return true
+        case .depthBeyondLimit(let at, _) where options.errorMode == .intended:
+            refuse(PyException("RuntimeError", "maximum recursion depth exceeded"), consuming: at - decoder.offset + 1)
+            return true
+        default: break
+        }
         var walk = pendingWalk ?? RequestWalk(maxObjectSize: decoder.options.maxObjectSize)
         let outcome = walk.advance(decoder.bufferedBytes)
         if case .incomplete = outcome {

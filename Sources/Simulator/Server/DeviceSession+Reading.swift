@@ -106,7 +106,7 @@ extension DeviceSession {
             decoded = d
         } catch {
             if limit != nil { return false }
-            return readFailed()
+            return readFailed(error)
         }
         if let limit, decoderBase + decoded.range.upperBound > limit { return false }
         let request: PyValue

@@ -101,14 +101,11 @@ struct RequestWalk {
         return String(decoding: bytes[(bytes.startIndex + r.lowerBound)..<(bytes.startIndex + r.upperBound)], as: UTF8.self)
     }
 
-    /// Marks one item complete; true when the top-level object is complete.
+    /// Marks one item complete, closing the containers it completes; true when the top-level
+    /// object is complete.
     private mutating func completeItem() -> Bool {
-        while let top = remaining.last {
-            if top > 1 {
-                remaining[remaining.count - 1] = top - 1
-                return false
-            }
-            remaining.removeLast()
+        while let left = remaining.popLast() {
+            if left > 1 { remaining.append(left - 1); return false }
         }
         return true
     }
