@@ -34,6 +34,10 @@ extension ConnectionDissector {
                     case .notOne: break
                     }
                 }
+                if case .lengthBeyondLimit(let at, _, _) = error, let m = oversizedRequest(headerAt: at, seg) {
+                    out.append(m)
+                    continue
+                }
                 if c2s.skippedStart == nil { c2s.skipReason = "\(error)" }
                 c2s.resyncing = true
                 c2s.skipByte()
