@@ -68,7 +68,7 @@ extension ConnectionDissector {
                         _ time: Timestamp, _ anomalies: [Anomaly]) -> Message {
         var anomalies = anomalies
         let outstanding = pending.count - pendingHead
-        if outstanding > 0, req.known != .release {
+        if outstanding > 0, req.known != .release, !serverDead {
             anomalies.append(Anomaly(.pipelined, frame: frame, stream: index,
                                      detail: "sent while \(outstanding) earlier request(s) were unanswered (urpc is lock-step)"))
         }

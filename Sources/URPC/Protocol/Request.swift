@@ -166,7 +166,8 @@ package enum Request: Sendable, Equatable {
                 f.write(a, into: &s)
             }
             s += ")"
-        case .malformed(let r, _, _): s += "malformed request: "; s += r
+        case let .malformed(r, c, _):
+            s += "malformed "; s += c ?? "request"; s += ": "; s += r
         }
     }
 }
