@@ -32,7 +32,7 @@ let package = Package(
         // 3. The protocol.
         .target(name: "URPC", dependencies: ["MessagePack", "Capture"], swiftSettings: hotPath),
         // 4. Proxy lifecycles and leak reports.
-        .target(name: "Lifecycle", dependencies: ["URPC", "MessagePack"]),
+        .target(name: "Lifecycle", dependencies: ["MessagePack", "Capture", "URPC"]),
         // 5. Fuzzing engine.
         .target(name: "Fuzzing", dependencies: ["MessagePack", "URPC", "Capture"]),
         // 6. The device twin.
@@ -47,7 +47,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "urpc-sim", dependencies: [
-            "MessagePack", "Capture", "Simulator",
+            "Capture", "Simulator",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // libFuzzer harnesses: with -DLIBFUZZER (and -sanitize=fuzzer) libFuzzer's main drives them;
@@ -62,6 +62,6 @@ let package = Package(
         .testTarget(name: "URPCTests", dependencies: ["URPC", "MessagePack", "Capture"], exclude: ["Fixtures"]),
         .testTarget(name: "LifecycleTests", dependencies: ["Lifecycle", "URPC", "MessagePack", "Capture"]),
         .testTarget(name: "FuzzingTests", dependencies: ["Fuzzing", "MessagePack"]),
-        .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "MessagePack", "URPC", "Capture"]),
+        .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "MessagePack", "Capture"]),
     ]
 )

@@ -12,7 +12,7 @@ struct DissectCommand: ParsableCommand {
         abstract: "Dissect the urpc conversation in a pcap or pcapng capture, or live with -i IFACE (the default command).",
         discussion: """
             One line per urpc message: frame (where the message ends), time relative to the first \
-            frame, stream index, direction, and a summary (`cm P2.add(5, 7)`, `↳ "V1" (0.3 ms)`). \
+            frame, stream index, direction, and a summary (`cm P2.add(5, 7)`, `↳ P1 (0.3 ms)`). \
             A damaged capture is dissected up to the damage, then the damage is named (frame and \
             file offset) and the exit status is 2.
             """

@@ -5,6 +5,7 @@ import Darwin
 #endif
 import MessagePack
 import URPC
+import URPC
 
 /// The sessions `urpc-sim client` plays.
 package enum Scenario: String, CaseIterable, Sendable {
@@ -103,9 +104,10 @@ package enum ScenarioRunner {
             let io = try c.importModule("io")
             let b = try c.construct(io, "BytesIO", [.bytes("hello world".utf8)])
             for n in [5, 16, 16] { say("ri \(n) -> \(Hex.spaced(try c.readinto(b, n)))") }
-            var big: [UInt8] = [0x92, 0xa2, 0x5f, 0x64, 0xc4, 0x04, 0, 0, 0, 1, 0xd6, 1, 0, 0, 0, 0x63, 0xc0, 0xc1, 0xc3, 0xdd, 0xff, 0xff, 0xff, 0xff]
+            // Raw data that looks like urpc messages: the dissector must not read it as messages.
+            var big: [UInt8] = WireForm.release(1) + WireForm.proxy(0x63) + [0xc0, 0xc1, 0xc3, 0xdd, 0xff, 0xff, 0xff, 0xff]
             big += (0...255).map { UInt8($0) } + (0...255).reversed().map { UInt8($0) }
-            while big.count < 711 { big += [0x91, 0xa3, 0x76, 0x65, 0x72] }
+            while big.count < 711 { big += WireForm.versionRequest }
             big = Array(big.prefix(711))
             let b2 = try c.construct(io, "BytesIO", [.bytes(big)])
             for n in [600, 600, 8] { say("ri \(n) -> \(try c.readinto(b2, n).count) bytes") }
