@@ -54,14 +54,17 @@ let package = Package(
         // in a normal build each is a small program that runs the harness on the files it is given.
         .target(name: "FuzzHarness", path: "fuzz/Harness"),
         .executableTarget(name: "codec-fuzzer", dependencies: ["FuzzHarness", "MessagePack", "Fuzzing"], path: "fuzz/CodecFuzzer"),
-        .executableTarget(name: "dissector-fuzzer", dependencies: ["FuzzHarness", "MessagePack", "Capture", "URPC"], path: "fuzz/DissectorFuzzer"),
+        .executableTarget(name: "dissector-fuzzer", dependencies: ["FuzzHarness", "MsgscopeTestSupport"], path: "fuzz/DissectorFuzzer"),
+        // Shared by the tests and the dissector's libFuzzer target (like NIOTestUtils): the seeded
+        // generator, the hand-built conversation, the dissector harness body.
+        .target(name: "MsgscopeTestSupport", dependencies: ["MessagePack", "Capture", "URPC"], path: "Tests/TestSupport"),
         // Benchmarks (bench/): codec throughput against msgspec and msgpack-python.
         .executableTarget(name: "codec-bench", dependencies: ["MessagePack"], path: "bench/CodecBench"),
-        .testTarget(name: "MessagePackTests", dependencies: ["MessagePack"]),
-        .testTarget(name: "CaptureTests", dependencies: ["Capture"]),
-        .testTarget(name: "URPCTests", dependencies: ["URPC", "MessagePack", "Capture"], exclude: ["Fixtures"]),
+        .testTarget(name: "MessagePackTests", dependencies: ["MsgscopeTestSupport", "MessagePack"]),
+        .testTarget(name: "CaptureTests", dependencies: ["MsgscopeTestSupport", "Capture"]),
+        .testTarget(name: "URPCTests", dependencies: ["MsgscopeTestSupport", "URPC", "MessagePack", "Capture"], exclude: ["Fixtures"]),
         .testTarget(name: "LifecycleTests", dependencies: ["Lifecycle", "URPC", "MessagePack", "Capture"]),
         .testTarget(name: "FuzzingTests", dependencies: ["Fuzzing", "MessagePack"]),
-        .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "MessagePack", "Capture"]),
+        .testTarget(name: "SimulatorTests", dependencies: ["MsgscopeTestSupport", "Simulator", "MessagePack", "Capture"]),
     ]
 )

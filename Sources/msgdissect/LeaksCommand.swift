@@ -98,7 +98,7 @@ struct LeaksCommand: ParsableCommand {
                 throw ExitCode(2)
             }
             var line = report.summaryLine + "\n"
-            line.withUTF8 { writeAll(2, UnsafeRawBufferPointer($0)) }
+            line.withUTF8 { FDIO.writeAll(2, UnsafeRawBufferPointer($0)) }
         } else {
             var sink = OutputSink()
             sink.write(text.hasSuffix("\n") ? text : text + "\n")

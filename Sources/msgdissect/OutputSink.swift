@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Capture
 
 /// Buffered standard output: one `fwrite` per 64 KiB, so printing a million lines costs little.
 struct OutputSink {
@@ -24,21 +25,12 @@ struct OutputSink {
     mutating func flush() {
         guard !buffer.isEmpty else { return }
         var b = buffer
-        b.withUTF8 { p in writeAll(1, UnsafeRawBufferPointer(p)) }
+        b.withUTF8 { p in FDIO.writeAll(1, UnsafeRawBufferPointer(p)) }
         buffer.removeAll(keepingCapacity: true)
-    }
-}
-
-/// Writes every byte to a file descriptor (retrying short writes and EINTR).
-func writeAll(_ fd: Int32, _ p: UnsafeRawBufferPointer) {
-    var off = 0
-    while off < p.count {
-        let n = write(fd, p.baseAddress! + off, p.count - off)
-        if n > 0 { off += n } else if n < 0 && errno == EINTR { continue } else { return }
     }
 }
 
 func printError(_ s: String) {
     var line = "msgdissect: " + s + "\n"
-    line.withUTF8 { writeAll(2, UnsafeRawBufferPointer($0)) }
+    line.withUTF8 { FDIO.writeAll(2, UnsafeRawBufferPointer($0)) }
 }

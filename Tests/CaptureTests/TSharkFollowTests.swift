@@ -1,4 +1,5 @@
 import Foundation
+import MsgscopeTestSupport
 import Testing
 @testable import Capture
 

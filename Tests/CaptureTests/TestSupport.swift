@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import MsgscopeTestSupport
 @testable import Capture
 
 /// The package root, found from this file's path.
@@ -63,17 +64,6 @@ func view(_ segments: [StreamSegment], stream: Int = 0, side: StreamSide) -> Dir
     return v
 }
 
-/// A deterministic pseudo-random generator for shuffles.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 let tsharkPath: String? = ["/usr/bin/tshark", "/usr/local/bin/tshark", "/opt/homebrew/bin/tshark"]
     .first { FileManager.default.isExecutableFile(atPath: $0) }

@@ -1,4 +1,5 @@
 import MessagePack
+import MsgscopeTestSupport
 import Testing
 
 let deviceDecodingCases: [(String, MessagePackValue)] = [

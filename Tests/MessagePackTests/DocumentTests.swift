@@ -1,4 +1,5 @@
 import MessagePack
+import MsgscopeTestSupport
 import Testing
 
 /// The document (tape) decoder must read every input exactly as the value and node decoders do:

@@ -1,4 +1,5 @@
 import MessagePack
+import MsgscopeTestSupport
 import Testing
 
 /// Spec §2's device crash inputs, each followed by a few hundred bytes as on the wire.

@@ -1,4 +1,5 @@
 import MessagePack
+import MsgscopeTestSupport
 import Testing
 
 /// The extent of the object at `offset` of `bytes`, from scratch.

@@ -1,4 +1,5 @@
 import MessagePack
+import MsgscopeTestSupport
 import Testing
 
 /// All vectors back to back, as one stream.

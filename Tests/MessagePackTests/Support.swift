@@ -1,23 +1,12 @@
 import Testing
 import MessagePack
+import MsgscopeTestSupport
 
 func hex(_ s: String) -> [UInt8] {
     guard let b = Hex.bytes(s) else { fatalError("bad hex in test vector: \(s)") }
     return b
 }
 
-/// A small deterministic PRNG (splitmix64) so property tests are reproducible.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Random values for round-trip properties. `device` restricts to what the device dialect represents.
 func randomValue(_ r: inout SplitMix, depth: Int = 0, device: Bool) -> MessagePackValue {

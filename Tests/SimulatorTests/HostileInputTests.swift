@@ -1,5 +1,6 @@
 import Testing
 import MessagePack
+import MsgscopeTestSupport
 @testable import Simulator
 
 /// The simulator never crashes, hangs or balloons on hostile input.
@@ -46,17 +47,6 @@ import MessagePack
     }
 }
 
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Found by `msgfuzz --target server`: float arguments that have no integer value (NaN,
 /// infinities, huge) made the twin trap where MicroPython raises; now they are error replies.

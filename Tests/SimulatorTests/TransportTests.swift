@@ -67,7 +67,7 @@ import MessagePack
         #expect(throws: TransportError.portInUse(host: "127.0.0.1", port: a.port)) {
             _ = try SimulatorServer(address: LoopbackAddress(host: "127.0.0.1", port: a.port))
         }
-        #expect(throws: TransportError.notLoopback("192.168.1.10")) {
+        #expect(throws: AddressError.notLoopback("192.168.1.10")) {
             _ = try LoopbackAddress(parsing: "192.168.1.10:7000")
         }
         #expect(try LoopbackAddress(parsing: "[::1]:7000").host == "::1")

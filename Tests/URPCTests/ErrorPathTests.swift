@@ -1,5 +1,6 @@
 import Capture
 import MessagePack
+import MsgscopeTestSupport
 import Testing
 import URPC
 

@@ -1,36 +1,8 @@
 import Capture
 import MessagePack
 import Testing
+import MsgscopeTestSupport
 import URPC
-
-/// Builds a conversation segment by segment: `c(bytes)` client→server, `s(bytes)` server→client,
-/// each in its own frame.
-struct Conversation {
-    var segments: [StreamSegment] = []
-    var frame = 0
-    var midStream = false
-    let client = Endpoint(address: "127.0.0.1", port: 50000)
-    let server = Endpoint(address: "127.0.0.1", port: 7000)
-
-    mutating func add(_ side: StreamSide, _ payload: StreamSegment.Payload) {
-        frame += 1
-        let (src, dst) = side == .a ? (client, server) : (server, client)
-        segments.append(StreamSegment(frame: frame, time: Timestamp(seconds: 100, nanoseconds: UInt32(frame) * 1000),
-                                      stream: 0, side: side, source: src, destination: dst,
-                                      startedMidStream: midStream, payload: payload))
-    }
-    mutating func c(_ b: [UInt8]) { add(.a, .bytes(b)) }
-    mutating func s(_ b: [UInt8]) { add(.b, .bytes(b)) }
-    mutating func c(_ v: MessagePackValue) { c(try! Encoder(dialect: .device).encode(v)) }
-    mutating func s(_ v: MessagePackValue) { s(try! Encoder(dialect: .device).encode(v)) }
-
-    func run(_ options: DissectorOptions = DissectorOptions()) -> [Message] {
-        let d = Dissector(options: options)
-        var out: [Message] = []
-        for seg in segments { out += d.consume(seg) }
-        return out + d.finish()
-    }
-}
 
 func bin4(_ id: UInt32) -> MessagePackValue { .binary([0, 0, UInt8(id >> 8), UInt8(id & 0xff)]) }
 

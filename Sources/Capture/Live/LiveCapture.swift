@@ -124,7 +124,7 @@ package final class LiveCapture {
         var data: UnsafePointer<UInt8>?
         var rc = pcap_next_ex(h, &header, &data)
         if rc == 0 {
-            let ready = LiveIO.poll([selectableFD, stopFD], timeoutMilliseconds: options.timeoutMilliseconds)
+            let ready = FDIO.poll([selectableFD, stopFD], timeoutMilliseconds: options.timeoutMilliseconds)
             if ready[0] & Int16(POLLERR | POLLHUP | POLLNVAL) != 0 && ready[0] & Int16(POLLIN) == 0 {
                 throw CaptureError.source("capture on \(options.interface) failed: the interface went away")
             }

@@ -32,17 +32,17 @@ package final class SerialSniffer {
     package func run(stop: LiveStop, idle: () -> Void = {}, handler: (LiveChunk) -> Void) -> CaptureError? {
         var buffer = [UInt8](repeating: 0, count: Self.chunkLimit)
         while true {
-            let ready = LiveIO.poll([tx.fd, rx.fd, stop.fd], timeoutMilliseconds: 200)
+            let ready = FDIO.poll([tx.fd, rx.fd, stop.fd], timeoutMilliseconds: 200)
             idle()
             if ready[2] != 0 || stop.isRequested { return nil }
             for (i, (port, side)) in [(tx, StreamSide.a), (rx, .b)].enumerated() where ready[i] != 0 {
-                switch LiveIO.read(port.fd, into: &buffer) {
+                switch FDIO.read(port.fd, into: &buffer) {
                 case let .bytes(b):
                     handler(LiveChunk(side: side, bytes: b, time: .now()))
                 case .endOfFile:
                     return .source("serial device \(port.path) vanished (end of file)")
                 case let .failed(e):
-                    return .source("serial device \(port.path) vanished: \(LiveIO.message(e))")
+                    return .source("serial device \(port.path) vanished: \(FDIO.message(e))")
                 case .wouldBlock:
                     break
                 }

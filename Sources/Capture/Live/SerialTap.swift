@@ -35,38 +35,38 @@ package final class SerialTap {
         let host = terminal.masterFD
         // Non-blocking writes towards a host that is not reading (or a device with CTS low) wait in
         // poll next to the stop pipe, so Ctrl-C still ends the run.
-        LiveIO.setNonBlocking(host)
-        LiveIO.setNonBlocking(device.fd)
+        FDIO.setNonBlocking(host)
+        FDIO.setNonBlocking(device.fd)
         while true {
-            let ready = LiveIO.poll([host, device.fd, stop.fd], timeoutMilliseconds: 200)
+            let ready = FDIO.poll([host, device.fd, stop.fd], timeoutMilliseconds: 200)
             idle()
             if ready[2] != 0 || stop.isRequested { return nil }
             // Device first: replies are what the host waits for.
             if ready[1] != 0 {
-                switch LiveIO.read(device.fd, into: &buffer) {
+                switch FDIO.read(device.fd, into: &buffer) {
                 case let .bytes(b):
                     let time = Timestamp.now()
                     handler(LiveChunk(side: .b, bytes: b, time: time))
-                    if let e = LiveIO.writeAll(host, b, stopFD: stop.fd) {
+                    if let e = FDIO.writeAll(host, b, stopFD: stop.fd) {
                         if e == ECANCELED { return nil }
-                        return .source("cannot write to the host terminal \(hostPath): \(LiveIO.message(e))")
+                        return .source("cannot write to the host terminal \(hostPath): \(FDIO.message(e))")
                     }
                 case .endOfFile:
                     return .source("serial device \(device.path) vanished (end of file)")
                 case let .failed(e):
-                    return .source("serial device \(device.path) vanished: \(LiveIO.message(e))")
+                    return .source("serial device \(device.path) vanished: \(FDIO.message(e))")
                 case .wouldBlock:
                     break
                 }
             }
             if ready[0] != 0 {
-                switch LiveIO.read(host, into: &buffer) {
+                switch FDIO.read(host, into: &buffer) {
                 case let .bytes(b):
                     let time = Timestamp.now()
                     handler(LiveChunk(side: .a, bytes: b, time: time))
-                    if let e = LiveIO.writeAll(device.fd, b, stopFD: stop.fd) {
+                    if let e = FDIO.writeAll(device.fd, b, stopFD: stop.fd) {
                         if e == ECANCELED { return nil }
-                        return .source("serial device \(device.path) vanished: \(LiveIO.message(e))")
+                        return .source("serial device \(device.path) vanished: \(FDIO.message(e))")
                     }
                 case .endOfFile, .wouldBlock, .failed:
                     // No host has the terminal open: nothing to relay from it yet.

@@ -12,20 +12,8 @@ package struct SocketAddress: Sendable, CustomStringConvertible {
     let length: socklen_t
 
     package init(parsing text: String) throws {
-        var host = ""
-        var portText = ""
-        if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
-            host = String(text[text.index(after: text.startIndex)..<close])
-            let rest = text[text.index(after: close)...]
-            guard rest.hasPrefix(":") else { throw CaptureError.source("'\(text)' is not HOST:PORT") }
-            portText = String(rest.dropFirst())
-        } else if let colon = text.lastIndex(of: ":") {
-            host = String(text[..<colon])
-            portText = String(text[text.index(after: colon)...])
-        } else {
-            throw CaptureError.source("'\(text)' is not HOST:PORT")
-        }
-        guard let port = UInt16(portText) else { throw CaptureError.source("bad port in '\(text)'") }
+        guard let (host, port) = LoopbackAddress.split(text) else { throw CaptureError.source("'\(text)' is not HOST:PORT") }
+        let portText = String(port)
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
         hints.ai_family = AF_UNSPEC

@@ -35,7 +35,7 @@ package final class TCPTap {
         let local = try SocketAddress(parsing: listen)
         upstream = try SocketAddress(parsing: connect)
         let fd = socket(local.family, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw CaptureError.source("socket: \(LiveIO.message(errno))") }
+        guard fd >= 0 else { throw CaptureError.source("socket: \(FDIO.message(errno))") }
         var one: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
         _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
@@ -43,7 +43,7 @@ package final class TCPTap {
         guard bound == 0, Glibc.listen(fd, 16) == 0 else {
             let e = errno
             Glibc.close(fd)
-            throw CaptureError.source("cannot listen on \(listen): \(LiveIO.message(e))")
+            throw CaptureError.source("cannot listen on \(listen): \(FDIO.message(e))")
         }
         listenFD = fd
         listenAddress = SocketAddress.of(fd, peer: false) ?? local
@@ -56,7 +56,7 @@ package final class TCPTap {
     package func run(stop: LiveStop, maxConnections: Int? = nil, idle: () -> Void = {}, handler: (Event) -> Void) {
         while !stop.isRequested {
             if let m = maxConnections, connectionsRelayed >= m { return }
-            let ready = LiveIO.poll([listenFD, stop.fd], timeoutMilliseconds: 200)
+            let ready = FDIO.poll([listenFD, stop.fd], timeoutMilliseconds: 200)
             idle()
             guard ready[0] & Int16(POLLIN) != 0 else { continue }
             let client = accept(listenFD, nil, nil)
@@ -66,7 +66,7 @@ package final class TCPTap {
             let server = socket(upstream.family, Int32(SOCK_STREAM.rawValue), 0)
             let connected = server >= 0 && upstream.withSockaddr { Glibc.connect(server, $0, $1) } == 0
             if !connected {
-                let reason = LiveIO.message(errno)
+                let reason = FDIO.message(errno)
                 if server >= 0 { Glibc.close(server) }
                 Glibc.close(client)
                 handler(.upstreamFailed(client: clientEndpoint, reason: "cannot connect to \(upstream): \(reason)"))
@@ -74,7 +74,7 @@ package final class TCPTap {
             }
             _ = fcntl(server, F_SETFD, FD_CLOEXEC)
             for fd in [client, server] {
-                LiveIO.setNonBlocking(fd)
+                FDIO.setNonBlocking(fd)
                 var one: Int32 = 1
                 setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
             }
@@ -98,14 +98,14 @@ package final class TCPTap {
         let to: [StreamSide: Int32] = [.a: server, .b: client]
         while open[.a]! || open[.b]! {
             let fds = [open[.a]! ? client : -1, open[.b]! ? server : -1, stop.fd]
-            let ready = LiveIO.poll(fds, timeoutMilliseconds: 200)
+            let ready = FDIO.poll(fds, timeoutMilliseconds: 200)
             idle()
             if ready[2] != 0 || stop.isRequested { return false }
             for (i, side) in [StreamSide.a, .b].enumerated() where ready[i] != 0 && open[side]! {
-                switch LiveIO.read(from[side]!, into: &buffer) {
+                switch FDIO.read(from[side]!, into: &buffer) {
                 case let .bytes(b):
                     let time = Timestamp.now()
-                    if let e = LiveIO.writeAll(to[side]!, b, stopFD: stop.fd) { return e != ECANCELED }
+                    if let e = FDIO.writeAll(to[side]!, b, stopFD: stop.fd) { return e != ECANCELED }
                     bytesRelayed[side, default: 0] += b.count
                     handler(.chunk(connection: connection, LiveChunk(side: side, bytes: b, time: time)))
                 case .endOfFile:
