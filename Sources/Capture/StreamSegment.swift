@@ -79,14 +79,8 @@ package struct StreamSegment: Sendable, Equatable {
 
     package init(frame: Int, time: Timestamp, stream: Int, side: StreamSide, source: Endpoint,
                 destination: Endpoint, startedMidStream: Bool, payload: Payload) {
-        self.frame = frame
-        self.time = time
-        self.stream = stream
-        self.side = side
-        self.source = source
-        self.destination = destination
-        self.startedMidStream = startedMidStream
-        self.payload = payload
+        (self.frame, self.time, self.stream, self.side) = (frame, time, stream, side)
+        (self.source, self.destination, self.startedMidStream, self.payload) = (source, destination, startedMidStream, payload)
     }
 }
 

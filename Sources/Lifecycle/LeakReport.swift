@@ -15,12 +15,8 @@ package struct LeakReport: Sendable {
 
     package init(records: [ProxyRecord], anomalies: [Anomaly], connections: [ConnectionLifecycle],
                 startTime: Timestamp, endFrame: Int, endTime: Timestamp) {
-        self.records = records
-        self.anomalies = anomalies
-        self.connections = connections
-        self.startTime = startTime
-        self.endFrame = endFrame
-        self.endTime = endTime
+        (self.records, self.anomalies, self.connections) = (records, anomalies, connections)
+        (self.startTime, self.endFrame, self.endTime) = (startTime, endFrame, endTime)
     }
 
     /// Leaked proxies that share a creating call (`cm P5.socket()`, `im io`, `gp P2` …).

@@ -12,12 +12,8 @@ package struct RawFrame: Sendable, Equatable {
     package var fileOffset: Int
 
     package init(number: Int, time: Timestamp, linkType: Int32, originalLength: Int, data: [UInt8], fileOffset: Int) {
-        self.number = number
-        self.time = time
-        self.linkType = linkType
-        self.originalLength = originalLength
-        self.data = data
-        self.fileOffset = fileOffset
+        (self.number, self.time, self.linkType) = (number, time, linkType)
+        (self.originalLength, self.data, self.fileOffset) = (originalLength, data, fileOffset)
     }
 }
 

@@ -44,18 +44,9 @@ extension Timestamp {
 /// segmentations are built for tests: take `packets(_:)`, split, reorder, duplicate or drop,
 /// then write with `write(_:to:format:link:)`.
 package struct TCPConversation: Sendable {
-    package struct Chunk: Sendable, Equatable {
-        /// `.a` = client → server, `.b` = server → client.
-        package var side: StreamSide
-        package var bytes: [UInt8]
-        package var time: Timestamp
-
-        package init(side: StreamSide, bytes: [UInt8], time: Timestamp) {
-            self.side = side
-            self.bytes = bytes
-            self.time = time
-        }
-    }
+    /// One write of one side (`.a` = client → server, `.b` = server → client): the same record a live
+    /// source reads.
+    package typealias Chunk = LiveChunk
 
     package var client: Endpoint
     package var server: Endpoint

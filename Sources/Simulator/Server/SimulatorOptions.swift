@@ -29,11 +29,8 @@ package struct SimulatorOptions: Sendable, Equatable {
 
     package init(errorMode: ErrorMode = .intended, deviceFaults: Bool = false, lineEnding: String = "\n",
                 bufferSize: Int = 512, heapBase: UInt32 = 0x0975_9dd0) {
-        self.errorMode = errorMode
-        self.deviceFaults = deviceFaults
-        self.lineEnding = lineEnding
-        self.bufferSize = bufferSize
-        self.heapBase = heapBase
+        (self.errorMode, self.deviceFaults) = (errorMode, deviceFaults)
+        (self.lineEnding, self.bufferSize, self.heapBase) = (lineEnding, bufferSize, heapBase)
     }
 }
 

@@ -23,12 +23,8 @@ package struct Anomaly: Sendable, Equatable, Hashable, CustomStringConvertible {
 
     package init(kind: String, severity: Severity, frame: Int? = nil, stream: Int? = nil,
                 proxy: UInt32? = nil, detail: String) {
-        self.kind = kind
-        self.severity = severity
-        self.frame = frame
-        self.stream = stream
-        self.proxy = proxy
-        self.detail = detail
+        (self.kind, self.severity, self.frame) = (kind, severity, frame)
+        (self.stream, self.proxy, self.detail) = (stream, proxy, detail)
     }
 
     package var description: String {
