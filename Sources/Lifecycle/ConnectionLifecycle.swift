@@ -4,28 +4,16 @@ import Capture
 /// (`ground_truth.json`): plain facts keyed by message number `n` and frame, without interpretation.
 package struct ConnectionLifecycle: Sendable, Equatable {
     package struct Born: Sendable, Equatable {
-        package var id: UInt32
-        package var msg: Int
-        package var frame: Int
-        package var inReplyTo: Int?
-        package var cmd: String?
+        package var id: UInt32, msg: Int, frame: Int, inReplyTo: Int?, cmd: String?
     }
     package struct Used: Sendable, Equatable {
-        package var id: UInt32
-        package var msg: Int
-        package var frame: Int
-        package var cmd: String
+        package var id: UInt32, msg: Int, frame: Int, cmd: String
     }
     package struct Released: Sendable, Equatable {
-        package var id: UInt32
-        package var msg: Int
-        package var frame: Int
-        package var processedByServer: Bool
+        package var id: UInt32, msg: Int, frame: Int, processedByServer: Bool
     }
     package struct DoubleRelease: Sendable, Equatable {
-        package var id: UInt32
-        package var msg: Int
-        package var frame: Int
+        package var id: UInt32, msg: Int, frame: Int
     }
     package struct RegistrySnapshot: Sendable, Equatable {
         package var msg: Int

@@ -50,13 +50,7 @@ package struct LeakReport: Sendable {
 
     /// Counts for the summary line and the JSON `summary`.
     package struct Summary: Sendable, Equatable {
-        package var proxies = 0
-        package var born = 0
-        package var released = 0
-        package var leaked = 0
-        package var lostInRestart = 0
-        package var unknown = 0
-        package var uses = 0
+        package var proxies = 0, born = 0, released = 0, leaked = 0, lostInRestart = 0, unknown = 0, uses = 0
         package var leakGroups = 0
         /// Anomaly counts by kind (kinds with none are absent).
         package var anomalies: [String: Int] = [:]

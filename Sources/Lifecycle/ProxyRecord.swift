@@ -19,10 +19,7 @@ package struct ProxyBirth: Sendable, Equatable {
 
 /// One occurrence of a proxy inside a client request (`eq P2 P2` is two uses).
 package struct ProxyUse: Sendable, Equatable {
-    package var message: Int
-    package var frame: Int
-    package var time: Timestamp
-    package var command: String
+    package var message: Int, frame: Int, time: Timestamp, command: String
 }
 
 /// The first `["_d", bin(id)]` for a proxy.

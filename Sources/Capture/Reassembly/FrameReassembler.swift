@@ -4,10 +4,7 @@
 package final class FrameReassembler {
     /// Counts of what the frames were, for summaries.
     package struct Statistics: Sendable, Equatable {
-        package var frames = 0
-        package var tcpSegments = 0
-        package var serialRecords = 0
-        package var ipFragments = 0
+        package var frames = 0, tcpSegments = 0, serialRecords = 0, ipFragments = 0
         /// Frames that carried neither TCP nor a serial record (ARP, UDP, …).
         package var otherFrames = 0
     }
