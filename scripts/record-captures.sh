@@ -16,9 +16,17 @@ out=${OUT:-captures/sim}
 mkdir -p "$out"
 all=(basic sockets leaky readinto errors stress
      legacy-eof legacy-short-read legacy-64bit legacy-deep legacy-arity legacy-unknown-proxy
-     legacy-not-callable legacy-memory)
+     legacy-not-callable legacy-memory pipelined-release mid-session)
 if [ $# -gt 0 ]; then wanted=("$@"); else wanted=("${all[@]}"); fi
 port=7400
+# Keeps the packets of $1 from the first one after a silence of over 1.5 s, into $2 (pcap).
+cut_at_pause() {
+  local range
+  range=$(tcpdump -r "$1" -tt -n 2>/dev/null \
+    | awk '{ if (!first && NR > 1 && $1 - prev > 1.5) first = NR; prev = $1 } END { if (first) print first "-" NR }')
+  if [ -z "$range" ]; then echo "no pause in $1" >&2; return 1; fi
+  editcap -F pcap -r "$1" "$2" "$range"
+}
 for scenario in "${all[@]}"; do
   port=$((port + 1))
   case " ${wanted[*]} " in *" $scenario "*) ;; *) continue ;; esac
@@ -34,7 +42,9 @@ for scenario in "${all[@]}"; do
     server_opts+=(--nagle)
     client_opts+=(--nagle)
   fi
-  tcpdump -i lo -U -w "$out/$scenario.pcap" "tcp port $port" >/dev/null 2>&1 &
+  file="$out/$scenario.pcap"
+  [ "$scenario" = mid-session ] && file="$out/$scenario.whole.pcap"
+  tcpdump -i lo -U -w "$file" "tcp port $port" >/dev/null 2>&1 &
   dump=$!
   "$sim" server "${server_opts[@]}" 2>/dev/null &
   server=$!
@@ -47,5 +57,9 @@ for scenario in "${all[@]}"; do
   sleep 0.5
   kill "$dump" 2>/dev/null || true
   wait "$dump" 2>/dev/null || true
+  if [ "$scenario" = mid-session ]; then
+    cut_at_pause "$file" "$out/$scenario.pcap"
+    rm -f "$file"
+  fi
   echo "recorded $out/$scenario.pcap"
 done

@@ -33,7 +33,7 @@ enum SimCaptures {
 
 @Test("the project's captures: every scenario is there")
 func simCapturesPresent() {
-    #expect(Set(SimCaptures.scenarios).isSuperset(of: ["basic", "sockets", "leaky", "readinto", "errors", "stress"]))
+    #expect(Set(SimCaptures.scenarios).isSuperset(of: ["basic", "sockets", "leaky", "readinto", "errors", "stress", "pipelined-release", "mid-session"]))
 }
 
 @Test("leak report = the scenario's ground truth", arguments: SimCaptures.scenarios)

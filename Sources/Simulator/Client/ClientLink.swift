@@ -94,6 +94,11 @@ package final class ClientLink {
         }
     }
 
+    /// Writes `bytes` in one write call, whatever `piecewise` says (pipelined requests).
+    package func writeWhole(_ bytes: [UInt8]) throws {
+        if !FDIO.writeAll(fd, bytes) { throw ClientError.closed }
+    }
+
     package func send(_ request: MessagePackValue) throws {
         try write(try encoder.encode(request))
     }

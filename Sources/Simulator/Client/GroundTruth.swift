@@ -8,6 +8,8 @@ package struct GroundTruth: Sendable, Equatable {
         /// id the client used though the server never issued it.
         package var bornBy: String?
         package var released: Bool
+        /// Born before the capture began (a capture that starts mid-session).
+        package var bornBeforeCapture = false
         /// "released", "leaked", or "unknown" (never issued).
         package var fate: String { released ? "released" : bornBy == nil ? "unknown" : "leaked" }
     }
@@ -52,6 +54,16 @@ package struct GroundTruth: Sendable, Equatable {
     package var leaked: [UInt32] { proxies.filter { $0.fate == "leaked" }.map(\.id) }
     package var released: [UInt32] { proxies.filter(\.released).map(\.id) }
 
+    /// The largest id issued so far (ids count up from 1 within a server session).
+    package var maxBorn: UInt32 { proxies.filter { $0.bornBy != nil }.map(\.id).max() ?? 0 }
+
+    /// The capture begins now (a capture that starts mid-session): every proxy so far was born
+    /// before it, and requests count from here.
+    mutating func captureBegins() {
+        for i in proxies.indices { proxies[i].bornBeforeCapture = true }
+        requests = 0
+    }
+
     mutating func born(_ id: UInt32, by request: String) {
         if !proxies.contains(where: { $0.id == id }) { proxies.append(Proxy(id: id, bornBy: request, released: false)) }
     }
@@ -70,7 +82,7 @@ package struct GroundTruth: Sendable, Equatable {
         func list(_ ids: [UInt32]) -> String { "[" + ids.map(String.init).joined(separator: ", ") + "]" }
         var s = "{\n  \"scenario\": \(quote(scenario)),\n  \"requests\": \(requests),\n  \"proxies\": ["
         s += proxies.map { p in
-            "\n    {\"id\": \(p.id), \"born_by\": \(p.bornBy.map(quote) ?? "null"), \"released\": \(p.released), \"fate\": \"\(p.fate)\"}"
+            "\n    {\"id\": \(p.id), \"born_by\": \(p.bornBy.map(quote) ?? "null"), \"released\": \(p.released), \"fate\": \"\(p.fate)\"\(p.bornBeforeCapture ? ", \"born_before_capture\": true" : "")}"
         }.joined(separator: ",")
         s += proxies.isEmpty ? "],\n" : "\n  ],\n"
         s += "  \"leaked\": \(list(leaked)),\n  \"released\": \(list(released)),\n  \"anomalies\": ["

@@ -41,7 +41,8 @@ package final class ScenarioClient {
         return try finish(cmd: cmd, label: label, readinto: readinto)
     }
 
-    private func finish(cmd: String, label: String?, readinto: Int? = nil) throws -> Reply {
+    /// Reads the reply to a request already sent: births recorded by `label`, a raised exception thrown.
+    func finish(cmd: String, label: String?, readinto: Int? = nil) throws -> Reply {
         truth.requests += 1
         let r = try link.readReply(readinto: readinto)
         for c in r.console { onConsole?(c) }
@@ -118,7 +119,7 @@ package final class ScenarioClient {
 
     // MARK: Releases
 
-    private func releaseMessage(_ p: RemoteRef) -> MessagePackValue {
+    func releaseMessage(_ p: RemoteRef) -> MessagePackValue {
         .array([.string(Command.release.rawValue), .binary(ArraySlice(Registry.key(p.id)))])
     }
 
@@ -150,6 +151,8 @@ package final class ScenarioClient {
     }
 
     func bumpRequests() { truth.requests += 1 }
+
+    func updateTruth(_ body: (inout GroundTruth) -> Void) { body(&truth) }
 
     func recordDeath(_ d: GroundTruth.Death) { truth.death = d }
 

@@ -29,6 +29,9 @@ package enum Scenario: String, CaseIterable, Sendable {
     case legacyEOF = "legacy-eof", legacyShortRead = "legacy-short-read", legacy64Bit = "legacy-64bit"
     case legacyDeep = "legacy-deep", legacyArity = "legacy-arity", legacyUnknownProxy = "legacy-unknown-proxy"
     case legacyNotCallable = "legacy-not-callable", legacyMemory = "legacy-memory"
+    /// Lifecycle cases of real traffic (LifecycleScenarios.swift): a pipelined use and release of
+    /// an id before the reply that issues it; a session whose capture starts after its births.
+    case pipelinedRelease = "pipelined-release", midSession = "mid-session"
 
     package var summary: String {
         switch self {
@@ -38,6 +41,8 @@ package enum Scenario: String, CaseIterable, Sendable {
         case .readinto: return "capture D: ri raw replies, console output of ex and cm"
         case .errors: return "failing requests: error replies (or the legacy raw traceback, then silence)"
         case .stress: return "N add calls (--count N), prints calls/s"
+        case .pipelinedRelease: return "cm P3.BytesIO, ri P4, _d P4 in one write before the reply that issues P4"
+        case .midSession: return "births, a \(Int(LifecycleScenario.MidSession.pause)) s pause (the recording is cut there), uses, a release, a final re"
         default: return LegacyScenario(self).map { "legacy error path: \($0.summary)" } ?? rawValue
         }
     }
@@ -65,6 +70,8 @@ package enum ScenarioRunner {
         if scenario == .leaky { c.leaky = true }
         try c.handshake()
         if let legacy = LegacyScenario(scenario) { return try legacy.run(c) }
+        if scenario == .pipelinedRelease { return try LifecycleScenario.pipelinedRelease(c) }
+        if scenario == .midSession { return try LifecycleScenario.midSession(c) }
         switch scenario {
         case .basic, .leaky:
             let rt = try c.importModule("rpc_test")
