@@ -61,7 +61,7 @@ let package = Package(
         .testTarget(name: "CaptureTests", dependencies: ["Capture"]),
         .testTarget(name: "URPCTests", dependencies: ["URPC", "MessagePack", "Capture"], exclude: ["Fixtures"]),
         .testTarget(name: "LifecycleTests", dependencies: ["Lifecycle", "URPC", "MessagePack", "Capture"]),
-        .testTarget(name: "FuzzingTests", dependencies: ["Fuzzing", "MessagePack"]),
+        .testTarget(name: "FuzzingTests", dependencies: ["Fuzzing", "MessagePack", "URPC"]),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "MessagePack", "URPC", "Capture"]),
     ]
 )

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import Fuzzing
 import MessagePack
+import URPC
 
 /// Built executables beside the test bundle (msgfuzz, urpc-sim, msgdissect).
 enum ServerTestSupport {
@@ -109,7 +110,7 @@ struct SessionMutationTests {
 
     @Test func rebasingMovesIdsToAFreshSession() {
         let c = FuzzCase(messages: [FuzzCase.Message(bytes: [0x92, 0xa2, 0x5f, 0x73, 0xd6, 0x01, 0, 0, 0, 0x48]),
-                                    FuzzCase.Message(bytes: Probe.release(0x49))], idBase: 0x48)
+                                    FuzzCase.Message(bytes: WireForm.release(0x49))], idBase: 0x48)
         let r = c.rebasedToFreshSession()
         #expect(r.messages[0].bytes.suffix(4) == [0, 0, 0, 1])
         #expect(r.messages[1].bytes.suffix(4) == [0, 0, 0, 2])

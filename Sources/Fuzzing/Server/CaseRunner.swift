@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import URPC
 
 /// What was exchanged during one run, with wall-clock times (for the finding's capture).
 public struct Transcript: Sendable {
@@ -94,10 +95,10 @@ final class CaseRunner {
         var batchFences: [[UInt8]] = []
         for c in cases {
             fenceCounter &+= 1
-            let fence = Probe.fence(fenceCounter)
+            let fence = WireForm.fence(fenceCounter)
             batchFences.append(fence.reply)
             append(c)
-            out.append(contentsOf: Probe.ver)
+            out.append(contentsOf: WireForm.versionRequest)
             out.append(contentsOf: fence.request)
         }
         enqueue()

@@ -1,3 +1,5 @@
+import URPC
+
 /// The server's reply bytes of one case, cut into top-level objects with the proxy ids born in
 /// them, without building values.
 struct ReplyScan {
@@ -43,11 +45,11 @@ struct ReplyScan {
                 }
             case .ext(let type):
                 guard i + h.length + h.count <= p.count else { trailing = p.count - start; return }
-                if type == 1 && h.count == 4 {
+                if type == ExtCode.proxy && h.count == 4 {
                     let o = i + h.length
                     proxyIDs.append(UInt32(p[o]) << 24 | UInt32(p[o + 1]) << 16 | UInt32(p[o + 2]) << 8 | UInt32(p[o + 3]))
                 }
-                if type == 3 && stack.isEmpty { console = true }
+                if type == ExtCode.console && stack.isEmpty { console = true }
                 i += h.length + h.count
             default:
                 guard i + h.length + h.count <= p.count else { trailing = p.count - start; return }

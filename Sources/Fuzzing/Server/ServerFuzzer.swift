@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import URPC
 
 /// Stateful fuzzing of a urpc V1 server: generated sessions, mutated on three levels, pipelined
 /// with the liveness probe in one round trip on a connection kept open while the server is
@@ -225,7 +226,7 @@ public final class ServerFuzzer {
                         var messages: [FuzzCase.Message] = []
                         for (k, x) in suspects[i...].enumerated() {
                             messages += x.messages
-                            messages.append(FuzzCase.Message(bytes: Probe.ver + Probe.fence(UInt64(800_000_000 + k)).request))
+                            messages.append(FuzzCase.Message(bytes: WireForm.versionRequest + WireForm.fence(UInt64(800_000_000 + k)).request))
                         }
                         failing = FuzzCase(messages: messages, idBase: c.idBase)
                         ops = Array(suspectOps[i...].joined())
@@ -261,7 +262,7 @@ public final class ServerFuzzer {
         var ms = h.prefix(historyMark).map { FuzzCase.Message(bytes: $0) }
         if !batchPrefix.isEmpty { ms.append(FuzzCase.Message(bytes: batchPrefix)) }
         for (k, c) in earlier.enumerated() {
-            ms.append(FuzzCase.Message(bytes: c.bytes + Probe.ver + Probe.fence(UInt64(900_000_000 + k)).request))
+            ms.append(FuzzCase.Message(bytes: c.bytes + WireForm.versionRequest + WireForm.fence(UInt64(900_000_000 + k)).request))
         }
         return ms
     }
@@ -276,7 +277,7 @@ public final class ServerFuzzer {
     private func audit() throws(TargetError) {
         guard let channel = target.channel else { return }
         let (prefix, n) = session.takeReleases()
-        let c = FuzzCase(messages: [FuzzCase.Message(bytes: Probe.re)])
+        let c = FuzzCase(messages: [FuzzCase.Message(bytes: WireForm.registryRequest)])
         guard runner.run(c, prefix: prefix, channel: channel, timeoutNanos: timeoutNanos * 4) == .fenced else { return }
         let entries: Int? = runner.buffer.withUnsafeBufferPointer { p in
             let scan = ReplyScan(UnsafeBufferPointer(rebasing: p[runner.replyRange]))

@@ -3,6 +3,7 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import URPC
 
 /// The server under test and the byte stream to it: a spawned program on a free loopback port
 /// or a pseudo-terminal (restarted when it dies), an already running server on loopback, or a
@@ -110,12 +111,12 @@ public final class ServerTarget {
             // Ready when the probe is answered.
             while Monotonic.now() < deadline {
                 ch.drain(quietMillis: 1)
-                _ = ch.writeAll(Probe.ver)
+                _ = ch.writeAll(WireForm.versionRequest)
                 var buf = [UInt8](repeating: 0, count: 256)
                 var n = 0
                 let until = Monotonic.now() + 200_000_000
                 while case .data = ch.read(into: &buf, count: &n, deadline: until) {
-                    if n >= 3 && buf[(n - 3)..<n].elementsEqual(Probe.verReply) { ch.drain(); return }
+                    if n >= 3 && buf[(n - 3)..<n].elementsEqual(WireForm.versionReply) { ch.drain(); return }
                 }
                 if let e = p.poll() { throw .notReady("'\(command)' ended before serving (\(e)): \(p.stderrTail())") }
             }
