@@ -313,7 +313,7 @@ public final class ServerFuzzer {
 
     /// A case made an oracle fire: save it at once, restart the target, minimise a new signature.
     private func found(_ c: FuzzCase, _ v: Verdict, mutations: [String]) throws(TargetError) {
-        let pre = v.signature(lastRequest: c.signatureRequest)
+        let pre = v.signature(for: c)
         record(v, case: c, signature: pre, minimize: true, mutations: mutations)
         // The next case starts on a fresh, healthy server.
         if target.processEnd() != nil || v.fired(.hang) { try recover() } else {

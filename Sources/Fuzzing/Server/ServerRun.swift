@@ -40,7 +40,7 @@ public enum ServerRun {
         }
         let size = "\(c.messages.count) message(s), \(c.byteCount) bytes"
         if let v {
-            print("\(file): \(v.oracle) [\(v.signature(lastRequest: c.signatureRequest))] \(v.detail) (\(size))")
+            print("\(file): \(v.oracle) [\(v.signature(for: c))] \(v.detail) (\(size))")
             return 1
         }
         if reproducer.probeRebound {

@@ -17,8 +17,19 @@ final class SessionJudge {
         self.timeout = timeout
     }
 
-    /// The verdict of the oracles on the last run, nil when the server behaved.
+    /// The verdict of the oracles on the last run, nil when the server behaved. A verdict carries
+    /// the exception line of a traceback the target wrote as it died (on the reply stream or its
+    /// output), which names the failure's class.
     func evaluate(_ c: FuzzCase, _ end: CaseRunner.End, prefixRequests: Int) -> Verdict? {
+        guard var v = oracles(c, end, prefixRequests: prefixRequests) else { return nil }
+        v.exception = FailureClass.exception(in: runner.buffer[runner.replyRange])
+        if v.exception == nil, v.isDeath, let out = target.process?.stderrTail(limit: 1 << 14), out.contains("Traceback") {
+            v.exception = FailureClass.exception(in: Array(out.utf8))
+        }
+        return v
+    }
+
+    private func oracles(_ c: FuzzCase, _ end: CaseRunner.End, prefixRequests: Int) -> Verdict? {
         probeRebound = false
         switch end {
         case .fenced:

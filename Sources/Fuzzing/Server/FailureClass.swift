@@ -1,0 +1,129 @@
+import MessagePack
+
+/// What a failure is, from the target's own evidence (issue 13): an error-path death is named by
+/// the exception line of the traceback the target wrote (`dead|NotImplementedError: 64 bit
+/// types`); a signal, hang or silent death by its oracle and the hostile feature of the culprit
+/// request as the device lint classifies it (`signal|signal:11|str32-length`). The shape of a
+/// harmless request next to the culprit never enters a signature.
+package enum FailureClass {
+    /// The oracles that mean the target (or its RPC task) died or stopped answering.
+    static let deaths = Set([OracleKind.exit, .signal, .hang, .liveness, .disconnect].map(\.rawValue))
+
+    /// The normalised exception line of the last traceback in `text` (reply bytes or the
+    /// program's output), or nil when there is no traceback with an exception line.
+    package static func exception<C: Collection>(in text: C) -> String? where C.Element == UInt8 {
+        let bytes = Array(text)
+        guard let start = lastIndex(of: marker, in: bytes) else { return nil }
+        let s = String(decoding: bytes[(start + marker.count)...].map { $0 >= 0x20 && $0 < 0x7f || $0 == 0x0a ? $0 : 0x0a },
+                       as: UTF8.self)
+        // The exception line: the first line after the frames that is not indented.
+        for line in s.split(separator: "\n").dropFirst() where !line.isEmpty {
+            if line.first == " " || line.first == "\t" { continue }
+            let n = normalise(String(line))
+            return n.isEmpty ? nil : n
+        }
+        return nil
+    }
+
+    /// Numbers (three digits or more), addresses, paths and quoted names removed: the class, not
+    /// the instance.
+    package static func normalise(_ line: String) -> String {
+        var out = ""
+        var quoted: Character?
+        var lastWasNumber = false
+        var words: [Substring] = []
+        // Paths: any word with a slash.
+        for w in line.split(separator: " ", omittingEmptySubsequences: false) { words.append(w.contains("/") ? "…" : w) }
+        let joined = words.joined(separator: " ")
+        let quotedNames = joined.contains("attribute '") || joined.contains("name '")
+        var i = joined.startIndex
+        while i < joined.endIndex {
+            let ch = joined[i]
+            if let q = quoted {
+                if ch == q { quoted = nil; out.append(ch) }
+                i = joined.index(after: i)
+                continue
+            }
+            if quotedNames, ch == "'", out.hasSuffix("attribute ") || out.hasSuffix("name ") {
+                quoted = ch; out += "'…"
+                i = joined.index(after: i)
+                continue
+            }
+            if ch == "0", joined.index(after: i) < joined.endIndex, joined[joined.index(after: i)] == "x" {
+                // A hex address.
+                var j = joined.index(i, offsetBy: 2)
+                while j < joined.endIndex, joined[j].isHexDigit { j = joined.index(after: j) }
+                if !lastWasNumber { out.append("#") }
+                lastWasNumber = true
+                i = j
+                continue
+            }
+            if ch.isNumber {
+                // Sizes, counts and ids (three digits or more) vary; `64 bit` and `Errno 11` name the class.
+                var j = i
+                while j < joined.endIndex, joined[j].isNumber { j = joined.index(after: j) }
+                let digits = joined.distance(from: i, to: j)
+                if digits >= 3 { if !lastWasNumber { out.append("#") } } else { out += joined[i..<j] }
+                lastWasNumber = digits >= 3
+                i = j
+                continue
+            } else {
+                out.append(ch)
+                lastWasNumber = false
+            }
+            i = joined.index(after: i)
+        }
+        return out.trimmingSpaces
+    }
+
+    /// The device lint's most severe finding in `bytes`, as a feature name: `str32-length`,
+    /// `array32-count`, `nesting`, `float64`, `invalid-byte` … (crash before refused before truncated).
+    package static func hostileFeature(_ bytes: [UInt8]) -> String? {
+        let lint = DeviceLint.lint(bytes)
+        for wanted in [LintFinding.Severity.crash, .refused] {
+            if let f = lint.first(where: { $0.severity == wanted && $0.id != "truncated" }) { return feature(f.id) }
+        }
+        return lint.contains(where: { $0.id == "truncated" }) ? "truncated" : nil
+    }
+
+    /// The culprit of a case: its first request with a crash-class feature (the device dies on the
+    /// first one it reads), else its first with any hostile feature; nil when none has one.
+    package static func culprit(_ c: FuzzCase) -> (index: Int, feature: String)? {
+        var best: (Int, String, Int)?
+        for (i, m) in c.messages.enumerated() where !m.isGarbage {
+            guard let f = hostileFeature(m.bytes) else { continue }
+            let rank = crashFeatures.contains(f) ? 0 : f == "truncated" ? 2 : 1
+            if best == nil || rank < best!.2 { best = (i, f, rank) }
+            if rank == 0 { break }
+        }
+        return best.map { ($0.0, $0.1) }
+    }
+
+    static let crashFeatures: Set<String> = ["bin32-length", "str32-length", "ext32-length", "array32-count", "map32-count", "nesting"]
+
+    /// `str32-length-overflow` → `str32-length`, `float64-refused` → `float64`.
+    static func feature(_ lintID: String) -> String {
+        for suffix in ["-overflow", "-refused"] where lintID.hasSuffix(suffix) { return String(lintID.dropLast(suffix.count)) }
+        return lintID
+    }
+
+    /// The end of a culprit's hostile header: what a reproducer needs besides the filler after it.
+    package static func requestBytes(_ bytes: [UInt8]) -> Int {
+        let lint = DeviceLint.lint(bytes)
+        guard let f = lint.first(where: { $0.severity == .crash }), f.offset < bytes.count else { return bytes.count }
+        if f.id == "nesting-overflow" { return bytes.count }
+        return min(bytes.count, f.offset + Format.headerLength(firstByte: bytes[f.offset]))
+    }
+
+    private static let marker = Array("Traceback (most recent call last):".utf8)
+
+    private static func lastIndex(of needle: [UInt8], in hay: [UInt8]) -> Int? {
+        guard hay.count >= needle.count else { return nil }
+        var i = hay.count - needle.count
+        while i >= 0 {
+            if hay[i] == needle[0], hay[i..<(i + needle.count)].elementsEqual(needle) { return i }
+            i -= 1
+        }
+        return nil
+    }
+}
