@@ -6,10 +6,10 @@
 /// = host → device. When the file is damaged, everything before the damage (including the
 /// reassembler's flushed buffers) is delivered first, then `nextSegment()` throws
 /// `CaptureError.damaged` once.
-public final class CaptureSource: Sequence, IteratorProtocol {
-    public let path: String
-    public let linkType: Int32
-    public let format: CaptureFileFormat
+package final class CaptureSource: Sequence, IteratorProtocol {
+    package let path: String
+    package let linkType: Int32
+    package let format: CaptureFileFormat
 
     private let reader: PacketReader
     private let reassembler: FrameReassembler
@@ -20,11 +20,11 @@ public final class CaptureSource: Sequence, IteratorProtocol {
 
     /// Opens a capture; throws `CaptureError.notACapture` for anything that is not a pcap/pcapng
     /// file of a supported link type.
-    public static func open(path: String, limits: TCPReassembler.Limits = .init()) throws -> CaptureSource {
+    package static func open(path: String, limits: TCPReassembler.Limits = .init()) throws -> CaptureSource {
         try CaptureSource(path: path, limits: limits)
     }
 
-    public init(path: String, limits: TCPReassembler.Limits = .init()) throws {
+    package init(path: String, limits: TCPReassembler.Limits = .init()) throws {
         self.path = path
         reader = try PacketReader(path: path)
         linkType = reader.linkType
@@ -36,19 +36,19 @@ public final class CaptureSource: Sequence, IteratorProtocol {
     }
 
     /// Streams seen so far (complete once `nextSegment()` has returned `nil` or thrown).
-    public var streams: [StreamInfo] { reassembler.streams }
+    package var streams: [StreamInfo] { reassembler.streams }
 
-    public typealias Statistics = FrameReassembler.Statistics
+    package typealias Statistics = FrameReassembler.Statistics
 
     /// What the frames read so far were.
-    public var statistics: Statistics { reassembler.statistics }
+    package var statistics: Statistics { reassembler.statistics }
 
     /// Frames read so far; after the end, the number of the last frame.
-    public var framesRead: Int { reader.frameCount }
+    package var framesRead: Int { reader.frameCount }
 
     /// The next segment; `nil` at the end. Throws `CaptureError.damaged` once, after everything
     /// that could be read was returned.
-    public func nextSegment() throws -> StreamSegment? {
+    package func nextSegment() throws -> StreamSegment? {
         while true {
             if queueIndex < queue.count {
                 let s = queue[queueIndex]
@@ -78,12 +78,12 @@ public final class CaptureSource: Sequence, IteratorProtocol {
     }
 
     /// `Sequence` access that ends quietly at damage; use `nextSegment()` to see the error.
-    public func next() -> StreamSegment? {
+    package func next() -> StreamSegment? {
         try? nextSegment()
     }
 
     /// Reads everything that is left. Returns the segments and the damage, if any.
-    public func readAll() -> (segments: [StreamSegment], error: CaptureError?) {
+    package func readAll() -> (segments: [StreamSegment], error: CaptureError?) {
         var out: [StreamSegment] = []
         do {
             while let s = try nextSegment() { out.append(s) }

@@ -3,40 +3,40 @@
 /// Capture knows bytes and directions, not RPC: deciding which side is the urpc server is URPC's job.
 
 /// A capture timestamp (UTC).
-public struct Timestamp: Sendable, Hashable, Comparable {
-    public var seconds: Int64
-    public var nanoseconds: UInt32
+package struct Timestamp: Sendable, Hashable, Comparable {
+    package var seconds: Int64
+    package var nanoseconds: UInt32
 
-    public init(seconds: Int64, nanoseconds: UInt32) {
+    package init(seconds: Int64, nanoseconds: UInt32) {
         self.seconds = seconds
         self.nanoseconds = nanoseconds
     }
 
-    public var asDouble: Double { Double(seconds) + Double(nanoseconds) / 1e9 }
+    package var asDouble: Double { Double(seconds) + Double(nanoseconds) / 1e9 }
 
     /// Seconds from `other` to `self`.
-    public func since(_ other: Timestamp) -> Double {
+    package func since(_ other: Timestamp) -> Double {
         Double(seconds - other.seconds) + (Double(nanoseconds) - Double(other.nanoseconds)) / 1e9
     }
 
-    public static func < (a: Timestamp, b: Timestamp) -> Bool {
+    package static func < (a: Timestamp, b: Timestamp) -> Bool {
         (a.seconds, a.nanoseconds) < (b.seconds, b.nanoseconds)
     }
 }
 
 /// One end of a byte stream: an IP address and port, or a serial line.
-public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
+package struct Endpoint: Sendable, Hashable, CustomStringConvertible {
     /// "127.0.0.1", "::1", or a serial device name such as "/dev/ttyUSB0".
-    public var address: String
+    package var address: String
     /// TCP port; 0 for serial lines.
-    public var port: UInt16
+    package var port: UInt16
 
-    public init(address: String, port: UInt16) {
+    package init(address: String, port: UInt16) {
         self.address = address
         self.port = port
     }
 
-    public var description: String {
+    package var description: String {
         if port == 0 { return address }
         return address.contains(":") ? "[\(address)]:\(port)" : "\(address):\(port)"
     }
@@ -45,15 +45,15 @@ public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
 /// Which side of a stream sent the bytes. `a` is the side that opened the connection (the SYN
 /// sender); when the opening was not captured, the side that sent the first captured byte.
 /// For serial captures `a` is the host (client) side of the link and `b` the device side.
-public enum StreamSide: String, Sendable, Hashable {
+package enum StreamSide: String, Sendable, Hashable {
     case a, b
 
-    public var other: StreamSide { self == .a ? .b : .a }
+    package var other: StreamSide { self == .a ? .b : .a }
 }
 
 /// One in-order piece of a reassembled byte stream.
-public struct StreamSegment: Sendable, Equatable {
-    public enum Payload: Sendable, Equatable {
+package struct StreamSegment: Sendable, Equatable {
+    package enum Payload: Sendable, Equatable {
         /// The stream was opened (SYN seen, or a serial port opened).
         case opened
         /// The next in-order bytes of this direction.
@@ -66,18 +66,18 @@ public struct StreamSegment: Sendable, Equatable {
     }
 
     /// The 1-based capture frame in which these bytes became available in order (as Wireshark).
-    public var frame: Int
-    public var time: Timestamp
+    package var frame: Int
+    package var time: Timestamp
     /// 0-based stream index (like Wireshark's `tcp.stream`), in order of first appearance.
-    public var stream: Int
-    public var side: StreamSide
-    public var source: Endpoint
-    public var destination: Endpoint
+    package var stream: Int
+    package var side: StreamSide
+    package var source: Endpoint
+    package var destination: Endpoint
     /// True when the stream's opening (SYN) was not seen: the first bytes may start mid-message.
-    public var startedMidStream: Bool
-    public var payload: Payload
+    package var startedMidStream: Bool
+    package var payload: Payload
 
-    public init(frame: Int, time: Timestamp, stream: Int, side: StreamSide, source: Endpoint,
+    package init(frame: Int, time: Timestamp, stream: Int, side: StreamSide, source: Endpoint,
                 destination: Endpoint, startedMidStream: Bool, payload: Payload) {
         self.frame = frame
         self.time = time
@@ -91,7 +91,7 @@ public struct StreamSegment: Sendable, Equatable {
 }
 
 /// Why a capture could not be read (further). Everything before the damage has been delivered.
-public enum CaptureError: Error, Sendable, Equatable, CustomStringConvertible {
+package enum CaptureError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Not a pcap or pcapng file (or not readable at all).
     case notACapture(path: String, reason: String)
     /// The file is cut short or corrupt at this frame (1-based, the first frame that could not be
@@ -102,7 +102,7 @@ public enum CaptureError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Writing a capture failed (disk full …); what was written before stays valid.
     case write(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .notACapture(p, r):
             if r.hasPrefix("cannot open: ") { return "cannot open \(p): " + r.dropFirst("cannot open: ".count) }

@@ -30,14 +30,14 @@ extension ProxyFate {
 
 extension LeakReport {
     /// Above this many proxies the timeline groups bars by creating call (bands + sampled bars).
-    public static let htmlBarLimit = 2_000
+    package static let htmlBarLimit = 2_000
     /// Rows shown in the proxy and anomaly tables (the JSON report has them all).
-    public static let htmlTableLimit = 2_000
+    package static let htmlTableLimit = 2_000
 
     /// One self-contained page (inline CSS and SVG, nothing fetched): summary, SVG timeline (one bar
     /// per proxy from birth to release or the end, coloured by fate, anomalies marked, details on
     /// hover), leak groups, anomalies, proxies and connections.
-    public func html(title: String = "Proxy lifecycles and leaks") -> String {
+    package func html(title: String = "Proxy lifecycles and leaks") -> String {
         var o = """
         <!DOCTYPE html>
         <html lang="en"><head><meta charset="utf-8"><title>\(esc(title))</title>

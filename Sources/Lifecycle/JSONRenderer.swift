@@ -21,7 +21,7 @@ extension LeakReport {
     /// The report as JSON:
     /// `{"proxies":[…],"anomalies":[…],"summary":{…},"connections":[{"stream","client","server","proxies":{…}}]}`
     /// where each connection's `proxies` has exactly the capture manifest's shape.
-    public func json() -> String {
+    package func json() -> String {
         typealias W = JSONWriter
         var o = "{\n\"proxies\":["
         for (i, r) in records.enumerated() {
@@ -66,7 +66,7 @@ extension ConnectionLifecycle {
     /// `{"stream","client","server","client_port","server_port","proxies":{born, used, released,
     /// double_releases, uses_after_release, unknown_ids, used_before_issued_on_wire, leaked_at_end,
     /// registry_snapshots}}`; `proxies` as in the capture manifests.
-    public func json() -> String {
+    package func json() -> String {
         typealias W = JSONWriter
         func used(_ u: [Used]) -> String {
             "[" + u.map { "{\"id\":\($0.id),\"msg\":\($0.msg),\"frame\":\($0.frame),\"cmd\":" + W.quote($0.cmd) + "}" }

@@ -3,17 +3,17 @@ import URPC
 
 /// The result of tracking a capture's proxies: every proxy's life, the lifecycle anomalies, and each
 /// connection's facts in the manifest shape. Render it with `text()`, `json()` or `html()`.
-public struct LeakReport: Sendable {
-    public var records: [ProxyRecord]
+package struct LeakReport: Sendable {
+    package var records: [ProxyRecord]
     /// Lifecycle anomalies, by stream then frame. `kind` is a lifecycle kind of the `AnomalyRegistry`.
-    public var anomalies: [Anomaly]
-    public var connections: [ConnectionLifecycle]
+    package var anomalies: [Anomaly]
+    package var connections: [ConnectionLifecycle]
     /// Time of the first message (relative times in the renderers start here).
-    public var startTime: Timestamp
-    public var endFrame: Int
-    public var endTime: Timestamp
+    package var startTime: Timestamp
+    package var endFrame: Int
+    package var endTime: Timestamp
 
-    public init(records: [ProxyRecord], anomalies: [Anomaly], connections: [ConnectionLifecycle],
+    package init(records: [ProxyRecord], anomalies: [Anomaly], connections: [ConnectionLifecycle],
                 startTime: Timestamp, endFrame: Int, endTime: Timestamp) {
         self.records = records
         self.anomalies = anomalies
@@ -24,17 +24,17 @@ public struct LeakReport: Sendable {
     }
 
     /// Leaked proxies that share a creating call (`cm P5.socket()`, `im io`, `gp P2` …).
-    public struct Group: Sendable {
-        public var creator: String
+    package struct Group: Sendable {
+        package var creator: String
         /// Indices into `records`, in birth order.
-        public var members: [Int]
+        package var members: [Int]
     }
 
     /// Leaked proxies grouped by the call that created them, the largest group first.
-    public var leakGroups: [Group] { groups(of: .leaked) }
+    package var leakGroups: [Group] { groups(of: .leaked) }
 
     /// All born proxies of a fate (nil: every born proxy) grouped by creating call, largest first.
-    public func groups(of fate: ProxyFate?) -> [Group] {
+    package func groups(of fate: ProxyFate?) -> [Group] {
         var index: [String: Int] = [:]
         var out: [Group] = []
         for (i, r) in records.enumerated() {
@@ -53,20 +53,20 @@ public struct LeakReport: Sendable {
     }
 
     /// Counts for the summary line and the JSON `summary`.
-    public struct Summary: Sendable, Equatable {
-        public var proxies = 0
-        public var born = 0
-        public var released = 0
-        public var leaked = 0
-        public var lostInRestart = 0
-        public var unknown = 0
-        public var uses = 0
-        public var leakGroups = 0
+    package struct Summary: Sendable, Equatable {
+        package var proxies = 0
+        package var born = 0
+        package var released = 0
+        package var leaked = 0
+        package var lostInRestart = 0
+        package var unknown = 0
+        package var uses = 0
+        package var leakGroups = 0
         /// Anomaly counts by kind (kinds with none are absent).
-        public var anomalies: [String: Int] = [:]
+        package var anomalies: [String: Int] = [:]
     }
 
-    public var summary: Summary {
+    package var summary: Summary {
         var s = Summary()
         s.proxies = records.count
         for r in records {
@@ -85,7 +85,7 @@ public struct LeakReport: Sendable {
     }
 
     /// `6 proxies: 2 released, 4 leaked (3 groups); anomalies: none` — one line for a terminal.
-    public var summaryLine: String {
+    package var summaryLine: String {
         let s = summary
         var parts = ["\(s.released) released", "\(s.leaked) leaked (\(s.leakGroups) group\(s.leakGroups == 1 ? "" : "s"))"]
         if s.lostInRestart > 0 { parts.append("\(s.lostInRestart) lost in restart") }
@@ -102,19 +102,19 @@ public struct LeakReport: Sendable {
     }
 
     /// `--fail-on`: true when an anomaly of one of these kinds exists. `all` (or `any`) matches every kind.
-    public func has(kinds: some Sequence<String>) -> Bool {
+    package func has(kinds: some Sequence<String>) -> Bool {
         let want = Set(kinds.map { $0.lowercased() })
         if want.contains("all") || want.contains("any") { return !anomalies.isEmpty }
         return anomalies.contains { want.contains($0.kind) }
     }
 
     /// Parses a `--fail-on` list (`leaked,double-release`); returns the names that are not anomaly kinds.
-    public static func unknownKinds(in list: String) -> [String] {
+    package static func unknownKinds(in list: String) -> [String] {
         AnomalyRegistry.unknownNames(in: kinds(list))
     }
 
     /// Splits a `--fail-on` list at commas and spaces.
-    public static func kinds(_ list: String) -> [String] {
+    package static func kinds(_ list: String) -> [String] {
         list.split(whereSeparator: { $0 == "," || $0 == " " }).map { $0.lowercased() }
     }
 

@@ -1,41 +1,41 @@
 import Capture
 
 /// Where and how a proxy came into being: the server reply that first carried `ExtType(1, id)`.
-public struct ProxyBirth: Sendable, Equatable {
+package struct ProxyBirth: Sendable, Equatable {
     /// Message number (`n`) of the reply within its stream.
-    public var message: Int
+    package var message: Int
     /// Frame of the reply's last byte.
-    public var frame: Int
-    public var time: Timestamp
+    package var frame: Int
+    package var time: Timestamp
     /// `n` of the request the reply answers (nil for a reply nobody asked for).
-    public var inReplyTo: Int?
+    package var inReplyTo: Int?
     /// Command of that request (`im`, `cm` …).
-    public var command: String?
+    package var command: String?
     /// The creating call as a group key: `cm P5.socket()`, `im io`, `gp P2` (see `LeakReport`).
-    public var creator: String
+    package var creator: String
     /// Where in the reply the proxy sat: "" for the whole reply, "[0]" for the first array element …
-    public var path: String
+    package var path: String
 }
 
 /// One occurrence of a proxy inside a client request (`eq P2 P2` is two uses).
-public struct ProxyUse: Sendable, Equatable {
-    public var message: Int
-    public var frame: Int
-    public var time: Timestamp
-    public var command: String
+package struct ProxyUse: Sendable, Equatable {
+    package var message: Int
+    package var frame: Int
+    package var time: Timestamp
+    package var command: String
 }
 
 /// The first `["_d", bin(id)]` for a proxy.
-public struct ProxyRelease: Sendable, Equatable {
-    public var message: Int
-    public var frame: Int
-    public var time: Timestamp
+package struct ProxyRelease: Sendable, Equatable {
+    package var message: Int
+    package var frame: Int
+    package var time: Timestamp
     /// The server answered the `_d` (its nil reply was seen): the registry entry is gone.
-    public var answered: Bool
+    package var answered: Bool
 }
 
 /// What became of a proxy by the end of the capture.
-public enum ProxyFate: String, Sendable, CaseIterable {
+package enum ProxyFate: String, Sendable, CaseIterable {
     /// Still registered on the server at the end (never released by an answered `_d`).
     case leaked
     /// Released by an answered `_d`.
@@ -47,21 +47,21 @@ public enum ProxyFate: String, Sendable, CaseIterable {
 }
 
 /// The life of one proxy in one server session (`epoch`) of one stream.
-public struct ProxyRecord: Sendable, Equatable {
-    public var id: UInt32
-    public var stream: Int
+package struct ProxyRecord: Sendable, Equatable {
+    package var id: UInt32
+    package var stream: Int
     /// 0 for the first server boot seen in the stream, +1 after each detected restart.
-    public var epoch: Int
-    public var birth: ProxyBirth?
-    public var uses: [ProxyUse]
-    public var release: ProxyRelease?
+    package var epoch: Int
+    package var birth: ProxyBirth?
+    package var uses: [ProxyUse]
+    package var release: ProxyRelease?
     /// Message numbers of further `_d`s after the first.
-    public var extraReleases: [Int]
-    public var fate: ProxyFate
+    package var extraReleases: [Int]
+    package var fate: ProxyFate
     /// Never seen born, but a registry dump showed it live: born before the capture began.
-    public var bornBeforeCapture = false
+    package var bornBeforeCapture = false
 
-    public init(id: UInt32, stream: Int, epoch: Int, birth: ProxyBirth?) {
+    package init(id: UInt32, stream: Int, epoch: Int, birth: ProxyBirth?) {
         self.id = id
         self.stream = stream
         self.epoch = epoch
@@ -73,5 +73,5 @@ public struct ProxyRecord: Sendable, Equatable {
     }
 
     /// The last use, if any.
-    public var lastUse: ProxyUse? { uses.last }
+    package var lastUse: ProxyUse? { uses.last }
 }

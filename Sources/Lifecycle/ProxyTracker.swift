@@ -8,7 +8,7 @@ import URPC
 /// chain: ids count up within a server boot, and a birth of an id not above the largest one born so
 /// far starts a new epoch), then call `finish(endFrame:endTime:)` for the `LeakReport`.
 /// Every lookup is a dictionary keyed by id: cost is linear in the number of messages and proxies.
-public final class ProxyTracker {
+package final class ProxyTracker {
     var records: [ProxyRecord] = []
     var anomalies: [Anomaly] = []
     var streams: [Int: StreamTrack] = [:]
@@ -16,21 +16,21 @@ public final class ProxyTracker {
     private var lastFrame = 0
     private var lastTime = Timestamp(seconds: 0, nanoseconds: 0)
 
-    public init() {}
+    package init() {}
 
     /// Endpoints of a stream, for the report (e.g. from `Dissector.streamInfos`).
-    public func describe(stream: Int, client: Endpoint, server: Endpoint) {
+    package func describe(stream: Int, client: Endpoint, server: Endpoint) {
         let st = track(stream)
         st.manifest.client = client
         st.manifest.server = server
     }
 
-    public func describe(_ infos: [Dissector.Endpoints]) {
+    package func describe(_ infos: [Dissector.Endpoints]) {
         for i in infos { describe(stream: i.stream, client: i.client, server: i.server) }
     }
 
     /// Feeds one dissected message (in the dissector's order).
-    public func observe(_ m: Message) {
+    package func observe(_ m: Message) {
         guard m.index >= 0 else { return }   // end-of-capture notes carry no bytes
         if firstTime == nil { firstTime = m.time }
         if m.frame > lastFrame { lastFrame = m.frame; lastTime = m.time }
@@ -43,13 +43,13 @@ public final class ProxyTracker {
         }
     }
 
-    public func observe<S: Sequence>(_ ms: S) where S.Element == Message {
+    package func observe<S: Sequence>(_ ms: S) where S.Element == Message {
         for m in ms { observe(m) }
     }
 
     /// Ends the capture: fates, leaks and unknown ids are settled. `endFrame`/`endTime` default to
     /// the last message seen.
-    public func finish(endFrame: Int? = nil, endTime: Timestamp? = nil) -> LeakReport {
+    package func finish(endFrame: Int? = nil, endTime: Timestamp? = nil) -> LeakReport {
         let endFrame = max(endFrame ?? lastFrame, lastFrame)
         let endTime = endTime ?? lastTime
         var connections: [ConnectionLifecycle] = []

@@ -4,7 +4,7 @@ extension LeakReport {
     /// A LeakSanitizer-style report: one block per group of leaked proxies (by creating call), with
     /// each proxy's age and last use, then the other anomalies, then a `SUMMARY:` line.
     /// Long groups list the first `perGroup` proxies and say how many more there are.
-    public func text(perGroup: Int = 10) -> String {
+    package func text(perGroup: Int = 10) -> String {
         var out = ""
         let groups = leakGroups
         if !groups.isEmpty {

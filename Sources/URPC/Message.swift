@@ -1,20 +1,20 @@
 import Capture
 import MessagePack
 
-public enum Direction: String, Sendable, Hashable {
+package enum Direction: String, Sendable, Hashable {
     case clientToServer = "C>S"
     case serverToClient = "S>C"
 }
 
 /// One urpc message as the dissector sees it: a request, a part of a reply, or bytes that are not
 /// MessagePack (ri data, the published server's raw traceback, bytes skipped to resynchronise).
-public struct Message: Sendable {
-    public enum Kind: String, Sendable {
+package struct Message: Sendable {
+    package enum Kind: String, Sendable {
         case request, reply, console, error, raw
     }
 
     /// What a server→client message is within its reply.
-    public enum Part: String, Sendable {
+    package enum Part: String, Sendable {
         case request
         /// The reply value (the whole reply for most commands).
         case value
@@ -32,42 +32,42 @@ public struct Message: Sendable {
     }
 
     /// 0-based index of the message in its stream (both directions), as in the captures' README.
-    public var index: Int
+    package var index: Int
     /// Capture frame (1-based) in which the message ends.
-    public var frame: Int
+    package var frame: Int
     /// Capture frame in which the message begins.
-    public var firstFrame: Int
-    public var time: Timestamp
-    public var stream: Int
-    public var direction: Direction
-    public var kind: Kind
-    public var part: Part
+    package var firstFrame: Int
+    package var time: Timestamp
+    package var stream: Int
+    package var direction: Direction
+    package var kind: Kind
+    package var part: Part
     /// Offsets of the message in its direction's byte stream.
-    public var streamRange: Range<Int>
+    package var streamRange: Range<Int>
     /// The decoded object (nil for raw messages).
-    public var node: Node?
+    package var node: Node?
     /// The raw bytes of a raw message.
-    public var raw: ArraySlice<UInt8>?
+    package var raw: ArraySlice<UInt8>?
     /// The message's bytes as they were on the wire (MessagePack or raw).
-    public var bytes: ArraySlice<UInt8> = []
+    package var bytes: ArraySlice<UInt8> = []
     /// The parsed request (requests only).
-    public var request: Request?
+    package var request: Request?
     /// For server messages: the request they answer (its index and frame) and its command.
-    public var replyTo: Int?
-    public var replyToFrame: Int?
-    public var command: String?
+    package var replyTo: Int?
+    package var replyToFrame: Int?
+    package var command: String?
     /// Seconds from the request's last frame to this message (server messages).
-    public var latency: Double?
+    package var latency: Double?
     /// For requests: how many earlier requests were still unanswered when this one was sent.
-    public var outstanding: Int
-    public var anomalies: [Anomaly]
+    package var outstanding: Int
+    package var anomalies: [Anomaly]
     /// For the raw traceback: what made the server write it, where the capture shows it.
-    public var trigger: ErrorTrigger?
+    package var trigger: ErrorTrigger?
 
-    public var value: MessagePackValue? { node?.value }
+    package var value: MessagePackValue? { node?.value }
 
     /// An exception reply's fields: `name \x04 repr(args) \x04 traceback`.
-    public var exception: (name: String, args: String, traceback: String)? {
+    package var exception: (name: String, args: String, traceback: String)? {
         guard part == .exception, case .ext(_, let d)? = value else { return nil }
         let fields = d.split(separator: 0x04, maxSplits: 2, omittingEmptySubsequences: false)
             .map { String(decoding: $0, as: UTF8.self) }
@@ -76,14 +76,14 @@ public struct Message: Sendable {
 
     /// The exception a server error names: the last line of a raw traceback
     /// (`ValueError: short read`), or `Name: args` of an ExtType(2) reply.
-    public var exceptionLine: String? {
+    package var exceptionLine: String? {
         if part == .legacyTraceback, let raw { return TracebackState.exceptionLine(raw) }
         guard let e = exception else { return nil }
         return e.args.isEmpty ? e.name : e.name + ": " + e.args
     }
 
     /// Console output bytes (console messages).
-    public var consoleBytes: ArraySlice<UInt8>? {
+    package var consoleBytes: ArraySlice<UInt8>? {
         guard part == .console, case .ext(_, let d)? = value else { return nil }
         return d
     }

@@ -1,19 +1,19 @@
 /// Link types (libpcap DLT values as returned by `pcap_datalink`) that the decoder understands.
-public enum LinkType {
-    public static let null: Int32 = 0          // BSD loopback, host-byte-order address family
-    public static let ethernet: Int32 = 1
-    public static let rawBSD: Int32 = 12       // DLT_RAW on most systems (LINKTYPE_RAW 101 in files)
-    public static let rawOpenBSD: Int32 = 14   // DLT_RAW on OpenBSD
-    public static let raw: Int32 = 101         // LINKTYPE_RAW
-    public static let loop: Int32 = 108        // OpenBSD loopback, network-byte-order address family
-    public static let linuxSLL: Int32 = 113
-    public static let ipv4: Int32 = 228
-    public static let ipv6: Int32 = 229
-    public static let wiresharkUpperPDU: Int32 = 252
-    public static let linuxSLL2: Int32 = 276
+package enum LinkType {
+    package static let null: Int32 = 0          // BSD loopback, host-byte-order address family
+    package static let ethernet: Int32 = 1
+    package static let rawBSD: Int32 = 12       // DLT_RAW on most systems (LINKTYPE_RAW 101 in files)
+    package static let rawOpenBSD: Int32 = 14   // DLT_RAW on OpenBSD
+    package static let raw: Int32 = 101         // LINKTYPE_RAW
+    package static let loop: Int32 = 108        // OpenBSD loopback, network-byte-order address family
+    package static let linuxSLL: Int32 = 113
+    package static let ipv4: Int32 = 228
+    package static let ipv6: Int32 = 229
+    package static let wiresharkUpperPDU: Int32 = 252
+    package static let linuxSLL2: Int32 = 276
 
     /// Link types whose frames carry IP packets this decoder can reach.
-    public static let supportedIP: Set<Int32> = [null, ethernet, rawBSD, rawOpenBSD, raw, loop, linuxSLL, ipv4, ipv6, linuxSLL2]
+    package static let supportedIP: Set<Int32> = [null, ethernet, rawBSD, rawOpenBSD, raw, loop, linuxSLL, ipv4, ipv6, linuxSLL2]
 }
 
 /// Where the network-layer packet starts inside a frame.

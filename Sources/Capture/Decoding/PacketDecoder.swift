@@ -6,8 +6,8 @@ import Darwin
 
 /// Decodes a raw frame down to TCP: link layer, IPv4 (honouring IHL and total length, skipping
 /// fragments) or IPv6 (walking extension headers), then the TCP header.
-public enum PacketDecoder {
-    public static func decode(_ frame: RawFrame) -> DecodedPacket {
+package enum PacketDecoder {
+    package static func decode(_ frame: RawFrame) -> DecodedPacket {
         DecodedPacket(frame: frame.number, time: frame.time,
                       content: content(frame.data, linkType: frame.linkType, originalLength: frame.originalLength))
     }

@@ -1,30 +1,30 @@
 /// TCP header flags.
-public struct TCPFlags: OptionSet, Sendable, Hashable {
-    public let rawValue: UInt8
-    public init(rawValue: UInt8) { self.rawValue = rawValue }
-    public static let fin = TCPFlags(rawValue: 0x01)
-    public static let syn = TCPFlags(rawValue: 0x02)
-    public static let rst = TCPFlags(rawValue: 0x04)
-    public static let psh = TCPFlags(rawValue: 0x08)
-    public static let ack = TCPFlags(rawValue: 0x10)
-    public static let urg = TCPFlags(rawValue: 0x20)
+package struct TCPFlags: OptionSet, Sendable, Hashable {
+    package let rawValue: UInt8
+    package init(rawValue: UInt8) { self.rawValue = rawValue }
+    package static let fin = TCPFlags(rawValue: 0x01)
+    package static let syn = TCPFlags(rawValue: 0x02)
+    package static let rst = TCPFlags(rawValue: 0x04)
+    package static let psh = TCPFlags(rawValue: 0x08)
+    package static let ack = TCPFlags(rawValue: 0x10)
+    package static let urg = TCPFlags(rawValue: 0x20)
 }
 
 /// A decoded TCP segment with its IP endpoints.
-public struct TCPPacket: Sendable, Equatable {
-    public var source: Endpoint
-    public var destination: Endpoint
-    public var sequence: UInt32
-    public var acknowledgement: UInt32
-    public var flags: TCPFlags
-    public var window: UInt16
+package struct TCPPacket: Sendable, Equatable {
+    package var source: Endpoint
+    package var destination: Endpoint
+    package var sequence: UInt32
+    package var acknowledgement: UInt32
+    package var flags: TCPFlags
+    package var window: UInt16
     /// The captured payload bytes.
-    public var payload: [UInt8]
+    package var payload: [UInt8]
     /// Payload bytes the IP header declares but the capture did not keep (snap length): they
     /// follow `payload` in sequence space and are reported as a gap.
-    public var missingPayload: Int
+    package var missingPayload: Int
 
-    public init(source: Endpoint, destination: Endpoint, sequence: UInt32, acknowledgement: UInt32,
+    package init(source: Endpoint, destination: Endpoint, sequence: UInt32, acknowledgement: UInt32,
                 flags: TCPFlags, window: UInt16 = 65535, payload: [UInt8], missingPayload: Int = 0) {
         self.source = source
         self.destination = destination
@@ -37,12 +37,12 @@ public struct TCPPacket: Sendable, Equatable {
     }
 
     /// Sequence space used by the payload (captured or not).
-    public var payloadLength: Int { payload.count + missingPayload }
+    package var payloadLength: Int { payload.count + missingPayload }
 }
 
 /// What one capture frame turned out to be.
-public struct DecodedPacket: Sendable, Equatable {
-    public enum Content: Sendable, Equatable {
+package struct DecodedPacket: Sendable, Equatable {
+    package enum Content: Sendable, Equatable {
         case tcp(TCPPacket)
         /// An IP fragment (not reassembled: urpc traffic is never fragmented on loopback).
         case ipFragment
@@ -50,11 +50,11 @@ public struct DecodedPacket: Sendable, Equatable {
         case other(String)
     }
 
-    public var frame: Int
-    public var time: Timestamp
-    public var content: Content
+    package var frame: Int
+    package var time: Timestamp
+    package var content: Content
 
-    public init(frame: Int, time: Timestamp, content: Content) {
+    package init(frame: Int, time: Timestamp, content: Content) {
         self.frame = frame
         self.time = time
         self.content = content

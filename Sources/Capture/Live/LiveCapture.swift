@@ -10,17 +10,17 @@ import Darwin
 /// `StreamSegment`s as frames arrive, exactly as `CaptureSource` does for a file. With `save(to:)`
 /// each frame is also appended to a capture file (flushed per frame), so frame numbers in the live
 /// output are the frame numbers of the saved file.
-public final class LiveCapture {
-    public struct Options: Sendable {
-        public var interface: String
+package final class LiveCapture {
+    package struct Options: Sendable {
+        package var interface: String
         /// A BPF filter expression (`tcp port 7000`), nil for everything.
-        public var filter: String?
-        public var snapLength: Int32
+        package var filter: String?
+        package var snapLength: Int32
         /// libpcap's read timeout; a blocked `next()` returns nil after at most this long.
-        public var timeoutMilliseconds: Int32
-        public var promiscuous: Bool
+        package var timeoutMilliseconds: Int32
+        package var promiscuous: Bool
 
-        public init(interface: String, filter: String? = nil, snapLength: Int32 = 262_144,
+        package init(interface: String, filter: String? = nil, snapLength: Int32 = 262_144,
                     timeoutMilliseconds: Int32 = 100, promiscuous: Bool = false) {
             self.interface = interface
             self.filter = filter
@@ -30,12 +30,12 @@ public final class LiveCapture {
         }
     }
 
-    public let options: Options
+    package let options: Options
     /// libpcap's DLT of the interface (1 = Ethernet for `lo` on Linux).
-    public let linkType: Int32
-    public var statistics: FrameReassembler.Statistics { reassembler.statistics }
-    public private(set) var framesCaptured = 0
-    public var streams: [StreamInfo] { reassembler.streams }
+    package let linkType: Int32
+    package var statistics: FrameReassembler.Statistics { reassembler.statistics }
+    package private(set) var framesCaptured = 0
+    package var streams: [StreamInfo] { reassembler.streams }
 
     private var handle: OpaquePointer?
     private var selectableFD: Int32 = -1
@@ -44,7 +44,7 @@ public final class LiveCapture {
 
     /// Opens and activates the interface. Errors name the interface and say what to do about a
     /// missing interface or missing privileges.
-    public init(options: Options, limits: TCPReassembler.Limits = .init()) throws {
+    package init(options: Options, limits: TCPReassembler.Limits = .init()) throws {
         self.options = options
         var errbuf = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
         guard let h = pcap_create(options.interface, &errbuf) else {
@@ -105,20 +105,20 @@ public final class LiveCapture {
     }
 
     /// Saves every captured frame to `path` from now on (flushed per frame).
-    public func save(to path: String, format: CaptureFileFormat) throws {
+    package func save(to path: String, format: CaptureFileFormat) throws {
         writer = try CaptureWriter(path: path, format: format, linkType: linkType,
                                    snapLength: Int(options.snapLength), interfaceName: options.interface,
                                    flushEachPacket: true)
     }
 
     /// Frames written to the `save(to:)` file.
-    public private(set) var framesSaved = 0
+    package private(set) var framesSaved = 0
 
     /// Waits up to the read timeout for one frame (returning early when `stopFD` becomes
     /// readable). Returns the frame and the segments it made available, or nil when none arrived.
     /// A write failure throws `CaptureError.write` after the frame was captured (its segments are
     /// lost to the output, the file keeps what it had).
-    public func next(stopFD: Int32 = -1) throws -> (frame: RawFrame, segments: [StreamSegment])? {
+    package func next(stopFD: Int32 = -1) throws -> (frame: RawFrame, segments: [StreamSegment])? {
         guard let h = handle else { return nil }
         var header: UnsafeMutablePointer<pcap_pkthdr>?
         var data: UnsafePointer<UInt8>?
@@ -160,7 +160,7 @@ public final class LiveCapture {
 
 
     /// libpcap's counters: packets received and dropped by the kernel.
-    public func kernelCounters() -> (received: Int, dropped: Int)? {
+    package func kernelCounters() -> (received: Int, dropped: Int)? {
         guard let h = handle else { return nil }
         var s = pcap_stat()
         guard pcap_stats(h, &s) == 0 else { return nil }
@@ -168,7 +168,7 @@ public final class LiveCapture {
     }
 
     /// Ends the capture: flushes the reassembler's held-back bytes and closes the saved file.
-    public func finish() throws -> [StreamSegment] {
+    package func finish() throws -> [StreamSegment] {
         let rest = reassembler.finish()
         if let h = handle { pcap_close(h); handle = nil }
         let w = writer

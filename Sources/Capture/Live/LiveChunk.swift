@@ -5,13 +5,13 @@ import Darwin
 #endif
 
 /// One read from a live byte stream (a socket or a tty), timestamped when it was read.
-public struct LiveChunk: Sendable, Equatable {
+package struct LiveChunk: Sendable, Equatable {
     /// `.a` = client/host → server/device, `.b` = the reply direction.
-    public var side: StreamSide
-    public var bytes: [UInt8]
-    public var time: Timestamp
+    package var side: StreamSide
+    package var bytes: [UInt8]
+    package var time: Timestamp
 
-    public init(side: StreamSide, bytes: [UInt8], time: Timestamp) {
+    package init(side: StreamSide, bytes: [UInt8], time: Timestamp) {
         self.side = side
         self.bytes = bytes
         self.time = time
@@ -20,7 +20,7 @@ public struct LiveChunk: Sendable, Equatable {
 
 extension Timestamp {
     /// The wall-clock time now (CLOCK_REALTIME), as capture timestamps are.
-    public static func now() -> Timestamp {
+    package static func now() -> Timestamp {
         var ts = timespec()
         clock_gettime(CLOCK_REALTIME, &ts)
         return Timestamp(seconds: Int64(ts.tv_sec), nanoseconds: UInt32(ts.tv_nsec))

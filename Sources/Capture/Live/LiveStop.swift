@@ -7,12 +7,12 @@ import Darwin
 /// A stop request for live loops, as a self-pipe: `request()` writes one byte (async-signal-safe),
 /// loops `poll` on `fd` next to their sockets and ttys, and `isRequested` asks without consuming.
 /// Signal handlers only write to the pipe: every stop, flush and close happens in the loops.
-public final class LiveStop: @unchecked Sendable {
+package final class LiveStop: @unchecked Sendable {
     /// The read end: readable once a stop was requested.
-    public let fd: Int32
+    package let fd: Int32
     private let writeFD: Int32
 
-    public init() {
+    package init() {
         var fds: [Int32] = [-1, -1]
         if pipe(&fds) != 0 { fds = [-1, -1] }
         for f in fds where f >= 0 {
@@ -30,12 +30,12 @@ public final class LiveStop: @unchecked Sendable {
     }
 
     /// Asks every loop watching this stop to end (idempotent, callable from any thread).
-    public func request() {
+    package func request() {
         var b: UInt8 = 1
         _ = write(writeFD, &b, 1)
     }
 
-    public var isRequested: Bool {
+    package var isRequested: Bool {
         var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
         return poll(&p, 1, 0) > 0
     }
@@ -44,7 +44,7 @@ public final class LiveStop: @unchecked Sendable {
     /// error from `write`, not a dead process). Without SA_RESTART, a blocked `poll` returns EINTR.
     /// The signals are also unblocked: a parent may have spawned us with them blocked (the mask is
     /// inherited across exec), and then Ctrl-C or SIGTERM would never arrive.
-    public func installSignalHandlers(_ signals: [Int32] = [SIGINT, SIGTERM]) {
+    package func installSignalHandlers(_ signals: [Int32] = [SIGINT, SIGTERM]) {
         signalStopFD = writeFD
         var unblock = sigset_t()
         sigemptyset(&unblock)

@@ -3,17 +3,17 @@
 /// (`SerialCaptureWriter`, flushed per chunk). Frame n of the file is the n-th chunk, and the
 /// segments carry the same frame numbers and endpoint (`serial:<line>`) as reading the file back
 /// gives, so the live dissection and the saved file's agree.
-public final class SerialSession {
-    public let lineName: String
-    public let endpoint: Endpoint
-    public let path: String?
+package final class SerialSession {
+    package let lineName: String
+    package let endpoint: Endpoint
+    package let path: String?
     /// Set when writing the file failed (disk full …); relaying and dissecting go on.
-    public private(set) var saveError: CaptureError?
-    public private(set) var chunks = 0
-    public private(set) var bytes: [StreamSide: Int] = [.a: 0, .b: 0]
+    package private(set) var saveError: CaptureError?
+    package private(set) var chunks = 0
+    package private(set) var bytes: [StreamSide: Int] = [.a: 0, .b: 0]
     private var writer: SerialCaptureWriter?
 
-    public init(lineName: String, saveTo path: String? = nil, format: CaptureFileFormat = .pcapng) {
+    package init(lineName: String, saveTo path: String? = nil, format: CaptureFileFormat = .pcapng) {
         self.lineName = lineName
         self.path = path
         endpoint = Endpoint(address: "serial:\(lineName.isEmpty ? "line" : lineName)", port: 0)
@@ -26,7 +26,7 @@ public final class SerialSession {
         }
     }
 
-    public func chunk(_ c: LiveChunk) -> [StreamSegment] {
+    package func chunk(_ c: LiveChunk) -> [StreamSegment] {
         guard !c.bytes.isEmpty else { return [] }
         if let w = writer {
             do {
@@ -46,7 +46,7 @@ public final class SerialSession {
     }
 
     /// Closes the file (valid at every point already: this only releases it).
-    public func close() {
+    package func close() {
         if let w = writer {
             do { try w.close() } catch { saveError = error as? CaptureError ?? .write("\(error)") }
         }

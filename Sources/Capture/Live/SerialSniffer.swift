@@ -8,12 +8,12 @@ import Darwin
 /// what the host transmits, side `.a`; `rx`: what the host receives, side `.b`). Chunks are
 /// timestamped at the read and reported in read order, which merges the two lines by time.
 /// Nothing is ever written to either port.
-public final class SerialSniffer {
-    public let tx: SerialPort
-    public let rx: SerialPort
-    public static let chunkLimit = 4096
+package final class SerialSniffer {
+    package let tx: SerialPort
+    package let rx: SerialPort
+    package static let chunkLimit = 4096
 
-    public init(rx rxPath: String, tx txPath: String, settings: SerialSettings) throws {
+    package init(rx rxPath: String, tx txPath: String, settings: SerialSettings) throws {
         rx = try SerialPort(path: rxPath, settings: settings)
         do {
             tx = try SerialPort(path: txPath, settings: settings)
@@ -29,7 +29,7 @@ public final class SerialSniffer {
     }
 
     /// `idle` is called at least every 200 ms. Reads until `stop` is requested (returns nil) or a port fails or vanishes (returns why).
-    public func run(stop: LiveStop, idle: () -> Void = {}, handler: (LiveChunk) -> Void) -> CaptureError? {
+    package func run(stop: LiveStop, idle: () -> Void = {}, handler: (LiveChunk) -> Void) -> CaptureError? {
         var buffer = [UInt8](repeating: 0, count: Self.chunkLimit)
         while true {
             let ready = LiveIO.poll([tx.fd, rx.fd, stop.fd], timeoutMilliseconds: 200)

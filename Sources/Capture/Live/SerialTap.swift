@@ -7,14 +7,14 @@ import Darwin
 /// Sits between a host program and a serial device: opens the device (raw, any rate), creates a
 /// pseudo-terminal whose path the host program opens instead of the device, and relays both ways,
 /// reporting each chunk read (side `.a` = host → device) to a handler.
-public final class SerialTap {
-    public let device: SerialPort
-    public private(set) var terminal: PseudoTerminal
+package final class SerialTap {
+    package let device: SerialPort
+    package private(set) var terminal: PseudoTerminal
     /// The path the host program should open.
-    public var hostPath: String { terminal.slavePath }
-    public static let chunkLimit = 4096
+    package var hostPath: String { terminal.slavePath }
+    package static let chunkLimit = 4096
 
-    public init(device path: String, settings: SerialSettings) throws {
+    package init(device path: String, settings: SerialSettings) throws {
         device = try SerialPort(path: path, settings: settings)
         do {
             terminal = try PseudoTerminal()
@@ -30,7 +30,7 @@ public final class SerialTap {
     }
 
     /// `idle` is called at least every 200 ms. Relays until `stop` is requested (returns nil) or the device fails or vanishes (returns why).
-    public func run(stop: LiveStop, idle: () -> Void = {}, handler: (LiveChunk) -> Void) -> CaptureError? {
+    package func run(stop: LiveStop, idle: () -> Void = {}, handler: (LiveChunk) -> Void) -> CaptureError? {
         var buffer = [UInt8](repeating: 0, count: Self.chunkLimit)
         let host = terminal.masterFD
         // Non-blocking writes towards a host that is not reading (or a device with CTS low) wait in

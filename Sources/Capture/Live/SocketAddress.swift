@@ -5,13 +5,13 @@ import Darwin
 #endif
 
 /// A TCP address given as `HOST:PORT` or `[IPv6]:PORT`, resolved with getaddrinfo.
-public struct SocketAddress: Sendable, CustomStringConvertible {
-    public let host: String
-    public let port: UInt16
+package struct SocketAddress: Sendable, CustomStringConvertible {
+    package let host: String
+    package let port: UInt16
     let storage: sockaddr_storage
     let length: socklen_t
 
-    public init(parsing text: String) throws {
+    package init(parsing text: String) throws {
         var host = ""
         var portText = ""
         if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
@@ -53,9 +53,9 @@ public struct SocketAddress: Sendable, CustomStringConvertible {
 
     var family: Int32 { Int32(storage.ss_family) }
 
-    public var endpoint: Endpoint { Self.endpoint(storage) }
+    package var endpoint: Endpoint { Self.endpoint(storage) }
 
-    public var description: String { endpoint.description }
+    package var description: String { endpoint.description }
 
     static func endpoint(_ s: sockaddr_storage) -> Endpoint {
         var copy = s

@@ -9,8 +9,8 @@ import Darwin
 /// chunk read (timestamped at the read) to a handler. Connections are relayed one after another
 /// (a urpc device serves one client at a time); further clients wait in the listen backlog.
 /// Half-closes are forwarded (a FIN one way becomes `shutdown(SHUT_WR)` the other way).
-public final class TCPTap {
-    public enum Event: Sendable {
+package final class TCPTap {
+    package enum Event: Sendable {
         /// A client was accepted and the server connected.
         case connected(connection: Int, client: Endpoint, server: Endpoint, time: Timestamp)
         /// Bytes read from one side, already forwarded to the other.
@@ -22,16 +22,16 @@ public final class TCPTap {
     }
 
     /// Largest read; below `TCPSessionRecorder`'s segment size so one chunk is one recorded segment.
-    public static let chunkLimit = 60_000
+    package static let chunkLimit = 60_000
 
     /// The address actually listened on (port 0 in `listen` picks a free port).
-    public let listenAddress: SocketAddress
-    public let upstream: SocketAddress
-    public private(set) var bytesRelayed: [StreamSide: Int] = [.a: 0, .b: 0]
-    public private(set) var connectionsRelayed = 0
+    package let listenAddress: SocketAddress
+    package let upstream: SocketAddress
+    package private(set) var bytesRelayed: [StreamSide: Int] = [.a: 0, .b: 0]
+    package private(set) var connectionsRelayed = 0
     private let listenFD: Int32
 
-    public init(listen: String, connect: String) throws {
+    package init(listen: String, connect: String) throws {
         let local = try SocketAddress(parsing: listen)
         upstream = try SocketAddress(parsing: connect)
         let fd = socket(local.family, Int32(SOCK_STREAM.rawValue), 0)
@@ -53,7 +53,7 @@ public final class TCPTap {
 
     /// Relays until `stop` is requested or `maxConnections` relays have ended. `idle` is called
     /// at least every 200 ms (for timers: durations, periodic reports).
-    public func run(stop: LiveStop, maxConnections: Int? = nil, idle: () -> Void = {}, handler: (Event) -> Void) {
+    package func run(stop: LiveStop, maxConnections: Int? = nil, idle: () -> Void = {}, handler: (Event) -> Void) {
         while !stop.isRequested {
             if let m = maxConnections, connectionsRelayed >= m { return }
             let ready = LiveIO.poll([listenFD, stop.fd], timeoutMilliseconds: 200)

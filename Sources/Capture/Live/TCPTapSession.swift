@@ -2,13 +2,13 @@
 /// saving, records them with `TCPSessionRecorder` (handshake, one segment plus its ACK per chunk,
 /// FIN exchange), so the file reopens as a normal TCP capture. The segments carry the frame numbers
 /// the recorder gives each chunk, so the live dissection and the saved file's agree frame for frame.
-public final class TCPTapSession {
-    public let stream: Int
-    public let client: Endpoint
-    public let server: Endpoint
+package final class TCPTapSession {
+    package let stream: Int
+    package let client: Endpoint
+    package let server: Endpoint
     /// Set when writing the file failed (disk full …); the relay and the dissection go on.
-    public private(set) var saveError: CaptureError?
-    public let path: String?
+    package private(set) var saveError: CaptureError?
+    package let path: String?
     private var recorder: TCPSessionRecorder?
     /// The last frame number written (or that would have been written).
     private var frame = 0
@@ -16,7 +16,7 @@ public final class TCPTapSession {
 
     /// Starts the session at `start` (the handshake is frames 1–3) and returns it with its
     /// `.opened` segment.
-    public init(stream: Int, client: Endpoint, server: Endpoint, start: Timestamp,
+    package init(stream: Int, client: Endpoint, server: Endpoint, start: Timestamp,
                 saveTo path: String? = nil, format: CaptureFileFormat = .pcapng) {
         self.stream = stream
         self.client = client
@@ -36,10 +36,10 @@ public final class TCPTapSession {
     }
 
     /// The stream's opening (frame 1, the SYN).
-    public let openedSegment: StreamSegment
+    package let openedSegment: StreamSegment
 
     /// One chunk read by the tap (at most `TCPTap.chunkLimit` bytes).
-    public func chunk(_ c: LiveChunk) -> [StreamSegment] {
+    package func chunk(_ c: LiveChunk) -> [StreamSegment] {
         guard !closed, !c.bytes.isEmpty else { return [] }
         record { try $0.append(c.bytes, from: c.side, time: c.time) }
         let s = segment(c.side, .bytes(c.bytes), frame: frame + 1, time: c.time)
@@ -48,7 +48,7 @@ public final class TCPTapSession {
     }
 
     /// The end of the relay: FIN exchange (or a reset); closes the file.
-    public func close(time: Timestamp, reset: Bool) -> [StreamSegment] {
+    package func close(time: Timestamp, reset: Bool) -> [StreamSegment] {
         guard !closed else { return [] }
         closed = true
         record { try $0.finish(time: time, reset: reset) }

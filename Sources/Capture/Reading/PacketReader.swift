@@ -11,13 +11,13 @@ import Darwin
 /// `next()` returns frames in file order, `nil` at the clean end of the file, and throws
 /// `CaptureError.damaged` once when the file is cut short or corrupt; every frame before the damage
 /// has been returned by then. After an error or the end, `next()` keeps returning `nil`.
-public final class PacketReader {
-    public let path: String
+package final class PacketReader {
+    package let path: String
     /// libpcap's DLT value for the file's link type.
-    public let linkType: Int32
-    public let format: CaptureFileFormat
+    package let linkType: Int32
+    package let format: CaptureFileFormat
     /// Snapshot length from the file header.
-    public let snapLength: Int
+    package let snapLength: Int
 
     private var handle: OpaquePointer?
     private var framesRead = 0
@@ -25,7 +25,7 @@ public final class PacketReader {
     private var trackedOffset: Int
     private var finished = false
 
-    public init(path: String) throws {
+    package init(path: String) throws {
         self.path = path
         self.format = try Self.sniffFormat(path: path)
         var errbuf = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
@@ -46,10 +46,10 @@ public final class PacketReader {
     }
 
     /// Number of frames returned so far.
-    public var frameCount: Int { framesRead }
+    package var frameCount: Int { framesRead }
 
     /// The next record, `nil` at the end of the file.
-    public func next() throws -> RawFrame? {
+    package func next() throws -> RawFrame? {
         guard !finished, let h = handle else { return nil }
         let offset = currentOffset(h)
         var header: UnsafeMutablePointer<pcap_pkthdr>?
@@ -78,7 +78,7 @@ public final class PacketReader {
     }
 
     /// Releases the file early; later `next()` calls return `nil`.
-    public func close() { finish() }
+    package func close() { finish() }
 
     private func finish() {
         finished = true

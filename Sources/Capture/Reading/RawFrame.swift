@@ -1,17 +1,17 @@
 /// One record of a capture file as libpcap delivered it, before any protocol decoding.
-public struct RawFrame: Sendable, Equatable {
+package struct RawFrame: Sendable, Equatable {
     /// 1-based frame number, as tshark/Wireshark number frames.
-    public var number: Int
-    public var time: Timestamp
+    package var number: Int
+    package var time: Timestamp
     /// The capture's link type (libpcap's DLT value, e.g. 1 = Ethernet, 113 = Linux SLL).
-    public var linkType: Int32
+    package var linkType: Int32
     /// Length of the packet on the wire; `data.count` is the captured (possibly snapped) part.
-    public var originalLength: Int
-    public var data: [UInt8]
+    package var originalLength: Int
+    package var data: [UInt8]
     /// Byte offset in the file where this record starts (best effort for pcapng).
-    public var fileOffset: Int
+    package var fileOffset: Int
 
-    public init(number: Int, time: Timestamp, linkType: Int32, originalLength: Int, data: [UInt8], fileOffset: Int) {
+    package init(number: Int, time: Timestamp, linkType: Int32, originalLength: Int, data: [UInt8], fileOffset: Int) {
         self.number = number
         self.time = time
         self.linkType = linkType
@@ -22,7 +22,7 @@ public struct RawFrame: Sendable, Equatable {
 }
 
 /// The container format of a capture file.
-public enum CaptureFileFormat: String, Sendable, Hashable, CaseIterable {
+package enum CaptureFileFormat: String, Sendable, Hashable, CaseIterable {
     /// Classic libpcap format (microsecond or nanosecond timestamps).
     case pcap
     /// pcapng (section header, interface description and enhanced packet blocks).

@@ -1,39 +1,39 @@
 /// Turns raw frames of one link type into `StreamSegment`s: TCP/IP frames go through the decoder
 /// and a `TCPReassembler`; serial records (link type 252) become stream 0. `CaptureSource` uses it
 /// for files; a live source can feed it the frames it reads the same way.
-public final class FrameReassembler {
+package final class FrameReassembler {
     /// Counts of what the frames were, for summaries.
-    public struct Statistics: Sendable, Equatable {
-        public var frames = 0
-        public var tcpSegments = 0
-        public var serialRecords = 0
-        public var ipFragments = 0
+    package struct Statistics: Sendable, Equatable {
+        package var frames = 0
+        package var tcpSegments = 0
+        package var serialRecords = 0
+        package var ipFragments = 0
         /// Frames that carried neither TCP nor a serial record (ARP, UDP, …).
-        public var otherFrames = 0
+        package var otherFrames = 0
     }
 
-    public let linkType: Int32
-    public private(set) var statistics = Statistics()
+    package let linkType: Int32
+    package private(set) var statistics = Statistics()
     private let tcp: TCPReassembler
     private var serialStream: StreamInfo?
 
     /// True when frames of this link type can be turned into segments.
-    public static func supports(linkType: Int32) -> Bool {
+    package static func supports(linkType: Int32) -> Bool {
         LinkType.supportedIP.contains(linkType) || linkType == SerialRecord.linkType
     }
 
-    public init(linkType: Int32, limits: TCPReassembler.Limits = .init()) {
+    package init(linkType: Int32, limits: TCPReassembler.Limits = .init()) {
         self.linkType = linkType
         tcp = TCPReassembler(limits: limits)
     }
 
     /// Streams seen so far.
-    public var streams: [StreamInfo] {
+    package var streams: [StreamInfo] {
         if let serialStream { return [serialStream] }
         return tcp.streams
     }
 
-    public func process(_ frame: RawFrame) -> [StreamSegment] {
+    package func process(_ frame: RawFrame) -> [StreamSegment] {
         statistics.frames += 1
         if linkType == SerialRecord.linkType { return serial(frame) }
         switch PacketDecoder.decode(frame).content {
@@ -49,7 +49,7 @@ public final class FrameReassembler {
     }
 
     /// No more frames: gives up on every hole still open (see `TCPReassembler.finish`).
-    public func finish() -> [StreamSegment] {
+    package func finish() -> [StreamSegment] {
         tcp.finish()
     }
 

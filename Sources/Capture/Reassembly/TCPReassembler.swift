@@ -10,9 +10,9 @@
 ///   (FIN or RST) starts a new stream.
 ///
 /// Memory is bounded by the buffer limit per direction and by evicting ended connections.
-public final class TCPReassembler {
+package final class TCPReassembler {
     /// Which copy of overlapping bytes is kept.
-    public enum OverlapPolicy: Sendable, Hashable {
+    package enum OverlapPolicy: Sendable, Hashable {
         /// The first-arrived copy, also among out-of-order pieces (the default).
         case firstArrived
         /// As Wireshark 4.0's Follow TCP Stream: a segment that continues the in-order stream is
@@ -21,16 +21,16 @@ public final class TCPReassembler {
         case inOrderWins
     }
 
-    public struct Limits: Sendable {
+    package struct Limits: Sendable {
         /// Out-of-order bytes buffered per direction before the first hole is declared lost.
-        public var maxBufferedBytes: Int
+        package var maxBufferedBytes: Int
         /// Out-of-order pieces buffered per direction before the first hole is declared lost.
-        public var maxBufferedPieces: Int
+        package var maxBufferedPieces: Int
         /// Ended connections remembered (to absorb late retransmissions) before the oldest is forgotten.
-        public var maxEndedConnections: Int
-        public var overlapPolicy: OverlapPolicy
+        package var maxEndedConnections: Int
+        package var overlapPolicy: OverlapPolicy
 
-        public init(maxBufferedBytes: Int = 4 << 20, maxBufferedPieces: Int = 4_096, maxEndedConnections: Int = 1024,
+        package init(maxBufferedBytes: Int = 4 << 20, maxBufferedPieces: Int = 4_096, maxEndedConnections: Int = 1024,
                     overlapPolicy: OverlapPolicy = .firstArrived) {
             self.maxBufferedBytes = maxBufferedBytes
             self.maxBufferedPieces = maxBufferedPieces
@@ -57,20 +57,20 @@ public final class TCPReassembler {
         func side(of source: Endpoint) -> StreamSide { source == info.a ? .a : .b }
     }
 
-    public let limits: Limits
+    package let limits: Limits
     /// Every stream seen so far, indexed by stream number.
-    public private(set) var streams: [StreamInfo] = []
+    package private(set) var streams: [StreamInfo] = []
     private var connections: [Key: Connection] = [:]
     private var endedOrder: [Key] = []
     private var lastFrame = 0
     private var lastTime = Timestamp(seconds: 0, nanoseconds: 0)
 
-    public init(limits: Limits = Limits()) {
+    package init(limits: Limits = Limits()) {
         self.limits = limits
     }
 
     /// Feeds one TCP segment captured in `frame`; returns what became available in order.
-    public func process(_ packet: TCPPacket, frame: Int, time: Timestamp) -> [StreamSegment] {
+    package func process(_ packet: TCPPacket, frame: Int, time: Timestamp) -> [StreamSegment] {
         lastFrame = frame
         lastTime = time
         var out: [StreamSegment] = []
@@ -216,7 +216,7 @@ public final class TCPReassembler {
 
     /// The capture ended: gives up on every hole still open. Connections stay open (no `.closed`)
     /// unless a FIN was seen whose preceding bytes were missing.
-    public func finish() -> [StreamSegment] {
+    package func finish() -> [StreamSegment] {
         var out: [StreamSegment] = []
         for connection in connections.values.sorted(by: { $0.info.index < $1.info.index }) {
             out += flush(connection, frame: lastFrame, time: lastTime)

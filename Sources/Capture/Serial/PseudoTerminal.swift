@@ -6,16 +6,16 @@ import Darwin
 
 /// A pseudo-terminal pair in raw mode: the master end is what a simulated device reads and writes,
 /// the slave path is what a client opens as if it were a serial port (`/dev/pts/N`).
-public struct PseudoTerminal: Sendable {
-    public let masterFD: Int32
+package struct PseudoTerminal: Sendable {
+    package let masterFD: Int32
     /// The slave end, kept open by its creator so that the master never sees EIO while no client
     /// has the device open (a real UART does not vanish between users either). -1 when closed.
-    public private(set) var slaveFD: Int32
-    public let slavePath: String
+    package private(set) var slaveFD: Int32
+    package let slavePath: String
 
     /// Creates the pair with `openpty` and puts both ends in raw mode (`cfmakeraw`): no echo, no
     /// line editing, no CR/LF translation, 8-bit clean.
-    public init() throws(SerialError) {
+    package init() throws(SerialError) {
         var master: Int32 = -1
         var slave: Int32 = -1
         var name = [CChar](repeating: 0, count: 256)
@@ -35,12 +35,12 @@ public struct PseudoTerminal: Sendable {
     }
 
     /// Closes the creator's slave descriptor (a client that opened the path keeps its own).
-    public mutating func closeSlave() {
+    package mutating func closeSlave() {
         if slaveFD >= 0 { Glibc.close(slaveFD); slaveFD = -1 }
     }
 
     /// Closes both ends.
-    public mutating func close() {
+    package mutating func close() {
         closeSlave()
         Glibc.close(masterFD)
     }

@@ -5,7 +5,7 @@ import Darwin
 #endif
 
 /// Why a serial device or pseudo-terminal could not be used.
-public enum SerialError: Error, Equatable, Sendable, CustomStringConvertible {
+package enum SerialError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The device could not be opened (missing, permission …); `errno` as reported by the system.
     case openFailed(path: String, errno: Int32)
     /// A termios or ioctl call failed while configuring the line.
@@ -15,7 +15,7 @@ public enum SerialError: Error, Equatable, Sendable, CustomStringConvertible {
     /// `openpty` failed.
     case ptyFailed(errno: Int32)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .openFailed(p, e):
             return "cannot open serial device \(p): \(String(cString: strerror(e)))"

@@ -6,12 +6,12 @@ import Darwin
 
 /// Line settings of a UART (spec §1: 230400 8N2/8N1 without flow control, or 1,000,000 8N2 with
 /// RTS/CTS).
-public struct SerialSettings: Sendable, Equatable {
-    public var baud: Int
-    public var stopBits: Int
-    public var rtsCts: Bool
+package struct SerialSettings: Sendable, Equatable {
+    package var baud: Int
+    package var stopBits: Int
+    package var rtsCts: Bool
 
-    public init(baud: Int = 230_400, stopBits: Int = 1, rtsCts: Bool = false) {
+    package init(baud: Int = 230_400, stopBits: Int = 1, rtsCts: Bool = false) {
         self.baud = baud
         self.stopBits = stopBits
         self.rtsCts = rtsCts
@@ -19,14 +19,14 @@ public struct SerialSettings: Sendable, Equatable {
 }
 
 /// An open tty device (a USB-serial adapter or the slave end of a pseudo-terminal) configured raw.
-public struct SerialPort: Sendable {
-    public let fd: Int32
-    public let path: String
-    public let settings: SerialSettings
+package struct SerialPort: Sendable {
+    package let fd: Int32
+    package let path: String
+    package let settings: SerialSettings
 
     /// Opens `path` read/write without becoming its controlling terminal, and configures it raw
     /// (8 data bits, no parity, `stopBits`, optional RTS/CTS, `baud`).
-    public init(path: String, settings: SerialSettings = SerialSettings()) throws(SerialError) {
+    package init(path: String, settings: SerialSettings = SerialSettings()) throws(SerialError) {
         let fd = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC)
         guard fd >= 0 else { throw .openFailed(path: path, errno: errno) }
         do throws(SerialError) {
@@ -41,7 +41,7 @@ public struct SerialPort: Sendable {
     }
 
     /// The termios speed constant for a standard rate, nil for a custom rate.
-    public static func speedConstant(_ baud: Int) -> speed_t? {
+    package static func speedConstant(_ baud: Int) -> speed_t? {
         switch baud {
         case 9600: return speed_t(B9600)
         case 19200: return speed_t(B19200)
@@ -118,11 +118,11 @@ public struct SerialPort: Sendable {
     #endif
 
     /// The output speed the line is set to (standard rates only; nil for a custom rate).
-    public func currentOutputSpeed() -> speed_t? {
+    package func currentOutputSpeed() -> speed_t? {
         var t = termios()
         guard tcgetattr(fd, &t) == 0 else { return nil }
         return cfgetospeed(&t)
     }
 
-    public func close() { Glibc.close(fd) }
+    package func close() { Glibc.close(fd) }
 }

@@ -11,20 +11,20 @@
 ///
 /// The direction tag is authoritative when reading; the column text carries the line's name
 /// (read back into the `serial:<name>` endpoint) and makes the direction visible in packet lists.
-public struct SerialRecord: Sendable, Equatable {
+package struct SerialRecord: Sendable, Equatable {
     /// `.a` = host (client) to device, `.b` = device to host.
-    public var direction: StreamSide
+    package var direction: StreamSide
     /// The serial line's name, e.g. "/dev/ttyUSB0".
-    public var lineName: String
-    public var bytes: [UInt8]
+    package var lineName: String
+    package var bytes: [UInt8]
 
-    public init(direction: StreamSide, lineName: String, bytes: [UInt8]) {
+    package init(direction: StreamSide, lineName: String, bytes: [UInt8]) {
         self.direction = direction
         self.lineName = lineName
         self.bytes = bytes
     }
 
-    public static let linkType: Int32 = LinkType.wiresharkUpperPDU
+    package static let linkType: Int32 = LinkType.wiresharkUpperPDU
     static let tagEnd: UInt16 = 0
     static let tagDissectorName: UInt16 = 12
     static let tagColumnProtocol: UInt16 = 33
@@ -38,7 +38,7 @@ public struct SerialRecord: Sendable, Equatable {
     }
 
     /// The record's bytes as written to the capture.
-    public func encoded() -> [UInt8] {
+    package func encoded() -> [UInt8] {
         var out: [UInt8] = []
         Self.appendTag(Self.tagDissectorName, Array("msgpack".utf8) + [0], to: &out)
         Self.appendTag(Self.tagP2PDirection, direction == .a ? [0, 0, 0, 0] : [0, 0, 0, 1], to: &out)
@@ -58,14 +58,14 @@ public struct SerialRecord: Sendable, Equatable {
     }
 
     /// Why a record could not be decoded.
-    public enum DecodeError: Error, Equatable, Sendable {
+    package enum DecodeError: Error, Equatable, Sendable {
         case truncatedTag(offset: Int)
         case notMessagePack(dissector: String)
         case missingDirection
     }
 
     /// Parses a record. Unknown tags are skipped; every length is checked against the bytes present.
-    public static func decode(_ data: [UInt8]) -> Result<SerialRecord, DecodeError> {
+    package static func decode(_ data: [UInt8]) -> Result<SerialRecord, DecodeError> {
         var p = 0
         var direction: StreamSide?
         var name = ""

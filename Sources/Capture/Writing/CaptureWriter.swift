@@ -8,23 +8,23 @@ import Darwin
 /// if_tsresol = 9, EPBs), one link type per file. Written by hand so that both formats share one
 /// code path and pcapng packet flags (direction) can be set. The file is valid after every
 /// `write` once flushed: `flush()` / `close()` may be called at any point.
-public final class CaptureWriter {
+package final class CaptureWriter {
     /// pcapng EPB direction flag (epb_flags bits 0–1); ignored for pcap.
-    public enum Direction: UInt32, Sendable {
+    package enum Direction: UInt32, Sendable {
         case unknown = 0, inbound = 1, outbound = 2
     }
 
-    public let path: String
-    public let format: CaptureFileFormat
-    public let linkType: Int32
-    public let snapLength: Int
+    package let path: String
+    package let format: CaptureFileFormat
+    package let linkType: Int32
+    package let snapLength: Int
     /// Flush to the OS after every packet (for captures that must survive a crash).
-    public var flushEachPacket: Bool
-    public private(set) var packetsWritten = 0
+    package var flushEachPacket: Bool
+    package private(set) var packetsWritten = 0
     private var file: UnsafeMutablePointer<FILE>?
 
     /// Creates (truncates) `path` and writes the file header.
-    public init(path: String, format: CaptureFileFormat, linkType: Int32, snapLength: Int = 262_144,
+    package init(path: String, format: CaptureFileFormat, linkType: Int32, snapLength: Int = 262_144,
                 interfaceName: String? = nil, flushEachPacket: Bool = false) throws {
         self.path = path
         self.format = format
@@ -57,7 +57,7 @@ public final class CaptureWriter {
 
     /// Appends one packet. `originalLength` defaults to the data length; data beyond the snap
     /// length is cut off, as a capturing tool would.
-    public func write(_ data: [UInt8], time: Timestamp, originalLength: Int? = nil, direction: Direction = .unknown) throws {
+    package func write(_ data: [UInt8], time: Timestamp, originalLength: Int? = nil, direction: Direction = .unknown) throws {
         guard file != nil else { throw CaptureError.write("\(path): already closed") }
         let captured = data.count > snapLength ? Array(data[..<snapLength]) : data
         let wire = UInt32(clamping: max(originalLength ?? data.count, captured.count))
@@ -90,13 +90,13 @@ public final class CaptureWriter {
         if flushEachPacket { try flush() }
     }
 
-    public func flush() throws {
+    package func flush() throws {
         guard let f = file else { return }
         if fflush(f) != 0 { throw CaptureError.write("\(path): \(String(cString: strerror(errno)))") }
     }
 
     /// Flushes and closes; further writes throw.
-    public func close() throws {
+    package func close() throws {
         guard let f = file else { return }
         file = nil
         let flushed = fflush(f)

@@ -5,7 +5,7 @@ import Darwin
 #endif
 
 /// How a synthesised TCP/IP packet is framed: the link layers the decoder reads.
-public enum LinkEncapsulation: Sendable, Hashable {
+package enum LinkEncapsulation: Sendable, Hashable {
     /// Ethernet II with zero MAC addresses and the given VLAN ids (outermost first; two or more
     /// ids make 802.1ad QinQ with an 0x88a8 outer tag).
     case ethernet(vlanIDs: [UInt16])
@@ -22,10 +22,10 @@ public enum LinkEncapsulation: Sendable, Hashable {
     /// LINKTYPE_IPV4 (228) or LINKTYPE_IPV6 (229), chosen by each packet's address family.
     case rawIPVersionSpecific(ipv6: Bool)
 
-    public static let ethernet = LinkEncapsulation.ethernet(vlanIDs: [])
+    package static let ethernet = LinkEncapsulation.ethernet(vlanIDs: [])
 
     /// The link type to put in the file header.
-    public var linkType: Int32 {
+    package var linkType: Int32 {
         switch self {
         case .ethernet: return LinkType.ethernet
         case .null: return LinkType.null
@@ -40,8 +40,8 @@ public enum LinkEncapsulation: Sendable, Hashable {
 
 /// Builds link + IP + TCP frames (with correct IPv4 and TCP checksums) from `TCPPacket`s.
 /// Addresses containing ":" are IPv6.
-public enum PacketBuilder {
-    public static func frame(_ packet: TCPPacket, link: LinkEncapsulation) -> [UInt8] {
+package enum PacketBuilder {
+    package static func frame(_ packet: TCPPacket, link: LinkEncapsulation) -> [UInt8] {
         let v6 = packet.source.address.contains(":")
         let ip = ipPacket(packet)
         switch link {
@@ -70,7 +70,7 @@ public enum PacketBuilder {
     }
 
     /// The IP packet (header + TCP header + payload) for a segment.
-    public static func ipPacket(_ p: TCPPacket) -> [UInt8] {
+    package static func ipPacket(_ p: TCPPacket) -> [UInt8] {
         let v6 = p.source.address.contains(":")
         let src = addressBytes(p.source.address, ipv6: v6)
         let dst = addressBytes(p.destination.address, ipv6: v6)

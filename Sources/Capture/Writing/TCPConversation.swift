@@ -1,16 +1,16 @@
 /// A TCP segment with the time it is captured at.
-public struct TimedPacket: Sendable, Equatable {
-    public var time: Timestamp
-    public var packet: TCPPacket
+package struct TimedPacket: Sendable, Equatable {
+    package var time: Timestamp
+    package var packet: TCPPacket
 
-    public init(time: Timestamp, packet: TCPPacket) {
+    package init(time: Timestamp, packet: TCPPacket) {
         self.time = time
         self.packet = packet
     }
 
     /// Splits the payload into pieces ending at the given payload offsets (each piece keeps its
     /// own sequence number; FIN stays on the last piece only).
-    public func split(at offsets: [Int]) -> [TimedPacket] {
+    package func split(at offsets: [Int]) -> [TimedPacket] {
         let cuts = ([0] + offsets.filter { $0 > 0 && $0 < packet.payload.count }.sorted() + [packet.payload.count])
         var out: [TimedPacket] = []
         var nanos = 0
@@ -26,13 +26,13 @@ public struct TimedPacket: Sendable, Equatable {
     }
 
     /// Splits the payload into pieces of at most `size` bytes.
-    public func split(maxSegment size: Int) -> [TimedPacket] {
+    package func split(maxSegment size: Int) -> [TimedPacket] {
         split(at: Array(stride(from: size, to: packet.payload.count, by: max(1, size))))
     }
 }
 
 extension Timestamp {
-    public func adding(nanoseconds delta: Int) -> Timestamp {
+    package func adding(nanoseconds delta: Int) -> Timestamp {
         let total = Int64(nanoseconds) + Int64(delta)
         let secs = total >= 0 ? total / 1_000_000_000 : (total - 999_999_999) / 1_000_000_000
         return Timestamp(seconds: seconds + secs, nanoseconds: UInt32(total - secs * 1_000_000_000))
@@ -43,34 +43,34 @@ extension Timestamp {
 /// chunks of application bytes. This is how sessions are saved as captures and how odd
 /// segmentations are built for tests: take `packets(_:)`, split, reorder, duplicate or drop,
 /// then write with `write(_:to:format:link:)`.
-public struct TCPConversation: Sendable {
-    public struct Chunk: Sendable, Equatable {
+package struct TCPConversation: Sendable {
+    package struct Chunk: Sendable, Equatable {
         /// `.a` = client → server, `.b` = server → client.
-        public var side: StreamSide
-        public var bytes: [UInt8]
-        public var time: Timestamp
+        package var side: StreamSide
+        package var bytes: [UInt8]
+        package var time: Timestamp
 
-        public init(side: StreamSide, bytes: [UInt8], time: Timestamp) {
+        package init(side: StreamSide, bytes: [UInt8], time: Timestamp) {
             self.side = side
             self.bytes = bytes
             self.time = time
         }
     }
 
-    public var client: Endpoint
-    public var server: Endpoint
-    public var clientISN: UInt32
-    public var serverISN: UInt32
+    package var client: Endpoint
+    package var server: Endpoint
+    package var clientISN: UInt32
+    package var serverISN: UInt32
     /// Emit SYN, SYN/ACK, ACK before the data.
-    public var handshake: Bool
+    package var handshake: Bool
     /// Emit FIN/ACK, FIN/ACK, ACK after the data.
-    public var close: Bool
+    package var close: Bool
     /// Emit a pure ACK from the receiver after each data segment.
-    public var acknowledgeEachSegment: Bool
+    package var acknowledgeEachSegment: Bool
     /// Chunks longer than this are sent as several segments (an IP packet holds at most 64 KiB).
-    public var maximumSegmentSize: Int = 65_000
+    package var maximumSegmentSize: Int = 65_000
 
-    public init(client: Endpoint = Endpoint(address: "127.0.0.1", port: 54188),
+    package init(client: Endpoint = Endpoint(address: "127.0.0.1", port: 54188),
                 server: Endpoint = Endpoint(address: "127.0.0.1", port: 7000),
                 clientISN: UInt32 = 1_000, serverISN: UInt32 = 500_000,
                 handshake: Bool = true, close: Bool = true, acknowledgeEachSegment: Bool = true) {
@@ -83,7 +83,7 @@ public struct TCPConversation: Sendable {
         self.acknowledgeEachSegment = acknowledgeEachSegment
     }
 
-    public func packets(_ chunks: [Chunk]) -> [TimedPacket] {
+    package func packets(_ chunks: [Chunk]) -> [TimedPacket] {
         var out: [TimedPacket] = []
         var seq: [StreamSide: UInt32] = [.a: clientISN &+ 1, .b: serverISN &+ 1]
         let start = chunks.first?.time ?? Timestamp(seconds: 1_700_000_000, nanoseconds: 0)
@@ -121,7 +121,7 @@ public struct TCPConversation: Sendable {
     }
 
     /// Writes packets as a capture with the given link framing.
-    public static func write(_ packets: [TimedPacket], to path: String, format: CaptureFileFormat,
+    package static func write(_ packets: [TimedPacket], to path: String, format: CaptureFileFormat,
                              link: LinkEncapsulation = .ethernet) throws {
         let writer = try CaptureWriter(path: path, format: format, linkType: link.linkType)
         for p in packets {

@@ -2,17 +2,17 @@
 /// one data segment (plus the receiver's ACK) per `append`, FIN/ACK exchange on `finish`. Every
 /// packet is flushed, so the capture stays valid if the process dies mid-session. This is how a
 /// live TCP tap or the fuzzer saves sessions that did not run over a captured interface.
-public final class TCPSessionRecorder {
-    public let client: Endpoint
-    public let server: Endpoint
-    public let link: LinkEncapsulation
+package final class TCPSessionRecorder {
+    package let client: Endpoint
+    package let server: Endpoint
+    package let link: LinkEncapsulation
     private let writer: CaptureWriter
     private var sequence: [StreamSide: UInt32]
     private var finished = false
     /// Largest payload per segment; longer chunks are split like a real stack would.
-    public var maximumSegmentSize: Int
+    package var maximumSegmentSize: Int
 
-    public init(path: String, format: CaptureFileFormat = .pcap, link: LinkEncapsulation = .ethernet,
+    package init(path: String, format: CaptureFileFormat = .pcap, link: LinkEncapsulation = .ethernet,
                 client: Endpoint = Endpoint(address: "127.0.0.1", port: 54188),
                 server: Endpoint = Endpoint(address: "127.0.0.1", port: 7000),
                 start: Timestamp, maximumSegmentSize: Int = 65_483) throws {
@@ -36,7 +36,7 @@ public final class TCPSessionRecorder {
     }
 
     /// Records bytes sent by `side` (`.a` = client) at `time`.
-    public func append(_ bytes: [UInt8], from side: StreamSide, time: Timestamp) throws {
+    package func append(_ bytes: [UInt8], from side: StreamSide, time: Timestamp) throws {
         guard !finished else { throw CaptureError.write("\(writer.path): session already finished") }
         var offset = 0
         while offset < bytes.count {
@@ -48,7 +48,7 @@ public final class TCPSessionRecorder {
     }
 
     /// Writes the closing FIN/ACK exchange (or a reset) and closes the file.
-    public func finish(time: Timestamp, reset: Bool = false) throws {
+    package func finish(time: Timestamp, reset: Bool = false) throws {
         guard !finished else { return }
         finished = true
         if reset {

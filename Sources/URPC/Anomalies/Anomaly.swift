@@ -2,26 +2,26 @@ import MessagePack
 
 /// Something that went wrong, or is worth a look, on the wire or in a proxy's life: one type shared
 /// by the dissector, the proxy tracker and the fuzz oracles (Wireshark's "expert info").
-public struct Anomaly: Sendable, Equatable, Hashable, CustomStringConvertible {
+package struct Anomaly: Sendable, Equatable, Hashable, CustomStringConvertible {
     /// Wireshark's expert-info levels.
-    public enum Severity: String, Sendable, Comparable, CaseIterable {
+    package enum Severity: String, Sendable, Comparable, CaseIterable {
         case chat, note, warning, error
         var rank: Int { switch self { case .chat: 0; case .note: 1; case .warning: 2; case .error: 3 } }
-        public static func < (a: Severity, b: Severity) -> Bool { a.rank < b.rank }
+        package static func < (a: Severity, b: Severity) -> Bool { a.rank < b.rank }
     }
 
     /// Stable name (`desync`, `leaked`, `uint-read-as-signed`, …).
-    public var kind: String
-    public var severity: Severity
+    package var kind: String
+    package var severity: Severity
     /// Capture frame (1-based) where it shows, when known.
-    public var frame: Int?
-    public var stream: Int?
+    package var frame: Int?
+    package var stream: Int?
     /// The proxy concerned, when there is one.
-    public var proxy: UInt32?
+    package var proxy: UInt32?
     /// A sentence a user understands.
-    public var detail: String
+    package var detail: String
 
-    public init(kind: String, severity: Severity, frame: Int? = nil, stream: Int? = nil,
+    package init(kind: String, severity: Severity, frame: Int? = nil, stream: Int? = nil,
                 proxy: UInt32? = nil, detail: String) {
         self.kind = kind
         self.severity = severity
@@ -31,7 +31,7 @@ public struct Anomaly: Sendable, Equatable, Hashable, CustomStringConvertible {
         self.detail = detail
     }
 
-    public var description: String {
+    package var description: String {
         var s = "\(severity) \(kind)"
         if let frame { s += " at frame \(frame)" }
         if let proxy { s += " (P\(proxy))" }
@@ -40,23 +40,23 @@ public struct Anomaly: Sendable, Equatable, Hashable, CustomStringConvertible {
 
     /// An anomaly of a registered kind: its severity is the kind's, unless the evidence at hand
     /// says otherwise (an unknown id after a seen handshake is an invalid id: an error, not a note).
-    public init(_ kind: AnomalyKind, severity: Severity? = nil, frame: Int? = nil, stream: Int? = nil,
+    package init(_ kind: AnomalyKind, severity: Severity? = nil, frame: Int? = nil, stream: Int? = nil,
                 proxy: UInt32? = nil, detail: String) {
         self.init(kind: kind.name, severity: severity ?? kind.severity, frame: frame, stream: stream, proxy: proxy, detail: detail)
     }
 
     /// True when the anomaly is of `kind`.
-    public func `is`(_ kind: AnomalyKind) -> Bool { self.kind == kind.name }
+    package func `is`(_ kind: AnomalyKind) -> Bool { self.kind == kind.name }
 
     /// A device-lint finding as an anomaly of the message it was found in.
-    public init(lint f: LintFinding, frame: Int?, stream: Int?) {
+    package init(lint f: LintFinding, frame: Int?, stream: Int?) {
         self.init(kind: f.id, severity: Severity(lint: f.severity), frame: frame, stream: stream, detail: f.message)
     }
 }
 
 extension Anomaly.Severity {
     /// The expert-info level of a device-lint severity.
-    public init(lint s: LintFinding.Severity) {
+    package init(lint s: LintFinding.Severity) {
         switch s {
         case .info: self = .note
         case .differs: self = .warning

@@ -2,9 +2,9 @@
 /// `ei_register_info`). The dissector, the proxy tracker, the device lint and the fuzz oracles
 /// report through these; `--fail-on` validates against them and `docs/anomalies.md` is generated
 /// from them.
-public struct AnomalyKind: Sendable, Hashable, CustomStringConvertible {
+package struct AnomalyKind: Sendable, Hashable, CustomStringConvertible {
     /// Where a kind comes from (Wireshark's expert-info groups).
-    public enum Group: String, Sendable, CaseIterable {
+    package enum Group: String, Sendable, CaseIterable {
         /// Bytes on the wire: lost, skipped, cut off.
         case wire
         /// A request or reply that breaks the protocol.
@@ -20,18 +20,18 @@ public struct AnomalyKind: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The stable name (`desync`, `leaked`, `uint-read-as-signed` …) in every output.
-    public let name: String
-    public let group: Group
-    public let severity: Anomaly.Severity
+    package let name: String
+    package let group: Group
+    package let severity: Anomaly.Severity
     /// One line a user understands.
-    public let meaning: String
+    package let meaning: String
 
-    public init(_ name: String, _ group: Group, _ severity: Anomaly.Severity, _ meaning: String) {
+    package init(_ name: String, _ group: Group, _ severity: Anomaly.Severity, _ meaning: String) {
         self.name = name
         self.group = group
         self.severity = severity
         self.meaning = meaning
     }
 
-    public var description: String { name }
+    package var description: String { name }
 }

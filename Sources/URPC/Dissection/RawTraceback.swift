@@ -3,7 +3,7 @@ import Capture
 /// The published server's broken error path (spec §7): a Python traceback written as raw ASCII
 /// onto the RPC stream. Its last line names the exception; where the capture shows why it was
 /// written, that is its trigger.
-public enum ErrorTrigger: String, Sendable {
+package enum ErrorTrigger: String, Sendable {
     /// The client closed its side with nothing outstanding (`EOFError`).
     case eof
     /// The server's read timed out while a client message was still arriving (`short read`).

@@ -5,21 +5,21 @@ import Darwin
 #endif
 
 /// `msgdissect --stats`: counts per command, latency percentiles, bytes, errors and anomalies.
-public struct ConversationStats: Sendable {
-    public private(set) var messages = 0
-    public private(set) var requestsByCommand: [String: Int] = [:]
+package struct ConversationStats: Sendable {
+    package private(set) var messages = 0
+    package private(set) var requestsByCommand: [String: Int] = [:]
     /// Latencies (seconds) of final replies, per command. Kept as a log-scale histogram so that
     /// memory stays flat however long the capture: 1 µs … 1000 s, 20 buckets per decade.
-    public private(set) var latency: [String: LatencyHistogram] = [:]
-    public private(set) var bytes: [Direction: Int] = [:]
-    public private(set) var byPart: [String: Int] = [:]
-    public private(set) var anomalies: [String: Int] = [:]
-    public private(set) var exceptions: [String: Int] = [:]
-    public private(set) var streams = Set<Int>()
+    package private(set) var latency: [String: LatencyHistogram] = [:]
+    package private(set) var bytes: [Direction: Int] = [:]
+    package private(set) var byPart: [String: Int] = [:]
+    package private(set) var anomalies: [String: Int] = [:]
+    package private(set) var exceptions: [String: Int] = [:]
+    package private(set) var streams = Set<Int>()
 
-    public init() {}
+    package init() {}
 
-    public mutating func add(_ m: Message) {
+    package mutating func add(_ m: Message) {
         if m.index >= 0 {
             messages += 1
             streams.insert(m.stream)
@@ -36,7 +36,7 @@ public struct ConversationStats: Sendable {
         for a in m.anomalies { anomalies[a.kind, default: 0] += 1 }
     }
 
-    public func render() -> String {
+    package func render() -> String {
         var s = "\n=== urpc statistics ===\n"
         s += "streams: \(streams.count)   messages: \(messages)   bytes C>S: \(bytes[.clientToServer] ?? 0)   S>C: \(bytes[.serverToClient] ?? 0)\n"
         s += "\nrequests by command:\n"
@@ -74,24 +74,25 @@ public struct ConversationStats: Sendable {
     }
 }
 
-/// Log-scale latency histogram (1 µs to 1000 s, 20 buckets per decade, ~12% resolution).
-public struct LatencyHistogram: Sendable {
-    static let perDecade = 20.0
+/// Log-scale latency histogram in the manner of HdrHistogram: fixed size whatever the capture's
+/// length (1 µs to 1000 s, 231 buckets per decade, so a percentile is within 1 % of the truth).
+package struct LatencyHistogram: Sendable {
+    static let perDecade = 231.0
     static let minLog = -6.0
-    static let buckets = 9 * 20 + 2
-    public private(set) var counts = [Int](repeating: 0, count: LatencyHistogram.buckets)
-    public private(set) var count = 0
-    public private(set) var max = 0.0
+    static let buckets = 9 * 231 + 2
+    package private(set) var counts = [Int](repeating: 0, count: LatencyHistogram.buckets)
+    package private(set) var count = 0
+    package private(set) var max = 0.0
 
-    public init() {}
+    package init() {}
 
-    public mutating func add(_ seconds: Double) {
+    package mutating func add(_ seconds: Double) {
         count += 1
         if seconds > max { max = seconds }
         counts[Self.bucket(seconds)] += 1
     }
 
-    public mutating func merge(_ o: LatencyHistogram) {
+    package mutating func merge(_ o: LatencyHistogram) {
         for i in counts.indices { counts[i] += o.counts[i] }
         count += o.count
         if o.max > max { max = o.max }
@@ -104,7 +105,7 @@ public struct LatencyHistogram: Sendable {
     }
 
     /// Upper edge of the bucket holding quantile q.
-    public func quantile(_ q: Double) -> Double {
+    package func quantile(_ q: Double) -> Double {
         guard count > 0 else { return 0 }
         let target = Int((Double(count) * q).rounded(.up))
         var acc = 0

@@ -5,8 +5,8 @@ import MessagePack
 /// time, stream, dir, kind, part, cmd, value, summary, stream_offset, length, hex (raw parts),
 /// reply_to (frame of the request), reply_to_n, latency_ms, anomalies; for server errors exception
 /// (the exception line), error (an ExtType(2) reply's fields), trigger and text (a raw traceback).
-public enum MessageJSON {
-    public static func write(_ m: Message, relativeTo t0: Timestamp, into s: inout String) {
+package enum MessageJSON {
+    package static func write(_ m: Message, relativeTo t0: Timestamp, into s: inout String) {
         s += "{\"frame\":\(m.frame),\"first_frame\":\(m.firstFrame),\"n\":\(m.index),\"time\":"
         MessageText.appendFixed(m.time.since(t0), 6, into: &s)
         s += ",\"stream\":\(m.stream),\"dir\":\"\(m.direction.rawValue)\",\"kind\":\"\(m.kind.rawValue)\""

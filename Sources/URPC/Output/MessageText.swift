@@ -1,10 +1,10 @@
 import MessagePack
 
 /// Human-readable summaries of messages, as `msgdissect` prints them (one line per message).
-public enum MessageText {
+package enum MessageText {
     /// The manifest-style name of what a message is (`request`, `reply`, `ri_count`, `ri_raw`,
     /// `ri_end`, `console`, `error_reply`, `raw_traceback`, `malformed`, `skipped`).
-    public static func partName(_ m: Message) -> String {
+    package static func partName(_ m: Message) -> String {
         switch m.part {
         case .request: return isMalformed(m) ? "malformed" : "request"
         case .value: return "reply"
@@ -19,7 +19,7 @@ public enum MessageText {
     }
 
     /// A request the device cannot take as it is: not a request shape, or bytes its codec refuses.
-    public static func isMalformed(_ m: Message) -> Bool {
+    package static func isMalformed(_ m: Message) -> Bool {
         if case .malformed? = m.request { return true }
         return m.anomalies.contains { $0.severity == .error && deviceRefusal.contains($0.kind) }
     }
@@ -30,14 +30,14 @@ public enum MessageText {
     ]
 
     /// `cm P2.add(5, 7)`, `↳ "V1" (0.3 ms)`, `⋯ console "hello"` …
-    public static func summary(_ m: Message, formatter f: ValueFormatter = Proxy.formatter) -> String {
+    package static func summary(_ m: Message, formatter f: ValueFormatter = Proxy.formatter) -> String {
         var s = ""
         writeSummary(m, formatter: f, into: &s)
         return s
     }
 
     /// Appends the summary to `s` (the printers' path).
-    public static func writeSummary(_ m: Message, formatter f: ValueFormatter = Proxy.formatter, into s: inout String) {
+    package static func writeSummary(_ m: Message, formatter f: ValueFormatter = Proxy.formatter, into s: inout String) {
         switch m.part {
         case .request:
             if let r = m.request { r.writeSummary(f, into: &s) } else { s += "?" }
@@ -74,7 +74,7 @@ public enum MessageText {
         }
     }
 
-    public static func milliseconds(_ seconds: Double) -> String {
+    package static func milliseconds(_ seconds: Double) -> String {
         let ms = seconds * 1000
         if ms < 10 { return formatFixed(ms, 2) + " ms" }
         if ms < 1000 { return formatFixed(ms, 1) + " ms" }
@@ -82,14 +82,14 @@ public enum MessageText {
     }
 
     /// Fixed-point decimal without Foundation.
-    public static func formatFixed(_ v: Double, _ digits: Int) -> String {
+    package static func formatFixed(_ v: Double, _ digits: Int) -> String {
         var s = ""
         appendFixed(v, digits, into: &s)
         return s
     }
 
     /// Appends a fixed-point decimal (no Foundation, no heap allocation for the digits).
-    public static func appendFixed(_ v: Double, _ digits: Int, into s: inout String) {
+    package static func appendFixed(_ v: Double, _ digits: Int, into s: inout String) {
         guard v.isFinite, abs(v) < 9e15, digits <= 9 else { s += String(v); return }
         var scale: Int64 = 1
         for _ in 0..<digits { scale *= 10 }
@@ -111,7 +111,7 @@ public enum MessageText {
     }
 
     /// Bytes as a quoted string when mostly text, else hex.
-    public static func printable<C: Collection>(_ b: C, max: Int) -> String where C.Element == UInt8 {
+    package static func printable<C: Collection>(_ b: C, max: Int) -> String where C.Element == UInt8 {
         let text = b.allSatisfy { $0 == 0x0a || $0 == 0x0d || $0 == 0x09 || (0x20...0x7e).contains($0) }
         if text {
             var s = ""

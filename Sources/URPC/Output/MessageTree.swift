@@ -1,8 +1,8 @@
 import MessagePack
 
 /// The `-V` view: the decoded tree with stream offsets, wire formats and hex.
-public enum MessageTree {
-    public static func write(_ m: Message, into s: inout String, indent: String = "        ") {
+package enum MessageTree {
+    package static func write(_ m: Message, into s: inout String, indent: String = "        ") {
         if let n = m.node {
             node(n, m.bytes, m.streamRange.lowerBound, indent, &s)
         } else if let raw = m.raw, !raw.isEmpty {

@@ -1,6 +1,6 @@
 /// The urpc V1 command table (spec §3): every command the published server answers, with its
 /// arity and what it does. The one list of commands; parsers, printers, fuzzers and the twin read it.
-public enum Command: String, Sendable, CaseIterable {
+package enum Command: String, Sendable, CaseIterable {
     case ver, re, im, ex, cm, gp, sp, ri
     case release = "_d"
     case str = "_s"
@@ -8,7 +8,7 @@ public enum Command: String, Sendable, CaseIterable {
     case identity = "_id"
 
     /// Arguments after the command string (the server indexes a fixed tuple; more or fewer fail).
-    public var arity: Int {
+    package var arity: Int {
         switch self {
         case .ver, .re: 0
         case .im, .ex, .release, .str, .identity: 1
@@ -19,10 +19,10 @@ public enum Command: String, Sendable, CaseIterable {
     }
 
     /// Commands whose execution may print console output (ExtType(3)) before the reply.
-    public var mayPrint: Bool { self == .ex || self == .cm }
+    package var mayPrint: Bool { self == .ex || self == .cm }
 
     /// One line: what the request asks and what the reply is.
-    public var meaning: String {
+    package var meaning: String {
         switch self {
         case .ver: "protocol version; answered by \"V1\""
         case .re: "the live proxy registry {id: repr} (debug)"
@@ -40,13 +40,13 @@ public enum Command: String, Sendable, CaseIterable {
     }
 
     /// The command string's bytes.
-    public var utf8: [UInt8] { Array(rawValue.utf8) }
+    package var utf8: [UInt8] { Array(rawValue.utf8) }
 
     /// The longest command string (3 bytes): a resynchronising reader needs no more lookahead.
-    public static let maxLength = 3
+    package static let maxLength = 3
 
     /// Looks a command string up by its bytes without building a `String` (the resync hot path).
-    public static func named<C: Collection>(_ bytes: C) -> Command? where C.Element == UInt8 {
+    package static func named<C: Collection>(_ bytes: C) -> Command? where C.Element == UInt8 {
         guard bytes.count >= 2, bytes.count <= maxLength else { return nil }
         return Command(rawValue: String(decoding: bytes, as: UTF8.self))
     }

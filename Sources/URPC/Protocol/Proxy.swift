@@ -1,42 +1,42 @@
 import MessagePack
 
 /// Proxies: `ExtType(1, 4-byte big-endian id)`, always `d6 01 XX XX XX XX` on the wire.
-public enum Proxy {
+package enum Proxy {
     /// The id of a proxy ext, or nil when the ext is not a well-formed proxy.
     @inlinable
-    public static func id(type: Int8, data: ArraySlice<UInt8>) -> UInt32? {
+    package static func id(type: Int8, data: ArraySlice<UInt8>) -> UInt32? {
         guard type == ExtCode.proxy, data.count == 4 else { return nil }
         var v: UInt32 = 0
         for b in data { v = v << 8 | UInt32(b) }
         return v
     }
 
-    public static func id(_ v: MessagePackValue) -> UInt32? {
+    package static func id(_ v: MessagePackValue) -> UInt32? {
         if case .ext(let t, let d) = v { return id(type: t, data: d) }
         return nil
     }
 
-    public static func value(_ id: UInt32) -> MessagePackValue {
+    package static func value(_ id: UInt32) -> MessagePackValue {
         .ext(type: ExtCode.proxy, data: ArraySlice(idBytes(id)))
     }
 
     /// The 4-byte big-endian id, as a proxy ext carries it and as `_d` sends it in a bin.
-    public static func idBytes(_ id: UInt32) -> [UInt8] {
+    package static func idBytes(_ id: UInt32) -> [UInt8] {
         [UInt8(id >> 24), UInt8(id >> 16 & 0xff), UInt8(id >> 8 & 0xff), UInt8(id & 0xff)]
     }
 
     /// `_d`'s argument: the id as bin 8 of length 4 (not as ext).
-    public static func releaseArgument(_ id: UInt32) -> MessagePackValue { .binary(ArraySlice(idBytes(id))) }
+    package static func releaseArgument(_ id: UInt32) -> MessagePackValue { .binary(ArraySlice(idBytes(id))) }
 
     /// Every proxy inside a value, with its path ("", "[0]", "[1].key" …) in wire order.
-    public static func all(in v: MessagePackValue) -> [(id: UInt32, path: String)] {
+    package static func all(in v: MessagePackValue) -> [(id: UInt32, path: String)] {
         var out: [(UInt32, String)] = []
         collect(v, "", &out)
         return out.map { (id: $0.0, path: $0.1) }
     }
 
     /// Just the ids, cheaper (no paths).
-    public static func ids(in v: MessagePackValue, into out: inout [UInt32]) {
+    package static func ids(in v: MessagePackValue, into out: inout [UInt32]) {
         switch v {
         case .ext(let t, let d): if let i = id(type: t, data: d) { out.append(i) }
         case .array(let a): for x in a { ids(in: x, into: &out) }
@@ -59,14 +59,14 @@ public enum Proxy {
     }
 
     /// Renders proxies as `P<id>` in compact text, other ext types generically.
-    public static let formatter = ValueFormatter(extRenderer: { t, d in
+    package static let formatter = ValueFormatter(extRenderer: { t, d in
         if let i = id(type: t, data: d) { return "P" + String(i) }
         if t == ExtCode.console { return "console(" + Hex.string(d) + ")" }
         return nil
     })
 
     /// Renders proxies as `{"$proxy":id}` in JSON.
-    public static let json = JSONMapping(extRenderer: { t, d in
+    package static let json = JSONMapping(extRenderer: { t, d in
         if let i = id(type: t, data: d) { return "{\"$proxy\":" + String(i) + "}" }
         return nil
     })

@@ -3,20 +3,20 @@ import MessagePack
 /// The framing of an `ri` reply (spec §3): an int k, then k raw bytes that are not MessagePack,
 /// then nil. When the object's `readinto` returns None the server sends its whole buffer slice,
 /// `min(n, 512)` bytes, after a nil count. Read by the dissector, the twin's client and its server.
-public enum ReadIntoReply {
+package enum ReadIntoReply {
     /// The published server's read buffer.
-    public static let serverBufferSize = 512
+    package static let serverBufferSize = 512
 
     /// How many raw bytes follow an `ri` reply's first object, or nil when that object is not a
     /// count (an exception, a proxy …). `limit` bounds a count the reader is willing to take.
-    public static func rawByteCount(after first: MessagePackValue, asked: Int64, limit: Int = Int(Int32.max)) -> Int? {
+    package static func rawByteCount(after first: MessagePackValue, asked: Int64, limit: Int = Int(Int32.max)) -> Int? {
         if first.isNil { return Int(max(0, min(asked, Int64(serverBufferSize)))) }
         guard case .int(let k) = first, k >= 0, k <= Int64(limit) else { return nil }
         return Int(k)
     }
 
     /// The server's reply bytes for a read of `data` (count, raw bytes, nil).
-    public static func encode(count: MessagePackValue, data: some Collection<UInt8>, into out: inout [UInt8]) {
+    package static func encode(count: MessagePackValue, data: some Collection<UInt8>, into out: inout [UInt8]) {
         try? Encoder(dialect: .device).encode(count, into: &out)
         out.append(contentsOf: data)
         out.append(0xc0)

@@ -1,7 +1,7 @@
 import MessagePack
 
 /// A client request `[cmd, args…]` (spec §3), with its arguments named.
-public enum Request: Sendable, Equatable {
+package enum Request: Sendable, Equatable {
     case ver
     case registry                                   // re
     case importModule(String)                       // im
@@ -22,18 +22,18 @@ public enum Request: Sendable, Equatable {
     /// command is kept whenever the first element is a str, and the elements after it as sent.
     case malformed(reason: String, command: String?, args: [MessagePackValue])
 
-    public static func == (a: Request, b: Request) -> Bool {
+    package static func == (a: Request, b: Request) -> Bool {
         a.value == b.value && a.malformedReason == b.malformedReason
     }
 
     /// Why the request is malformed, or nil.
-    public var malformedReason: String? {
+    package var malformedReason: String? {
         if case .malformed(let r, _, _) = self { return r }
         return nil
     }
 
     /// Parses a decoded client object.
-    public init(_ v: MessagePackValue) {
+    package init(_ v: MessagePackValue) {
         guard case .array(let a) = v, let first = a.first else {
             self = .malformed(reason: "a request must be a non-empty array, got \(v.kindName)", command: nil,
                               args: v.arrayValue ?? [v])
@@ -87,7 +87,7 @@ public enum Request: Sendable, Equatable {
     }
 
     /// The command string as sent.
-    public var command: String {
+    package var command: String {
         switch self {
         case .other(let c, _): c
         case .malformed(_, let c, _): c ?? "?"
@@ -96,7 +96,7 @@ public enum Request: Sendable, Equatable {
     }
 
     /// The command table entry (nil for `other` and for malformed requests).
-    public var known: Command? {
+    package var known: Command? {
         switch self {
         case .ver: .ver
         case .registry: .re
@@ -115,7 +115,7 @@ public enum Request: Sendable, Equatable {
     }
 
     /// True for the commands whose execution may print console output first.
-    public var mayPrint: Bool {
+    package var mayPrint: Bool {
         switch self {
         case .other: true
         default: known?.mayPrint ?? false
@@ -123,14 +123,14 @@ public enum Request: Sendable, Equatable {
     }
 
     /// One-line summary as `msgdissect` prints it: `cm P2.add(5, 7)`.
-    public func summary(_ f: ValueFormatter = Proxy.formatter) -> String {
+    package func summary(_ f: ValueFormatter = Proxy.formatter) -> String {
         var s = ""
         writeSummary(f, into: &s)
         return s
     }
 
     /// Appends the summary to `s` (the printers' path: no intermediate strings).
-    public func writeSummary(_ f: ValueFormatter = Proxy.formatter, into s: inout String) {
+    package func writeSummary(_ f: ValueFormatter = Proxy.formatter, into s: inout String) {
         switch self {
         case .ver: s += "ver"
         case .registry: s += "re"

@@ -2,7 +2,7 @@ import MessagePack
 
 extension Request {
     /// The request as the client sends it: `[cmd, args…]` (spec §3).
-    public var value: MessagePackValue {
+    package var value: MessagePackValue {
         var a: [MessagePackValue] = [.string(command)]
         switch self {
         case .ver, .registry: break
@@ -24,7 +24,7 @@ extension Request {
 
     /// The request's bytes in a dialect (the device's by default, as the real client packs them).
     /// Values the dialect cannot pack give an empty array.
-    public func encoded(_ dialect: Dialect = .device) -> [UInt8] {
+    package func encoded(_ dialect: Dialect = .device) -> [UInt8] {
         (try? Encoder(dialect: dialect).encode(value)) ?? []
     }
 }

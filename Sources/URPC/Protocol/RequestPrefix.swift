@@ -3,7 +3,7 @@ import MessagePack
 extension Request {
     /// The command of a request that is cut off or cannot be decoded whole: the str that follows
     /// the array header, when it is complete. Nil when the bytes do not start a request.
-    public static func command(ofPartial bytes: ArraySlice<UInt8>) -> String? {
+    package static func command(ofPartial bytes: ArraySlice<UInt8>) -> String? {
         guard let first = bytes.first else { return nil }
         switch Format(byte: first) {
         case .fixarray, .array16, .array32: break

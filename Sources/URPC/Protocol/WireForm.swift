@@ -3,33 +3,33 @@ import MessagePack
 /// The canonical bytes of the fixed urpc messages, built once from the protocol's own values (no
 /// byte literals), and fast predicates over raw bytes for the hot paths that must not decode
 /// (fuzz loops, reply scans, resynchronisation).
-public enum WireForm {
+package enum WireForm {
     /// The protocol version string the server answers `ver` with.
-    public static let version = "V1"
+    package static let version = "V1"
 
     /// `["ver"]`: the handshake and the fuzzers' liveness probe.
-    public static let versionRequest = Request.ver.encoded()
+    package static let versionRequest = Request.ver.encoded()
     /// `"V1"`.
-    public static let versionReply = encode(.string(version))
+    package static let versionReply = encode(.string(version))
     /// `["re"]`: the registry dump (the leak oracle).
-    public static let registryRequest = Request.registry.encoded()
+    package static let registryRequest = Request.registry.encoded()
     /// `nil`: the reply of `_d`, `sp` and `ex`, and the end of an `ri` reply.
-    public static let nilReply = encode(.nil)
+    package static let nilReply = encode(.nil)
 
     /// `["_d", bin(id)]`.
-    public static func release(_ id: UInt32) -> [UInt8] { Request.release(id: id).encoded() }
+    package static func release(_ id: UInt32) -> [UInt8] { Request.release(id: id).encoded() }
 
     /// `ExtType(1, id)`: always `d6 01` and 4 id bytes.
-    public static func proxy(_ id: UInt32) -> [UInt8] { encode(Proxy.value(id)) }
+    package static func proxy(_ id: UInt32) -> [UInt8] { encode(Proxy.value(id)) }
 
     /// The prefix every proxy on the wire starts with (fixext 4, code 1).
-    public static let proxyHeader: [UInt8] = Array(proxy(0).prefix(2))
+    package static let proxyHeader: [UInt8] = Array(proxy(0).prefix(2))
     /// The prefix of `["_d", bin 4 …`, before the id bytes.
-    public static let releasePrefix: [UInt8] = Array(release(0).dropLast(4))
+    package static let releasePrefix: [UInt8] = Array(release(0).dropLast(4))
 
     /// `["_s", "f#########"]`: a fence whose unique reply (`"f#########"`, nine digits of `n`)
     /// marks the end of everything the server answered before it.
-    public static func fence(_ n: UInt64) -> (request: [UInt8], reply: [UInt8]) {
+    package static func fence(_ n: UInt64) -> (request: [UInt8], reply: [UInt8]) {
         var digits = [UInt8](repeating: 0x30, count: 9)
         var v = n % 1_000_000_000
         for k in (0..<9).reversed() { digits[k] = 0x30 + UInt8(v % 10); v /= 10 }
@@ -38,24 +38,24 @@ public enum WireForm {
     }
 
     /// Is `bytes` exactly a `_d` request (10 bytes, the id as bin 8 of length 4)?
-    public static func isRelease<C: Collection>(_ bytes: C) -> Bool where C.Element == UInt8 {
+    package static func isRelease<C: Collection>(_ bytes: C) -> Bool where C.Element == UInt8 {
         releaseID(bytes) != nil
     }
 
     /// The id a `_d` request releases, or nil when `bytes` is not one.
-    public static func releaseID<C: Collection>(_ bytes: C) -> UInt32? where C.Element == UInt8 {
+    package static func releaseID<C: Collection>(_ bytes: C) -> UInt32? where C.Element == UInt8 {
         guard bytes.count == releasePrefix.count + 4, bytes.starts(with: releasePrefix) else { return nil }
         return bytes.dropFirst(releasePrefix.count).reduce(0) { $0 << 8 | UInt32($1) }
     }
 
     /// Does `bytes` start a `["ri", …]` request (array of 3, then the fixstr "ri")?
-    public static func isReadInto<C: Collection>(_ bytes: C) -> Bool where C.Element == UInt8 {
+    package static func isReadInto<C: Collection>(_ bytes: C) -> Bool where C.Element == UInt8 {
         bytes.starts(with: readIntoPrefix)
     }
     private static let readIntoPrefix: [UInt8] = Array(Request.readInto(target: .nil, count: 0).encoded().prefix(4))
 
     /// The proxy id of a proxy ext starting at `offset`, or nil.
-    public static func proxyID(_ p: UnsafeBufferPointer<UInt8>, at offset: Int) -> UInt32? {
+    package static func proxyID(_ p: UnsafeBufferPointer<UInt8>, at offset: Int) -> UInt32? {
         guard offset >= 0, offset + 6 <= p.count, p[offset] == proxyHeader[0], p[offset + 1] == proxyHeader[1] else { return nil }
         return UInt32(p[offset + 2]) << 24 | UInt32(p[offset + 3]) << 16 | UInt32(p[offset + 4]) << 8 | UInt32(p[offset + 5])
     }
