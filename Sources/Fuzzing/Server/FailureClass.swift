@@ -17,7 +17,7 @@ package enum FailureClass {
         let s = String(decoding: bytes[(start + marker.count)...].map { $0 >= 0x20 && $0 < 0x7f || $0 == 0x0a ? $0 : 0x0a },
                        as: UTF8.self)
         // The exception line: the first line after the frames that is not indented.
-        for line in s.split(separator: "\n").dropFirst() where !line.isEmpty {
+        for line in s.split(separator: "\n") where !line.isEmpty {
             if line.first == " " || line.first == "\t" { continue }
             let n = normalise(String(line))
             return n.isEmpty ? nil : n

@@ -48,6 +48,7 @@ public final class ServerFuzzer {
         book = try SessionFindings(directory: config.findingsDirectory, reproducer: reproducer, log: log)
         let runner = self.runner
         target.onFreshSession = { runner.resetHistory() }
+        runner.targetEnded = { [unowned target] in target.processEnd() != nil }
     }
 
     /// The run's summary (the one schema of every target).
@@ -72,6 +73,8 @@ public final class ServerFuzzer {
     /// Runs until `runs`, `maxTime` or (with `stopOnFirst`) the first finding.
     public func run() throws(TargetError) {
         startNanos = Monotonic.now()
+        target.stallNanos = max(250_000_000, timeoutNanos)
+        reproducer.runEnd = config.maxTime.map { startNanos + UInt64($0 * 1e9) }
         try target.start()
         do { try loop() } catch {
             // The target is gone for good (a server we did not start did not come back): keep
@@ -108,7 +111,9 @@ public final class ServerFuzzer {
             rounds += 1
             var stop = false
             if let r = config.runs, stats.cases + inFlight.reduce(0, { $0 + $1.cases.count }) >= r { stop = true }
-            if rounds & 7 == 0 || lastWasFinding {
+            // Every round: a round may be slow (a serial target, a dead one), and --max-time and
+            // a SIGTERM must end the run on time.
+            do {
                 lastWasFinding = false
                 let t = elapsed
                 if let m = config.maxTime, t >= m { break }
@@ -170,8 +175,7 @@ public final class ServerFuzzer {
             // The server died on the batch still in flight: judging that one finds the culprit.
             if !restartAllowed { return nil }
             // The server is gone before the write: judge the first case as unanswered.
-            runner.count = 0
-            runner.replyRange = 0..<0
+            runner.collectAfterFailedWrite(target.channel ?? channel, nanos: timeoutNanos)
             stats.cases += 1
             if let v = judge.evaluate(batch[0], .writeFailed, prefixRequests: released) {
                 historyMark = mark

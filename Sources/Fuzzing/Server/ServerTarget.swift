@@ -28,6 +28,10 @@ public final class ServerTarget {
     private var serialPort: SerialPort?
     public private(set) var spawns = 0
     public private(set) var resets = 0
+    /// How long a write may make no progress before the target counts as gone (its channels').
+    public var stallNanos: UInt64 = 1_000_000_000 {
+        didSet { channel?.stallNanos = stallNanos }
+    }
     /// Called whenever the server session starts afresh (connect, reconnect, respawn, reset).
     public var onFreshSession: (() -> Void)?
 
@@ -62,12 +66,12 @@ public final class ServerTarget {
         case let .connect(h, p):
             port = p
             guard let fd = Loopback.connect(host: h, port: p) else { throw .connectFailed("\(h):\(p) (is the server running?)") }
-            channel = ByteChannel(fd: fd, isSocket: true)
+            channel = ByteChannel(fd: fd, isSocket: true, stallNanos: stallNanos)
         case let .serial(path, baud):
             do {
                 let sp = try SerialPort(path: path, settings: SerialSettings(baud: baud, stopBits: 1))
                 serialPort = sp
-                channel = ByteChannel(fd: sp.fd, isSocket: false)
+                channel = ByteChannel(fd: sp.fd, isSocket: false, stallNanos: stallNanos)
                 channel?.drain()
             } catch { throw .serial("\(error)") }
         }
@@ -85,6 +89,9 @@ public final class ServerTarget {
                 do { pty = try PseudoTerminal() } catch { throw .serial("\(error)") }
             }
             command = command.replacingOccurrences(of: "{pty}", with: pty!.slavePath)
+            // What was written to a dead program is still queued for the slave: the next one must
+            // not read it as its first requests.
+            if pty!.slaveFD >= 0 { _ = tcflush(pty!.slaveFD, TCIOFLUSH) }
         }
         if template.contains("{port}") {
             guard let p = Loopback.freePort() else { throw .notReady("no free loopback port") }
@@ -100,16 +107,16 @@ public final class ServerTarget {
         let deadline = Monotonic.now() + 10_000_000_000
         if template.contains("{port}") {
             while true {
-                if let fd = Loopback.connect(host: "127.0.0.1", port: port) { channel = ByteChannel(fd: fd, isSocket: true); return }
+                if let fd = Loopback.connect(host: "127.0.0.1", port: port) { channel = ByteChannel(fd: fd, isSocket: true, stallNanos: stallNanos); return }
                 if let e = p.poll() { throw .notReady("'\(command)' ended before listening (\(e)): \(p.stderrTail())") }
                 if Monotonic.now() > deadline { p.kill(); throw .notReady("'\(command)' did not listen on 127.0.0.1:\(port) within 10 s") }
                 usleep(2_000)
             }
         } else {
-            let ch = ByteChannel(fd: pty!.masterFD, isSocket: false)
+            let ch = ByteChannel(fd: pty!.masterFD, isSocket: false, stallNanos: stallNanos)
             channel = ch
             // Ready when the probe is answered.
-            while Monotonic.now() < deadline {
+            while Monotonic.now() < deadline && !StopRequest.isRequested {
                 ch.drain(quietMillis: 1)
                 _ = ch.writeAll(WireForm.versionRequest)
                 var buf = [UInt8](repeating: 0, count: 256)
@@ -140,14 +147,14 @@ public final class ServerTarget {
             channel?.close()
             channel = nil
             guard let fd = Loopback.connect(host: "127.0.0.1", port: port) else { try spawn(); return }
-            channel = ByteChannel(fd: fd, isSocket: true)
+            channel = ByteChannel(fd: fd, isSocket: true, stallNanos: stallNanos)
         case let .connect(h, p):
             channel?.close()
             channel = nil
             // A server that went away may come back (a supervisor restarting it).
             let deadline = Monotonic.now() + 5_000_000_000
             while Monotonic.now() < deadline {
-                if let fd = Loopback.connect(host: h, port: p) { channel = ByteChannel(fd: fd, isSocket: true); return }
+                if let fd = Loopback.connect(host: h, port: p) { channel = ByteChannel(fd: fd, isSocket: true, stallNanos: stallNanos); return }
                 usleep(20_000)
             }
             throw .connectFailed("\(h):\(p) (the server did not come back)")

@@ -9,6 +9,9 @@ final class SessionReproducer {
     let minimizeSeconds: Double
     /// Runs made so far (reproductions and minimisation).
     private(set) var runs = 0
+    /// The end of the run (monotonic nanoseconds), if it has one: no reproduction starts after it.
+    var runEnd: UInt64?
+    private var outOfTime: Bool { StopRequest.isRequested || runEnd.map { Monotonic.now() >= $0 } ?? false }
 
     init(runner: CaseRunner, target: ServerTarget, judge: SessionJudge, minimizeSeconds: Double) {
         self.runner = runner
@@ -27,6 +30,7 @@ final class SessionReproducer {
 
     /// Runs a case on a fresh session; returns the verdict (nil: the server behaved).
     func reproduce(_ c: FuzzCase, record: Bool = false) -> Verdict? {
+        if outOfTime { return nil }
         do { try target.freshSession() } catch { return nil }
         guard let channel = target.channel else { return nil }
         runner.transcript = record ? Transcript() : nil
@@ -112,7 +116,7 @@ final class SessionReproducer {
         let savedGrace = runner.graceNanos
         runner.graceNanos = 0
         defer { runner.graceNanos = savedGrace }
-        for j in i..<batch.count {
+        for j in i..<batch.count where !outOfTime {
             if let got = reproduce(batch[j].rebasedToFreshSession()), got.kind == v.kind { return (j, got) }
         }
         return nil
