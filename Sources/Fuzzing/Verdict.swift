@@ -21,6 +21,9 @@ public enum OracleKind: String, Sendable, CaseIterable, Codable {
     case memory
     /// The server talked without end.
     case flood
+    /// The real target and the in-process device twin disagree about a case (the twin is wrong,
+    /// or the device has a bug the twin lacks).
+    case divergence
 }
 
 /// What an oracle concluded about one input, for every target: `pass`, or a finding with the

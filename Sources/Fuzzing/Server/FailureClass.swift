@@ -9,8 +9,17 @@ package enum FailureClass {
     /// The oracles that mean the target (or its RPC task) died or stopped answering.
     static let deaths = Set([OracleKind.exit, .signal, .hang, .liveness, .disconnect].map(\.rawValue))
 
-    /// The normalised exception line of the last traceback in `text` (reply bytes or the
-    /// program's output), or nil when there is no traceback with an exception line.
+    /// The normalised exception line of the last traceback written raw onto a reply stream
+    /// (where a reply would start: not the traceback inside an exception reply), or nil.
+    package static func exception(inReplies replies: ArraySlice<UInt8>) -> String? {
+        let bytes = Array(replies)
+        let starts = bytes.withUnsafeBufferPointer { ReplyScan($0).objects.map(\.start) }
+        guard let start = starts.last(where: { bytes[$0] == marker[0] && bytes[$0...].starts(with: marker) }) else { return nil }
+        return exception(in: bytes[start...])
+    }
+
+    /// The normalised exception line of the last traceback in `text` (a program's output), or
+    /// nil when there is no traceback with an exception line.
     package static func exception<C: Collection>(in text: C) -> String? where C.Element == UInt8 {
         let bytes = Array(text)
         guard let start = lastIndex(of: marker, in: bytes) else { return nil }
@@ -76,33 +85,25 @@ package enum FailureClass {
         return out.trimmingSpaces
     }
 
-    /// The device lint's most severe finding in `bytes`, as a feature name: `str32-length`,
-    /// `array32-count`, `nesting`, `float64`, `invalid-byte` … (crash before refused before truncated).
-    package static func hostileFeature(_ bytes: [UInt8]) -> String? {
-        let lint = DeviceLint.lint(bytes)
-        for wanted in [LintFinding.Severity.crash, .refused] {
-            if let f = lint.first(where: { $0.severity == wanted && $0.id != "truncated" }) { return feature(f.id) }
-        }
-        return lint.contains(where: { $0.id == "truncated" }) ? "truncated" : nil
-    }
-
-    /// The culprit of a case: its first request with a crash-class feature (the device dies on the
-    /// first one it reads), else its first with any hostile feature; nil when none has one.
+    /// The culprit of a case, as the device reads it (one stream: an object left open in one
+    /// message goes on in the next): the message where the first crash-class feature starts,
+    /// else the first other hostile feature; nil when there is none.
     package static func culprit(_ c: FuzzCase) -> (index: Int, feature: String)? {
-        var best: (Int, String, Int)?
-        for (i, m) in c.messages.enumerated() where !m.isGarbage {
-            guard let f = hostileFeature(m.bytes) else { continue }
-            let rank = crashFeatures.contains(f) ? 0 : f == "truncated" ? 2 : 1
-            if best == nil || rank < best!.2 { best = (i, f, rank) }
-            if rank == 0 { break }
-        }
-        return best.map { ($0.0, $0.1) }
+        var stream: [UInt8] = []
+        var ends: [Int] = []
+        for m in c.messages { stream += m.bytes; ends.append(stream.count) }
+        let lint = DeviceLint.lint(stream)
+        func message(_ offset: Int) -> Int { ends.firstIndex { offset < $0 } ?? max(0, ends.count - 1) }
+        if let f = lint.first(where: { $0.severity == .crash }) { return (message(f.offset), feature(f.id)) }
+        if let f = lint.first(where: { $0.severity == .refused && $0.id != "truncated" }) { return (message(f.offset), feature(f.id)) }
+        if let f = lint.first(where: { $0.id == "truncated" }) { return (message(f.offset), "truncated") }
+        return nil
     }
 
     static let crashFeatures: Set<String> = ["bin32-length", "str32-length", "ext32-length", "array32-count", "map32-count", "nesting"]
 
     /// `str32-length-overflow` → `str32-length`, `float64-refused` → `float64`.
-    static func feature(_ lintID: String) -> String {
+    package static func feature(_ lintID: String) -> String {
         for suffix in ["-overflow", "-refused"] where lintID.hasSuffix(suffix) { return String(lintID.dropLast(suffix.count)) }
         return lintID
     }

@@ -28,6 +28,11 @@ public final class ServerFuzzer {
     private var historyMark = 0
     private var batchPrefix: [UInt8] = []
     private var pendingHistory: [FuzzCase.Message]?
+    /// Twin-guided selection (an expensive target with a twin predictor), see `TwinGuide`.
+    private var twin: TwinGuide?
+    /// Cases per batch now: one after a death, doubling back up to `config.batch` while the
+    /// target stays healthy (a batch lost to a death costs its unanswered cases).
+    private var batchSize = 1
 
     struct Stats {
         var cases = 0
@@ -51,6 +56,16 @@ public final class ServerFuzzer {
         runner.targetEnded = { [unowned target] in target.processEnd() != nil }
     }
 
+    /// Guides the choice of cases with the twin (for an expensive target: `--serial`,
+    /// `--reset-cmd` or `--life-cost-ms`).
+    package func guide(with predictor: TwinPredictor) {
+        twin = TwinGuide(predictor: predictor)
+        // A death is compared with the twin on its minimised case (a fresh session of both).
+        book.divergenceCheck = { c, v in
+            TwinGuide.divergence(real: v, twin: predictor.predict(c), realClass: TwinGuide.classKey(of: v, for: c))
+        }
+    }
+
     /// The run's summary (the one schema of every target).
     public var summary: RunSummary {
         var s = RunSummary(target: "server", execs: stats.cases, seconds: elapsed, findings: book.all)
@@ -62,6 +77,11 @@ public final class ServerFuzzer {
         s.probeResets = stats.probeResets
         s.minimizeRuns = reproducer.runs
         s.operations = stats.operations
+        s.livesUsed = target.livesUsed
+        s.livesSaved = twin?.livesSaved
+        s.skippedCases = twin?.skipped
+        s.restartSeconds = RunSummary.milli(Double(target.restartNanos) / 1e9)
+        s.minimizeSeconds = RunSummary.milli(book.minimizeSeconds)
         return s
     }
 
@@ -95,6 +115,8 @@ public final class ServerFuzzer {
         var prefix: [UInt8]
         var historyMark: Int
         var predictedBirths: UInt32
+        /// What the twin expects of each case (empty without twin guidance).
+        var predictions: [TwinOutcome] = []
     }
 
     private func loop() throws(TargetError) {
@@ -151,7 +173,9 @@ public final class ServerFuzzer {
     private func sendNext(_ channel: ByteChannel, restartAllowed: Bool, inFlightCases: Int) throws(TargetError) -> InFlight? {
         var batch: [FuzzCase] = []
         var batchOps: [[String]] = []
-        let size = max(1, min(config.batch, (config.runs ?? Int.max) - stats.cases - inFlightCases))
+        var predictions: [TwinOutcome] = []
+        let size = max(1, min(batchSize, config.batch, (config.runs ?? Int.max) - stats.cases - inFlightCases))
+        batchSize = min(config.batch, batchSize * 2)
         let firstID = session.model.nextID
         for k in 0..<size {
             var c = FuzzCase(messages: session.model.session(&ctx.random), idBase: session.model.nextID)
@@ -164,11 +188,16 @@ public final class ServerFuzzer {
                     c.idBase = 1
                 }
             }
+            if let g = twin {
+                guard let (chosen, p) = g.select(c) else { continue }
+                c = chosen
+                predictions.append(p)
+            }
             batch.append(c)
             batchOps.append(ops)
             runner.pump(channel)
         }
-        guard let channel = target.channel else { return nil }
+        guard let channel = target.channel, !batch.isEmpty else { return nil }
         let (prefix, released) = session.takeReleases()
         let mark = runner.history?.count ?? 0
         guard let fences = runner.sendBatch(batch, prefix: prefix, channel: channel) else {
@@ -188,7 +217,7 @@ public final class ServerFuzzer {
         }
         _ = channel
         return InFlight(cases: batch, ops: batchOps, fences: fences, released: released, prefix: prefix, historyMark: mark,
-                        predictedBirths: session.model.nextID &- firstID)
+                        predictedBirths: session.model.nextID &- firstID, predictions: predictions)
     }
 
     /// Reads a batch's replies and judges each case; false when a finding renewed the session.
@@ -249,6 +278,7 @@ public final class ServerFuzzer {
                 try recover()
                 return false
             }
+            if i < b.predictions.count, case .dies = b.predictions[i], try divergedByAnswering(c, b.predictions[i]) { return false }
             let ops = b.ops[i]
             let scan = runner.buffer.withUnsafeBufferPointer { ReplyScan(UnsafeBufferPointer(rebasing: $0[runner.replyRange])) }
             session.learn(c, replies: scan, reorderedReleases: ops.contains("reorder") || ops.contains("duplicate") || ops.contains("drop"))
@@ -318,6 +348,8 @@ public final class ServerFuzzer {
     /// A case made an oracle fire: save it at once, restart the target, minimise a new signature.
     private func found(_ c: FuzzCase, _ v: Verdict, mutations: [String]) throws(TargetError) {
         let pre = v.signature(for: c)
+        batchSize = 1
+        twin?.learn(v, c)
         record(v, case: c, signature: pre, minimize: true, mutations: mutations)
         // The next case starts on a fresh, healthy server.
         if target.processEnd() != nil || v.fired(.hang) { try recover() } else {
@@ -325,6 +357,19 @@ public final class ServerFuzzer {
             try target.freshSession()
             session.restarted()
         }
+    }
+
+    /// The real target answered a case the twin expects to die of: confirmed on a fresh real
+    /// session (the twin ran it on one), a `divergence`. True when the session was renewed.
+    private func divergedByAnswering(_ c: FuzzCase, _ p: TwinOutcome) throws(TargetError) -> Bool {
+        let fresh = c.rebasedToFreshSession()
+        runner.carry = 0
+        let real = reproducer.reproduce(fresh)
+        if let (d, sig) = TwinGuide.divergence(real: real, twin: p, realClass: real.map { TwinGuide.classKey(of: $0, for: fresh) }) {
+            record(d, case: fresh, signature: sig, minimize: false, mutations: [])
+        }
+        if target.processEnd() != nil { try recover() } else { session.restarted() }
+        return true
     }
 
     private func record(_ v: Verdict, case c: FuzzCase, signature: String, minimize: Bool, mutations: [String]) {

@@ -28,6 +28,17 @@ public final class ServerTarget {
     private var serialPort: SerialPort?
     public private(set) var spawns = 0
     public private(set) var resets = 0
+    /// Spawn ahead (a `{port}` program): the next process is started while the current one
+    /// serves, so bringing the target back costs a connect, not a start-up.
+    public var spawnAhead = true
+    private var standby: (process: TargetProcess, port: UInt16, stderr: String?)?
+    private var standbyFlip = false
+    /// Learnt at the first fresh session: does closing the connection end the program?
+    private var reconnectKills: Bool?
+    /// Time spent bringing the target back after the first start (respawns, resets), in ns.
+    public private(set) var restartNanos: UInt64 = 0
+    /// Lives of the target used: processes started and resets run.
+    public var livesUsed: Int { spawns + resets }
     /// How long a write may make no progress before the target counts as gone (its channels').
     public var stallNanos: UInt64 = 1_000_000_000 {
         didSet { channel?.stallNanos = stallNanos }
@@ -79,6 +90,8 @@ public final class ServerTarget {
 
     private func spawn() throws(TargetError) {
         guard case .spawn(let template) = mode else { return }
+        let began = Monotonic.now()
+        defer { if spawns > 1 { restartNanos += Monotonic.now() - began } }
         process?.kill()
         process = nil
         if channel?.isSocket == true { channel?.close() }
@@ -93,6 +106,17 @@ public final class ServerTarget {
             // not read it as its first requests.
             if pty!.slaveFD >= 0 { _ = tcflush(pty!.slaveFD, TCIOFLUSH) }
         }
+        if template.contains("{port}"), spawnAhead, let s = standby {
+            standby = nil
+            if s.process.poll() == nil {
+                process = s.process
+                port = s.port
+                spawns += 1
+                try connectSpawned(s.process, s.process.command)
+                startStandby(template)
+                return
+            }
+        }
         if template.contains("{port}") {
             guard let p = Loopback.freePort() else { throw .notReady("no free loopback port") }
             port = p
@@ -106,12 +130,8 @@ public final class ServerTarget {
         spawns += 1
         let deadline = Monotonic.now() + 10_000_000_000
         if template.contains("{port}") {
-            while true {
-                if let fd = Loopback.connect(host: "127.0.0.1", port: port) { channel = ByteChannel(fd: fd, isSocket: true, stallNanos: stallNanos); return }
-                if let e = p.poll() { throw .notReady("'\(command)' ended before listening (\(e)): \(p.stderrTail())") }
-                if Monotonic.now() > deadline { p.kill(); throw .notReady("'\(command)' did not listen on 127.0.0.1:\(port) within 10 s") }
-                usleep(2_000)
-            }
+            try connectSpawned(p, command)
+            startStandby(template)
         } else {
             let ch = ByteChannel(fd: pty!.masterFD, isSocket: false, stallNanos: stallNanos)
             channel = ch
@@ -131,6 +151,28 @@ public final class ServerTarget {
         }
     }
 
+    /// Connects to a spawned program's port (it may still be starting).
+    private func connectSpawned(_ p: TargetProcess, _ command: String) throws(TargetError) {
+        let deadline = Monotonic.now() + 10_000_000_000
+        while !StopRequest.isRequested {
+            if let fd = Loopback.connect(host: "127.0.0.1", port: port) { channel = ByteChannel(fd: fd, isSocket: true, stallNanos: stallNanos); return }
+            if let e = p.poll() { throw .notReady("'\(command)' ended before listening (\(e)): \(p.stderrTail())") }
+            if Monotonic.now() > deadline { p.kill(); throw .notReady("'\(command)' did not listen on 127.0.0.1:\(port) within 10 s") }
+            usleep(1_000)
+        }
+        throw .notReady("stopped")
+    }
+
+    /// Starts the next process on a port of its own (its stderr in a file of its own: the one
+    /// serving keeps its output).
+    private func startStandby(_ template: String) {
+        guard spawnAhead, standby == nil, let p = Loopback.freePort() else { return }
+        standbyFlip.toggle()
+        let err = stderrPath.map { $0 + (standbyFlip ? ".b" : "") }
+        let command = template.replacingOccurrences(of: "{port}", with: String(p))
+        if let proc = try? TargetProcess(command: command, stderrPath: err) { standby = (proc, p, err) }
+    }
+
     /// Has the spawned program ended? (Waits up to `millis` for a dying one.)
     public func processEnd(waitMillis: Int = 0) -> ProcessEnd? {
         guard let p = process else { return nil }
@@ -146,6 +188,10 @@ public final class ServerTarget {
         case .spawn(let t) where t.contains("{port}"):
             channel?.close()
             channel = nil
+            // A program whose RPC task dies of the client's EOF (a host build of the published
+            // server, `urpc-sim --exit-on-death`) needs a new life for every fresh session.
+            if reconnectKills == nil, let p = process { reconnectKills = p.wait(millis: 50) != nil }
+            if reconnectKills == true { try spawn(); return }
             guard let fd = Loopback.connect(host: "127.0.0.1", port: port) else { try spawn(); return }
             channel = ByteChannel(fd: fd, isSocket: true, stallNanos: stallNanos)
         case let .connect(h, p):
@@ -168,6 +214,8 @@ public final class ServerTarget {
     public func restart() throws(TargetError) {
         defer { onFreshSession?() }
         if case .spawn = mode { try spawn(); return }
+        let began = Monotonic.now()
+        defer { restartNanos += Monotonic.now() - began }
         if let r = resetCommand { resets += 1; _ = TargetProcess.run(r) }
         try freshSession()
     }
@@ -177,6 +225,8 @@ public final class ServerTarget {
         channel = nil
         process?.kill()
         process = nil
+        standby?.process.kill()
+        standby = nil
         if var p = pty { p.close(); pty = nil }
         serialPort?.close()
         serialPort = nil

@@ -15,6 +15,8 @@ final class SessionFindings {
     private var unconfirmed: [(finding: Finding, kind: String)] = []
     /// Signatures before minimisation of the findings held back, to their signature.
     private var unconfirmedAliases: [String: String] = [:]
+    /// Compares a minimised failing case with the device twin: a divergence and its signature.
+    var divergenceCheck: ((FuzzCase, Verdict) -> (Verdict, String)?)?
     /// Seconds spent minimising, in all and per class (the budget is per class, and all of it at
     /// most a quarter of the run after its first minute).
     private(set) var minimizeSeconds = 0.0
@@ -105,6 +107,9 @@ final class SessionFindings {
         if mc.messages.count == 1 { f.requestSize = FailureClass.requestBytes(mc.messages[0].bytes) }
         log("  minimised to \(mc.messages.count) message(s), \(mc.byteCount) bytes in \(runs) runs: \(f.signature) -> \(f.minimized ?? name)")
         add(f, kind: mv.kind, aliases: [pre])
+        if let (d, signature) = divergenceCheck?(mc, mv) {
+            record(d, case: mc, signature: signature, minimize: false, mutations: mutations, at: m)
+        }
     }
 
     private func add(_ f: Finding, kind: String, aliases: [String] = []) {

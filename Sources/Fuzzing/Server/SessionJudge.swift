@@ -22,7 +22,7 @@ final class SessionJudge {
     /// output), which names the failure's class.
     func evaluate(_ c: FuzzCase, _ end: CaseRunner.End, prefixRequests: Int) -> Verdict? {
         guard var v = oracles(c, end, prefixRequests: prefixRequests) else { return nil }
-        v.exception = FailureClass.exception(in: runner.buffer[runner.replyRange])
+        v.exception = FailureClass.exception(inReplies: runner.buffer[runner.replyRange])
         if v.exception == nil, v.isDeath, let out = target.process?.stderrTail(limit: 1 << 14), out.contains("Traceback") {
             v.exception = FailureClass.exception(in: Array(out.utf8))
         }
