@@ -2,21 +2,32 @@
 # Re-records the project's own sample captures (captures/sim/): every urpc-sim scenario played
 # against urpc-sim over loopback, captured with tcpdump on `lo` (needs root, or CAP_NET_RAW), each
 # with the scenario's ground truth JSON beside it. Both ends write piece by piece with Nagle on,
-# like the device, so the segmentation resembles the reference captures.
-# Usage: bash scripts/record-captures.sh   (or: make captures)
+# like the device, so the segmentation resembles the reference captures. The legacy-* scenarios
+# run against `--legacy-errors` (legacy-short-read also with `--short-reads`), one trigger of the
+# published server's error path each (spec §7).
+# Usage: bash scripts/record-captures.sh [SCENARIO…]   (or: make captures; default: all)
+#        OUT=DIR bash scripts/record-captures.sh …      (record elsewhere, e.g. to compare)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 swift build --product urpc-sim 2>&1 | grep -E 'error' || true
 sim=$(swift build --show-bin-path)/urpc-sim
-out=captures/sim
+out=${OUT:-captures/sim}
 mkdir -p "$out"
+all=(basic sockets leaky readinto errors stress
+     legacy-eof legacy-short-read legacy-64bit legacy-deep legacy-arity legacy-unknown-proxy
+     legacy-not-callable legacy-memory)
+if [ $# -gt 0 ]; then wanted=("$@"); else wanted=("${all[@]}"); fi
 port=7400
-for scenario in basic sockets leaky readinto errors stress; do
+for scenario in "${all[@]}"; do
   port=$((port + 1))
+  case " ${wanted[*]} " in *" $scenario "*) ;; *) continue ;; esac
   server_opts=(--listen "127.0.0.1:$port" --piecewise)
   client_opts=(--piecewise)
-  [ "$scenario" = errors ] && server_opts+=(--legacy-errors)
+  case "$scenario" in
+    errors | legacy-*) server_opts+=(--legacy-errors) ;;
+  esac
+  [ "$scenario" = legacy-short-read ] && server_opts+=(--short-reads)
   if [ "$scenario" = stress ]; then
     client_opts+=(--count 200)   # a short stress run, without Nagle (it would take minutes)
   else

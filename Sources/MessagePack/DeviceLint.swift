@@ -43,119 +43,85 @@ public enum DeviceLint {
     /// Lints one object starting at `start`. Returns its end and whether linting must stop (the
     /// object could not be read to its end).
     static func lintObject(_ bytes: [UInt8], at start: Int, origin: Int, into f: inout [LintFinding]) -> (Int, Bool) {
-        bytes.withUnsafeBufferPointer { p in
-            let cur = ByteCursor(p, origin: origin, dialect: .standard)
-            var pos = start
-            var remaining: [Int] = []   // items left in each open container
-            var maxDepthReported = false
-            func add(_ id: String, _ o: Int, _ s: LintFinding.Severity, _ m: String) {
-                f.append(LintFinding(id: id, offset: origin + o, severity: s, message: m))
-            }
-            func truncated(_ o: Int, _ what: String) -> (Int, Bool) {
-                add("truncated", o, .refused,
-                    "\(what) is cut short: the device raises EOFError or \"short read\" and the stream is out of sync")
-                return (pos, true)
+        var scanner = ObjectScanner()
+        scanner.reset(at: start)
+        let end: Int? = bytes.withUnsafeBufferPointer { p in
+            func truncated(_ o: Int, _ what: String) -> Int? {
+                f.append(LintRule.truncated.finding(at: origin + o,
+                    "\(what) is cut short: the device raises EOFError or \"short read\" and the stream is out of sync"))
+                return nil
             }
             while true {
-                guard pos < p.count else { return truncated(start, "the object at offset \(origin + start)") }
-                let b = p[pos]
-                let at = pos
-                let header: Header
-                let hl: Int
-                do throws(DecodingError) {
-                    (header, hl) = try cur.header(at: pos)
-                } catch {
-                    switch error {
-                    case .invalidByte:
-                        add("invalid-byte", at, .refused, "byte 0xc1 is never used in MessagePack: the device raises NotImplementedError")
-                    default:
-                        return truncated(at, "the \(Format(byte: b)) header")
+                switch scanner.step(p) {
+                case .complete(let end, _): return end
+                case .invalid(let o, _):
+                    f.append(LintRule.invalidByte.finding(at: origin + o, LintRule.invalidByte.meaning))
+                    return nil
+                case .needsMore(let missing):
+                    if missing == 0 { return truncated(start, "the object at offset \(origin + start)") }
+                    return truncated(scanner.position, "the \(Format(byte: p[scanner.position])) header")
+                case .header(let h, let at, let depth):
+                    let stop = headerFindings(h, p, at: at, origin: origin, into: &f)
+                    if stop { return nil }
+                    if h.payloadLength > p.count - (at + h.headerLength) {
+                        return truncated(at, "the \(h.format) payload of \(h.payloadLength) bytes")
                     }
-                    return (pos, true)
-                }
-                pos += hl
-                switch b {
-                case 0xcc where p[at + 1] >= 0x80:
-                    add("uint-read-as-signed", at, .differs,
-                        "uint8 \(p[at + 1]) is read by the device as \(Int8(bitPattern: p[at + 1]))")
-                case 0xcd where p[at + 1] >= 0x80:
-                    let v = cur.be16(at + 1)
-                    add("uint-read-as-signed", at, .differs, "uint16 \(v) is read by the device as \(Int16(bitPattern: v))")
-                case 0xce where p[at + 1] >= 0x80:
-                    let v = cur.be32(at + 1)
-                    add("uint-read-as-signed", at, .differs, "uint32 \(v) is read by the device as \(Int32(bitPattern: v))")
-                case 0xcf:
-                    add("uint64-refused", at, .refused, "uint64 is not implemented on the device (NotImplementedError); the stream is out of sync")
-                case 0xd3:
-                    add("int64-refused", at, .refused, "int64 is not implemented on the device (NotImplementedError); the stream is out of sync")
-                case 0xcb:
-                    add("float64-refused", at, .refused, "float64 is not implemented on the device (NotImplementedError); the stream is out of sync")
-                case 0xd2:
-                    let v = Int32(bitPattern: cur.be32(at + 1))
-                    if v >= (1 << 30) || v < -(1 << 30) {
-                        add("int32-wraps", at, .differs,
-                            "int32 \(v) is beyond ±2^30: the 32-bit device wraps it silently to \((v << 1) >> 1)")
+                    let open = depth + (h.items > 0 ? 1 : 0)
+                    if open >= crashDepth {
+                        f.append(LintRule.nesting(open, at: origin + at))
+                        return nil
                     }
-                default: break
-                }
-                switch header {
-                case .value:
-                    break
-                case .str(let n), .bin(let n), .ext(_, let n):
-                    if case .ext(let t, _) = header, t < 0 {
-                        add("ext-code-negative", at, .differs,
-                            "ext type byte 0x\(String(UInt8(bitPattern: t), radix: 16)) is read by the device as code \(t), outside 0…127: the server rejects it")
-                    }
-                    if (b == 0xc6 || b == 0xdb || b == 0xc9) && UInt64(n) >= lengthOverflowThreshold {
-                        let kind = b == 0xc6 ? "bin32" : b == 0xdb ? "str32" : "ext32"
-                        add("\(kind)-length-overflow", at, .crash,
-                            "\(kind) length 0x\(String(n, radix: 16)): the device's allocation size wraps to a few bytes, then the payload overflows the heap (crash)")
-                        return (pos, true)
-                    }
-                    if n > p.count - pos { return truncated(at, "the \(Format(byte: b)) payload of \(n) bytes") }
-                    pos += n
-                case .array(let n):
-                    if b == 0xdd && UInt64(n) >= array32CrashCount {
-                        add("array32-count-overflow", at, .crash,
-                            "array32 count 0x\(String(n, radix: 16)) ≥ 0x3FFFFFFE: the device's allocation size wraps (heap corruption or crash)")
-                        return (pos, true)
-                    }
-                    if n > 0 { remaining.append(n); }
-                case .map(let n):
-                    if b == 0xdf && UInt64(n) >= map32CrashCount {
-                        add("map32-count-overflow", at, .crash,
-                            "map32 count 0x\(String(n, radix: 16)) ≥ 0x20000000: the device's allocation size wraps (crash)")
-                        return (pos, true)
-                    }
-                    if n > 0 { remaining.append(2 * n) }
-                }
-                if remaining.count >= crashDepth && !maxDepthReported {
-                    maxDepthReported = true
-                    add("nesting-overflow", at, .crash,
-                        "containers nested \(remaining.count) deep: the device's recursive decoder has no depth limit and overflows its C stack at about \(crashDepth) (crash)")
-                    return (pos, true)
-                }
-                // The item just read is complete unless it opened a non-empty container.
-                var opened = false
-                switch header {
-                case .array(let n), .map(let n): opened = n > 0
-                default: break
-                }
-                if !opened {
-                    while let top = remaining.last {
-                        if top > 1 { remaining[remaining.count - 1] = top - 1; break }
-                        remaining.removeLast()
-                    }
-                }
-                if remaining.isEmpty && !opened {
-                    // The object is complete: check its maps' keys on the decoded tree.
-                    if let v = try? Decoder(options: DecodingOptions(maxDepth: crashDepth)).decodeNode(bytes, at: start, origin: origin) {
-                        mapKeys(v, add: { id, o, s, m in f.append(LintFinding(id: id, offset: o, severity: s, message: m)) })
-                    }
-                    return (pos, false)
                 }
             }
         }
+        guard let end else { return (scanner.position, true) }
+        // The object is complete: check its maps' keys on the decoded tree.
+        if let v = try? Decoder(options: DecodingOptions(maxDepth: crashDepth)).decodeNode(bytes, at: start, origin: origin) {
+            mapKeys(v, add: { f.append($0) })
+        }
+        return (end, false)
+    }
+
+    /// The findings of one header read from the wire. Returns true when the device crashes on it
+    /// (the lint stops there).
+    private static func headerFindings(_ h: RawHeader, _ p: UnsafeBufferPointer<UInt8>, at: Int, origin: Int,
+                               into f: inout [LintFinding]) -> Bool {
+        let o = origin + at
+        let cur = ByteCursor(p, origin: origin, dialect: .standard)
+        switch h.firstByte {
+        case 0xcc where p[at + 1] >= 0x80:
+            f.append(LintRule.uintAsSigned(.uint8, UInt64(p[at + 1]), as: Int64(Int8(bitPattern: p[at + 1])), at: o))
+        case 0xcd where p[at + 1] >= 0x80:
+            let v = cur.be16(at + 1)
+            f.append(LintRule.uintAsSigned(.uint16, UInt64(v), as: Int64(Int16(bitPattern: v)), at: o))
+        case 0xce where p[at + 1] >= 0x80:
+            let v = cur.be32(at + 1)
+            f.append(LintRule.uintAsSigned(.uint32, UInt64(v), as: Int64(Int32(bitPattern: v)), at: o))
+        case 0xcf, 0xd3, 0xcb:
+            if let r = LintRule.refused64(h.format, at: o) { f.append(r) }
+        case 0xd2:
+            if let w = LintRule.int32Wrap(Int32(bitPattern: cur.be32(at + 1)), at: o) { f.append(w) }
+        default: break
+        }
+        if h.kind == .ext, h.extType < 0 { f.append(LintRule.negativeExt(h.extType, at: o)) }
+        let n = h.length
+        let overflow: LintRule?
+        switch h.firstByte {
+        case 0xc6 where UInt64(n) >= lengthOverflowThreshold: overflow = .bin32LengthOverflow
+        case 0xdb where UInt64(n) >= lengthOverflowThreshold: overflow = .str32LengthOverflow
+        case 0xc9 where UInt64(n) >= lengthOverflowThreshold: overflow = .ext32LengthOverflow
+        case 0xdd where UInt64(n) >= array32CrashCount: overflow = .array32CountOverflow
+        case 0xdf where UInt64(n) >= map32CrashCount: overflow = .map32CountOverflow
+        default: overflow = nil
+        }
+        guard let rule = overflow else { return false }
+        let what = h.isContainer ? "count" : "length"
+        let limit = h.firstByte == 0xdd ? " ≥ 0x3FFFFFFE" : h.firstByte == 0xdf ? " ≥ 0x20000000" : ""
+        let effect = h.isContainer
+            ? (h.firstByte == 0xdd ? "the device's allocation size wraps (heap corruption or crash)" : "the device's allocation size wraps (crash)")
+            : "the device's allocation size wraps to a few bytes, then the payload overflows the heap (crash)"
+        f.append(rule.finding(at: o, "\(h.format) \(what) 0x\(String(n, radix: 16))\(limit): \(effect)"))
+        return true
     }
 
     /// Lints an already decoded object (the dissector's path: no second decode). Reports the
@@ -164,7 +130,7 @@ public enum DeviceLint {
         var f: [LintFinding] = []
         formats(node, depth: 1, into: &f)
         if f.isEmpty, !hasMap(node) { return f }
-        mapKeys(node, add: { id, o, s, m in f.append(LintFinding(id: id, offset: o, severity: s, message: m)) })
+        mapKeys(node, add: { f.append($0) })
         return f
     }
 
@@ -181,35 +147,29 @@ public enum DeviceLint {
         let o = n.offset
         switch (n.format, n.content) {
         case (.uint8, .scalar(.int(let v))) where v >= 0x80:
-            f.append(LintFinding(id: "uint-read-as-signed", offset: o, severity: .differs, message: "uint8 \(v) is read by the device as \(Int8(truncatingIfNeeded: v))"))
+            f.append(LintRule.uintAsSigned(.uint8, UInt64(v), as: Int64(Int8(truncatingIfNeeded: v)), at: o))
         case (.uint16, .scalar(.int(let v))) where v >= 0x8000:
-            f.append(LintFinding(id: "uint-read-as-signed", offset: o, severity: .differs, message: "uint16 \(v) is read by the device as \(Int16(truncatingIfNeeded: v))"))
+            f.append(LintRule.uintAsSigned(.uint16, UInt64(v), as: Int64(Int16(truncatingIfNeeded: v)), at: o))
         case (.uint32, .scalar(.int(let v))) where v >= 0x8000_0000:
-            f.append(LintFinding(id: "uint-read-as-signed", offset: o, severity: .differs, message: "uint32 \(v) is read by the device as \(Int32(truncatingIfNeeded: v))"))
-        case (.uint64, _):
-            f.append(LintFinding(id: "uint64-refused", offset: o, severity: .refused, message: "uint64 is not implemented on the device (NotImplementedError); the stream is out of sync"))
-        case (.int64, _):
-            f.append(LintFinding(id: "int64-refused", offset: o, severity: .refused, message: "int64 is not implemented on the device (NotImplementedError); the stream is out of sync"))
-        case (.float64, _):
-            f.append(LintFinding(id: "float64-refused", offset: o, severity: .refused, message: "float64 is not implemented on the device (NotImplementedError); the stream is out of sync"))
-        case (.int32, .scalar(.int(let v))) where v >= (1 << 30) || v < -(1 << 30):
-            let w = (Int32(truncatingIfNeeded: v) << 1) >> 1
-            f.append(LintFinding(id: "int32-wraps", offset: o, severity: .differs, message: "int32 \(v) is beyond ±2^30: the 32-bit device wraps it silently to \(w)"))
+            f.append(LintRule.uintAsSigned(.uint32, UInt64(v), as: Int64(Int32(truncatingIfNeeded: v)), at: o))
+        case (.uint64, _), (.int64, _), (.float64, _):
+            if let r = LintRule.refused64(n.format, at: o) { f.append(r) }
+        case (.int32, .scalar(.int(let v))):
+            if let w = LintRule.int32Wrap(Int32(truncatingIfNeeded: v), at: o) { f.append(w) }
         case (_, .scalar(.ext(let t, _))) where t < 0:
-            f.append(LintFinding(id: "ext-code-negative", offset: o, severity: .differs, message: "ext type byte 0x\(String(UInt8(bitPattern: t), radix: 16)) is read by the device as code \(t), outside 0…127: the server rejects it"))
+            f.append(LintRule.negativeExt(t, at: o))
         case (_, .scalar(.timestamp)):
-            f.append(LintFinding(id: "ext-code-negative", offset: o, severity: .differs, message: "a timestamp (ext type 0xff) is read by the device as ext code -1, outside 0…127: the server rejects it"))
+            f.append(LintRule.extCodeNegative.finding(at: o,
+                "a timestamp (ext type 0xff) is read by the device as ext code -1, outside 0…127: the server rejects it"))
         default: break
         }
         var isContainer = true
         if case .scalar = n.content { isContainer = false }
-        if depth == crashDepth && isContainer {
-            f.append(LintFinding(id: "nesting-overflow", offset: o, severity: .crash, message: "containers nested \(crashDepth) deep: the device's recursive decoder has no depth limit and overflows its C stack (crash)"))
-        }
+        if depth == crashDepth && isContainer { f.append(LintRule.nesting(crashDepth, at: o)) }
         for c in n.children { formats(c, depth: depth + 1, into: &f) }
     }
 
-    private static func mapKeys(_ n: Node, add: (String, Int, LintFinding.Severity, String) -> Void) {
+    private static func mapKeys(_ n: Node, add: (LintFinding) -> Void) {
         switch n.content {
         case .scalar: return
         case .array(let a): for c in a { mapKeys(c, add: add) }
@@ -218,13 +178,13 @@ public enum DeviceLint {
             for e in m {
                 switch e.key.value {
                 case .array, .map:
-                    add("unhashable-map-key", e.key.offset, .refused,
-                        "a \(e.key.value.kindName) used as a map key is unhashable on the device: TypeError, the stream is out of sync")
+                    add(LintRule.unhashableMapKey.finding(at: e.key.offset,
+                        "a \(e.key.value.kindName) used as a map key is unhashable on the device: TypeError, the stream is out of sync"))
                 default:
                     let k = e.key.value
                     if let first = seen[k] {
-                        add("duplicate-map-key", e.key.offset, .differs,
-                            "key \(ValueFormatter().format(e.key.value)) repeats the key at offset \(first): the device keeps the last value")
+                        add(LintRule.duplicateMapKey.finding(at: e.key.offset,
+                            "key \(ValueFormatter().format(e.key.value)) repeats the key at offset \(first): the device keeps the last value"))
                     } else { seen[k] = e.key.offset }
                 }
                 mapKeys(e.key, add: add)

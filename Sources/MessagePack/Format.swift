@@ -27,17 +27,10 @@ public enum Format: UInt8, Sendable, CaseIterable, CustomStringConvertible {
         case 0x90...0x9f: self = .fixarray
         case 0xa0...0xbf: self = .fixstr
         case 0xe0...0xff: self = .negativeFixint
-        default: self = Format.table[Int(b - 0xc0)]
+        // c0…df are the cases from `nil` to `map32`, declared in byte order.
+        default: self = unsafeBitCast(b &- 0xc0 &+ Format.nil.rawValue, to: Format.self)
         }
     }
-
-    @usableFromInline
-    static let table: [Format] = [
-        .nil, .neverUsed, .false, .true, .bin8, .bin16, .bin32, .ext8, .ext16, .ext32,
-        .float32, .float64, .uint8, .uint16, .uint32, .uint64, .int8, .int16, .int32, .int64,
-        .fixext1, .fixext2, .fixext4, .fixext8, .fixext16, .str8, .str16, .str32,
-        .array16, .array32, .map16, .map32,
-    ]
 
     /// The name a dissector shows ("uint8", "fixstr", …).
     public var description: String {

@@ -17,17 +17,16 @@ public struct StreamDecoder: Sendable {
     /// Index in `buffer` of the next unread byte (the start of the object being scanned).
     private var consumed = 0
 
-    // Scanner state for the object that starts at `consumed`.
-    private var scanPos = 0
-    private var pendingSkip = 0
-    private var remaining: [Int] = []
+    /// Finds where the object that starts at `consumed` ends, resuming as bytes arrive.
+    private var scanner: ObjectScanner
 
-    public init(options: DecodingOptions = .standard) { self.options = options }
+    public init(options: DecodingOptions = .standard) { self.init(options: options, origin: 0) }
 
     /// A decoder whose first byte fed is at stream offset `origin` (after bytes lost in a capture).
     public init(options: DecodingOptions = .standard, origin: Int) {
         self.options = options
         self.bufferOrigin = origin
+        scanner = ObjectScanner(dialect: options.dialect, maxDepth: options.maxDepth, maxObjectSize: options.maxObjectSize)
     }
 
     /// Stream offset of the next unread byte.
@@ -35,7 +34,7 @@ public struct StreamDecoder: Sendable {
     /// Bytes fed but not yet returned.
     public var bufferedCount: Int { buffer.count - consumed }
     /// True when a partial object has been started but not finished.
-    public var isInsideObject: Bool { scanPos > consumed || !remaining.isEmpty || pendingSkip > 0 }
+    public var isInsideObject: Bool { scanner.hasStarted }
     /// The bytes fed but not yet returned.
     public var bufferedBytes: ArraySlice<UInt8> { buffer[consumed...] }
 
@@ -110,9 +109,7 @@ public struct StreamDecoder: Sendable {
     }
 
     private mutating func resetScan() {
-        scanPos = consumed
-        pendingSkip = 0
-        remaining.removeAll(keepingCapacity: true)
+        scanner.reset(at: consumed)
     }
 
     /// Drops returned bytes before new ones are appended.
@@ -128,76 +125,22 @@ public struct StreamDecoder: Sendable {
         }
         bufferOrigin += shift
         consumed = 0
-        scanPos -= shift
-    }
-
-    /// Marks one item complete; returns true when the top-level object is complete.
-    private mutating func completeItem() -> Bool {
-        while let top = remaining.last {
-            if top > 1 {
-                remaining[remaining.count - 1] = top - 1
-                return false
-            }
-            remaining.removeLast()
-        }
-        return true
+        scanner.rebase(by: shift)
     }
 
     /// Advances the scanner; returns the end index (in `buffer`) of the complete object, if any.
     private mutating func scan() throws(DecodingError) -> Int? {
-        let limit = options.maxObjectSize
-        return try buffer.withUnsafeBufferPointer { (p: UnsafeBufferPointer<UInt8>) throws(DecodingError) -> Int? in
-            let cursor = ByteCursor(p, origin: bufferOrigin, dialect: options.dialect)
-            while true {
-                if pendingSkip > 0 {
-                    let avail = p.count - scanPos
-                    if avail < pendingSkip {
-                        scanPos += avail
-                        pendingSkip -= avail
-                        return nil
-                    }
-                    scanPos += pendingSkip
-                    pendingSkip = 0
-                    if completeItem() { return scanPos }
-                    continue
-                }
-                guard scanPos < p.count else { return nil }
-                let h: Header
-                let hl: Int
-                do throws(DecodingError) {
-                    (h, hl) = try cursor.header(at: scanPos)
-                } catch {
-                    if case .truncated = error { return nil }  // header split across chunks
-                    throw error
-                }
-                let sizeSoFar = scanPos + hl - consumed
-                switch h {
-                case .value:
-                    scanPos += hl
-                    if completeItem() { return scanPos }
-                case .str(let n), .bin(let n), .ext(_, let n):
-                    if n > limit - sizeSoFar {
-                        throw .lengthBeyondLimit(offset: bufferOrigin + scanPos, length: UInt64(n), limit: limit)
-                    }
-                    scanPos += hl
-                    pendingSkip = n
-                    if n == 0, completeItem() { return scanPos }
-                case .array(let n), .map(let n):
-                    let items = if case .map = h { 2 * n } else { n }
-                    if items > limit - sizeSoFar {
-                        throw .lengthBeyondLimit(offset: bufferOrigin + scanPos, length: UInt64(n), limit: limit)
-                    }
-                    if remaining.count >= options.maxDepth {
-                        throw .depthBeyondLimit(offset: bufferOrigin + scanPos, limit: options.maxDepth)
-                    }
-                    scanPos += hl
-                    if n == 0 {
-                        if completeItem() { return scanPos }
-                    } else {
-                        remaining.append(items)
-                    }
-                }
-            }
+        // Options are public and may change between calls.
+        scanner.dialect = options.dialect
+        scanner.maxDepth = options.maxDepth
+        scanner.maxObjectSize = options.maxObjectSize
+        let extent = buffer.withUnsafeBufferPointer { scanner.extent($0) }
+        switch extent {
+        case .complete(let end, _): return end
+        case .needsMore: return nil
+        case .invalid(let o, let reason):
+            throw reason.error(offset: bufferOrigin + o, dialect: options.dialect,
+                               maxDepth: options.maxDepth, maxObjectSize: options.maxObjectSize)
         }
     }
 }

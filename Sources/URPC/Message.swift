@@ -64,7 +64,10 @@ package struct Message: Sendable {
     /// For the raw traceback: what made the server write it, where the capture shows it.
     package var trigger: ErrorTrigger?
 
-    package var value: MessagePackValue? { node?.value }
+    /// A message too deep to decode whole: its value to the decoder's depth limit.
+    package var shallowValue: MessagePackValue?
+
+    package var value: MessagePackValue? { node?.value ?? shallowValue }
 
     /// An exception reply's fields: `name \x04 repr(args) \x04 traceback`.
     package var exception: (name: String, args: String, traceback: String)? {

@@ -45,8 +45,17 @@ struct ServerCommand: ParsableCommand {
     @Flag(help: "Crash like the 32-bit device on its fatal inputs (bin32/str32/ext32 length, array32/map32 count, deep nesting): report to stderr and exit with a status per fault (71-76).")
     var deviceFaults = false
 
-    @Flag(help: "Read like the real device: a str/bin/ext payload split across reads fails with \"short read\" (default: reassemble).")
+    @Flag(help: "Read like the real device: a request that stays incomplete for --read-timeout-ms fails with \"short read\" (or EAGAIN when nothing of that read arrived); default: wait and reassemble.")
     var shortReads = false
+
+    @Option(help: "The device reader's timeout per read call inside a request, in ms (with --short-reads).")
+    var readTimeoutMs: Int = 300
+
+    @Flag(help: "Exit with status 3 when the RPC task dies on the legacy error path, as a host build of the published server does.")
+    var exitOnDeath = false
+
+    @Option(help: "Milliseconds from start to serving (a device's reset and boot; a host build takes about 11).")
+    var startupDelayMs: Int = 0
 
     @Flag(help: "End console lines with \\r\\n as an esp32 build does (default \\n, as in the reference captures).")
     var crlf = false
@@ -67,7 +76,28 @@ struct ServerCommand: ParsableCommand {
         var o = SimulatorOptions(errorMode: legacyErrors ? .legacy : .intended, deviceFaults: deviceFaults,
                                  lineEnding: crlf ? "\r\n" : "\n", bufferSize: max(1, bufferSize))
         o.shortReads = shortReads
+        o.readTimeoutMs = max(1, readTimeoutMs)
         return o
+    }
+
+    func validate() throws {
+        guard readTimeoutMs > 0 else { throw ValidationError("--read-timeout-ms must be positive") }
+        guard startupDelayMs >= 0 else { throw ValidationError("--startup-delay-ms cannot be negative") }
+        guard !exitOnDeath || legacyErrors else { throw ValidationError("--exit-on-death needs --legacy-errors (only the legacy error path kills the RPC task)") }
+    }
+
+    /// The exit status of a host build of the published server whose RPC task died.
+    static let deathStatus: Int32 = 3
+
+    static func died(_ state: DeviceSession.State) -> Never {
+        FileHandle.standardError.write(Data("urpc-sim: the RPC task died: \(state)\n".utf8))
+        Glibc.exit(deathStatus)
+    }
+
+    /// Waits out the simulated boot.
+    func boot() {
+        guard startupDelayMs > 0 else { return }
+        usleep(useconds_t(min(startupDelayMs, 3_600_000)) * 1000)
     }
 
     static func crashed(_ crash: DeviceCrash) -> Never {
@@ -77,6 +107,11 @@ struct ServerCommand: ParsableCommand {
 
     func run() throws {
         signal(SIGPIPE, SIG_IGN)
+        // A parent may have spawned us with signals blocked (threads of a test runner or fuzzer
+        // do): a server must still end on SIGTERM and SIGINT.
+        var none = sigset_t()
+        sigemptyset(&none)
+        sigprocmask(SIG_SETMASK, &none, nil)
         let opts = options()
         if pty || serial != nil {
             let fd: Int32
@@ -89,14 +124,18 @@ struct ServerCommand: ParsableCommand {
                 if verbose { FileHandle.standardError.write(Data("urpc-sim: serving on \(serial!) at \(baud) baud\n".utf8)) }
                 fd = port.fd
             }
+            boot()
             // One device session for the life of the line (a UART does not reboot between users).
             let session = DeviceSession(options: opts)
             session.recordsWrites = piecewise
-            SimulatorServer.serve(fd: fd, session: session, onCrash: { Self.crashed($0) })
+            SimulatorServer.serve(fd: fd, session: session, onCrash: { Self.crashed($0) },
+                                  onDeath: exitOnDeath ? { Self.died($0) } : nil)
             return
         }
+        boot()
         let server = try SimulatorServer(address: try LoopbackAddress(parsing: listen), options: opts)
         server.onCrash = { Self.crashed($0) }
+        if exitOnDeath { server.onDeath = { Self.died($0) } }
         server.piecewise = piecewise
         server.nagle = nagle
         if verbose {

@@ -70,9 +70,10 @@ import Testing
         let sim = try #require(ServerTestSupport.binary("urpc-sim"), "urpc-sim is built with the tests")
         let dir = TestSupport.temporaryDirectory("split")
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        // --short-reads: a str payload that is only partly there when the server reads it fails
-        // with ValueError("short read"), so the reply shows whether the gap separated the pieces.
-        let target = ServerTarget(mode: .spawn("\(sim) server --listen 127.0.0.1:{port} --short-reads"))
+        // --short-reads: a str payload whose rest comes after the read timeout (100 ms here, well
+        // under the 300 ms gap) fails with ValueError("short read"), so the reply shows whether
+        // the gap separated the pieces.
+        let target = ServerTarget(mode: .spawn("\(sim) server --listen 127.0.0.1:{port} --short-reads --read-timeout-ms 100"))
         var config = SessionConfig()
         config.findingsDirectory = dir + "/f"
         // Generous on a busy machine: replies may be late, and the server must have read the

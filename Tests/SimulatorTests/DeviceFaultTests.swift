@@ -46,49 +46,17 @@ import MessagePack
         #expect(Set(DeviceFault.allCases.map(\.exitStatus)).count == DeviceFault.allCases.count)
     }
 
-    /// The built `urpc-sim` next to the test bundle, if it was built.
-    static var binary: URL? {
-        let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        var dir = exe.deletingLastPathComponent()
-        for _ in 0..<4 {
-            let candidate = dir.appendingPathComponent("urpc-sim")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-            dir = dir.deletingLastPathComponent()
-        }
-        return nil
-    }
-
     @Test(arguments: [([0xc6, 0xff, 0xff, 0xff, 0xff, 0, 0] as [UInt8], Int32(71)), ([0xdf, 0x20, 0, 0, 0], Int32(75))])
     func childProcessExitsWithTheFaultStatus(input: [UInt8], status: Int32) throws {
-        guard let bin = Self.binary else {
-            Issue.record("urpc-sim is not built next to the tests: run `swift build` first")
-            return
-        }
-        let p = Process()
-        p.executableURL = bin
-        p.arguments = ["server", "--listen", "127.0.0.1:0", "--device-faults"]
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        defer { if p.isRunning { p.terminate() } }
-        // "urpc-sim: listening on 127.0.0.1:PORT"
-        var line = Data()
-        while !line.contains(0x0a) {
-            let d = out.fileHandleForReading.availableData
-            if d.isEmpty { break }
-            line += d
-        }
-        let text = String(decoding: line, as: UTF8.self)
-        let port = try #require(text.split(separator: ":").last.flatMap { UInt16($0.trimmingCharacters(in: .whitespacesAndNewlines)) })
-        let link = try ClientLink.tcp(LoopbackAddress(host: "127.0.0.1", port: port))
+        let child = try SimulatorChild(["--listen", "127.0.0.1:0", "--device-faults"])
+        defer { child.stop() }
+        let link = try ClientLink.tcp(LoopbackAddress(host: "127.0.0.1", port: try child.listeningPort()))
         defer { link.close() }
         try link.write([0x91, 0xa3, 0x76, 0x65, 0x72])
         #expect(try link.readReply().value == "V1")
         try link.write(input)
-        p.waitUntilExit()
-        #expect(p.terminationStatus == status)
-        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(child.exitStatus(within: 30) == status)
+        let stderr = String(decoding: child.err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(stderr.contains("device fault"))
     }
 }

@@ -9,8 +9,8 @@ import MessagePack
     let p2: MessagePackValue = .ext(type: 1, data: [0, 0, 0, 2])
 
     static let traceback = Array(("Traceback (most recent call last):\n"
-        + "  File \"urpc_server/async_server.py\", line 118, in async_serve\n"
-        + "  File \"urpc_server/async_server.py\", line 45, in cm\n"
+        + "  File \"lib/urpc_server/async_server.py\", line 118, in async_serve\n"
+        + "  File \"lib/urpc_server/async_server.py\", line 45, in cm\n"
         + "AttributeError: 'RPC_Test' object has no attribute 'foo'\n").utf8)
 
     func session(lineEnding: String = "\n") -> DeviceSession {
@@ -49,5 +49,46 @@ import MessagePack
         #expect(v == .ext(type: 2, data: ArraySlice(Array("AttributeError\u{04}(\"'RPC_Test' object has no attribute 'foo'\",)\u{04}kept".utf8))))
         #expect(s.state == .serving)
         #expect(s.feed(req("ver")) == [0xa2, 0x56, 0x31])
+    }
+
+    static func traceback(_ frames: [(Int, String)], _ last: String) -> String {
+        "Traceback (most recent call last):\n"
+            + frames.map { "  File \"lib/urpc_server/async_server.py\", line \($0.0), in \($0.1)\n" }.joined() + last + "\n"
+    }
+
+    @Test func aHundredThousandDeepRequestFedInChunksIsOneRecursionError() {
+        let s = DeviceSession(options: SimulatorOptions(errorMode: .legacy))
+        let request = [0x92, 0xa2, 0x5f, 0x73] + [UInt8](repeating: 0x91, count: 99_998) + [0x90]
+        var out: [UInt8] = []
+        for i in stride(from: 0, to: request.count, by: 1000) {
+            out += s.feed(request[i..<min(request.count, i + 1000)])
+            if i + 1000 < request.count { #expect(out.isEmpty) }   // nothing before its last byte
+        }
+        #expect(String(decoding: out, as: UTF8.self)
+                == Self.traceback([(118, "async_serve"), (82, "_s")], "RuntimeError: maximum recursion depth exceeded"))
+        #expect(s.requestCount == 1)
+    }
+
+    @Test func endOfStream() {
+        // Nothing outstanding: EOFError; inside a payload's read: short read; intended mode and
+        // a dead task write nothing.
+        let idle = DeviceSession(options: SimulatorOptions(errorMode: .legacy))
+        #expect(String(decoding: idle.clientClosed(), as: UTF8.self) == Self.traceback([(117, "async_serve")], "EOFError: "))
+        let cut = DeviceSession(options: SimulatorOptions(errorMode: .legacy))
+        #expect(cut.feed([0x92, 0xa2, 0x69, 0x6d, 0xa8, 0x72]).isEmpty)
+        #expect(String(decoding: cut.clientClosed(), as: UTF8.self) == Self.traceback([(117, "async_serve")], "ValueError: short read"))
+        #expect(cut.clientClosed().isEmpty)
+        let intended = DeviceSession()
+        #expect(intended.clientClosed().isEmpty)
+    }
+
+    @Test func aLengthBeyondTheHeapFailsRightAfterItsHeader() {
+        let s = DeviceSession(options: SimulatorOptions(errorMode: .legacy))
+        #expect(s.feed([0x92, 0xa2, 0x5f, 0x73, 0xc6, 0x7f, 0xff]).isEmpty)
+        #expect(String(decoding: s.feed([0xff, 0xff]), as: UTF8.self)
+                == Self.traceback([(117, "async_serve")], "MemoryError: memory allocation failed, allocating 2147483648 bytes"))
+        let map = DeviceSession(options: SimulatorOptions(errorMode: .legacy))
+        #expect(String(decoding: map.feed([0x92, 0xa2, 0x5f, 0x73, 0xdf, 0x7f, 0xff, 0xff, 0xff]), as: UTF8.self)
+                == Self.traceback([(117, "async_serve")], "MemoryError: memory allocation failed, allocating 4294967288 bytes"))
     }
 }

@@ -33,59 +33,24 @@ public struct Framing: Sendable {
 
     public static func walk(_ p: UnsafeBufferPointer<UInt8>) -> Report {
         var r = Report()
-        var stack: [Int] = []
+        var scanner = ObjectScanner(dialect: .device, maxDepth: maxDepth, maxObjectSize: maxObjectSize)
         var i = 0
-        var objectStart = 0
-        // Completes one item; pops finished containers; counts a finished top-level object.
-        func complete() {
-            while let top = stack.last {
-                if top > 1 { stack[stack.count - 1] = top - 1; return }
-                stack.removeLast()
-            }
-            r.objects += 1
-        }
         while i < p.count {
-            if stack.isEmpty { objectStart = i }
-            guard let h = WireHeader.read(p, i, device: true) else {
-                r.missingBytes = Format.headerLength(firstByte: p[i]) - (p.count - i)
-                r.openItems = stack
+            switch scanner.extent(of: p, at: i) {
+            case .complete(let end, _):
+                r.objects += 1
+                i = end
+            case .needsMore(let missing):
+                r.missingBytes = missing
+                r.openItems = scanner.stack.openItems
                 return r
-            }
-            let sizeSoFar = i + h.length - objectStart
-            switch h.kind {
-            case .invalid:
-                r.refusals += 1; r.objects += 1; stack.removeAll(); i += 1
-            case .array, .map:
-                if h.items > maxObjectSize - sizeSoFar {
-                    r.refusals += 1; r.objects += 1; stack.removeAll(); i += h.length
-                } else if stack.count >= maxDepth {
-                    r.refusals += 1; r.objects += 1; stack.removeAll(); i += 1
-                } else {
-                    i += h.length
-                    if h.items == 0 { complete() } else { stack.append(h.items) }
-                }
-            case .str, .bin, .ext:
-                if h.count > maxObjectSize - sizeSoFar {
-                    r.refusals += 1; r.objects += 1; stack.removeAll(); i += h.length
-                } else if i + h.length + h.count > p.count {
-                    r.missingBytes = i + h.length + h.count - p.count
-                    r.openItems = stack
-                    return r
-                } else {
-                    i += h.length + h.count
-                    complete()
-                }
-            case .scalar:
-                if i + h.length + h.count > p.count {
-                    r.missingBytes = i + h.length + h.count - p.count
-                    r.openItems = stack
-                    return r
-                }
-                i += h.length + h.count
-                complete()
+            case .invalid(let at, let reason):
+                // The reader resumes after the refused header byte, or after a too-long header.
+                r.refusals += 1
+                r.objects += 1
+                if case .lengthBeyondLimit = reason { i = at + Format.headerLength(firstByte: p[at]) } else { i = at + 1 }
             }
         }
-        r.openItems = stack
         return r
     }
 
@@ -151,21 +116,15 @@ extension Framing {
     /// The deepest container nesting in `bytes` (walked iteratively, any depth is safe).
     public static func depth(_ bytes: [UInt8]) -> Int {
         bytes.withUnsafeBufferPointer { p in
-            var stack: [Int] = []
+            var scanner = ObjectScanner()
             var deepest = 0
             var i = 0
-            while i < p.count, let h = WireHeader.read(p, i, device: false), h.kind != .invalid {
-                if h.isContainer, h.items > 0 {
-                    stack.append(h.items)
-                    deepest = max(deepest, stack.count)
-                    i += h.length
-                    continue
+            while i < p.count {
+                guard case .complete(let end, let d) = scanner.extent(of: p, at: i) else {
+                    return max(deepest, scanner.deepest)
                 }
-                i += h.isContainer ? h.length : h.length + h.count
-                while let top = stack.last {
-                    if top > 1 { stack[stack.count - 1] = top - 1; break }
-                    stack.removeLast()
-                }
+                deepest = max(deepest, d)
+                i = end
             }
             return deepest
         }

@@ -1,3 +1,4 @@
+import MessagePack
 import URPC
 
 /// The objects inside one message: where each starts and ends and what its header is. Used by the
@@ -9,33 +10,44 @@ struct MessageStructure {
     /// Spans of every object in `bytes` (stops at the first unreadable header).
     init(_ bytes: [UInt8]) {
         bytes.withUnsafeBufferPointer { p in
-            var open: [(index: Int, left: Int)] = []
+            var scanner = ObjectScanner()
+            // Spans of the open containers, innermost last: a container ends where the next
+            // header outside it starts, or where its object ends.
+            var open: [Int] = []
+            func close(downTo depth: Int, at end: Int) {
+                while open.count > depth { spans[open.removeLast()].end = end }
+            }
             var i = 0
-            func finish(_ end: Int) {
-                while let top = open.last {
-                    if top.left > 1 { open[open.count - 1].left -= 1; return }
-                    open.removeLast()
-                    spans[top.index].end = end
-                }
-            }
             while i < p.count, spans.count < 4096 {
-                guard let h = WireHeader.read(p, i, device: false), h.kind != .invalid else { return }
-                let k = spans.count
-                spans.append(Span(start: i, end: i, header: h))
-                if h.isContainer {
-                    i += h.length
-                    if h.items == 0 { spans[k].end = i; finish(i) } else { open.append((k, h.items)) }
-                } else {
-                    let e = i + h.length + h.count
-                    // A payload cut short (or a length lie) ends at the end of the bytes.
-                    guard e <= p.count else { spans[k].end = p.count; return }
-                    i = e
-                    spans[k].end = e
-                    finish(e)
+                scanner.reset(at: i)
+                walk: while spans.count < 4096 {
+                    switch scanner.step(p) {
+                    case .header(let h, let at, let depth):
+                        close(downTo: depth, at: at)
+                        let header = WireHeader(h)
+                        if h.isContainer {
+                            spans.append(Span(start: at, end: h.items == 0 ? at + h.headerLength : at, header: header))
+                            if h.items > 0 { open.append(spans.count - 1) }
+                        } else {
+                            // A payload cut short (or a length lie) ends at the end of the bytes.
+                            spans.append(Span(start: at, end: min(at + h.size, p.count), header: header))
+                        }
+                    case .complete(let end, _):
+                        close(downTo: 0, at: end)
+                        i = end
+                        break walk
+                    case .needsMore(missing: 0):
+                        close(downTo: 0, at: p.count)
+                        return
+                    case .needsMore, .invalid:
+                        // Containers still open at a cut or refused header keep end == start.
+                        close(downTo: scanner.stack.depth, at: scanner.position)
+                        return
+                    }
                 }
             }
-            // Containers left open end at the end of the bytes.
-            for o in open { spans[o.index].end = p.count }
+            // Containers left open at the span limit end at the end of the bytes.
+            close(downTo: 0, at: p.count)
         }
     }
 }

@@ -5,9 +5,10 @@ import Darwin
 #endif
 import Capture
 import MessagePack
+import URPC
 
 /// Why a client call failed.
-public enum ClientError: Error, Equatable, CustomStringConvertible {
+package enum ClientError: Error, Equatable, CustomStringConvertible {
     /// No (complete) reply within the read timeout: the server is dead or out of step.
     case timeout(seconds: Double, received: Int)
     case closed
@@ -18,7 +19,7 @@ public enum ClientError: Error, Equatable, CustomStringConvertible {
     case unexpected(String)
     case transport(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .timeout(s, r): return "no reply within \(s) s (\(r) bytes received)"
         case .closed: return "the server closed the connection"
@@ -32,23 +33,23 @@ public enum ClientError: Error, Equatable, CustomStringConvertible {
 
 /// One reply as the client reads it: console output first, then the value (and for `ri` the raw
 /// bytes between the count and the closing nil).
-public struct Reply {
-    public var console: [[UInt8]] = []
-    public var value: MessagePackValue = .nil
-    public var raw: [UInt8]? = nil
+package struct Reply {
+    package var console: [[UInt8]] = []
+    package var value: MessagePackValue = .nil
+    package var raw: [UInt8]? = nil
     /// Every byte of the reply as it came off the wire.
-    public var bytes: [UInt8] = []
+    package var bytes: [UInt8] = []
 }
 
 /// The client's end of the link to a server: a TCP socket or a tty (pty slave, serial port).
-public final class ClientLink {
-    public let fd: Int32
+package final class ClientLink {
+    package let fd: Int32
     /// Seconds to wait for reply bytes.
-    public var timeout: Double = 5.0 { didSet { applySocketTimeout() } }
+    package var timeout: Double = 5.0 { didSet { applySocketTimeout() } }
     /// Sockets read with a receive timeout (one syscall per read); ttys poll first.
     private let isSocket: Bool
     /// One write per header and per payload, as the device codec writes (otherwise whole messages).
-    public var piecewise = false
+    package var piecewise = false
     private var decoder = StreamDecoder(options: .device)
     private var readBuffer = [UInt8](repeating: 0, count: 65536)
     private let encoder = Encoder(dialect: .device)
@@ -65,19 +66,19 @@ public final class ClientLink {
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
     }
 
-    public static func tcp(_ address: LoopbackAddress) throws -> ClientLink {
+    package static func tcp(_ address: LoopbackAddress) throws -> ClientLink {
         ClientLink(fd: try address.connect(), isSocket: true)
     }
 
-    public static func tty(path: String, baud: Int = 230_400) throws -> ClientLink {
+    package static func tty(path: String, baud: Int = 230_400) throws -> ClientLink {
         let port = try SerialPort(path: path, settings: SerialSettings(baud: baud))
         return ClientLink(fd: port.fd, isSocket: false)
     }
 
-    public func close() { Glibc.close(fd) }
+    package func close() { Glibc.close(fd) }
 
     /// Nagle's algorithm on (true) or off (false, the default for TCP links).
-    public func setNagle(_ on: Bool) {
+    package func setNagle(_ on: Bool) {
         guard isSocket else { return }
         var v: Int32 = on ? 0 : 1
         setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &v, socklen_t(MemoryLayout<Int32>.size))
@@ -85,7 +86,7 @@ public final class ClientLink {
 
     // MARK: Writing
 
-    public func write(_ bytes: [UInt8]) throws {
+    package func write(_ bytes: [UInt8]) throws {
         if piecewise {
             for p in Self.pieces(bytes) where !FDIO.writeAll(fd, p) { throw ClientError.closed }
         } else if !FDIO.writeAll(fd, bytes) {
@@ -93,13 +94,13 @@ public final class ClientLink {
         }
     }
 
-    public func send(_ request: MessagePackValue) throws {
+    package func send(_ request: MessagePackValue) throws {
         try write(try encoder.encode(request))
     }
 
     /// Splits an encoded message the way the device's `pack` writes it: for every object its
     /// first byte, the rest of its header, its payload.
-    public static func pieces(_ bytes: [UInt8]) -> [[UInt8]] {
+    package static func pieces(_ bytes: [UInt8]) -> [[UInt8]] {
         guard let node = try? Decoder(options: .device).decodeNode(bytes) else { return [bytes] }
         var out: [[UInt8]] = []
         func walk(_ n: Node) {
@@ -134,7 +135,7 @@ public final class ClientLink {
     }
 
     /// Reads one msgpack object and its bytes.
-    public func readObject() throws -> (value: MessagePackValue, bytes: [UInt8]) {
+    package func readObject() throws -> (value: MessagePackValue, bytes: [UInt8]) {
         while true {
             let pending = decoder.bufferedBytes
             do {
@@ -149,7 +150,7 @@ public final class ClientLink {
     }
 
     /// Reads `count` raw bytes.
-    public func readRaw(_ count: Int) throws -> [UInt8] {
+    package func readRaw(_ count: Int) throws -> [UInt8] {
         while true {
             if let s = decoder.nextRaw(count: count) { return Array(s) }
             try fill()
@@ -158,26 +159,23 @@ public final class ClientLink {
 
     /// Reads a whole reply: console ExtType(3) pieces, then the value; for `ri` the count, the
     /// raw bytes and the closing nil.
-    public func readReply(readinto requested: Int? = nil) throws -> Reply {
+    package func readReply(readinto requested: Int? = nil) throws -> Reply {
         var r = Reply()
         while true {
             let (v, b) = try readObject()
             r.bytes += b
-            if case .ext(3, let data) = v { r.console.append(Array(data)); continue }
+            if case .ext(ExtCode.console, let data) = v { r.console.append(Array(data)); continue }
             if let requested {
                 if case .ext = v { r.value = v; return r }
-                let n: Int
-                switch v {
-                case .int(let k): n = Int(max(0, k))
-                case .nil: n = max(0, min(requested, 512))   // readinto returned None: the whole slice follows
-                default: throw ClientError.unexpected("ri count \(ValueFormatter().format(v))")
+                guard let n = ReadIntoReply.rawByteCount(after: v, asked: Int64(requested)) else {
+                    throw ClientError.unexpected("ri count \(ValueFormatter().format(v))")
                 }
                 let raw = try readRaw(n)
                 r.raw = raw
                 r.bytes += raw
                 let (end, eb) = try readObject()
                 r.bytes += eb
-                guard end.isNil else { throw ClientError.unexpected("ri end \(ValueFormatter().format(end))") }
+                guard end == ReadIntoReply.end else { throw ClientError.unexpected("ri end \(ValueFormatter().format(end))") }
                 r.value = v
                 return r
             }
@@ -186,6 +184,26 @@ public final class ClientLink {
         }
     }
 
+    /// Reads raw bytes (text that is not MessagePack, such as the published server's traceback)
+    /// until `isComplete` holds for all of them. Throws `.timeout` or `.closed` with what arrived
+    /// kept in `partial`.
+    package func readText(until isComplete: ([UInt8]) -> Bool) throws -> [UInt8] {
+        var text: [UInt8] = []
+        while true {
+            text += decoder.skip(decoder.bufferedCount)
+            if isComplete(text) { return text }
+            do { try fill() } catch { partial = text; throw error }
+        }
+    }
+
+    /// What `readText` had read when it failed.
+    package private(set) var partial: [UInt8] = []
+
+    /// Closes the sending side (TCP FIN): the server's read sees the end of the stream.
+    package func shutdownWrite() {
+        if isSocket { shutdown(fd, Int32(SHUT_WR)) }
+    }
+
     /// Bytes that arrived but were not read as part of a reply.
-    public var leftover: Int { decoder.bufferedCount }
+    package var leftover: Int { decoder.bufferedCount }
 }

@@ -1,35 +1,64 @@
 import MessagePack
 /// What a scenario knows about its own session: every proxy with the request that created it and
 /// its fate, plus the anomalies it produced on purpose. Written with `urpc-sim client --truth FILE`.
-public struct GroundTruth: Sendable, Equatable {
-    public struct Proxy: Sendable, Equatable {
-        public var id: UInt32
-        /// The request that created it: "im rpc_test", "cm RPC_Test", "cm accept" …
-        public var bornBy: String
-        public var released: Bool
-        /// "released" or "leaked".
-        public var fate: String { released ? "released" : "leaked" }
+package struct GroundTruth: Sendable, Equatable {
+    package struct Proxy: Sendable, Equatable {
+        package var id: UInt32
+        /// The request that created it: "im rpc_test", "cm RPC_Test", "cm accept" …; nil for an
+        /// id the client used though the server never issued it.
+        package var bornBy: String?
+        package var released: Bool
+        /// "released", "leaked", or "unknown" (never issued).
+        package var fate: String { released ? "released" : bornBy == nil ? "unknown" : "leaked" }
     }
 
-    public struct Anomaly: Sendable, Equatable {
+    package struct Anomaly: Sendable, Equatable {
         /// "release-during-reply", "error-reply", "raw-traceback", "never-released" …
-        public var kind: String
-        public var id: UInt32?
-        public var detail: String?
+        package var kind: String
+        package var id: UInt32?
+        package var detail: String?
     }
 
-    public var scenario: String
-    public var proxies: [Proxy] = []
-    public var anomalies: [Anomaly] = []
-    public var requests = 0
+    /// How the published server's RPC task died (the legacy scenarios), as spec §7 names it.
+    package struct Death: Sendable, Equatable {
+        /// "eof" (the client closed, nothing outstanding), "short-read" (a request incomplete
+        /// when the read timed out) or "request" (a complete request failed).
+        package var trigger: String
+        /// The traceback's last line: "ValueError: short read".
+        package var exception: String
+        /// The whole traceback as written on the stream.
+        package var traceback: String
+        /// Index (from 0, in sending order) of the failing or incomplete client message.
+        package var failingRequest: Int?
+        /// Client messages sent after the death; none is ever answered.
+        package var afterDeath: [Message] = []
 
-    public init(scenario: String) { self.scenario = scenario }
+        package struct Message: Sendable, Equatable {
+            package var index: Int
+            package var cmd: String
+            package var bytes: [UInt8]
+        }
+    }
 
-    public var leaked: [UInt32] { proxies.filter { !$0.released }.map(\.id) }
-    public var released: [UInt32] { proxies.filter(\.released).map(\.id) }
+    package var scenario: String
+    /// Set by the legacy scenarios.
+    package var death: Death?
+    package var proxies: [Proxy] = []
+    package var anomalies: [Anomaly] = []
+    package var requests = 0
+
+    package init(scenario: String) { self.scenario = scenario }
+
+    package var leaked: [UInt32] { proxies.filter { $0.fate == "leaked" }.map(\.id) }
+    package var released: [UInt32] { proxies.filter(\.released).map(\.id) }
 
     mutating func born(_ id: UInt32, by request: String) {
         if !proxies.contains(where: { $0.id == id }) { proxies.append(Proxy(id: id, bornBy: request, released: false)) }
+    }
+
+    /// An id used in a request that the server never issued (it resolves to None there).
+    mutating func usedUnknown(_ id: UInt32) {
+        if !proxies.contains(where: { $0.id == id }) { proxies.append(Proxy(id: id, bornBy: nil, released: false)) }
     }
 
     mutating func release(_ id: UInt32) {
@@ -37,11 +66,11 @@ public struct GroundTruth: Sendable, Equatable {
     }
 
     /// The JSON document (stable key order, one proxy per line).
-    public var json: String {
+    package var json: String {
         func list(_ ids: [UInt32]) -> String { "[" + ids.map(String.init).joined(separator: ", ") + "]" }
         var s = "{\n  \"scenario\": \(quote(scenario)),\n  \"requests\": \(requests),\n  \"proxies\": ["
         s += proxies.map { p in
-            "\n    {\"id\": \(p.id), \"born_by\": \(quote(p.bornBy)), \"released\": \(p.released), \"fate\": \"\(p.fate)\"}"
+            "\n    {\"id\": \(p.id), \"born_by\": \(p.bornBy.map(quote) ?? "null"), \"released\": \(p.released), \"fate\": \"\(p.fate)\"}"
         }.joined(separator: ",")
         s += proxies.isEmpty ? "],\n" : "\n  ],\n"
         s += "  \"leaked\": \(list(leaked)),\n  \"released\": \(list(released)),\n  \"anomalies\": ["
@@ -51,8 +80,17 @@ public struct GroundTruth: Sendable, Equatable {
             if let d = a.detail { f.append("\"detail\": \(quote(d))") }
             return "\n    {" + f.joined(separator: ", ") + "}"
         }.joined(separator: ",")
-        s += anomalies.isEmpty ? "]\n}\n" : "\n  ]\n}\n"
-        return s
+        s += anomalies.isEmpty ? "]" : "\n  ]"
+        if let d = death {
+            s += ",\n  \"death\": {\n    \"trigger\": \(quote(d.trigger)),\n    \"exception\": \(quote(d.exception)),\n"
+            s += "    \"failing_request\": \(d.failingRequest.map(String.init) ?? "null"),\n"
+            s += "    \"traceback\": \(quote(d.traceback)),\n    \"after_death\": ["
+            s += d.afterDeath.map { m in
+                "\n      {\"index\": \(m.index), \"cmd\": \(quote(m.cmd)), \"hex\": \"\(Hex.string(m.bytes))\", \"answered\": false}"
+            }.joined(separator: ",")
+            s += d.afterDeath.isEmpty ? "]\n  }" : "\n    ]\n  }"
+        }
+        return s + "\n}\n"
     }
 
     private func quote(_ s: String) -> String {

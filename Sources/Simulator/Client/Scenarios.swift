@@ -4,9 +4,10 @@ import Glibc
 import Darwin
 #endif
 import MessagePack
+import URPC
 
 /// The sessions `urpc-sim client` plays.
-public enum Scenario: String, CaseIterable, Sendable {
+package enum Scenario: String, CaseIterable, Sendable {
     /// The shared capture A: rpc_test calls with every argument type, gp/sp/_s/eq/_id, re,
     /// math, io, two releases by the finaliser, four proxies left registered.
     case basic
@@ -22,8 +23,13 @@ public enum Scenario: String, CaseIterable, Sendable {
     case errors
     /// N `add` calls (`--count`), measured.
     case stress
+    /// The published server's error path (spec §7), one trigger each; play them against
+    /// `urpc-sim server --legacy-errors` (`legacy-short-read` also with `--short-reads`).
+    case legacyEOF = "legacy-eof", legacyShortRead = "legacy-short-read", legacy64Bit = "legacy-64bit"
+    case legacyDeep = "legacy-deep", legacyArity = "legacy-arity", legacyUnknownProxy = "legacy-unknown-proxy"
+    case legacyNotCallable = "legacy-not-callable", legacyMemory = "legacy-memory"
 
-    public var summary: String {
+    package var summary: String {
         switch self {
         case .basic: return "capture A: rpc_test, gp/sp/_s/eq/_id, re, math, io, two releases, four leaks"
         case .sockets: return "socket echo over loopback + network.WLAN, a release during an outstanding reply"
@@ -31,31 +37,33 @@ public enum Scenario: String, CaseIterable, Sendable {
         case .readinto: return "capture D: ri raw replies, console output of ex and cm"
         case .errors: return "failing requests: error replies (or the legacy raw traceback, then silence)"
         case .stress: return "N add calls (--count N), prints calls/s"
+        default: return LegacyScenario(self).map { "legacy error path: \($0.summary)" } ?? rawValue
         }
     }
 }
 
 /// What a played scenario reports.
-public struct ScenarioResult {
-    public var truth: GroundTruth
-    public var lines: [String] = []
-    public var callsPerSecond: Double?
+package struct ScenarioResult {
+    package var truth: GroundTruth
+    package var lines: [String] = []
+    package var callsPerSecond: Double?
 
-    public init(truth: GroundTruth, lines: [String] = [], callsPerSecond: Double? = nil) {
+    package init(truth: GroundTruth, lines: [String] = [], callsPerSecond: Double? = nil) {
         self.truth = truth
         self.lines = lines
         self.callsPerSecond = callsPerSecond
     }
 }
 
-public enum ScenarioRunner {
-    public static func run(_ scenario: Scenario, client c: ScenarioClient, count: Int = 10_000) throws -> ScenarioResult {
+package enum ScenarioRunner {
+    package static func run(_ scenario: Scenario, client c: ScenarioClient, count: Int = 10_000) throws -> ScenarioResult {
         var lines: [String] = []
         func say(_ s: String) { lines.append(s) }
         let f = ValueFormatter()
         var rate: Double? = nil
         if scenario == .leaky { c.leaky = true }
         try c.handshake()
+        if let legacy = LegacyScenario(scenario) { return try legacy.run(c) }
         switch scenario {
         case .basic, .leaky:
             let rt = try c.importModule("rpc_test")
@@ -149,7 +157,7 @@ public enum ScenarioRunner {
                 ("unknown command", .array(["nope"])),
                 ("wrong arity", .array(["cm", t.ext, "add"])),
                 ("not an array", 5),
-                ("ext code 2", .array(["_s", .ext(type: 2, data: [0, 0, 0, 1])])),
+                ("ext code 2", .array(["_s", .ext(type: ExtCode.exception, data: [0, 0, 0, 1])])),
                 ("bad argument types", .array(["cm", t.ext, "add", .array([1, "x"]), .map([])])),
             ]
             for (what, req) in failing {
@@ -157,7 +165,7 @@ public enum ScenarioRunner {
                 do {
                     let r = try c.link.readReply()
                     c.truthCount()
-                    if case .ext(2, let d) = r.value {
+                    if case .ext(ExtCode.exception, let d) = r.value {
                         let type = String(decoding: d.prefix { $0 != 4 }, as: UTF8.self)
                         c.note("error-reply", "\(what): \(type)")
                         say("\(what): server raised \(type)")
@@ -191,6 +199,7 @@ public enum ScenarioRunner {
             let elapsed = now() - start
             rate = Double(count) / max(elapsed, 1e-9)
             say("\(count) calls in \(String(format3(elapsed))) s: \(Int(rate!)) calls/s")
+        default: break
         }
         return ScenarioResult(truth: c.truth, lines: lines, callsPerSecond: rate)
     }

@@ -1,5 +1,5 @@
 /// What a builtin function receives besides its arguments.
-public protocol PyContext: AnyObject {
+package protocol PyContext: AnyObject {
     /// Writes console output (MicroPython `print` → dupterm → ExtType(3) while `ex`/`cm` runs).
     func consoleWrite(_ bytes: [UInt8])
     /// The line ending the simulated console prints.
@@ -15,85 +15,85 @@ public protocol PyContext: AnyObject {
     var registryCount: Int { get }
 }
 
-public typealias PyFunction = (_ args: [PyValue], _ kwargs: [(key: String, value: PyValue)], _ ctx: PyContext) throws -> PyValue
+package typealias PyFunction = (_ args: [PyValue], _ kwargs: [(key: String, value: PyValue)], _ ctx: PyContext) throws -> PyValue
 
 /// A simulated heap object. Subclasses: modules, classes, instances, functions, sockets …
-open class PyObject {
-    public let address: UInt32
-    public var attributes: [String: PyValue] = [:]
+package class PyObject {
+    package let address: UInt32
+    package var attributes: [String: PyValue] = [:]
 
-    public init(address: UInt32) { self.address = address }
+    package init(address: UInt32) { self.address = address }
 
-    open var typeName: String { "object" }
-    open func repr() -> String { "<\(typeName) object at \(String(address, radix: 16))>" }
-    open func str() -> String { repr() }
+    package var typeName: String { "object" }
+    package func repr() -> String { "<\(typeName) object at \(String(address, radix: 16))>" }
+    package func str() -> String { repr() }
 
     /// Methods looked up by `getattr`, bound to `self`.
-    open func method(_ name: String) -> PyFunction? { nil }
+    package func method(_ name: String) -> PyFunction? { nil }
 
-    open func getAttr(_ name: String) throws -> PyValue {
+    package func getAttr(_ name: String) throws -> PyValue {
         if let v = attributes[name] { return v }
         if let m = method(name) { return .object(BuiltinFunction(name: name, address: address &+ 0x40, function: m, bound: self)) }
         throw PyException.attribute(.object(self), name)
     }
 
-    open func setAttr(_ name: String, _ value: PyValue) throws {
+    package func setAttr(_ name: String, _ value: PyValue) throws {
         attributes[name] = value
     }
 
-    open func call(_ args: [PyValue], _ kwargs: [(key: String, value: PyValue)], _ ctx: PyContext) throws -> PyValue {
+    package func call(_ args: [PyValue], _ kwargs: [(key: String, value: PyValue)], _ ctx: PyContext) throws -> PyValue {
         throw PyException.notCallable(.object(self))
     }
 
     /// `readinto(buffer)`: fills `buffer` and returns the count, or nil (None) when nothing can be
     /// read now. Objects without it raise AttributeError.
-    open func readinto(_ buffer: inout [UInt8]) throws -> Int? {
+    package func readinto(_ buffer: inout [UInt8]) throws -> Int? {
         throw PyException.attribute(.object(self), "readinto")
     }
 }
 
 /// A builtin or bound function.
-public final class BuiltinFunction: PyObject {
-    public let name: String
+package final class BuiltinFunction: PyObject {
+    package let name: String
     let function: PyFunction
     weak var bound: PyObject?
 
-    public init(name: String, address: UInt32, function: @escaping PyFunction, bound: PyObject? = nil) {
+    package init(name: String, address: UInt32, function: @escaping PyFunction, bound: PyObject? = nil) {
         self.name = name
         self.function = function
         self.bound = bound
         super.init(address: address)
     }
 
-    public override var typeName: String { bound == nil ? "function" : "bound_method" }
-    public override func repr() -> String {
+    package override var typeName: String { bound == nil ? "function" : "bound_method" }
+    package override func repr() -> String {
         if let b = bound { return "<bound_method \(String(address, radix: 16)) \(b.repr()).<function \(name)>>" }
         return "<function \(name) at 0x\(String(address, radix: 16))>"
     }
-    public override func call(_ args: [PyValue], _ kwargs: [(key: String, value: PyValue)], _ ctx: PyContext) throws -> PyValue {
+    package override func call(_ args: [PyValue], _ kwargs: [(key: String, value: PyValue)], _ ctx: PyContext) throws -> PyValue {
         try function(args, kwargs, ctx)
     }
 }
 
 /// A module object.
-public final class PyModule: PyObject {
-    public let name: String
+package final class PyModule: PyObject {
+    package let name: String
     /// Source file for modules loaded from the file system (`rpc_test.py`), nil for built-ins.
-    public let file: String?
+    package let file: String?
 
-    public init(name: String, file: String? = nil, address: UInt32) {
+    package init(name: String, file: String? = nil, address: UInt32) {
         self.name = name
         self.file = file
         super.init(address: address)
     }
 
-    public override var typeName: String { "module" }
-    public override func repr() -> String {
+    package override var typeName: String { "module" }
+    package override func repr() -> String {
         if let f = file { return "<module '\(name)' from '\(f)'>" }
         return "<module '\(name)'>"
     }
 
-    public override func getAttr(_ name: String) throws -> PyValue {
+    package override func getAttr(_ name: String) throws -> PyValue {
         if let v = attributes[name] { return v }
         if name == "__name__" { return .string(self.name) }
         throw PyException.attribute(.object(self), name)
@@ -105,20 +105,20 @@ public final class PyModule: PyObject {
 }
 
 /// A class: calling it makes an instance.
-public final class PyClass: PyObject {
-    public let name: String
+package final class PyClass: PyObject {
+    package let name: String
     let make: (_ cls: PyClass, _ args: [PyValue], _ kwargs: [(key: String, value: PyValue)], _ ctx: PyContext) throws -> PyValue
 
-    public init(name: String, address: UInt32,
+    package init(name: String, address: UInt32,
                 make: @escaping (_ cls: PyClass, _ args: [PyValue], _ kwargs: [(key: String, value: PyValue)], _ ctx: PyContext) throws -> PyValue) {
         self.name = name
         self.make = make
         super.init(address: address)
     }
 
-    public override var typeName: String { "type" }
-    public override func repr() -> String { "<class '\(name)'>" }
-    public override func call(_ args: [PyValue], _ kwargs: [(key: String, value: PyValue)], _ ctx: PyContext) throws -> PyValue {
+    package override var typeName: String { "type" }
+    package override func repr() -> String { "<class '\(name)'>" }
+    package override func call(_ args: [PyValue], _ kwargs: [(key: String, value: PyValue)], _ ctx: PyContext) throws -> PyValue {
         try make(self, args, kwargs, ctx)
     }
 }

@@ -6,7 +6,7 @@ import Darwin
 
 /// A value of the simulated MicroPython: what requests decode to (arrays as tuples, since the
 /// server unpacks with `use_list=False`) and what server code returns.
-public enum PyValue {
+package enum PyValue {
     case none
     case bool(Bool)
     /// An int. The device's small ints are 31-bit; larger ones are long ints, which the device
@@ -25,10 +25,10 @@ public enum PyValue {
     /// Any other object (module, instance, function, socket …): packed as a proxy.
     case object(PyObject)
 
-    public static func string(_ s: String) -> PyValue { .str(Array(s.utf8)) }
+    package static func string(_ s: String) -> PyValue { .str(Array(s.utf8)) }
 
     /// The Python type name, as in error messages.
-    public var typeName: String {
+    package var typeName: String {
         switch self {
         case .none: return "NoneType"
         case .bool: return "bool"
@@ -44,9 +44,9 @@ public enum PyValue {
         }
     }
 
-    public var isNone: Bool { if case .none = self { return true } else { return false } }
+    package var isNone: Bool { if case .none = self { return true } else { return false } }
 
-    public var truthy: Bool {
+    package var truthy: Bool {
         switch self {
         case .none: return false
         case .bool(let b): return b
@@ -60,7 +60,7 @@ public enum PyValue {
     }
 
     /// `str(x)`.
-    public var str: String {
+    package var str: String {
         switch self {
         case .str(let b): return String(decoding: b, as: UTF8.self)
         case .object(let o): return o.str()
@@ -69,7 +69,7 @@ public enum PyValue {
     }
 
     /// `repr(x)`, MicroPython style.
-    public var repr: String {
+    package var repr: String {
         var out: [UInt8] = []
         writeRepr(into: &out)
         return String(decoding: out, as: UTF8.self)
@@ -131,7 +131,7 @@ public enum PyValue {
     }
 
     /// Python `==`.
-    public func pyEquals(_ other: PyValue) -> Bool {
+    package func pyEquals(_ other: PyValue) -> Bool {
         switch (self, other) {
         case (.none, .none): return true
         case let (.object(a), .object(b)): return a === b

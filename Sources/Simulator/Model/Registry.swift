@@ -1,18 +1,18 @@
 /// The server's proxy registry (`_registry`, `_registry_n`): every object returned that the
 /// encoder cannot pack is stored under a fresh id (ids count from 1, never reused).
-public struct Registry {
+package struct Registry {
     /// The last id issued (`_registry_n`).
-    public private(set) var lastID: UInt32 = 0
+    package private(set) var lastID: UInt32 = 0
     private var entries: [UInt32: PyValue] = [:]
     /// Ids in insertion order (entries removed lazily).
     private var order: [UInt32] = []
 
-    public init() {}
+    package init() {}
 
-    public var count: Int { entries.count }
+    package var count: Int { entries.count }
 
     /// `_obj_handler(obj)`: registers `obj` under the next id.
-    public mutating func register(_ v: PyValue) -> UInt32 {
+    package mutating func register(_ v: PyValue) -> UInt32 {
         lastID &+= 1
         entries[lastID] = v
         order.append(lastID)
@@ -21,31 +21,31 @@ public struct Registry {
     }
 
     /// `_registry.get(data)`: the key is the 4-byte big-endian id; anything else finds nothing.
-    public func lookup(_ data: some Collection<UInt8>) -> PyValue {
+    package func lookup(_ data: some Collection<UInt8>) -> PyValue {
         guard let id = Self.id(fromKey: data) else { return .none }
         return entries[id] ?? .none
     }
 
-    public func object(_ id: UInt32) -> PyValue? { entries[id] }
+    package func object(_ id: UInt32) -> PyValue? { entries[id] }
 
     /// `del _registry[key]` inside `try/except KeyError: pass`: returns whether an entry went.
     @discardableResult
-    public mutating func release(key: some Collection<UInt8>) -> Bool {
+    package mutating func release(key: some Collection<UInt8>) -> Bool {
         guard let id = Self.id(fromKey: key) else { return false }
         return entries.removeValue(forKey: id) != nil
     }
 
     /// Live ids in the registry's iteration order.
-    public var ids: [UInt32] { order.filter { entries[$0] != nil } }
+    package var ids: [UInt32] { order.filter { entries[$0] != nil } }
 
-    public var snapshot: [(id: UInt32, value: PyValue)] { ids.map { ($0, entries[$0]!) } }
+    package var snapshot: [(id: UInt32, value: PyValue)] { ids.map { ($0, entries[$0]!) } }
 
     static func id(fromKey data: some Collection<UInt8>) -> UInt32? {
         guard data.count == 4 else { return nil }
         return data.reduce(0) { $0 << 8 | UInt32($1) }
     }
 
-    public static func key(_ id: UInt32) -> [UInt8] {
+    package static func key(_ id: UInt32) -> [UInt8] {
         [UInt8(id >> 24), UInt8(id >> 16 & 0xff), UInt8(id >> 8 & 0xff), UInt8(id & 0xff)]
     }
 }

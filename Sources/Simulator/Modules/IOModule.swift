@@ -17,7 +17,7 @@ enum IOModule {
 }
 
 /// `io.BytesIO` / `io.StringIO`.
-public final class MemoryStream: PyObject {
+package final class MemoryStream: PyObject {
     let text: Bool
     var data: [UInt8]
     var position = 0
@@ -29,14 +29,14 @@ public final class MemoryStream: PyObject {
         super.init(address: address)
     }
 
-    public override var typeName: String { text ? "StringIO" : "BytesIO" }
-    public override func repr() -> String { "<io.\(typeName) 0x\(String(address, radix: 16))>" }
+    package override var typeName: String { text ? "StringIO" : "BytesIO" }
+    package override func repr() -> String { "<io.\(typeName) 0x\(String(address, radix: 16))>" }
 
     func wrap(_ b: [UInt8]) -> PyValue { text ? .str(b) : .bytes(b) }
 
     func checkOpen() throws { if closed { throw PyException("ValueError", "I/O operation on closed file") } }
 
-    public override func readinto(_ buffer: inout [UInt8]) throws -> Int? {
+    package override func readinto(_ buffer: inout [UInt8]) throws -> Int? {
         try checkOpen()
         let n = min(buffer.count, max(0, data.count - position))
         if n > 0 { buffer.replaceSubrange(0..<n, with: data[position..<(position + n)]) }
@@ -44,7 +44,7 @@ public final class MemoryStream: PyObject {
         return n
     }
 
-    public override func method(_ name: String) -> PyFunction? {
+    package override func method(_ name: String) -> PyFunction? {
         switch name {
         case "getvalue": return { [unowned self] _, _, _ in try self.checkOpen(); return self.wrap(self.data) }
         case "read":

@@ -13,7 +13,7 @@ enum NetworkModule {
     }
 }
 
-public final class WLAN: PyObject {
+package final class WLAN: PyObject {
     let interface: Int64
     var active = false
     var ssid: String?
@@ -23,10 +23,10 @@ public final class WLAN: PyObject {
         super.init(address: address)
     }
 
-    public override var typeName: String { "WLAN" }
-    public override func repr() -> String { "<WLAN>" }
+    package override var typeName: String { "WLAN" }
+    package override func repr() -> String { "<WLAN>" }
 
-    public override func method(_ name: String) -> PyFunction? {
+    package override func method(_ name: String) -> PyFunction? {
         switch name {
         case "active":
             return { [unowned self] args, _, _ in

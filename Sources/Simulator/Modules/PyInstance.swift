@@ -1,7 +1,7 @@
 /// An instance of a simulated Python class, with methods, read-only properties and `__str__`.
-public final class PyInstance: PyObject {
-    public let className: String
-    public typealias Method = (_ this: PyInstance, _ args: [PyValue], _ kwargs: [(key: String, value: PyValue)], _ ctx: PyContext) throws -> PyValue
+package final class PyInstance: PyObject {
+    package let className: String
+    package typealias Method = (_ this: PyInstance, _ args: [PyValue], _ kwargs: [(key: String, value: PyValue)], _ ctx: PyContext) throws -> PyValue
     let methods: [String: Method]
     let properties: [String: (PyInstance) throws -> PyValue]
     let strFunction: ((PyInstance) throws -> String)?
@@ -19,11 +19,11 @@ public final class PyInstance: PyObject {
         super.init(address: address)
     }
 
-    public override var typeName: String { className }
-    public override func repr() -> String { "<\(className) object at \(String(address, radix: 16))>" }
-    public override func str() -> String { (try? strFunction?(self)) ?? repr() }
+    package override var typeName: String { className }
+    package override func repr() -> String { "<\(className) object at \(String(address, radix: 16))>" }
+    package override func str() -> String { (try? strFunction?(self)) ?? repr() }
 
-    public override func method(_ name: String) -> PyFunction? {
+    package override func method(_ name: String) -> PyFunction? {
         guard let m = methods[name] else { return nil }
         let frame = source.flatMap { s in s.lines[name].map { PyException.Frame(s.file, $0, name) } }
         return { [unowned self] args, kwargs, ctx in
@@ -34,12 +34,12 @@ public final class PyInstance: PyObject {
         }
     }
 
-    public override func getAttr(_ name: String) throws -> PyValue {
+    package override func getAttr(_ name: String) throws -> PyValue {
         if let p = properties[name] { return try p(self) }
         return try super.getAttr(name)
     }
 
-    public override func setAttr(_ name: String, _ value: PyValue) throws {
+    package override func setAttr(_ name: String, _ value: PyValue) throws {
         if properties[name] != nil { throw PyException("AttributeError", "can't set attribute") }
         attributes[name] = value
     }

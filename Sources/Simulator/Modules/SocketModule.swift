@@ -44,7 +44,7 @@ enum SocketModule {
 }
 
 /// A socket object on a real file descriptor.
-public final class SimSocket: PyObject {
+package final class SimSocket: PyObject {
     var fd: Int32
     var blocking = true
 
@@ -58,8 +58,8 @@ public final class SimSocket: PyObject {
 
     deinit { if fd >= 0 { Glibc.close(fd) } }
 
-    public override var typeName: String { "socket" }
-    public override func repr() -> String { "<socket state=\(fd >= 0 ? 2 : 0) timeout=-1 incoming=0 off=0>" }
+    package override var typeName: String { "socket" }
+    package override func repr() -> String { "<socket state=\(fd >= 0 ? 2 : 0) timeout=-1 incoming=0 off=0>" }
 
     func setTimeout(_ seconds: Double) {
         var tv = timeval(tv_sec: Int(seconds), tv_usec: Int((seconds - Double(Int(seconds))) * 1e6))
@@ -95,7 +95,7 @@ public final class SimSocket: PyObject {
         return .tuple([.string(ip), .int(Int64(UInt16(bigEndian: a.sin_port)))])
     }
 
-    public override func readinto(_ buffer: inout [UInt8]) throws -> Int? {
+    package override func readinto(_ buffer: inout [UInt8]) throws -> Int? {
         try checkOpen()
         let n = buffer.withUnsafeMutableBytes { Glibc.recv(fd, $0.baseAddress, $0.count, blocking ? 0 : Int32(MSG_DONTWAIT)) }
         if n < 0 {
@@ -105,7 +105,7 @@ public final class SimSocket: PyObject {
         return n
     }
 
-    public override func method(_ name: String) -> PyFunction? {
+    package override func method(_ name: String) -> PyFunction? {
         switch name {
         case "connect":
             return { [unowned self] args, _, _ in

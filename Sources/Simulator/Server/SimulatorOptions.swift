@@ -1,7 +1,7 @@
 /// How the simulated server behaves.
-public struct SimulatorOptions: Sendable, Equatable {
+package struct SimulatorOptions: Sendable, Equatable {
     /// What a failing request produces.
-    public enum ErrorMode: String, Sendable, CaseIterable {
+    package enum ErrorMode: String, Sendable, CaseIterable {
         /// The intended `ExtType(2, "<Name>\x04<args>\x04<traceback>")` reply; the server keeps serving.
         case intended
         /// The published server: the raw ASCII traceback on the stream, then the RPC task dies on
@@ -9,22 +9,25 @@ public struct SimulatorOptions: Sendable, Equatable {
         case legacy
     }
 
-    public var errorMode: ErrorMode
+    package var errorMode: ErrorMode
     /// Crash like the 32-bit device on its known fatal inputs (spec §2) instead of failing cleanly.
-    public var deviceFaults: Bool
+    package var deviceFaults: Bool
     /// The console line ending: "\n" as in the reference captures (unix build), "\r\n" on an esp32.
-    public var lineEnding: String
+    package var lineEnding: String
     /// The server's `ri` buffer (`buffer_size`; 512 in the reference captures).
-    public var bufferSize: Int
+    package var bufferSize: Int
     /// First heap address handed out (ids and reprs of instances). The default puts the first
     /// `RPC_Test` of a session that starts like capture A at 0x9759e10, where the real one was.
-    public var heapBase: UInt32
-    /// Read like the real device reader (one read call per payload): a str/bin/ext payload that
-    /// arrived only in part when it is read fails with ValueError("short read"), its bytes are
-    /// lost and the rest of the payload is read as the next request(s). Off: reassemble.
-    public var shortReads: Bool = false
+    package var heapBase: UInt32
+    /// Read like the real device reader, whose every read call inside a request (a first byte,
+    /// the rest of a header, a payload) gives up after `readTimeoutMs` of silence: with
+    /// ValueError("short read") when part of that read had arrived, OSError(EAGAIN) when none had.
+    /// What was read is lost; later bytes are read as new requests. Off: wait and reassemble.
+    package var shortReads: Bool = false
+    /// The device reader's timeout per read call (300 ms on the published server).
+    package var readTimeoutMs: Int = 300
 
-    public init(errorMode: ErrorMode = .intended, deviceFaults: Bool = false, lineEnding: String = "\n",
+    package init(errorMode: ErrorMode = .intended, deviceFaults: Bool = false, lineEnding: String = "\n",
                 bufferSize: Int = 512, heapBase: UInt32 = 0x0975_9dd0) {
         self.errorMode = errorMode
         self.deviceFaults = deviceFaults
@@ -35,7 +38,7 @@ public struct SimulatorOptions: Sendable, Equatable {
 }
 
 /// A fatal input of the 32-bit device (spec §2), by the `DeviceLint` id that detects it.
-public enum DeviceFault: String, Sendable, CaseIterable, CustomStringConvertible {
+package enum DeviceFault: String, Sendable, CaseIterable, CustomStringConvertible {
     case bin32LengthOverflow = "bin32-length-overflow"
     case str32LengthOverflow = "str32-length-overflow"
     case ext32LengthOverflow = "ext32-length-overflow"
@@ -44,7 +47,7 @@ public enum DeviceFault: String, Sendable, CaseIterable, CustomStringConvertible
     case nestingOverflow = "nesting-overflow"
 
     /// The exit status of `urpc-sim server --device-faults` when the simulated device dies of it.
-    public var exitStatus: Int32 {
+    package var exitStatus: Int32 {
         switch self {
         case .bin32LengthOverflow: return 71
         case .str32LengthOverflow: return 72
@@ -56,7 +59,7 @@ public enum DeviceFault: String, Sendable, CaseIterable, CustomStringConvertible
     }
 
     /// What the device does when it hits it.
-    public var effect: String {
+    package var effect: String {
         switch self {
         case .bin32LengthOverflow, .str32LengthOverflow, .ext32LengthOverflow:
             return "allocation size wraps to 1 byte, the payload overflows the heap"
@@ -66,16 +69,16 @@ public enum DeviceFault: String, Sendable, CaseIterable, CustomStringConvertible
         }
     }
 
-    public var description: String { rawValue }
+    package var description: String { rawValue }
 }
 
 /// A crash of the simulated device.
-public struct DeviceCrash: Sendable, Equatable, CustomStringConvertible {
-    public var fault: DeviceFault
+package struct DeviceCrash: Sendable, Equatable, CustomStringConvertible {
+    package var fault: DeviceFault
     /// Stream offset of the header that triggered it.
-    public var offset: Int
+    package var offset: Int
 
-    public var description: String {
+    package var description: String {
         "device fault \(fault.rawValue) at stream offset \(offset): \(fault.effect) (exit status \(fault.exitStatus))"
     }
 }

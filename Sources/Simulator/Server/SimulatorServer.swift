@@ -7,25 +7,27 @@ import Foundation
 
 /// The simulated device behind a loopback TCP port: one `DeviceSession` per connection (each
 /// connection is a fresh boot: ids from 1), a blocking thread per connection, TCP_NODELAY.
-public final class SimulatorServer: @unchecked Sendable {
-    public let options: SimulatorOptions
-    public let address: LoopbackAddress
+package final class SimulatorServer: @unchecked Sendable {
+    package let options: SimulatorOptions
+    package let address: LoopbackAddress
     /// Called when a connection's device crashes (`deviceFaults`); the CLI exits from here.
-    public var onCrash: (@Sendable (DeviceCrash) -> Void)?
+    package var onCrash: (@Sendable (DeviceCrash) -> Void)?
+    /// Called when the RPC task of a connection dies (the legacy error path); the CLI may exit.
+    package var onDeath: (@Sendable (DeviceSession.State) -> Void)?
     /// Called when a connection ends, with its final session state.
-    public var onSessionEnd: (@Sendable (DeviceSession.State, Int) -> Void)?
+    package var onSessionEnd: (@Sendable (DeviceSession.State, Int) -> Void)?
     private var listenFD: Int32 = -1
     private let lock = NSLock()
     private var connections: Set<Int32> = []
     private var stopped = false
     /// Write each reply piece by piece (one write per header and per payload) as the device does.
-    public var piecewise = false
+    package var piecewise = false
     /// Leave Nagle's algorithm on (no TCP_NODELAY), as the real server's socket has it: with
     /// `piecewise` the first byte of a reply then travels alone, as in the reference captures.
-    public var nagle = false
+    package var nagle = false
 
     /// Binds and listens (port 0 picks a free port; see `port`).
-    public init(address: LoopbackAddress, options: SimulatorOptions = SimulatorOptions()) throws(TransportError) {
+    package init(address: LoopbackAddress, options: SimulatorOptions = SimulatorOptions()) throws(TransportError) {
         self.options = options
         let fd = socket(address.isIPv6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw .system(call: "socket", errno: errno) }
@@ -55,17 +57,17 @@ public final class SimulatorServer: @unchecked Sendable {
         self.listenFD = fd
     }
 
-    public var port: UInt16 { address.port }
+    package var port: UInt16 { address.port }
 
     /// Accepts connections on a background thread.
-    public func start() {
+    package func start() {
         let t = Thread { [self] in self.acceptLoop() }
         t.stackSize = 1 << 20
         t.start()
     }
 
     /// Accepts connections on the calling thread until `stop()`.
-    public func run() { acceptLoop() }
+    package func run() { acceptLoop() }
 
     /// Accepts until the listening socket is shut down. Each descriptor is closed only by the
     /// thread that uses it (after `stop()` shut it down), so a number is never reused under a
@@ -86,7 +88,7 @@ public final class SimulatorServer: @unchecked Sendable {
             let t = Thread { [self] in
                 let session = DeviceSession(options: self.options)
                 session.recordsWrites = self.piecewise
-                Self.serve(fd: c, session: session, onCrash: self.onCrash)
+                Self.serve(fd: c, session: session, onCrash: self.onCrash, onDeath: self.onDeath)
                 self.onSessionEnd?(session.state, session.requestCount)
                 self.lock.lock()
                 self.connections.remove(c)
@@ -100,27 +102,54 @@ public final class SimulatorServer: @unchecked Sendable {
 
     /// Serves one session on a file descriptor (socket, pty master, serial port) until the
     /// stream ends or the device crashes. A dead RPC task keeps reading and answers nothing, as
-    /// the real server does until it is reset.
-    public static func serve(fd: Int32, session: DeviceSession, onCrash: ((DeviceCrash) -> Void)? = nil) {
+    /// the real server does until it is reset. With `shortReads`, a request that stays incomplete
+    /// for the read timeout fails as on the device; at the end of the stream the session writes
+    /// what the published server writes then (`clientClosed`).
+    package static func serve(fd: Int32, session: DeviceSession, onCrash: ((DeviceCrash) -> Void)? = nil,
+                              onDeath: ((DeviceSession.State) -> Void)? = nil) {
         var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = FDIO.readSome(fd, into: &buffer)
-            if n <= 0 { return }
+        let timeout = Int32(clamping: session.options.readTimeoutMs)
+        /// Writes what the session just produced; false when the peer is gone.
+        func emit(_ out: [UInt8]) -> Bool {
             if session.recordsWrites {
-                for piece in session.feedWrites(buffer[0..<n]) where !FDIO.writeAll(fd, piece) { return }
-            } else {
-                let out = session.feed(buffer[0..<n])
-                if !out.isEmpty, !FDIO.writeAll(fd, out) { return }
+                for piece in session.writes where !FDIO.writeAll(fd, piece) { return false }
+                return true
             }
-            if case .crashed(let crash) = session.state {
+            return out.isEmpty || FDIO.writeAll(fd, out)
+        }
+        while true {
+            let wasServing = session.state == .serving
+            let out: [UInt8]
+            var ended = false
+            if session.options.shortReads, session.isMidRequest, !FDIO.waitReadable(fd, timeoutMs: timeout) {
+                out = session.readTimedOut()
+            } else {
+                let n = FDIO.readSome(fd, into: &buffer)
+                if n <= 0 {
+                    out = session.clientClosed()
+                    ended = true
+                } else {
+                    out = session.feed(buffer[0..<n])
+                }
+            }
+            if !emit(out) { ended = true }
+            switch session.state {
+            case .crashed(let crash):
                 onCrash?(crash)
                 return
+            case .dead where wasServing:
+                if let onDeath {
+                    FDIO.drainOutput(fd, maxMs: 500)
+                    onDeath(session.state)
+                }
+            default: break
             }
+            if ended { return }
         }
     }
 
     /// Stops accepting and ends every connection (their threads close the descriptors).
-    public func stop() {
+    package func stop() {
         lock.lock()
         stopped = true
         let fds = connections

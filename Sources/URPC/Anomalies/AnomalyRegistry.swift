@@ -55,7 +55,9 @@ package enum AnomalyRegistry {
     ]
 
     /// The device lint's findings (defined once, in the codec), as anomaly kinds.
-    package static let lintKinds: [AnomalyKind] = LintKinds.all
+    package static let lintKinds: [AnomalyKind] = DeviceLint.rules.map {
+        AnomalyKind($0.id, .lint, Anomaly.Severity(lint: $0.severity), $0.meaning)
+    }
 
     package static let all: [AnomalyKind] = protocolKinds + lifecycleKinds + lintKinds
 

@@ -27,9 +27,12 @@ extension ConnectionDissector {
             do {
                 node = try c2s.next()
             } catch {
-                if case .depthBeyondLimit = error, let m = deepRequest(seg) {
-                    out.append(m)
-                    continue
+                if case .depthBeyondLimit = error {
+                    switch deepRequest(seg) {
+                    case .message(let m): out.append(m); continue
+                    case .wait: return
+                    case .notOne: break
+                    }
                 }
                 if c2s.skippedStart == nil { c2s.skipReason = "\(error)" }
                 c2s.resyncing = true

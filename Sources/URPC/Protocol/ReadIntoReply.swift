@@ -15,10 +15,9 @@ package enum ReadIntoReply {
         return Int(k)
     }
 
-    /// The server's reply bytes for a read of `data` (count, raw bytes, nil).
-    package static func encode(count: MessagePackValue, data: some Collection<UInt8>, into out: inout [UInt8]) {
-        try? Encoder(dialect: .device).encode(count, into: &out)
-        out.append(contentsOf: data)
-        out.append(0xc0)
-    }
+    /// The first object of the reply: the count `readinto` returned, or nil when it returned None.
+    package static func head(count: Int?) -> MessagePackValue { count.map { .int(Int64($0)) } ?? .nil }
+
+    /// The object that closes the reply.
+    package static let end: MessagePackValue = .nil
 }

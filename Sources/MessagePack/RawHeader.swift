@@ -1,0 +1,101 @@
+/// One MessagePack header as it is on the wire, read without building a value: what framing,
+/// reply scanning, the device lint and the structure-aware mutators need to walk hostile bytes.
+@usableFromInline package struct RawHeader: Equatable, Sendable {
+    @usableFromInline package enum Kind: UInt8, Equatable, Sendable { case scalar, str, bin, ext, array, map }
+
+    @usableFromInline package var firstByte: UInt8
+    @usableFromInline package var kind: Kind
+    /// Bytes of header, as `Format.headerLength(firstByte:)`: the first byte, any length, count or
+    /// ext type bytes, and a fixed-size scalar's value bytes.
+    @usableFromInline package var headerLength: Int
+    /// Payload bytes after the header (str/bin/ext), or the element count (array: n, map: n
+    /// entries); 0 for a scalar.
+    @usableFromInline package var length: Int
+    /// The ext type byte read as signed (0 unless `kind == .ext`).
+    @usableFromInline package var extType: Int8
+
+    @inlinable
+    package init(firstByte: UInt8, kind: Kind, headerLength: Int, length: Int, extType: Int8 = 0) {
+        self.firstByte = firstByte
+        self.kind = kind
+        self.headerLength = headerLength
+        self.length = length
+        self.extType = extType
+    }
+
+    @usableFromInline package var format: Format { Format(byte: firstByte) }
+    @inlinable package var isContainer: Bool { kind == .array || kind == .map }
+    /// Items a container holds (a map's entries count twice); 0 for the others.
+    @inlinable package var items: Int { kind == .array ? length : kind == .map ? 2 * length : 0 }
+    /// Bytes that follow the header (str/bin/ext payload); 0 for scalars and containers.
+    @inlinable package var payloadLength: Int { kind == .str || kind == .bin || kind == .ext ? length : 0 }
+    /// Bytes of a non-container object (header and payload).
+    @inlinable package var size: Int { headerLength + payloadLength }
+}
+
+/// The answer of a header read at an offset.
+@usableFromInline package enum HeaderRead: Equatable, Sendable {
+    case header(RawHeader)
+    /// The header is cut short: this many more bytes are needed (at least 1).
+    case needsMore(Int)
+    /// A first byte the dialect refuses (`c1`; `cb cf d3` in the device dialect).
+    case invalid(UInt8)
+}
+
+extension ByteCursor {
+    /// Reads the header at `i` (< base.count) as it is on the wire. The header bytes are checked
+    /// against the bytes present; the payload is not read. An invalid first byte is refused
+    /// before its header is complete, as the device's reader does.
+    @inlinable @inline(__always)
+    func rawHeader(at i: Int) -> HeaderRead {
+        let b = base[i]
+        switch b {
+        case 0x00...0x7f, 0xe0...0xff, 0xc0, 0xc2, 0xc3:
+            return .header(RawHeader(firstByte: b, kind: .scalar, headerLength: 1, length: 0))
+        case 0x80...0x8f: return .header(RawHeader(firstByte: b, kind: .map, headerLength: 1, length: Int(b & 0x0f)))
+        case 0x90...0x9f: return .header(RawHeader(firstByte: b, kind: .array, headerLength: 1, length: Int(b & 0x0f)))
+        case 0xa0...0xbf: return .header(RawHeader(firstByte: b, kind: .str, headerLength: 1, length: Int(b & 0x1f)))
+        case 0xc1: return .invalid(b)
+        case 0xcb, 0xcf, 0xd3: if dialect == .device { return .invalid(b) }
+        default: break
+        }
+        let hl = ByteCursor.headerLength(b)
+        let avail = base.count - i
+        guard hl <= avail else { return .needsMore(hl - avail) }
+        let kind: RawHeader.Kind
+        switch b {
+        case 0xc4...0xc6: kind = .bin
+        case 0xc7...0xc9: kind = .ext
+        case 0xd4...0xd8:
+            return .header(RawHeader(firstByte: b, kind: .ext, headerLength: hl, length: 1 << Int(b - 0xd4),
+                                     extType: Int8(bitPattern: base[i + 1])))
+        case 0xd9...0xdb: kind = .str
+        case 0xdc, 0xdd: kind = .array
+        case 0xde, 0xdf: kind = .map
+        default: return .header(RawHeader(firstByte: b, kind: .scalar, headerLength: hl, length: 0))
+        }
+        // The length field fills the header after the first byte (and before an ext's type byte).
+        let width = kind == .ext ? hl - 2 : hl - 1
+        let n = width == 1 ? Int(base[i + 1]) : width == 2 ? Int(be16(i + 1)) : Int(be32(i + 1))
+        return .header(RawHeader(firstByte: b, kind: kind, headerLength: hl, length: n,
+                                 extType: kind == .ext ? Int8(bitPattern: base[i + hl - 1]) : 0))
+    }
+}
+
+/// Reads single headers of a buffer (the random-access side of the scanner: reply pairing and
+/// registry counts read one header where an object starts).
+@usableFromInline package struct HeaderReader {
+    @usableFromInline let cursor: ByteCursor
+
+    @inlinable
+    package init(_ p: UnsafeBufferPointer<UInt8>, dialect: Dialect = .standard) {
+        cursor = ByteCursor(p, origin: 0, dialect: dialect)
+    }
+
+    /// The header at `i`; `.needsMore(1)` when `i` is at or past the end.
+    @inlinable
+    package func read(at i: Int) -> HeaderRead {
+        guard i >= 0, i < cursor.base.count else { return .needsMore(1) }
+        return cursor.rawHeader(at: i)
+    }
+}
