@@ -157,6 +157,10 @@ struct SignatureTests {
             ("AttributeError: 'NoneType' object has no attribute 'foo'", "AttributeError: 'NoneType' object has no attribute '…'"),
             ("OSError: [Errno 11] EAGAIN", "OSError: [Errno 11] EAGAIN"),
             ("ValueError: bad object at 0x7f3a2c00 in /tmp/x.py", "ValueError: bad object at # in …"),
+            ("AttributeError: 'NoneType' object has no attribute 'x\u{7}y", "AttributeError: 'NoneType' object has no attribute '…'"),
+            ("ImportError: no module named 'rrpctest'", "ImportError: no module named '…'"),
+            ("TypeError: unsupported types for __add__: 'bytes', 'str'", "TypeError: unsupported types for __add__: '…', '…'"),
+            ("TypeError: 'NoneType' object isn't callable", "TypeError: 'NoneType' object isn't callable"),
         ]
         for (line, expected) in cases {
             let bytes = [UInt8](repeating: 0xc0, count: 3) + Array((tb + line + "\n").utf8)

@@ -35,33 +35,32 @@ package enum FailureClass {
     }
 
     /// Numbers (three digits or more), addresses, paths and quoted names removed: the class, not
-    /// the instance.
+    /// the instance. A quoted type name (`'NoneType' object`) stays: it names the class.
     package static func normalise(_ line: String) -> String {
-        var out = ""
-        var quoted: Character?
-        var lastWasNumber = false
-        var words: [Substring] = []
         // Paths: any word with a slash.
-        for w in line.split(separator: " ", omittingEmptySubsequences: false) { words.append(w.contains("/") ? "…" : w) }
-        let joined = words.joined(separator: " ")
-        let quotedNames = joined.contains("attribute '") || joined.contains("name '")
-        var i = joined.startIndex
-        while i < joined.endIndex {
-            let ch = joined[i]
-            if let q = quoted {
-                if ch == q { quoted = nil; out.append(ch) }
-                i = joined.index(after: i)
+        let words = line.split(separator: " ", omittingEmptySubsequences: false).map { $0.contains("/") ? "…" : $0 }
+        let s = Array(words.joined(separator: " "))
+        var out = ""
+        var i = 0
+        var lastWasNumber = false
+        while i < s.count {
+            let ch = s[i]
+            if ch == "'" || ch == "\"", i == 0 || !s[i - 1].isLetter {
+                // A quoted token: kept when it is a type name, else '…' (to its end or the line's).
+                var j = i + 1
+                while j < s.count && s[j] != ch { j += 1 }
+                let token = String(s[(i + 1)..<min(j, s.count)])
+                let rest = String(s[min(j + 1, s.count)...])
+                let isType = rest.hasPrefix(" object") && !token.isEmpty && token.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" }
+                out += isType ? "\(ch)\(token)\(ch)" : "\(ch)…\(ch)"
+                i = j + 1
+                lastWasNumber = false
                 continue
             }
-            if quotedNames, ch == "'", out.hasSuffix("attribute ") || out.hasSuffix("name ") {
-                quoted = ch; out += "'…"
-                i = joined.index(after: i)
-                continue
-            }
-            if ch == "0", joined.index(after: i) < joined.endIndex, joined[joined.index(after: i)] == "x" {
+            if ch == "0", i + 1 < s.count, s[i + 1] == "x" {
                 // A hex address.
-                var j = joined.index(i, offsetBy: 2)
-                while j < joined.endIndex, joined[j].isHexDigit { j = joined.index(after: j) }
+                var j = i + 2
+                while j < s.count, s[j].isHexDigit { j += 1 }
                 if !lastWasNumber { out.append("#") }
                 lastWasNumber = true
                 i = j
@@ -70,17 +69,15 @@ package enum FailureClass {
             if ch.isNumber {
                 // Sizes, counts and ids (three digits or more) vary; `64 bit` and `Errno 11` name the class.
                 var j = i
-                while j < joined.endIndex, joined[j].isNumber { j = joined.index(after: j) }
-                let digits = joined.distance(from: i, to: j)
-                if digits >= 3 { if !lastWasNumber { out.append("#") } } else { out += joined[i..<j] }
-                lastWasNumber = digits >= 3
+                while j < s.count, s[j].isNumber { j += 1 }
+                if j - i >= 3 { if !lastWasNumber { out.append("#") } } else { out += String(s[i..<j]) }
+                lastWasNumber = j - i >= 3
                 i = j
                 continue
-            } else {
-                out.append(ch)
-                lastWasNumber = false
             }
-            i = joined.index(after: i)
+            out.append(ch)
+            lastWasNumber = false
+            i += 1
         }
         return out.trimmingSpaces
     }

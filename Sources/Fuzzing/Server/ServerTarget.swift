@@ -31,8 +31,10 @@ public final class ServerTarget {
     /// Spawn ahead (a `{port}` program): the next process is started while the current one
     /// serves, so bringing the target back costs a connect, not a start-up.
     public var spawnAhead = true
-    private var standby: (process: TargetProcess, port: UInt16, stderr: String?)?
-    private var standbyFlip = false
+    /// Processes started ahead (deaths can come back to back, as during minimisation).
+    public var spawnAheadCount = 2
+    private var standbys: [(process: TargetProcess, port: UInt16)] = []
+    private var standbyNumber = 0
     /// Learnt at the first fresh session: does closing the connection end the program?
     private var reconnectKills: Bool?
     /// Time spent bringing the target back after the first start (respawns, resets), in ns.
@@ -106,8 +108,8 @@ public final class ServerTarget {
             // not read it as its first requests.
             if pty!.slaveFD >= 0 { _ = tcflush(pty!.slaveFD, TCIOFLUSH) }
         }
-        if template.contains("{port}"), spawnAhead, let s = standby {
-            standby = nil
+        while template.contains("{port}"), spawnAhead, !standbys.isEmpty {
+            let s = standbys.removeFirst()
             if s.process.poll() == nil {
                 process = s.process
                 port = s.port
@@ -166,11 +168,13 @@ public final class ServerTarget {
     /// Starts the next process on a port of its own (its stderr in a file of its own: the one
     /// serving keeps its output).
     private func startStandby(_ template: String) {
-        guard spawnAhead, standby == nil, let p = Loopback.freePort() else { return }
-        standbyFlip.toggle()
-        let err = stderrPath.map { $0 + (standbyFlip ? ".b" : "") }
-        let command = template.replacingOccurrences(of: "{port}", with: String(p))
-        if let proc = try? TargetProcess(command: command, stderrPath: err) { standby = (proc, p, err) }
+        while spawnAhead, standbys.count < spawnAheadCount, let p = Loopback.freePort() {
+            standbyNumber += 1
+            let err = stderrPath.map { $0 + ".\(standbyNumber % (spawnAheadCount + 2))" }
+            let command = template.replacingOccurrences(of: "{port}", with: String(p))
+            guard let proc = try? TargetProcess(command: command, stderrPath: err) else { return }
+            standbys.append((proc, p))
+        }
     }
 
     /// Has the spawned program ended? (Waits up to `millis` for a dying one.)
@@ -225,8 +229,8 @@ public final class ServerTarget {
         channel = nil
         process?.kill()
         process = nil
-        standby?.process.kill()
-        standby = nil
+        for s in standbys { s.process.kill() }
+        standbys.removeAll()
         if var p = pty { p.close(); pty = nil }
         serialPort?.close()
         serialPort = nil
