@@ -92,7 +92,8 @@ struct StatefulTargetOptions: ParsableArguments {
         c.minimizeSeconds = minimizeTime
         c.auditEvery = max(1, auditEvery)
         c.batch = max(1, batch)
-        c.lifeCostMillis = lifeCostMs
+        // A serial device or one with a reset command pays a reset and a boot per life.
+        c.lifeCostMillis = lifeCostMs ?? (serial != nil || resetCmd != nil ? 2000 : nil)
         return c
     }
 }

@@ -25,9 +25,10 @@ final class DeviceTwinPredictor: TwinPredictor {
 }
 
 extension StatefulTargetOptions {
-    /// The twin, when the target's lives are expensive (`--serial`, `--reset-cmd`, `--life-cost-ms`).
+    /// The twin for a server target it can stand in for (not a running server reached with
+    /// `--connect` and no way to reset it).
     var twinPredictor: TwinPredictor? {
-        guard serial != nil || resetCmd != nil || lifeCostMs != nil else { return nil }
+        guard connect == nil || resetCmd != nil else { return nil }
         return DeviceTwinPredictor(options: SimulatorOptions(errorMode: legacyErrors ? .legacy : .intended, deviceFaults: deviceFaults))
     }
 }

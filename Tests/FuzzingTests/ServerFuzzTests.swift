@@ -159,7 +159,9 @@ struct SignatureTests {
             ("ValueError: bad object at 0x7f3a2c00 in /tmp/x.py", "ValueError: bad object at # in …"),
             ("AttributeError: 'NoneType' object has no attribute 'x\u{7}y", "AttributeError: 'NoneType' object has no attribute '…'"),
             ("ImportError: no module named 'rrpctest'", "ImportError: no module named '…'"),
-            ("TypeError: unsupported types for __add__: 'bytes', 'str'", "TypeError: unsupported types for __add__: '…', '…'"),
+            ("ImportError: no module named 'c'c_tes'", "ImportError: no module named '…'"),
+            ("NameError: name 'x' isn't defined", "NameError: name '…' isn't defined"),
+            ("TypeError: unsupported types for __add__: 'bytes', 'str'", "TypeError: unsupported types for __add__: '…'"),
             ("TypeError: 'NoneType' object isn't callable", "TypeError: 'NoneType' object isn't callable"),
         ]
         for (line, expected) in cases {

@@ -46,13 +46,19 @@ package enum FailureClass {
         while i < s.count {
             let ch = s[i]
             if ch == "'" || ch == "\"", i == 0 || !s[i - 1].isLetter {
-                // A quoted token: kept when it is a type name, else '…' (to its end or the line's).
+                // A quoted token: kept when it is a type name, else '…' up to the line's last
+                // quote (a name may hold quotes itself) or its end.
                 var j = i + 1
                 while j < s.count && s[j] != ch { j += 1 }
                 let token = String(s[(i + 1)..<min(j, s.count)])
                 let rest = String(s[min(j + 1, s.count)...])
                 let isType = rest.hasPrefix(" object") && !token.isEmpty && token.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" }
-                out += isType ? "\(ch)\(token)\(ch)" : "\(ch)…\(ch)"
+                if isType { out += "\(ch)\(token)\(ch)" } else {
+                    out += "\(ch)…\(ch)"
+                    j = max(j, s.lastIndex(of: ch) ?? j)
+                    // A known tail after the name stays (`NameError: name '…' isn't defined`).
+                    if let k = s[i...].indices.first(where: { s[$0] == ch && String(s[($0 + 1)...]).hasPrefix(" isn't") }) { j = k }
+                }
                 i = j + 1
                 lastWasNumber = false
                 continue

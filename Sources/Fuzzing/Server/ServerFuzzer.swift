@@ -56,10 +56,13 @@ public final class ServerFuzzer {
         runner.targetEnded = { [unowned target] in target.processEnd() != nil }
     }
 
-    /// Guides the choice of cases with the twin (for an expensive target: `--serial`,
-    /// `--reset-cmd` or `--life-cost-ms`).
+    /// Guides the choice of cases with the twin: for a target whose lives are declared
+    /// expensive (`lifeCostMillis`: `--serial`, `--reset-cmd`, `--life-cost-ms`), with
+    /// divergence findings; otherwise once its lives turn out to cost 5 ms or more each (only
+    /// skipping known deaths: the twin may not be set up like the target).
     package func guide(with predictor: TwinPredictor) {
         twin = TwinGuide(predictor: predictor)
+        guard config.lifeCostMillis != nil else { return }
         // A death is compared with the twin on its minimised case (a fresh session of both).
         book.divergenceCheck = { c, v in
             TwinGuide.divergence(real: v, twin: predictor.predict(c), realClass: TwinGuide.classKey(of: v, for: c))
@@ -80,9 +83,15 @@ public final class ServerFuzzer {
         s.livesUsed = target.livesUsed
         s.livesSaved = twin?.livesSaved
         s.skippedCases = twin?.skipped
+        s.flakyCases = book.flakyCases
         s.restartSeconds = RunSummary.milli(Double(target.restartNanos) / 1e9)
         s.minimizeSeconds = RunSummary.milli(book.minimizeSeconds)
         return s
+    }
+
+    /// Declared expensive, or measured: 16 lives at 5 ms or more each.
+    private var twinActive: Bool {
+        config.lifeCostMillis != nil || target.livesUsed >= 16 && target.restartNanos / UInt64(target.livesUsed) >= 5_000_000
     }
 
     private var timeoutNanos: UInt64 { UInt64(max(0.001, config.timeout) * 1e9) }
@@ -188,7 +197,7 @@ public final class ServerFuzzer {
                     c.idBase = 1
                 }
             }
-            if let g = twin {
+            if let g = twin, twinActive {
                 guard let (chosen, p) = g.select(c) else { continue }
                 c = chosen
                 predictions.append(p)
@@ -250,7 +259,10 @@ public final class ServerFuzzer {
                 // are suspects too.
                 let suspects = batch + next.flatMap(\.cases)
                 let suspectOps = b.ops + next.flatMap(\.ops)
-                if caseEnd != .fenced, i + 1 < suspects.count {
+                // The server answered every case before this one to its fence, so it died reading
+                // this one, unless this one leaves an object open that swallows the next: only
+                // then are the later cases suspects (each costs a life to clear).
+                if caseEnd != .fenced, i + 1 < suspects.count, !c.messages.allSatisfy({ Framing.walk($0.bytes).isComplete }) {
                     if let (j, got) = reproducer.locateCulprit(suspects, from: i, like: v) {
                         failing = suspects[j]; ops = suspectOps[j]; v = got
                     } else {
@@ -278,7 +290,7 @@ public final class ServerFuzzer {
                 try recover()
                 return false
             }
-            if i < b.predictions.count, case .dies = b.predictions[i], try divergedByAnswering(c, b.predictions[i]) { return false }
+            if config.lifeCostMillis != nil, i < b.predictions.count, case .dies = b.predictions[i], try divergedByAnswering(c, b.predictions[i]) { return false }
             let ops = b.ops[i]
             let scan = runner.buffer.withUnsafeBufferPointer { ReplyScan(UnsafeBufferPointer(rebasing: $0[runner.replyRange])) }
             session.learn(c, replies: scan, reorderedReleases: ops.contains("reorder") || ops.contains("duplicate") || ops.contains("drop"))
@@ -384,13 +396,5 @@ public final class ServerFuzzer {
         RunSummary.statusLine(final: final, execs: stats.cases, seconds: elapsed, [
             "findings": final ? book.all.count : book.count, "restarts": stats.restarts, "timeouts": stats.timeouts, "slow": runner.slow,
         ])
-    }
-}
-
-extension String {    var trimmingSpaces: String {
-        var s = Substring(self)
-        while let f = s.first, f == " " || f == "\n" || f == "\r" { s = s.dropFirst() }
-        while let l = s.last, l == " " || l == "\n" || l == "\r" { s = s.dropLast() }
-        return String(s)
     }
 }

@@ -32,7 +32,7 @@ public final class ServerTarget {
     /// serves, so bringing the target back costs a connect, not a start-up.
     public var spawnAhead = true
     /// Processes started ahead (deaths can come back to back, as during minimisation).
-    public var spawnAheadCount = 2
+    public var spawnAheadCount = 3
     private var standbys: [(process: TargetProcess, port: UInt16)] = []
     private var standbyNumber = 0
     /// Learnt at the first fresh session: does closing the connection end the program?

@@ -15,6 +15,8 @@ final class SessionFindings {
     private var unconfirmed: [(finding: Finding, kind: String)] = []
     /// Signatures before minimisation of the findings held back, to their signature.
     private var unconfirmedAliases: [String: String] = [:]
+    /// Failing cases that did not fail again and whose evidence names no class.
+    private(set) var flakyCases = 0
     /// Compares a minimised failing case with the device twin: a divergence and its signature.
     var divergenceCheck: ((FuzzCase, Verdict) -> (Verdict, String)?)?
     /// Seconds spent minimising, in all and per class (the budget is per class, and all of it at
@@ -140,16 +142,8 @@ final class SessionFindings {
             _ = book.hit(book.findings[j].signature)
             return book.alias(pre, to: book.findings[j].signature)
         }
-        let signature = "\(v.oracle)|\(v.status)|flaky"
-        unconfirmedAliases[pre] = signature
-        if let j = unconfirmed.firstIndex(where: { $0.finding.signature == signature }) {
-            unconfirmed[j].finding.hits += 1
-            return
-        }
-        var f = f
-        f.flaky = true
-        f.signature = signature
-        unconfirmed.append((f, v.kind))
-        log("  not reproduced on a fresh session or with its history: kept as found (\(signature))")
+        // No evidence names a class: counted as flaky (its input is saved), never a class of its own.
+        flakyCases += 1
+        log("  did not fail again on a fresh session (tried twice) and names no class: flaky, not a finding (\(f.inputPath))")
     }
 }
