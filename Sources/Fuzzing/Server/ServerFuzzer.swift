@@ -380,6 +380,7 @@ public final class ServerFuzzer {
         if let (d, sig) = TwinGuide.divergence(real: real, twin: p, realClass: real.map { TwinGuide.classKey(of: $0, for: fresh) }) {
             record(d, case: fresh, signature: sig, minimize: false, mutations: [])
         }
+        if case .dies(let k, _) = p { twin?.learn(classKey: k) }
         if target.processEnd() != nil { try recover() } else { session.restarted() }
         return true
     }

@@ -44,6 +44,9 @@ final class TwinGuide {
 
     func learn(_ v: Verdict, _ c: FuzzCase) { known.insert(Self.classKey(of: v, for: c)) }
 
+    /// A class the twin predicts that the real target turned out not to have: not tried again.
+    func learn(classKey k: String) { known.insert(k) }
+
     /// The case to send (nil: skip it) and what the twin expects of it.
     func select(_ c: FuzzCase) -> (FuzzCase, TwinOutcome)? {
         var c = c
@@ -65,20 +68,21 @@ final class TwinGuide {
         return nil
     }
 
-    /// A divergence when the real outcome contradicts the twin's (with its signature, which
-    /// carries both outcomes): nil when they agree.
+    /// A divergence when the real outcome contradicts the twin's, with its signature (one per
+    /// direction: `divergence|real-answered`, `divergence|twin-answered`,
+    /// `divergence|other-death`; the detail carries both outcomes): nil when they agree.
     static func divergence(real: Verdict?, twin: TwinOutcome, realClass: String?) -> (Verdict, String)? {
         switch (real, twin) {
-        case (nil, .dies(let k, _)):
+        case (nil, .dies):
             return (Verdict(oracle: .divergence, detail: "the real target answered where \(twin.description)"),
-                    "divergence|real-answered|twin:\(k)")
+                    "divergence|real-answered")
         case (let r?, .answers) where r.isDeath:
             let what = realClass ?? r.kind
             return (Verdict(oracle: .divergence, detail: "the real target died of \(what) (\(r.oracle) \(r.status)) where the twin answers"),
-                    "divergence|real:\(what)|twin-answered")
+                    "divergence|twin-answered")
         case (let r?, .dies(let k, _)) where r.isDeath && realClass != nil && realClass != k:
             return (Verdict(oracle: .divergence, detail: "the real target died of \(realClass!) where \(twin.description)"),
-                    "divergence|real:\(realClass!)|twin:\(k)")
+                    "divergence|other-death")
         default:
             return nil
         }
