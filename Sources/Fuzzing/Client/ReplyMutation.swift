@@ -5,7 +5,8 @@ import URPC
 public enum ReplyMutation: String, CaseIterable, Sendable {
     /// Proxy ids the client never saw: 0, huge, or the ext with the wrong payload size.
     case oddProxyID = "odd-proxy-id"
-    /// A str/bin/ext/array/map header that claims far more than follows (spec §2 values).
+    /// A str/bin/ext/array/map header that claims far more than follows (spec §2 values),
+    /// usually followed by tens to thousands of bytes of filler.
     case lengthLie = "length-lie"
     /// Console output (`ExtType(3)`) before the reply: many small ones or one huge one.
     case consoleFlood = "console-flood"
@@ -53,7 +54,14 @@ public enum ReplyMutation: String, CaseIterable, Sendable {
         case .lengthLie:
             if !StructureMutation.lie32.apply(&b, &ctx.random) {
                 b = ctx.random.pick([[0xdb, 0xff, 0xff, 0xff, 0xff], [0xc6, 0xff, 0xff, 0xff, 0xf0], [0xdd, 0x40, 0, 0, 0], [0xdf, 0x20, 0, 0, 0],
-                                     [0xc9, 0xff, 0xff, 0xff, 0xff, UInt8(bitPattern: ExtCode.console)], [0xda, 0x10, 0x00, 0x41]])
+                                     [0xc9, 0xff, 0xff, 0xff, 0xff, UInt8(bitPattern: ExtCode.console)], [0xda, 0x10, 0x00, 0x41],
+                                     [0xdd, 0x3f, 0xff, 0xff, 0xfe], [0xdd, 0x7f, 0xff, 0xff, 0xff]])
+            }
+            // The filler a wrapped allocation size overruns (spec §2: a few hundred bytes after
+            // the header): without it a decoder only waits or reads short.
+            if ctx.random.below(4) != 0 {
+                let n = ctx.random.pick([16, 64, 300, 600, 2000, 5000])
+                b += ctx.random.chance(50) ? Array(repeating: 0x41, count: n) : Array(repeating: 0xc0, count: n)
             }
         case .consoleFlood:
             var out: [UInt8] = []
