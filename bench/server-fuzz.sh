@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 SECONDS_MSGFUZZ=${1:-20}
 BOOFUZZ_CASES=${2:-3000}
 SCRATCH=${SCRATCH:-.build-bench}
-VENV=bench/.venv-boofuzz
+VENV=${VENV:-bench/.venv-boofuzz}
 WORK=$(mktemp -d)
 SIM_PID=
 trap '[ -n "$SIM_PID" ] && kill "$SIM_PID" 2>/dev/null; rm -rf "$WORK"' EXIT

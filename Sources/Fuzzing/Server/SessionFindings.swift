@@ -1,8 +1,8 @@
 /// The findings of a server run: every failing case is saved at once (`crash-<sha1>` and its
-/// replayable sidecar), a new signature is minimised (with the session's history when a fresh
-/// session does not reproduce it) and signed by its culprit request; hits of known signatures
-/// are counted. A case no run reproduces is held back as `oracle|status|not-reproduced` and
-/// joins a reproduced finding of its kind when one appears, so the count of findings only grows.
+/// replayable sidecar), a new class is minimised within its budget (with the session's history
+/// when a fresh session does not reproduce it) and signed by the target's evidence; hits of
+/// known classes are counted. A case no run reproduces is `flaky`: reported under the class its
+/// evidence names, or joined to a reproduced finding of its kind, or only counted.
 final class SessionFindings {
     private(set) var book: FindingBook
     let reproducer: SessionReproducer
