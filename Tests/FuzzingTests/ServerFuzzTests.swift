@@ -161,6 +161,7 @@ struct SignatureTests {
             ("ImportError: no module named 'rrpctest'", "ImportError: no module named '…'"),
             ("ImportError: no module named 'c'c_tes'", "ImportError: no module named '…'"),
             ("NameError: name 'x' isn't defined", "NameError: name '…' isn't defined"),
+            ("AttributeError: 'NoneType' object has no attribute", "AttributeError: 'NoneType' object has no attribute '…'"),
             ("TypeError: unsupported types for __add__: 'bytes', 'str'", "TypeError: unsupported types for __add__: '…'"),
             ("TypeError: 'NoneType' object isn't callable", "TypeError: 'NoneType' object isn't callable"),
         ]

@@ -37,6 +37,10 @@ package enum FailureClass {
     /// Numbers (three digits or more), addresses, paths and quoted names removed: the class, not
     /// the instance. A quoted type name (`'NoneType' object`) stays: it names the class.
     package static func normalise(_ line: String) -> String {
+        // What follows these phrases is a name, whatever bytes it holds (quotes, line ends).
+        for phrase in ["has no attribute", "no module named"] {
+            if let r = line.range(of: phrase) { return normalise(String(line[..<r.lowerBound])) + " " + phrase + " '…'" }
+        }
         // Paths: any word with a slash.
         let words = line.split(separator: " ", omittingEmptySubsequences: false).map { $0.contains("/") ? "…" : $0 }
         let s = Array(words.joined(separator: " "))
