@@ -14,8 +14,8 @@ LOOP_PID=
 cleanup() {
   if [ -n "$LOOP_PID" ]; then
     kill "$LOOP_PID" 2>/dev/null || true
-    # The supervisor's current server (its child) ends too.
-    pkill -P "$LOOP_PID" 2>/dev/null || true
+    # The supervisor's current server ends too.
+    [ -f "$WORK/sim.pid" ] && kill "$(cat "$WORK/sim.pid")" 2>/dev/null || true
   fi
   rm -rf "$WORK"
 }
@@ -55,7 +55,11 @@ read -r M_RATE M_CASES M_FINDINGS M_FAULTS M_MAXREQ M_LIVES M_SAVED M_MIN M_REST
 
 # boofuzz against the same stand-in, restarted by a supervisor loop on a fixed port.
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-( while true; do "$BIN/urpc-sim" $STANDIN --listen "127.0.0.1:$PORT" >/dev/null 2>&1 || true; done ) &
+( while true; do
+    "$BIN/urpc-sim" $STANDIN --listen "127.0.0.1:$PORT" >/dev/null 2>&1 &
+    echo $! > "$WORK/sim.pid"
+    wait $! || true
+  done ) &
 LOOP_PID=$!
 for _ in $(seq 100); do (echo > /dev/tcp/127.0.0.1/$PORT) 2>/dev/null && break; sleep 0.05; done
 BOOFUZZ_LINE=$(cd "$WORK" && "$PY" "$OLDPWD/bench/boofuzz_urpc.py" "$PORT" "$BOOFUZZ_CASES" standin 2>"$WORK/boofuzz.err" | tail -1)

@@ -355,8 +355,6 @@ public final class ServerFuzzer {
         }
     }
 
-    // MARK: Findings
-
     /// A case made an oracle fire: save it at once, restart the target, minimise a new signature.
     private func found(_ c: FuzzCase, _ v: Verdict, mutations: [String]) throws(TargetError) {
         let pre = v.signature(for: c)
