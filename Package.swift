@@ -43,7 +43,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "msgfuzz", dependencies: [
-            "MessagePack", "Capture", "URPC", "Fuzzing", "Simulator",
+            "MessagePack", "Fuzzing", "Simulator",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "urpc-sim", dependencies: [
@@ -64,7 +64,7 @@ let package = Package(
         .testTarget(name: "CaptureTests", dependencies: ["MsgscopeTestSupport", "Capture"]),
         .testTarget(name: "URPCTests", dependencies: ["MsgscopeTestSupport", "URPC", "MessagePack", "Capture"], exclude: ["Fixtures"]),
         .testTarget(name: "LifecycleTests", dependencies: ["Lifecycle", "URPC", "MessagePack", "Capture"]),
-        .testTarget(name: "FuzzingTests", dependencies: ["Fuzzing", "MessagePack"]),
+        .testTarget(name: "FuzzingTests", dependencies: ["Fuzzing", "MessagePack", "URPC"]),
         .testTarget(name: "SimulatorTests", dependencies: ["MsgscopeTestSupport", "Simulator", "MessagePack", "Capture"]),
     ]
 )

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 SECONDS_MSGFUZZ=${1:-20}
 BOOFUZZ_CASES=${2:-3000}
 SCRATCH=${SCRATCH:-.build-bench}
-VENV=bench/.venv-boofuzz
+VENV=${VENV:-bench/.venv-boofuzz}
 WORK=$(mktemp -d)
 SIM_PID=
 trap '[ -n "$SIM_PID" ] && kill "$SIM_PID" 2>/dev/null; rm -rf "$WORK"' EXIT
@@ -21,6 +21,7 @@ if [ ! -x "$VENV/bin/python" ]; then
   python3 -m venv "$VENV"
   "$VENV/bin/pip" install --quiet boofuzz
 fi
+case "$VENV" in /*) PY="$VENV/bin/python" ;; *) PY="$PWD/$VENV/bin/python" ;; esac
 BOOFUZZ_VERSION=$("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("boofuzz"))')
 
 # msgfuzz: spawns this urpc-sim itself (restarted when it dies: the twin has crash bugs of its
@@ -47,7 +48,7 @@ for _ in $(seq 100); do (echo > /dev/tcp/127.0.0.1/$PORT) 2>/dev/null && break; 
 
 # boofuzz: a minimal session (ver -> im -> cm) with fuzzable msgpack fields, as shipped and tuned.
 run_boofuzz() {
-  (cd "$WORK" && "$OLDPWD/$VENV/bin/python" "$OLDPWD/bench/boofuzz_urpc.py" "$PORT" "$1" "$2") > "$WORK/boofuzz-$2.txt" 2>"$WORK/boofuzz.err" \
+  (cd "$WORK" && "$PY" "$OLDPWD/bench/boofuzz_urpc.py" "$PORT" "$1" "$2") > "$WORK/boofuzz-$2.txt" 2>"$WORK/boofuzz.err" \
     || { cat "$WORK/boofuzz.err" >&2; exit 1; }
   tail -1 "$WORK/boofuzz-$2.txt"
 }

@@ -32,6 +32,12 @@ public struct Finding: Sendable, Equatable, Codable {
     public var minimizeRuns: Int?
     /// What the target program printed about its end.
     public var targetOutput: String?
+    /// The failing case did not fail again on a fresh session (tried twice): reported under the
+    /// class its evidence names, never as a class of its own.
+    public var flaky: Bool?
+    /// Bytes of the minimised culprit request up to the end of its hostile header (the filler
+    /// after it excluded).
+    public var requestSize: Int?
 
     public init(signature: String, oracle: String, detail: String, firstFoundSeconds: Double, inputPath: String,
                 size: Int, hits: Int = 1, mutations: [String]) {
@@ -44,7 +50,7 @@ public struct Finding: Sendable, Equatable, Codable {
         case signature, oracle, detail, size, hits, mutations, status, shape, messages, minimized, capture
         case firstFoundSeconds = "first_found_s", inputPath = "input", firstExec = "first_exec"
         case minimizedSize = "minimized_size", minimizedMessages = "minimized_messages", minimizedHex = "minimized_hex"
-        case minimizeRuns = "minimize_runs", targetOutput = "target_output"
+        case minimizeRuns = "minimize_runs", targetOutput = "target_output", flaky, requestSize = "request_size"
     }
 }
 

@@ -1,3 +1,5 @@
+import URPC
+
 /// Tokens the dictionary mutators insert or overwrite with: every MessagePack format byte, the
 /// urpc command names (raw and as fixstr), the proxy and console ext headers, and the device's
 /// known crash headers (spec §2). libFuzzer's `-dict=` equivalent, but it knows the protocol.
@@ -8,24 +10,25 @@ public struct MutationDictionary: Sendable {
 
     public static let urpc: MutationDictionary = {
         var t: [[UInt8]] = []
+        let console = UInt8(bitPattern: ExtCode.console), exception = UInt8(bitPattern: ExtCode.exception)
         // Every first byte of a non-fix format, and the fix-format edges.
         for b in UInt8(0xc0)...UInt8(0xdf) { t.append([b]) }
         t += [[0x00], [0x7f], [0x80], [0x8f], [0x90], [0x9f], [0xa0], [0xbf], [0xe0], [0xff]]
         // urpc commands, raw and as fixstr.
-        for cmd in ["ver", "re", "im", "ex", "cm", "gp", "sp", "ri", "_d", "_s", "eq", "_id", "V1"] {
+        for cmd in Command.allCases.map(\.rawValue) + [WireForm.version] {
             let u = Array(cmd.utf8)
             t.append(u)
             t.append([0xa0 | UInt8(u.count)] + u)
         }
         t += [
-            [0xd6, 0x01],                          // proxy ext header
-            [0xd6, 0x01, 0x00, 0x00, 0x00, 0x01],  // proxy 1
-            [0xc4, 0x04],                          // _d id as bin 8 of length 4
-            [0xc7, 0x05, 0x03], [0xd5, 0x03],      // console output
-            [0xc7, 0x00, 0x02],                    // exception ext
+            WireForm.proxyHeader,                  // proxy ext header
+            WireForm.proxy(1),                     // proxy 1
+            FuzzCase.releaseIDHeader,              // _d id as bin 8 of length 4
+            [0xc7, 0x05, console], [0xd5, console],  // console output
+            [0xc7, 0x00, exception],               // exception ext
             [0xd4, 0xff, 0x00],                    // ext code -1
             [0x95, 0xa2, 0x63, 0x6d],              // ["cm", …
-            [0x92, 0xa2, 0x5f, 0x64, 0xc4, 0x04],  // ["_d", bin …
+            WireForm.releasePrefix,                // ["_d", bin …
             [0xc6, 0xff, 0xff, 0xff, 0xff],        // bin32 length wrap (device crash)
             [0xdb, 0xff, 0xff, 0xff, 0xff],        // str32 length wrap
             [0xc9, 0xff, 0xff, 0xff, 0xff, 0x01],  // ext32 length wrap

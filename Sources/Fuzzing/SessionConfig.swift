@@ -23,6 +23,9 @@ public struct SessionConfig: Sendable {
     public var stopOnFirst = false
     /// Cases pipelined per round trip (each with its own probe and fence).
     public var batch = 32
+    /// What one life of the target costs (ms), when it is expensive (`--life-cost-ms`): with a
+    /// twin predictor, cases are chosen on the twin first.
+    public var lifeCostMillis: Int?
     /// Batches written ahead of the replies being read: the server works while msgfuzz judges,
     /// and the write gaps of split messages overlap with both (8 ran ~6 % faster than 4 on
     /// loopback; the culprit search after a lost batch covers the batches behind it too).

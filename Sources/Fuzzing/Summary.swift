@@ -21,6 +21,16 @@ public struct RunSummary: Sendable, Codable {
     public var probeResets: Int?
     public var minimizeRuns: Int?
     public var operations: [String: Int]?
+    /// Lives of the target: processes started or resets run, lives the twin's prediction saved
+    /// (cases not sent or sent without their fatal request), seconds spent bringing it back.
+    public var livesUsed: Int?
+    public var livesSaved: Int?
+    public var restartSeconds: Double?
+    public var minimizeSeconds: Double?
+    /// Cases the twin predicted to die of a known class and that were not sent.
+    public var skippedCases: Int?
+    /// Failing cases that did not fail again on a fresh session and name no class.
+    public var flakyCases: Int?
     // A `--jobs` run.
     public var workers: Int?
     public var endpoints: [String]?
@@ -35,7 +45,8 @@ public struct RunSummary: Sendable, Codable {
     enum CodingKeys: String, CodingKey {
         case target, execs, seconds, findings, features, seed, endpoint, restarts, timeouts, operations, workers, endpoints, seeds
         case execPerSecond = "exec_per_s", corpusSize = "corpus_size", slowCases = "slow_cases", probeResets = "probe_resets"
-        case minimizeRuns = "minimize_runs"
+        case minimizeRuns = "minimize_runs", livesUsed = "lives_used", livesSaved = "lives_saved", restartSeconds = "restart_s"
+        case minimizeSeconds = "minimize_s", skippedCases = "skipped_cases", flakyCases = "flaky_cases"
     }
 
     public static func load(_ path: String) -> RunSummary? {

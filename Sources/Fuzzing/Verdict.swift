@@ -21,6 +21,9 @@ public enum OracleKind: String, Sendable, CaseIterable, Codable {
     case memory
     /// The server talked without end.
     case flood
+    /// The real target and the in-process device twin disagree about a case (the twin is wrong,
+    /// or the device has a bug the twin lacks).
+    case divergence
 }
 
 /// What an oracle concluded about one input, for every target: `pass`, or a finding with the
@@ -33,12 +36,15 @@ public struct Verdict: Sendable, Equatable {
     public var signature: String
     public var detail: String
     public var end: ProcessEnd?
+    /// The normalised exception line of the traceback a session target wrote as it died (its
+    /// error path), when it wrote one: the failure's class.
+    public var exception: String?
 
     public init(oracle: String, signature: String, detail: String, end: ProcessEnd? = nil) {
         self.oracle = oracle; self.signature = signature; self.detail = detail; self.end = end
     }
 
-    /// A session target's verdict (signed later, see `signature(lastRequest:)`).
+    /// A session target's verdict (signed later, see `signature(for:)`).
     public init(oracle: OracleKind, end: ProcessEnd? = nil, detail: String) {
         self.init(oracle: oracle.rawValue, signature: "", detail: detail, end: end)
     }
@@ -57,15 +63,24 @@ public struct Verdict: Sendable, Equatable {
     /// The exit status or signal part of a signature (`exit:71`, `signal:11`, `-`).
     public var status: String { end?.key ?? "-" }
 
-    /// The part of the signature minimisation must keep: the oracle and the exit status or
-    /// signal (liveness and hang count as one: both are a target that stopped answering).
+    /// The part of the signature minimisation must keep: the exception the target died of, or
+    /// the oracle and the exit status or signal (liveness and hang count as one: both are a
+    /// target that stopped answering).
     public var kind: String {
-        (fired(.hang) || fired(.liveness) ? "unresponsive" : oracle) + "|" + status
+        if let e = exception { return "dead|" + e }
+        return (fired(.hang) || fired(.liveness) ? "unresponsive" : oracle) + "|" + status
     }
 
-    /// A session target's deduplication signature: oracle, exit status or signal, shape of the
-    /// culprit request (coarse: the command and arity, or the kind of a non-request).
-    public func signature(lastRequest: [UInt8]?) -> String {
-        "\(oracle)|\(status)|\(RequestShape.coarse(lastRequest ?? []))"
+    /// Is the target dead or silent (rather than answering wrongly)?
+    var isDeath: Bool { exception != nil || FailureClass.deaths.contains(oracle) }
+
+    /// A session target's deduplication signature, from the target's own evidence: the
+    /// exception line it wrote (`dead|ValueError: short read`); for another death the kind and
+    /// the hostile feature of the culprit (`signal|signal:11|str32-length`); for a wrong answer
+    /// the oracle and the shape of the culprit request (the command and arity).
+    public func signature(for c: FuzzCase) -> String {
+        if let e = exception { return "dead|" + e }
+        if isDeath, let f = FailureClass.culprit(c)?.feature { return kind + "|" + f }
+        return "\(oracle)|\(status)|\(RequestShape.coarse(c.signatureRequest ?? []))"
     }
 }

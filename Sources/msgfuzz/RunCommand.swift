@@ -93,7 +93,8 @@ struct RunCommand: ParsableCommand {
         let status: Int32
         switch which {
         case .server:
-            status = ServerRun.fuzz(target: try stateful.serverTarget(config: config), config: config, quiet: quiet)
+            status = ServerRun.fuzz(target: try stateful.serverTarget(config: config), config: config, quiet: quiet,
+                                    predictor: stateful.twinPredictor)
         case .client:
             status = try ClientRun.fuzz(options: stateful, config: config, quiet: quiet)
         }

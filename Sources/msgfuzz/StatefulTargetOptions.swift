@@ -49,6 +49,8 @@ struct StatefulTargetOptions: ParsableArguments {
     @Option(name: .customLong("client-timeout"), help: "client: seconds the client may go without a request or exiting before it is a hang.")
     var clientTimeout: Double = 3
 
+    @Option(name: .customLong("life-cost-ms"), help: "server: what one life of the target costs (a restart, a reset and boot), in ms; with it (or --serial, --reset-cmd) cases are tried on the device twin first and those it predicts to die of a known class are not sent. --legacy-errors and --device-faults set up the twin.")
+    var lifeCostMs: Int?
     @Option(help: "server: cases pipelined per round trip, each with its own probe (1: one case per round trip).")
     var batch: Int = 32
 
@@ -90,6 +92,8 @@ struct StatefulTargetOptions: ParsableArguments {
         c.minimizeSeconds = minimizeTime
         c.auditEvery = max(1, auditEvery)
         c.batch = max(1, batch)
+        // A serial device or one with a reset command pays a reset and a boot per life.
+        c.lifeCostMillis = lifeCostMs ?? (serial != nil || resetCmd != nil ? 2000 : nil)
         return c
     }
 }

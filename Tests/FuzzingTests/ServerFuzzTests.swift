@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import Fuzzing
 import MessagePack
+import URPC
 
 /// Built executables beside the test bundle (msgfuzz, urpc-sim, msgdissect).
 enum ServerTestSupport {
@@ -109,7 +110,7 @@ struct SessionMutationTests {
 
     @Test func rebasingMovesIdsToAFreshSession() {
         let c = FuzzCase(messages: [FuzzCase.Message(bytes: [0x92, 0xa2, 0x5f, 0x73, 0xd6, 0x01, 0, 0, 0, 0x48]),
-                                    FuzzCase.Message(bytes: Probe.release(0x49))], idBase: 0x48)
+                                    FuzzCase.Message(bytes: WireForm.release(0x49))], idBase: 0x48)
         let r = c.rebasedToFreshSession()
         #expect(r.messages[0].bytes.suffix(4) == [0, 0, 0, 1])
         #expect(r.messages[1].bytes.suffix(4) == [0, 0, 0, 2])
@@ -123,24 +124,56 @@ struct SessionMutationTests {
     }
 }
 
-/// Reply scanning: pairing, proxies, console output, tracebacks read as fixints.
+/// Signatures from the target's own evidence (issue 13).
 struct SignatureTests {
-    /// A case whose minimisation ran out of time keeps harmless requests after its culprit: the
-    /// signature still names the culprit's shape, so the finding merges with its class.
+    /// A death without a traceback is signed by the hostile feature of the culprit, wherever it
+    /// is in the case: harmless requests around it never name the finding.
     @Test(arguments: [
-        ([UInt8](repeating: 0x91, count: 300) + [0xc0], "deep-nesting"),
-        ([0xc6, 0xff, 0xff, 0xff, 0xf0], "bin32"),
-        ([0xdf, 0x40, 0x00, 0x00, 0x00], "map32"),
+        ([UInt8](repeating: 0x91, count: 300) + [0xc0], "nesting"),
+        ([0xc6, 0xff, 0xff, 0xff, 0xf0] + [UInt8](repeating: 0x41, count: 40), "bin32-length"),
+        ([0x92, 0xa2, 0x5f, 0x73, 0xdb, 0xff, 0xff, 0xff, 0xff, 0x41, 0x41], "str32-length"),
+        ([0xdf, 0x40, 0x00, 0x00, 0x00], "map32-count"),
+        ([0x92, 0xa2, 0x5f, 0x73, 0xdd, 0x3f, 0xff, 0xff, 0xfe, 0x01], "array32-count"),
     ])
-    func signaturesNameTheFaultLikeRequest(culprit: [UInt8], shape: String) {
-        let ver: [UInt8] = [0x91, 0xa3, 0x76, 0x65, 0x72]
-        let c = FuzzCase(messages: [FuzzCase.Message(bytes: culprit), FuzzCase.Message(bytes: ver)])
-        let v = Verdict(oracle: .exit, end: .exited(76), detail: "")
-        #expect(v.signature(lastRequest: c.signatureRequest) == "exit|exit:76|\(shape)")
-        #expect(v.signature(lastRequest: c.lastRequest) == "exit|exit:76|[\"ver\"]/1")
-        // Without a fault-like request the last request is named.
-        let plain = FuzzCase(messages: [FuzzCase.Message(bytes: ver), FuzzCase.Message(bytes: [0x69])])
-        #expect(v.signature(lastRequest: plain.signatureRequest) == "exit|exit:76|not-an-array")
+    func deathsAreSignedByTheCulpritsHostileFeature(culprit: [UInt8], feature: String) {
+        let ver = WireForm.versionRequest
+        let gp = Request.getProperty(target: Proxy.value(3), name: "name").encoded()
+        let v = Verdict(oracle: .signal, end: .signaled(11), detail: "")
+        let before = FuzzCase(messages: [FuzzCase.Message(bytes: gp), FuzzCase.Message(bytes: culprit), FuzzCase.Message(bytes: ver)])
+        let alone = FuzzCase(messages: [FuzzCase.Message(bytes: culprit)])
+        #expect(v.signature(for: before) == "signal|signal:11|\(feature)")
+        #expect(v.signature(for: alone) == v.signature(for: before))
+        // A wrong answer (not a death) keeps the shape of its request.
+        let pairing = Verdict(oracle: .pairing, detail: "")
+        #expect(pairing.signature(for: FuzzCase(messages: [FuzzCase.Message(bytes: ver)])) == "pairing|-|[\"ver\"]/1")
+    }
+
+    /// An error-path death is named by the exception line the target wrote, normalised.
+    @Test func errorPathDeathsAreSignedByTheirException() throws {
+        let tb = "Traceback (most recent call last):\n  File \"lib/urpc_server/async_server.py\", line 117, in async_serve\n"
+        let cases: [(String, String)] = [
+            ("NotImplementedError: 64 bit types", "NotImplementedError: 64 bit types"),
+            ("MemoryError: memory allocation failed, allocating 2147483648 bytes", "MemoryError: memory allocation failed, allocating # bytes"),
+            ("AttributeError: 'NoneType' object has no attribute 'foo'", "AttributeError: 'NoneType' object has no attribute '…'"),
+            ("OSError: [Errno 11] EAGAIN", "OSError: [Errno 11] EAGAIN"),
+            ("ValueError: bad object at 0x7f3a2c00 in /tmp/x.py", "ValueError: bad object at # in …"),
+            ("AttributeError: 'NoneType' object has no attribute 'x\u{7}y", "AttributeError: 'NoneType' object has no attribute '…'"),
+            ("ImportError: no module named 'rrpctest'", "ImportError: no module named '…'"),
+            ("ImportError: no module named 'c'c_tes'", "ImportError: no module named '…'"),
+            ("NameError: name 'x' isn't defined", "NameError: name '…' isn't defined"),
+            ("AttributeError: 'NoneType' object has no attribute", "AttributeError: 'NoneType' object has no attribute '…'"),
+            ("TypeError: unsupported types for __add__: 'bytes', 'str'", "TypeError: unsupported types for __add__: '…'"),
+            ("TypeError: 'NoneType' object isn't callable", "TypeError: 'NoneType' object isn't callable"),
+        ]
+        for (line, expected) in cases {
+            let bytes = [UInt8](repeating: 0xc0, count: 3) + Array((tb + line + "\n").utf8)
+            #expect(FailureClass.exception(in: bytes) == expected)
+            var v = Verdict(oracle: .exit, end: .exited(3), detail: "")
+            v.exception = FailureClass.exception(in: bytes)
+            #expect(v.signature(for: FuzzCase(messages: [])) == "dead|" + expected)
+            #expect(v.kind == "dead|" + expected)
+        }
+        #expect(FailureClass.exception(in: Array("no traceback here".utf8)) == nil)
     }
 }
 

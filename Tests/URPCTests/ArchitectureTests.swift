@@ -35,7 +35,9 @@ enum PackageManifest {
     static func swiftFiles(under path: String) -> [URL] {
         let root = packageRoot.appendingPathComponent(path)
         let names = FileManager.default.enumerator(atPath: root.path)?.compactMap { $0 as? String } ?? []
-        return names.filter { $0.hasSuffix(".swift") }.map { root.appendingPathComponent($0) }
+        // Generated and build folders (bench/out, .build*) are not the project's sources.
+        return names.filter { $0.hasSuffix(".swift") && !$0.hasPrefix("out/") && !$0.contains(".build") }
+            .map { root.appendingPathComponent($0) }
     }
 
     /// Modules a target's sources import, system modules aside.

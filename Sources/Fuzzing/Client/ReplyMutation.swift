@@ -1,9 +1,12 @@
+import URPC
+
 /// How msgfuzz, playing the server, lies to a client: each mutation turns the honest reply to one
 /// request into what a broken or hostile server might send.
 public enum ReplyMutation: String, CaseIterable, Sendable {
     /// Proxy ids the client never saw: 0, huge, or the ext with the wrong payload size.
     case oddProxyID = "odd-proxy-id"
-    /// A str/bin/ext/array/map header that claims far more than follows (spec §2 values).
+    /// A str/bin/ext/array/map header that claims far more than follows (spec §2 values),
+    /// usually followed by tens to thousands of bytes of filler.
     case lengthLie = "length-lie"
     /// Console output (`ExtType(3)`) before the reply: many small ones or one huge one.
     case consoleFlood = "console-flood"
@@ -41,24 +44,33 @@ public enum ReplyMutation: String, CaseIterable, Sendable {
             let id: [UInt8] = ctx.random.pick([[0, 0, 0, 0], [0xff, 0xff, 0xff, 0xff], [0x7f, 0xff, 0xff, 0xff], [0x80, 0, 0, 0]])
             var i = 0, changed = false
             while i + 6 <= b.count {
-                if b[i] == 0xd6 && b[i + 1] == 0x01 { b.replaceSubrange((i + 2)..<(i + 6), with: id); changed = true; i += 6 } else { i += 1 }
+                if b[i...].starts(with: WireForm.proxyHeader) { b.replaceSubrange((i + 2)..<(i + 6), with: id); changed = true; i += 6 } else { i += 1 }
             }
             if !changed {
-                b = ctx.random.pick([[0xd6, 0x01] + id, [0xd5, 0x01, 0x00, 0x01], [0xc7, 0x05, 0x01, 1, 2, 3, 4, 5], [0xd4, 0x01, 0x07], [0x92, 0xd6, 0x01] + id + [0xc0]])
+                let p = UInt8(bitPattern: ExtCode.proxy)
+                b = ctx.random.pick([WireForm.proxyHeader + id, [0xd5, p, 0x00, 0x01], [0xc7, 0x05, p, 1, 2, 3, 4, 5], [0xd4, p, 0x07],
+                                     [0x92] + WireForm.proxyHeader + id + WireForm.nilReply])
             }
         case .lengthLie:
             if !StructureMutation.lie32.apply(&b, &ctx.random) {
                 b = ctx.random.pick([[0xdb, 0xff, 0xff, 0xff, 0xff], [0xc6, 0xff, 0xff, 0xff, 0xf0], [0xdd, 0x40, 0, 0, 0], [0xdf, 0x20, 0, 0, 0],
-                                     [0xc9, 0xff, 0xff, 0xff, 0xff, 0x03], [0xda, 0x10, 0x00, 0x41]])
+                                     [0xc9, 0xff, 0xff, 0xff, 0xff, UInt8(bitPattern: ExtCode.console)], [0xda, 0x10, 0x00, 0x41],
+                                     [0xdd, 0x3f, 0xff, 0xff, 0xfe], [0xdd, 0x7f, 0xff, 0xff, 0xff]])
+            }
+            // The filler a wrapped allocation size overruns (spec §2: a few hundred bytes after
+            // the header): without it a decoder only waits or reads short.
+            if ctx.random.below(4) != 0 {
+                let n = ctx.random.pick([16, 64, 300, 600, 2000, 5000])
+                b += ctx.random.chance(50) ? Array(repeating: 0x41, count: n) : Array(repeating: 0xc0, count: n)
             }
         case .consoleFlood:
             var out: [UInt8] = []
             if ctx.random.chance(50) {
                 let n = ctx.random.pick([100, 1000, 10_000])
-                for _ in 0..<n { out += [0xc7, 0x06, 0x03] + Array("hello\n".utf8) }
+                for _ in 0..<n { out += [0xc7, 0x06, UInt8(bitPattern: ExtCode.console)] + Array("hello\n".utf8) }
             } else {
                 let n = ctx.random.pick([70_000, 1 << 20])
-                out += [0xc9, UInt8(n >> 24), UInt8((n >> 16) & 0xff), UInt8((n >> 8) & 0xff), UInt8(n & 0xff), 0x03]
+                out += [0xc9] + StructureMutators.be(UInt64(n), 4) + [UInt8(bitPattern: ExtCode.console)]
                 out += repeatElement(0x41, count: n)
             }
             b = out + b
@@ -69,7 +81,7 @@ public enum ReplyMutation: String, CaseIterable, Sendable {
                 (0..<64).map { _ in ctx.random.byte() },
             ])
         case .replyToNothing:
-            b = ctx.random.pick([[0xc0], [0xa2, 0x56, 0x31], [0xd6, 0x01, 0, 0, 0, 1], [0x05]]) + b
+            b = ctx.random.pick([WireForm.nilReply, WireForm.versionReply, WireForm.proxy(1), [0x05]]) + b
         case .deepNesting:
             let depth = ctx.random.pick([100, 300, 1000, 5000])
             b = Array(repeating: 0x91, count: depth) + (b.isEmpty ? [0xc0] : b)

@@ -18,9 +18,17 @@ public struct ByteChannel: Sendable {
     /// TCP sockets end with EOF; ttys do not (a dead device is silent).
     public let isSocket: Bool
 
-    public init(fd: Int32, isSocket: Bool) {
+    /// How long a write may make no progress before the peer counts as gone (it exited, closed
+    /// its pty or stopped reading): a write never blocks the run.
+    public var stallNanos: UInt64
+
+    public init(fd: Int32, isSocket: Bool, stallNanos: UInt64 = 1_000_000_000) {
         self.fd = fd
         self.isSocket = isSocket
+        self.stallNanos = stallNanos
+        // Non-blocking: a full pty or socket buffer makes `write` return EAGAIN (then poll with a
+        // deadline) instead of blocking for ever; reads wait in select first either way.
+        if fd >= 0 { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }
     }
 
     /// Writes every byte (retrying on short writes). False when the peer is gone.
@@ -30,19 +38,22 @@ public struct ByteChannel: Sendable {
 
     public func writeAll(_ p: UnsafeRawBufferPointer) -> Bool {
         var off = 0
+        var lastProgress = Monotonic.now()
         while off < p.count {
             let n = isSocket ? send(fd, p.baseAddress! + off, p.count - off, Int32(MSG_NOSIGNAL))
                              : write(fd, p.baseAddress! + off, p.count - off)
             if n < 0 {
                 if errno == EINTR { continue }
                 if errno == EAGAIN {
+                    if StopRequest.isRequested || Monotonic.now() - lastProgress > stallNanos { return false }
                     var pfd = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
-                    _ = poll(&pfd, 1, 50)
+                    _ = poll(&pfd, 1, 20)
                     continue
                 }
                 return false
             }
             off += n
+            lastProgress = Monotonic.now()
         }
         return true
     }

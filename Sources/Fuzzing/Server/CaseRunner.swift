@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import URPC
 
 /// What was exchanged during one run, with wall-clock times (for the finding's capture).
 public struct Transcript: Sendable {
@@ -66,6 +67,10 @@ final class CaseRunner {
     /// Extra wait for the last fence after the timeout before the case counts as unanswered: a
     /// server that is only slow (a loaded machine) is not reported as dead. Counted in `slow`.
     var graceNanos: UInt64 = 0
+    /// A write of the last batch made no progress (a target that stopped reading is not slow).
+    private(set) var writeStalled = false
+    /// Has the target program ended? (No grace is waited for a dead one.)
+    var targetEnded: (() -> Bool)?
     var slow = 0
 
     /// Writes `prefix` (housekeeping requests), the case, the probe and the fence.
@@ -80,7 +85,9 @@ final class CaseRunner {
     func runBatch(_ cases: [FuzzCase], prefix: [UInt8], channel: ByteChannel, timeoutNanos: UInt64) -> End {
         carry = 0
         guard let f = sendBatch(cases, prefix: prefix, channel: channel) else {
-            count = 0; fenceEnds.removeAll(); return .writeFailed
+            fenceEnds.removeAll()
+            collectAfterFailedWrite(channel, nanos: timeoutNanos)
+            return .writeFailed
         }
         return receiveBatch(f, channel: channel, timeoutNanos: timeoutNanos)
     }
@@ -89,15 +96,16 @@ final class CaseRunner {
     /// The writes that wait for a gap go out while the replies are read (`receive`).
     func sendBatch(_ cases: [FuzzCase], prefix: [UInt8], channel: ByteChannel) -> [[UInt8]]? {
         out.removeAll(keepingCapacity: true)
+        writeStalled = false
         out.append(contentsOf: prefix)
         nextGap = 0
         var batchFences: [[UInt8]] = []
         for c in cases {
             fenceCounter &+= 1
-            let fence = Probe.fence(fenceCounter)
+            let fence = WireForm.fence(fenceCounter)
             batchFences.append(fence.reply)
             append(c)
-            out.append(contentsOf: Probe.ver)
+            out.append(contentsOf: WireForm.versionRequest)
             out.append(contentsOf: fence.request)
         }
         enqueue()
@@ -107,6 +115,15 @@ final class CaseRunner {
 
     /// Reads a sent batch's replies (after any bytes of it that arrived with the previous
     /// batch's) until its last fence; `fenceEnds` cut them per case.
+    /// After a write failed (the target died, closed its end or stopped reading): what it wrote
+    /// before (a traceback names why it died) is read into `buffer[0..<count]`.
+    func collectAfterFailedWrite(_ channel: ByteChannel, nanos: UInt64) {
+        count = 0
+        let deadline = Monotonic.now() + min(nanos, 200_000_000)
+        while count < Self.replyLimit, case .data = channel.read(into: &buffer, count: &count, deadline: deadline) {}
+        replyRange = 0..<count
+    }
+
     func receiveBatch(_ batchFences: [[UInt8]], channel: ByteChannel, timeoutNanos: UInt64) -> End {
         fences = batchFences
         fenceEnds.removeAll(keepingCapacity: true)
@@ -119,8 +136,12 @@ final class CaseRunner {
         let kept = carry
         carry = 0
         var end = receive(channel, until: fences.last!, timeoutNanos: timeoutNanos, keeping: kept)
-        if end == .timeout && graceNanos > 0 {
-            let more = receive(channel, until: fences.last!, timeoutNanos: graceNanos, keeping: count)
+        // Grace for a slow server, in steps: a target that has ended needs none.
+        var grace = graceNanos
+        while end == .timeout && grace > 0 && !writeStalled && !(targetEnded?() ?? false) {
+            let step = min(grace, max(timeoutNanos, 50_000_000))
+            grace -= step
+            let more = receive(channel, until: fences.last!, timeoutNanos: step, keeping: count)
             if more == .fenced { slow += 1 }
             end = more
         }
@@ -208,7 +229,7 @@ final class CaseRunner {
         while let first = queued.first {
             if first.gapMicros > 0, Monotonic.now() < lastWriteNanos + UInt64(first.gapMicros) * 1000 { return true }
             transcript?.add(.client, first.bytes[...])
-            guard channel.writeAll(first.bytes) else { queued.removeAll(); return false }
+            guard channel.writeAll(first.bytes) else { queued.removeAll(); writeStalled = true; return false }
             lastWriteNanos = Monotonic.now()
             queued.removeFirst()
         }

@@ -1,4 +1,5 @@
 import MessagePack
+import URPC
 
 /// How a request stream is cut into objects by a device-dialect server reader, and how to make a
 /// mutated message complete so that it cannot swallow the liveness probe that follows it.
@@ -91,7 +92,7 @@ extension Framing {
         while i < s.spans.count {
             let sp = s.spans[i]
             switch sp.header.kind {
-            case .ext(let t) where t != 1: return false
+            case .ext(let t) where t != ExtCode.proxy: return false
             case .map where sp.header.count > 0:
                 // Keys are the even children.
                 var j = i + 1, child = 0

@@ -1,3 +1,5 @@
+import URPC
+
 /// One test case against a server: the requests of a session, as bytes, and how they travel.
 public struct FuzzCase: Sendable, Equatable {
     public struct Message: Sendable, Equatable {
@@ -31,7 +33,7 @@ public struct FuzzCase: Sendable, Equatable {
     }
 
     /// The case as it would be written for a freshly booted server (ids count from 1): proxy
-    /// exts (`d6 01 id`) and release ids (`c4 04 id`) issued since `idBase` are moved down, so a
+    /// exts and release ids issued since `idBase` are moved down, so a
     /// finding made deep into a session reproduces on a fresh one.
     public func rebasedToFreshSession() -> FuzzCase {
         guard idBase > 1 else { return self }
@@ -41,11 +43,10 @@ public struct FuzzCase: Sendable, Equatable {
             var b = c.messages[m].bytes
             var i = 0
             while i + 6 <= b.count {
-                if (b[i] == 0xd6 && b[i + 1] == 0x01) || (b[i] == 0xc4 && b[i + 1] == 0x04) {
+                if b[i...].starts(with: WireForm.proxyHeader) || b[i...].starts(with: Self.releaseIDHeader) {
                     let id = UInt32(b[i + 2]) << 24 | UInt32(b[i + 3]) << 16 | UInt32(b[i + 4]) << 8 | UInt32(b[i + 5])
                     if id >= base && id - base < 4096 {
-                        let n = id - base + 1
-                        b[i + 2] = UInt8(n >> 24); b[i + 3] = UInt8((n >> 16) & 0xff); b[i + 4] = UInt8((n >> 8) & 0xff); b[i + 5] = UInt8(n & 0xff)
+                        b.replaceSubrange((i + 2)..<(i + 6), with: Proxy.idBytes(id - base + 1))
                     }
                     i += 6
                 } else { i += 1 }
@@ -55,6 +56,9 @@ public struct FuzzCase: Sendable, Equatable {
         c.idBase = 1
         return c
     }
+
+    /// The bin 8 header of length 4 that carries a released id in `_d` (the end of its prefix).
+    static let releaseIDHeader = Array(WireForm.releasePrefix.suffix(2))
 
     /// All request bytes back to back (the raw reproducer).
     public var bytes: [UInt8] { messages.flatMap(\.bytes) }
@@ -71,29 +75,5 @@ public struct FuzzCase: Sendable, Equatable {
     public var signatureRequest: [UInt8]? {
         for m in messages.reversed() where !m.isGarbage && RequestShape.isFaultLike(m.bytes) { return m.bytes }
         return lastRequest
-    }
-}
-
-/// The fixed requests every case ends with.
-enum Probe {
-    /// `["ver"]`, the liveness probe: answered by `"V1"`.
-    static let ver: [UInt8] = [0x91, 0xa3, 0x76, 0x65, 0x72]
-    static let verReply: [UInt8] = [0xa2, 0x56, 0x31]
-    /// `["re"]`, the registry dump (leak oracle).
-    static let re: [UInt8] = [0x91, 0xa2, 0x72, 0x65]
-
-    /// `["_s", "f#########"]`: a fence whose unique reply marks the end of the case's replies.
-    static func fence(_ n: UInt64) -> (request: [UInt8], reply: [UInt8]) {
-        var s: [UInt8] = [0x66]
-        var digits = [UInt8](repeating: 0x30, count: 9)
-        var v = n % 1_000_000_000
-        for k in (0..<9).reversed() { digits[k] = 0x30 + UInt8(v % 10); v /= 10 }
-        s += digits
-        return ([0x92, 0xa2, 0x5f, 0x73, 0xaa] + s, [0xaa] + s)
-    }
-
-    /// `["_d", bin(id)]`.
-    static func release(_ id: UInt32) -> [UInt8] {
-        [0x92, 0xa2, 0x5f, 0x64, 0xc4, 0x04, UInt8(id >> 24), UInt8((id >> 16) & 0xff), UInt8((id >> 8) & 0xff), UInt8(id & 0xff)]
     }
 }

@@ -1,4 +1,5 @@
 import MessagePack
+import URPC
 
 /// The objects inside one message: where each starts and ends and what its header is. Used by the
 /// structure-aware mutations (a lie in a 32-bit length or count, deeper nesting, a swapped value).
@@ -65,6 +66,18 @@ enum StructureMutation: String, CaseIterable, Sendable {
     static let arrayLies: [UInt32] = [0x3FFF_FFFE, 0x3FFF_FFFF, 0x4000_0000, 0xFFFF_FFFF, 0x8000_0000, 0x1000_0000]
     static let mapLies: [UInt32] = [0x2000_0000, 0x2000_0001, 0x4000_0000, 0xFFFF_FFFF, 0x1000_0000, 0x0800_0000]
     static let depths = [2, 8, 32, 100, 200, 290, 299, 300, 301, 310, 400, 520]
+    /// Values swapped in for an object: integer and float edges, stray proxy ids, wrong-size proxy
+    /// exts, other ext codes, empty containers and maps with container keys.
+    static let swapValues: [[UInt8]] = {
+        let proxy = UInt8(bitPattern: ExtCode.proxy), exception = UInt8(bitPattern: ExtCode.exception)
+        return [
+            [0xd2, 0x7f, 0xff, 0xff, 0xff], [0xd2, 0x80, 0, 0, 0], [0xce, 0xff, 0xff, 0xff, 0xff], [0xcc, 0xc8],
+            [0xcb, 0, 0, 0, 0, 0, 0, 0, 0], [0xcf, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff], [0xc1],
+            WireForm.proxy(0xFFFF_FFFF), WireForm.proxy(0), [0xd5, proxy, 0, 1], [0xd4, exception, 0],
+            [0xd6, UInt8(bitPattern: ExtCode.console), 0x41, 0x42, 0x43, 0x44], [0xd4, 0xff, 0], [0xc0], [0xc3], [0x90], [0x80], [0xa0], [0xc4, 0x00],
+            [0xca, 0x7f, 0xc0, 0, 0], [0xe0], [0xd0, 0xe0], [0x81, 0x90, 0x01], [0x81, 0x80, 0x01],
+        ]
+    }()
 
     func apply(_ bytes: inout [UInt8], _ rng: inout SessionRandom) -> Bool {
         let s = MessageStructure(bytes)
@@ -95,13 +108,7 @@ enum StructureMutation: String, CaseIterable, Sendable {
             return true
         case .swapValue:
             let span = rng.pick(s.spans)
-            let replacement: [UInt8] = rng.pick([
-                [0xd2, 0x7f, 0xff, 0xff, 0xff], [0xd2, 0x80, 0, 0, 0], [0xce, 0xff, 0xff, 0xff, 0xff], [0xcc, 0xc8],
-                [0xcb, 0, 0, 0, 0, 0, 0, 0, 0], [0xcf, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff], [0xc1],
-                [0xd6, 0x01, 0xff, 0xff, 0xff, 0xff], [0xd6, 0x01, 0, 0, 0, 0], [0xd5, 0x01, 0, 1], [0xd4, 0x02, 0],
-                [0xd6, 0x03, 0x41, 0x42, 0x43, 0x44], [0xd4, 0xff, 0], [0xc0], [0xc3], [0x90], [0x80], [0xa0], [0xc4, 0x00],
-                [0xca, 0x7f, 0xc0, 0, 0], [0xe0], [0xd0, 0xe0], [0x81, 0x90, 0x01], [0x81, 0x80, 0x01],
-            ])
+            let replacement: [UInt8] = rng.pick(Self.swapValues)
             bytes.replaceSubrange(span.start..<max(span.start, span.end), with: replacement)
             return true
         }

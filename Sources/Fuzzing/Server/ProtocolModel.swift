@@ -1,4 +1,5 @@
 import MessagePack
+import URPC
 
 /// A model of urpc V1 (spec §3–4) that writes realistic sessions: `ver`, imports of known modules,
 /// constructor calls, uses of the proxies they return, releases. Proxy ids are predicted from the
@@ -9,7 +10,6 @@ public struct ProtocolModel: Sendable {
     public var nextID: UInt32 = 1
     /// Ids released earlier (stale: using them is "use after release").
     public private(set) var released: [UInt32] = []
-    private let encoder = Encoder(dialect: .device)
 
     public init() {}
 
@@ -21,13 +21,7 @@ public struct ProtocolModel: Sendable {
         if released.count > 64 { released.removeFirst(released.count - 64) }
     }
 
-    static func proxy(_ id: UInt32) -> MessagePackValue {
-        .ext(type: 1, data: [UInt8(id >> 24), UInt8((id >> 16) & 0xff), UInt8((id >> 8) & 0xff), UInt8(id & 0xff)][...])
-    }
-
-    static func idBytes(_ id: UInt32) -> MessagePackValue {
-        .binary([UInt8(id >> 24), UInt8((id >> 16) & 0xff), UInt8((id >> 8) & 0xff), UInt8(id & 0xff)][...])
-    }
+    static func proxy(_ id: UInt32) -> MessagePackValue { Proxy.value(id) }
 
     /// A value a user would pass as an argument.
     static func argument(_ rng: inout SessionRandom) -> MessagePackValue {
@@ -46,15 +40,15 @@ public struct ProtocolModel: Sendable {
 
     /// One session: the requests as messages (device-dialect bytes).
     public mutating func session(_ rng: inout SessionRandom) -> [FuzzCase.Message] {
-        var reqs: [MessagePackValue] = []
+        var reqs: [Request] = []
         var born: [UInt32] = []
         func fresh() -> UInt32 { let id = nextID; nextID &+= 1; born.append(id); return id }
-        func cm(_ t: UInt32, _ name: String, _ args: [MessagePackValue]) -> MessagePackValue {
-            .array([.string("cm"), Self.proxy(t), .string(name), .array(args), .map([])])
+        func cm(_ t: UInt32, _ name: String, _ args: [MessagePackValue]) -> Request {
+            .call(target: Self.proxy(t), name: name, args: args, kwargs: [])
         }
-        if rng.chance(40) { reqs.append(.array([.string("ver")])) }
+        if rng.chance(40) { reqs.append(.ver) }
         let module = rng.pick(["rpc_test", "rpc_test", "rpc_test", "math", "io", "gc", "builtins"])
-        reqs.append(.array([.string("im"), .string(module)]))
+        reqs.append(.importModule(module))
         let m = fresh()
         let uses = 1 + rng.below(3)
         switch module {
@@ -64,17 +58,17 @@ public struct ProtocolModel: Sendable {
             for _ in 0..<uses {
                 switch rng.below(8) {
                 case 0, 1: reqs.append(cm(obj, "add", [Self.argument(&rng), Self.argument(&rng)]))
-                case 2: reqs.append(.array([.string("gp"), Self.proxy(obj), .string("name")]))
-                case 3: reqs.append(.array([.string("_s"), Self.proxy(obj)]))
-                case 4: reqs.append(.array([.string("sp"), Self.proxy(obj), .string("_name"), Self.argument(&rng)]))
-                case 5: reqs.append(.array([.string("eq"), Self.proxy(obj), Self.proxy(rng.chance(50) ? obj : m)]))
-                case 6: reqs.append(.array([.string("_id"), Self.proxy(obj)]))
+                case 2: reqs.append(.getProperty(target: Self.proxy(obj), name: "name"))
+                case 3: reqs.append(.str(target: Self.proxy(obj)))
+                case 4: reqs.append(.setProperty(target: Self.proxy(obj), name: "_name", value: Self.argument(&rng)))
+                case 5: reqs.append(.equal(Self.proxy(obj), Self.proxy(rng.chance(50) ? obj : m)))
+                case 6: reqs.append(.identity(target: Self.proxy(obj)))
                 default: reqs.append(cm(obj, "add", [.int(5), .int(7)]))
                 }
             }
         case "math":
             for _ in 0..<uses {
-                if rng.chance(25) { reqs.append(.array([.string("gp"), Self.proxy(m), .string(rng.pick(["pi", "e"]))])) }
+                if rng.chance(25) { reqs.append(.getProperty(target: Self.proxy(m), name: rng.pick(["pi", "e"]))) }
                 else { reqs.append(cm(m, rng.pick(["sqrt", "sin", "floor", "fabs", "exp"]), [.float(rng.pick([0, 1.5, 2, 9, 100]))])) }
             }
         case "io":
@@ -91,26 +85,26 @@ public struct ProtocolModel: Sendable {
         case "gc":
             for _ in 0..<uses { reqs.append(cm(m, rng.pick(["collect", "mem_free", "mem_alloc"]), [])) }
         default:
-            reqs.append(.array([.string("_s"), Self.proxy(m)]))
+            reqs.append(.str(target: Self.proxy(m)))
         }
-        if rng.chance(5) { reqs.append(.array([.string("ex"), .string(rng.pick(["print(1)", "x = 2", "print('hello')"]))])) }
-        if rng.chance(3) { reqs.append(.array([.string("re")])) }
+        if rng.chance(5) { reqs.append(.exec(rng.pick(["print(1)", "x = 2", "print('hello')"]))) }
+        if rng.chance(3) { reqs.append(.registry) }
         // Release in reverse order, as a client's finalisers typically run.
-        for id in born.reversed() { reqs.append(.array([.string("_d"), Self.idBytes(id)])) }
-        return reqs.map { FuzzCase.Message(bytes: (try? encoder.encode($0)) ?? []) }
+        for id in born.reversed() { reqs.append(.release(id: id)) }
+        return reqs.map { FuzzCase.Message(bytes: $0.encoded()) }
     }
 
     /// A request that uses an id the server never issued or already released.
     public func strayUse(_ rng: inout SessionRandom) -> [UInt8] {
         let id: UInt32 = rng.chance(50) && !released.isEmpty ? rng.pick(released)
             : rng.pick([0, 0xFFFF_FFFF, 0x7FFF_FFFF, nextID &+ 1, nextID &+ 1000, 0x8000_0000])
-        let v: MessagePackValue
+        let r: Request
         switch rng.below(4) {
-        case 0: v = .array([.string("_s"), Self.proxy(id)])
-        case 1: v = .array([.string("_d"), Self.idBytes(id)])
-        case 2: v = .array([.string("cm"), Self.proxy(id), .string("add"), .array([.int(1), .int(2)]), .map([])])
-        default: v = .array([.string("gp"), Self.proxy(id), .string("name")])
+        case 0: r = .str(target: Self.proxy(id))
+        case 1: r = .release(id: id)
+        case 2: r = .call(target: Self.proxy(id), name: "add", args: [.int(1), .int(2)], kwargs: [])
+        default: r = .getProperty(target: Self.proxy(id), name: "name")
         }
-        return (try? encoder.encode(v)) ?? []
+        return r.encoded()
     }
 }

@@ -1,4 +1,5 @@
 import MessagePack
+import URPC
 
 /// The server's reply bytes of one case, cut into top-level objects with the proxy ids born in
 /// them, without building values.
@@ -36,11 +37,11 @@ struct ReplyScan {
                 switch scanner.step(p) {
                 case .header(let h, let at, let depth):
                     guard h.kind == .ext else { continue }
-                    if h.extType == 1 && h.length == 4 && at + h.size <= p.count {
+                    if h.extType == ExtCode.proxy && h.length == 4 && at + h.size <= p.count {
                         let o = at + h.headerLength
                         proxyIDs.append(UInt32(p[o]) << 24 | UInt32(p[o + 1]) << 16 | UInt32(p[o + 2]) << 8 | UInt32(p[o + 3]))
                     }
-                    if h.extType == 3 && depth == 0 { console = true }
+                    if h.extType == ExtCode.console && depth == 0 { console = true }
                 case .complete(let end, _):
                     let b = p[start]
                     let text = end - start == 1 && (b >= 0x20 && b < 0x7f || b == 0x0a || b == 0x0d || b == 0x09)

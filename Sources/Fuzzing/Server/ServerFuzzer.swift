@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import URPC
 
 /// Stateful fuzzing of a urpc V1 server: generated sessions, mutated on three levels, pipelined
 /// with the liveness probe in one round trip on a connection kept open while the server is
@@ -27,6 +28,11 @@ public final class ServerFuzzer {
     private var historyMark = 0
     private var batchPrefix: [UInt8] = []
     private var pendingHistory: [FuzzCase.Message]?
+    /// Twin-guided selection (an expensive target with a twin predictor), see `TwinGuide`.
+    private var twin: TwinGuide?
+    /// Cases per batch now: one after a death, doubling back up to `config.batch` while the
+    /// target stays healthy (a batch lost to a death costs its unanswered cases).
+    private var batchSize = 1
 
     struct Stats {
         var cases = 0
@@ -47,6 +53,20 @@ public final class ServerFuzzer {
         book = try SessionFindings(directory: config.findingsDirectory, reproducer: reproducer, log: log)
         let runner = self.runner
         target.onFreshSession = { runner.resetHistory() }
+        runner.targetEnded = { [unowned target] in target.processEnd() != nil }
+    }
+
+    /// Guides the choice of cases with the twin: for a target whose lives are declared
+    /// expensive (`lifeCostMillis`: `--serial`, `--reset-cmd`, `--life-cost-ms`), with
+    /// divergence findings; otherwise once its lives turn out to cost 5 ms or more each (only
+    /// skipping known deaths: the twin may not be set up like the target).
+    package func guide(with predictor: TwinPredictor) {
+        twin = TwinGuide(predictor: predictor)
+        guard config.lifeCostMillis != nil else { return }
+        // A death is compared with the twin on its minimised case (a fresh session of both).
+        book.divergenceCheck = { c, v in
+            TwinGuide.divergence(real: v, twin: predictor.predict(c), realClass: TwinGuide.classKey(of: v, for: c))
+        }
     }
 
     /// The run's summary (the one schema of every target).
@@ -60,7 +80,18 @@ public final class ServerFuzzer {
         s.probeResets = stats.probeResets
         s.minimizeRuns = reproducer.runs
         s.operations = stats.operations
+        s.livesUsed = target.livesUsed
+        s.livesSaved = twin?.livesSaved
+        s.skippedCases = twin?.skipped
+        s.flakyCases = book.flakyCases
+        s.restartSeconds = RunSummary.milli(Double(target.restartNanos) / 1e9)
+        s.minimizeSeconds = RunSummary.milli(book.minimizeSeconds)
         return s
+    }
+
+    /// Declared expensive, or measured: 16 lives at 5 ms or more each.
+    private var twinActive: Bool {
+        config.lifeCostMillis != nil || target.livesUsed >= 16 && target.restartNanos / UInt64(target.livesUsed) >= 5_000_000
     }
 
     private var timeoutNanos: UInt64 { UInt64(max(0.001, config.timeout) * 1e9) }
@@ -71,6 +102,8 @@ public final class ServerFuzzer {
     /// Runs until `runs`, `maxTime` or (with `stopOnFirst`) the first finding.
     public func run() throws(TargetError) {
         startNanos = Monotonic.now()
+        target.stallNanos = max(250_000_000, timeoutNanos)
+        reproducer.runEnd = config.maxTime.map { startNanos + UInt64($0 * 1e9) }
         try target.start()
         do { try loop() } catch {
             // The target is gone for good (a server we did not start did not come back): keep
@@ -91,6 +124,8 @@ public final class ServerFuzzer {
         var prefix: [UInt8]
         var historyMark: Int
         var predictedBirths: UInt32
+        /// What the twin expects of each case (empty without twin guidance).
+        var predictions: [TwinOutcome] = []
     }
 
     private func loop() throws(TargetError) {
@@ -107,7 +142,9 @@ public final class ServerFuzzer {
             rounds += 1
             var stop = false
             if let r = config.runs, stats.cases + inFlight.reduce(0, { $0 + $1.cases.count }) >= r { stop = true }
-            if rounds & 7 == 0 || lastWasFinding {
+            // Every round: a round may be slow (a serial target, a dead one), and --max-time and
+            // a SIGTERM must end the run on time.
+            do {
                 lastWasFinding = false
                 let t = elapsed
                 if let m = config.maxTime, t >= m { break }
@@ -145,7 +182,9 @@ public final class ServerFuzzer {
     private func sendNext(_ channel: ByteChannel, restartAllowed: Bool, inFlightCases: Int) throws(TargetError) -> InFlight? {
         var batch: [FuzzCase] = []
         var batchOps: [[String]] = []
-        let size = max(1, min(config.batch, (config.runs ?? Int.max) - stats.cases - inFlightCases))
+        var predictions: [TwinOutcome] = []
+        let size = max(1, min(batchSize, config.batch, (config.runs ?? Int.max) - stats.cases - inFlightCases))
+        batchSize = min(config.batch, batchSize * 2)
         let firstID = session.model.nextID
         for k in 0..<size {
             var c = FuzzCase(messages: session.model.session(&ctx.random), idBase: session.model.nextID)
@@ -158,19 +197,23 @@ public final class ServerFuzzer {
                     c.idBase = 1
                 }
             }
+            if let g = twin, twinActive {
+                guard let (chosen, p) = g.select(c) else { continue }
+                c = chosen
+                predictions.append(p)
+            }
             batch.append(c)
             batchOps.append(ops)
             runner.pump(channel)
         }
-        guard let channel = target.channel else { return nil }
+        guard let channel = target.channel, !batch.isEmpty else { return nil }
         let (prefix, released) = session.takeReleases()
         let mark = runner.history?.count ?? 0
         guard let fences = runner.sendBatch(batch, prefix: prefix, channel: channel) else {
             // The server died on the batch still in flight: judging that one finds the culprit.
             if !restartAllowed { return nil }
             // The server is gone before the write: judge the first case as unanswered.
-            runner.count = 0
-            runner.replyRange = 0..<0
+            runner.collectAfterFailedWrite(target.channel ?? channel, nanos: timeoutNanos)
             stats.cases += 1
             if let v = judge.evaluate(batch[0], .writeFailed, prefixRequests: released) {
                 historyMark = mark
@@ -183,7 +226,7 @@ public final class ServerFuzzer {
         }
         _ = channel
         return InFlight(cases: batch, ops: batchOps, fences: fences, released: released, prefix: prefix, historyMark: mark,
-                        predictedBirths: session.model.nextID &- firstID)
+                        predictedBirths: session.model.nextID &- firstID, predictions: predictions)
     }
 
     /// Reads a batch's replies and judges each case; false when a finding renewed the session.
@@ -216,7 +259,10 @@ public final class ServerFuzzer {
                 // are suspects too.
                 let suspects = batch + next.flatMap(\.cases)
                 let suspectOps = b.ops + next.flatMap(\.ops)
-                if caseEnd != .fenced, i + 1 < suspects.count {
+                // The server answered every case before this one to its fence, so it died reading
+                // this one, unless this one leaves an object open that swallows the next: only
+                // then are the later cases suspects (each costs a life to clear).
+                if caseEnd != .fenced, i + 1 < suspects.count, !c.messages.allSatisfy({ Framing.walk($0.bytes).isComplete }) {
                     if let (j, got) = reproducer.locateCulprit(suspects, from: i, like: v) {
                         failing = suspects[j]; ops = suspectOps[j]; v = got
                     } else {
@@ -225,7 +271,7 @@ public final class ServerFuzzer {
                         var messages: [FuzzCase.Message] = []
                         for (k, x) in suspects[i...].enumerated() {
                             messages += x.messages
-                            messages.append(FuzzCase.Message(bytes: Probe.ver + Probe.fence(UInt64(800_000_000 + k)).request))
+                            messages.append(FuzzCase.Message(bytes: WireForm.versionRequest + WireForm.fence(UInt64(800_000_000 + k)).request))
                         }
                         failing = FuzzCase(messages: messages, idBase: c.idBase)
                         ops = Array(suspectOps[i...].joined())
@@ -244,6 +290,7 @@ public final class ServerFuzzer {
                 try recover()
                 return false
             }
+            if config.lifeCostMillis != nil, i < b.predictions.count, case .dies = b.predictions[i], try divergedByAnswering(c, b.predictions[i]) { return false }
             let ops = b.ops[i]
             let scan = runner.buffer.withUnsafeBufferPointer { ReplyScan(UnsafeBufferPointer(rebasing: $0[runner.replyRange])) }
             session.learn(c, replies: scan, reorderedReleases: ops.contains("reorder") || ops.contains("duplicate") || ops.contains("drop"))
@@ -261,7 +308,7 @@ public final class ServerFuzzer {
         var ms = h.prefix(historyMark).map { FuzzCase.Message(bytes: $0) }
         if !batchPrefix.isEmpty { ms.append(FuzzCase.Message(bytes: batchPrefix)) }
         for (k, c) in earlier.enumerated() {
-            ms.append(FuzzCase.Message(bytes: c.bytes + Probe.ver + Probe.fence(UInt64(900_000_000 + k)).request))
+            ms.append(FuzzCase.Message(bytes: c.bytes + WireForm.versionRequest + WireForm.fence(UInt64(900_000_000 + k)).request))
         }
         return ms
     }
@@ -276,7 +323,7 @@ public final class ServerFuzzer {
     private func audit() throws(TargetError) {
         guard let channel = target.channel else { return }
         let (prefix, n) = session.takeReleases()
-        let c = FuzzCase(messages: [FuzzCase.Message(bytes: Probe.re)])
+        let c = FuzzCase(messages: [FuzzCase.Message(bytes: WireForm.registryRequest)])
         guard runner.run(c, prefix: prefix, channel: channel, timeoutNanos: timeoutNanos * 4) == .fenced else { return }
         let entries: Int? = runner.buffer.withUnsafeBufferPointer { p in
             let scan = ReplyScan(UnsafeBufferPointer(rebasing: p[runner.replyRange]))
@@ -308,11 +355,11 @@ public final class ServerFuzzer {
         }
     }
 
-    // MARK: Findings
-
     /// A case made an oracle fire: save it at once, restart the target, minimise a new signature.
     private func found(_ c: FuzzCase, _ v: Verdict, mutations: [String]) throws(TargetError) {
-        let pre = v.signature(lastRequest: c.signatureRequest)
+        let pre = v.signature(for: c)
+        batchSize = 1
+        twin?.learn(v, c)
         record(v, case: c, signature: pre, minimize: true, mutations: mutations)
         // The next case starts on a fresh, healthy server.
         if target.processEnd() != nil || v.fired(.hang) { try recover() } else {
@@ -320,6 +367,20 @@ public final class ServerFuzzer {
             try target.freshSession()
             session.restarted()
         }
+    }
+
+    /// The real target answered a case the twin expects to die of: confirmed on a fresh real
+    /// session (the twin ran it on one), a `divergence`. True when the session was renewed.
+    private func divergedByAnswering(_ c: FuzzCase, _ p: TwinOutcome) throws(TargetError) -> Bool {
+        let fresh = c.rebasedToFreshSession()
+        runner.carry = 0
+        let real = reproducer.reproduce(fresh)
+        if let (d, sig) = TwinGuide.divergence(real: real, twin: p, realClass: real.map { TwinGuide.classKey(of: $0, for: fresh) }) {
+            record(d, case: fresh, signature: sig, minimize: false, mutations: [])
+        }
+        if case .dies(let k, _) = p { twin?.learn(classKey: k) }
+        if target.processEnd() != nil { try recover() } else { session.restarted() }
+        return true
     }
 
     private func record(_ v: Verdict, case c: FuzzCase, signature: String, minimize: Bool, mutations: [String]) {
@@ -334,13 +395,5 @@ public final class ServerFuzzer {
         RunSummary.statusLine(final: final, execs: stats.cases, seconds: elapsed, [
             "findings": final ? book.all.count : book.count, "restarts": stats.restarts, "timeouts": stats.timeouts, "slow": runner.slow,
         ])
-    }
-}
-
-extension String {    var trimmingSpaces: String {
-        var s = Substring(self)
-        while let f = s.first, f == " " || f == "\n" || f == "\r" { s = s.dropFirst() }
-        while let l = s.last, l == " " || l == "\n" || l == "\r" { s = s.dropLast() }
-        return String(s)
     }
 }

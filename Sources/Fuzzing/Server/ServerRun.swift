@@ -2,13 +2,15 @@
 public enum ServerRun {
     /// Fuzzes, prints the findings table, writes the summary JSON. Returns the exit status
     /// (0 no finding, 1 findings, 2 set-up error), as the engine's runs do.
-    public static func fuzz(target: ServerTarget, config: SessionConfig, quiet: Bool) -> Int32 {
+    /// `predictor`: the device twin, for twin-guided selection on an expensive target.
+    package static func fuzz(target: ServerTarget, config: SessionConfig, quiet: Bool, predictor: TwinPredictor? = nil) -> Int32 {
         let prefix = config.worker.map { "[w\($0)] " } ?? ""
         let fuzzer: ServerFuzzer
         do { fuzzer = try ServerFuzzer(target: target, config: config, log: quiet ? { _ in } : { Files.printError(prefix + $0 + "\n") }) } catch {
             Files.printError("msgfuzz: \(error)\n")
             return 2
         }
+        if let p = predictor { fuzzer.guide(with: p) }
         if !quiet { Files.printError("\(prefix)INFO: target server (\(target.description)), seed \(config.seed), reply timeout \(config.timeout) s\n") }
         do { try fuzzer.run() } catch {
             Files.printError("msgfuzz: \(error)\n")
@@ -40,7 +42,7 @@ public enum ServerRun {
         }
         let size = "\(c.messages.count) message(s), \(c.byteCount) bytes"
         if let v {
-            print("\(file): \(v.oracle) [\(v.signature(lastRequest: c.signatureRequest))] \(v.detail) (\(size))")
+            print("\(file): \(v.oracle) [\(v.signature(for: c))] \(v.detail) (\(size))")
             return 1
         }
         if reproducer.probeRebound {

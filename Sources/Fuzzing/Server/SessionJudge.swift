@@ -1,3 +1,5 @@
+import URPC
+
 /// The oracles of a server session: judge the replies of the last run (`runner.replyRange`) and
 /// what became of the server program. One judge per fuzzer; the reproducer shares it.
 final class SessionJudge {
@@ -15,8 +17,19 @@ final class SessionJudge {
         self.timeout = timeout
     }
 
-    /// The verdict of the oracles on the last run, nil when the server behaved.
+    /// The verdict of the oracles on the last run, nil when the server behaved. A verdict carries
+    /// the exception line of a traceback the target wrote as it died (on the reply stream or its
+    /// output), which names the failure's class.
     func evaluate(_ c: FuzzCase, _ end: CaseRunner.End, prefixRequests: Int) -> Verdict? {
+        guard var v = oracles(c, end, prefixRequests: prefixRequests) else { return nil }
+        v.exception = FailureClass.exception(inReplies: runner.buffer[runner.replyRange])
+        if v.exception == nil, v.isDeath, let out = target.process?.stderrTail(limit: 1 << 14), out.contains("Traceback") {
+            v.exception = FailureClass.exception(in: Array(out.utf8))
+        }
+        return v
+    }
+
+    private func oracles(_ c: FuzzCase, _ end: CaseRunner.End, prefixRequests: Int) -> Verdict? {
         probeRebound = false
         switch end {
         case .fenced:
@@ -67,9 +80,7 @@ final class SessionJudge {
         return String(s.prefix(80)).trimmingSpaces
     }
 
-    static func looksLikeReadinto(_ b: [UInt8]) -> Bool {
-        b.count >= 4 && (b[0] & 0xf0) == 0x90 && b[1] == 0xa2 && b[2] == 0x72 && b[3] == 0x69
-    }
+    static func looksLikeReadinto(_ b: [UInt8]) -> Bool { WireForm.isReadInto(b) }
 
     func checkReplies(_ c: FuzzCase, prefixRequests: Int) -> Verdict? {
         // `ri` replies carry raw bytes that are not MessagePack by design.
@@ -98,8 +109,7 @@ final class SessionJudge {
         if probeAnsweredWithException(scan, last: 2) { probeRebound = true; return nil }
         let probe = scan.objects[total - 2]
         let o = runner.replyRange.lowerBound
-        if probe.end - probe.start != 3 || runner.buffer[o + probe.start] != 0xa2 || runner.buffer[o + probe.start + 1] != 0x56
-            || runner.buffer[o + probe.start + 2] != 0x31 {
+        if !runner.buffer[(o + probe.start)..<(o + probe.end)].elementsEqual(WireForm.versionReply) {
             return Verdict(oracle: .pairing, detail: "the reply before the fence is not the probe's \"V1\"")
         }
         return nil
@@ -115,7 +125,7 @@ final class SessionJudge {
         let o = runner.replyRange.lowerBound
         return runner.buffer.withUnsafeBufferPointer { p in
             scan.objects.suffix(last).contains { obj in
-                if case .ext(type: 2)? = WireHeader.read(p, o + obj.start, device: false)?.kind { return true }
+                if case .ext(type: ExtCode.exception)? = WireHeader.read(p, o + obj.start, device: false)?.kind { return true }
                 return false
             }
         }

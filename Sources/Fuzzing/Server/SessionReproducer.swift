@@ -9,6 +9,9 @@ final class SessionReproducer {
     let minimizeSeconds: Double
     /// Runs made so far (reproductions and minimisation).
     private(set) var runs = 0
+    /// The end of the run (monotonic nanoseconds), if it has one: no reproduction starts after it.
+    var runEnd: UInt64?
+    private var outOfTime: Bool { StopRequest.isRequested || runEnd.map { Monotonic.now() >= $0 } ?? false }
 
     init(runner: CaseRunner, target: ServerTarget, judge: SessionJudge, minimizeSeconds: Double) {
         self.runner = runner
@@ -27,6 +30,7 @@ final class SessionReproducer {
 
     /// Runs a case on a fresh session; returns the verdict (nil: the server behaved).
     func reproduce(_ c: FuzzCase, record: Bool = false) -> Verdict? {
+        if outOfTime { return nil }
         do { try target.freshSession() } catch { return nil }
         guard let channel = target.channel else { return nil }
         runner.transcript = record ? Transcript() : nil
@@ -40,12 +44,16 @@ final class SessionReproducer {
         return v
     }
 
-    /// Minimises the request sequence, then the bytes of each message, keeping the oracle and
-    /// exit status; returns the case, its verdict, the capture of its last failing run, the runs.
-    /// `overall` is the end of the run (monotonic nanoseconds), if it has one.
-    func minimize(_ c: FuzzCase, _ v: Verdict, overall: UInt64?) -> (FuzzCase, Verdict, Transcript, Int)? {
-        let deadline = Monotonic.now() + UInt64(minimizeSeconds * 1e9)
+    /// Minimises to the culprit: whole requests first, then the bytes of each message, keeping
+    /// the failure's class (the exception it dies of, or its oracle, status and the hostile
+    /// feature of its culprit); returns the case, its verdict, the capture of its last failing
+    /// run, the runs. `seconds` is the budget; `overall` the end of the run (monotonic ns).
+    /// A case that does not fail on a fresh session is tried once more before giving up.
+    func minimize(_ c: FuzzCase, _ v: Verdict, seconds: Double, overall: UInt64?) -> (FuzzCase, Verdict, Transcript, Int)? {
+        let deadline = Monotonic.now() + UInt64(max(0, seconds) * 1e9)
         var tries = 0
+        // A death without a traceback keeps the hostile feature that names it.
+        let feature = v.exception == nil && v.isDeath ? FailureClass.culprit(c)?.feature : nil
         // A reproduction needs no grace: slowness only makes a candidate look like the finding.
         let savedGrace = runner.graceNanos
         runner.graceNanos = 0
@@ -54,6 +62,7 @@ final class SessionReproducer {
         var last: (Verdict, Transcript)?
         func fails(_ candidate: FuzzCase) -> Bool {
             tries += 1
+            if let f = feature, FailureClass.culprit(candidate)?.feature != f { return false }
             guard let got = reproduce(candidate, record: true), got.kind == v.kind else { return false }
             last = (got, runner.transcript ?? Transcript())
             return true
@@ -61,12 +70,16 @@ final class SessionReproducer {
         // On a fresh session the server counts ids from 1 again.
         var best = c.rebasedToFreshSession()
         best.restartFirst = false
-        guard fails(best) else {
+        guard fails(best) || fails(best) else {
             // Not reproducible on a fresh session (it needed the history before it): keep as found.
             runner.transcript = nil
             return nil
         }
-        // 1. The sequence.
+        // 1. The sequence: the culprit alone first (the request with the hostile feature), then ddmin.
+        if best.messages.count > 1, let (k, _) = FailureClass.culprit(best), budget() {
+            let alone = FuzzCase(messages: [best.messages[k]], gapMicros: best.gapMicros, idBase: 1)
+            if fails(alone) { best.messages = alone.messages }
+        }
         let messages = Minimizer.ddmin(best.messages, budget: budget) { ms in
             fails(FuzzCase(messages: ms, gapMicros: best.gapMicros, idBase: 1))
         }
@@ -103,7 +116,7 @@ final class SessionReproducer {
         let savedGrace = runner.graceNanos
         runner.graceNanos = 0
         defer { runner.graceNanos = savedGrace }
-        for j in i..<batch.count {
+        for j in i..<batch.count where !outOfTime {
             if let got = reproduce(batch[j].rebasedToFreshSession()), got.kind == v.kind { return (j, got) }
         }
         return nil

@@ -1,3 +1,5 @@
+import URPC
+
 /// What the fuzzer knows of the server's session: the protocol model that writes the next
 /// sessions, the proxy ids born in replies and not released yet, and the server's id counter.
 struct SessionState {
@@ -18,7 +20,7 @@ struct SessionState {
     /// The `_d` requests for every pending id (written before the next case), and how many.
     mutating func takeReleases() -> (bytes: [UInt8], count: Int) {
         var prefix: [UInt8] = []
-        for id in pendingRelease { prefix.append(contentsOf: Probe.release(id)) }
+        for id in pendingRelease { prefix.append(contentsOf: WireForm.release(id)) }
         let n = pendingRelease.count
         pendingRelease.removeAll(keepingCapacity: true)
         return (prefix, n)
@@ -32,10 +34,7 @@ struct SessionState {
         guard !replies.proxyIDs.isEmpty else { return }
         var releasedByCase: Set<UInt32> = []
         if !reorderedReleases {
-            for m in c.messages where m.bytes.count == 10 && m.bytes[0] == 0x92 && m.bytes[1] == 0xa2
-                && m.bytes[2] == 0x5f && m.bytes[3] == 0x64 && m.bytes[4] == 0xc4 && m.bytes[5] == 0x04 {
-                releasedByCase.insert(UInt32(m.bytes[6]) << 24 | UInt32(m.bytes[7]) << 16 | UInt32(m.bytes[8]) << 8 | UInt32(m.bytes[9]))
-            }
+            for m in c.messages { if let id = WireForm.releaseID(m.bytes) { releasedByCase.insert(id) } }
         }
         for id in replies.proxyIDs {
             if id > maxSeenID && id < 0xFFFF_0000 { maxSeenID = id }
