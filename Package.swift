@@ -43,7 +43,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "msgfuzz", dependencies: [
-            "MessagePack", "Fuzzing", "Simulator",
+            "MessagePack", "Capture", "Fuzzing", "Simulator",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "urpc-sim", dependencies: [

@@ -1,6 +1,6 @@
 /// Byte-level mutations (libFuzzer / AFL havoc style). They know nothing of MessagePack, which is
 /// what makes them cheap; the dictionary gives them the protocol's tokens.
-public enum ByteMutators {
+package enum ByteMutators {
     static let interesting8: [UInt8] = [0x00, 0x01, 0x7f, 0x80, 0xff, 0x10, 0x20, 0x40, 0xc0, 0xe0]
     static let interesting16: [UInt16] = [0x0000, 0x0001, 0x7fff, 0x8000, 0xffff, 0x00ff, 0x0100, 0x0080, 0xfffe]
     static let interesting32: [UInt32] = [
@@ -8,7 +8,7 @@ public enum ByteMutators {
         0x2000_0000, 0xffff_fff0, 0x0000_ffff, 0x0001_0000, 0xc000_0000,
     ]
 
-    public static let all: [Mutator] = [
+    package static let all: [Mutator] = [
         Mutator("insert-byte", .byte) { b, c in
             b.insert(c.random.byte(), at: c.random.below(b.count + 1)); return true
         },

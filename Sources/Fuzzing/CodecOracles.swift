@@ -9,14 +9,14 @@ import MessagePack
 /// - `stream-chunking`: the stream decoder under random chunkings returns the whole-buffer nodes
 ///   (same offsets) and the same error, or waits for more bytes exactly where the buffer is cut;
 /// - `lint-model`: the device lint agrees with the device dialect decoder (spec §2).
-public struct CodecOracles: Sendable {
+package struct CodecOracles: Sendable {
     /// 1 MiB object limit: hostile lengths are refused early without changing any small input's result.
-    public let standard = Decoder(options: DecodingOptions(dialect: .standard, maxDepth: 512, maxObjectSize: 1 << 20))
-    public let device = Decoder(options: DecodingOptions(dialect: .device, maxDepth: 512, maxObjectSize: 1 << 20))
+    package let standard = Decoder(options: DecodingOptions(dialect: .standard, maxDepth: 512, maxObjectSize: 1 << 20))
+    package let device = Decoder(options: DecodingOptions(dialect: .device, maxDepth: 512, maxObjectSize: 1 << 20))
 
-    public init() {}
+    package init() {}
 
-    public func check(_ input: [UInt8], features: inout FeatureSet) -> Verdict {
+    package func check(_ input: [UInt8], features: inout FeatureSet) -> Verdict {
         let std = standard.decodeAll(input)
         let dev = device.decodeAll(input)
         if let v = nodeVsValue(input, standard, std) { return v }

@@ -6,15 +6,15 @@ import MessagePack
 /// reused tape allocates nothing; the device dialect where it can differ). Thorough executions —
 /// every input with new features and every `thoroughEvery`-th — add the expensive oracles of
 /// `CodecOracles`, which decode the same bytes through every other path and compare.
-public struct CodecTarget: FuzzTarget {
-    public let name = "codec"
-    public let oracles = CodecOracles()
+package struct CodecTarget: FuzzTarget {
+    package let name = "codec"
+    package let oracles = CodecOracles()
     private let walker = WireWalker()
     private var document = Document()
 
-    public init() {}
+    package init() {}
 
-    public mutating func execute(_ input: [UInt8], thorough: Bool, features: inout FeatureSet) -> Verdict {
+    package mutating func execute(_ input: [UInt8], thorough: Bool, features: inout FeatureSet) -> Verdict {
         let sensitive = input.withUnsafeBufferPointer { walker.walk($0, into: &features) }
         // The device decode can differ from the standard one only where the walk saw a header the
         // dialects read differently; elsewhere it repeats the same work, so the cheap path skips it.

@@ -7,32 +7,32 @@ import Darwin
 /// Inputs kept because they showed behaviour no earlier input showed. Files are named by the
 /// SHA-1 of their content, so writing the same input twice is a no-op (deduplication), and
 /// parallel workers sharing one directory never clash.
-public struct Corpus: Sendable {
-    public private(set) var inputs: [[UInt8]] = []
+package struct Corpus: Sendable {
+    package private(set) var inputs: [[UInt8]] = []
     /// Content hashes of `inputs`, for deduplication.
     private var hashes: Set<String> = []
 
-    public init() {}
+    package init() {}
 
-    public var count: Int { inputs.count }
-    public var isEmpty: Bool { inputs.isEmpty }
+    package var count: Int { inputs.count }
+    package var isEmpty: Bool { inputs.isEmpty }
 
     /// Adds an input unless the same bytes are already there. Returns its hash when added.
     @discardableResult
-    public mutating func add(_ input: [UInt8]) -> String? {
+    package mutating func add(_ input: [UInt8]) -> String? {
         let h = SHA1.hex(input)
         guard hashes.insert(h).inserted else { return nil }
         inputs.append(input)
         return h
     }
 
-    public func contains(hash: String) -> Bool { hashes.contains(hash) }
+    package func contains(hash: String) -> Bool { hashes.contains(hash) }
 
     /// Reads every regular file of a directory (sorted by name, so loading is deterministic),
     /// skipping files larger than `maxLength`. Returns the new inputs. Other processes may share
     /// the directory (`--jobs`): their half-written files are skipped, and a file that is gone by
     /// the time it is read (renamed into place, removed by `cmin`) is not an error.
-    public static func load(_ dir: String, maxLength: Int = 1 << 20) throws(FileError) -> [[UInt8]] {
+    package static func load(_ dir: String, maxLength: Int = 1 << 20) throws(FileError) -> [[UInt8]] {
         var out: [[UInt8]] = []
         for name in try Files.list(dir) where !isBeingWritten(name) {
             let bytes: [UInt8]
@@ -48,17 +48,17 @@ public struct Corpus: Sendable {
     }
 
     /// A file `Files.writeAtomically` has not renamed into place yet.
-    public static func isBeingWritten(_ name: String) -> Bool { name.contains(".tmp-") }
+    package static func isBeingWritten(_ name: String) -> Bool { name.contains(".tmp-") }
 
     /// Writes an input into a corpus directory under its content hash.
-    public static func save(_ input: [UInt8], to dir: String) throws(FileError) {
+    package static func save(_ input: [UInt8], to dir: String) throws(FileError) {
         let path = dir + "/" + SHA1.hex(input)
         if !Files.exists(path) { try Files.writeAtomically(input, to: path, durable: false) }
     }
 
     /// Corpus minimisation: keeps the smallest input for each distinct behaviour signature
     /// (ties: the first in order). Order of the result follows the order of first appearance.
-    public static func minimize(_ inputs: [[UInt8]], signature: ([UInt8]) -> UInt64) -> [[UInt8]] {
+    package static func minimize(_ inputs: [[UInt8]], signature: ([UInt8]) -> UInt64) -> [[UInt8]] {
         var best: [UInt64: Int] = [:]
         var order: [UInt64] = []
         for (i, x) in inputs.enumerated() {

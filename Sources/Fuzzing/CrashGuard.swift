@@ -24,15 +24,15 @@ nonisolated(unsafe) private var shaScratch: UnsafeMutablePointer<UInt32>? = nil
 ///    stack overflow is caught too) writes `crash-<sha1>` from that record — temp file, fsync,
 ///    rename — then restores the default action and re-raises, so the process still dies of its
 ///    signal.
-public enum CrashGuard {
+package enum CrashGuard {
     static let headerSize = 16   // [length: UInt64][executing: UInt64]
     static let signals: [Int32] = [SIGILL, SIGTRAP, SIGSEGV, SIGBUS, SIGABRT, SIGFPE]
 
-    public static var recordPath: String? { installedRecordPath }
+    package static var recordPath: String? { installedRecordPath }
     nonisolated(unsafe) static var installedRecordPath: String? = nil
 
     /// Maps the record file and installs the handlers. `capacity` is the largest input recorded.
-    public static func install(findingsDirectory dir: String, capacity: Int) throws(FileError) {
+    package static func install(findingsDirectory dir: String, capacity: Int) throws(FileError) {
         try Files.makeDirectory(dir)
         let path = dir + "/.current-\(getpid())"
         let fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0o644)
@@ -73,7 +73,7 @@ public enum CrashGuard {
 
     /// Records the input about to run (called before every execution).
     @inline(__always)
-    public static func record(_ input: [UInt8]) {
+    package static func record(_ input: [UInt8]) {
         guard let base = recordBase else { return }
         let n = min(input.count, recordCapacity)
         input.withUnsafeBufferPointer { p in
@@ -84,19 +84,19 @@ public enum CrashGuard {
 
     /// Marks that no execution is running (findings from oracles are written by the engine).
     @inline(__always)
-    public static func idle() {
+    package static func idle() {
         recordBase?.withMemoryRebound(to: UInt64.self, capacity: 2) { $0[1] = 0 }
     }
 
     /// Removes the record file at a clean exit.
-    public static func uninstall() {
+    package static func uninstall() {
         for s in signals { signal(s, SIG_DFL) }
         if let p = installedRecordPath { unlink(p) }
         installedRecordPath = nil
     }
 
     /// Turns the records of processes that died mid-execution into crash files. Returns their paths.
-    public static func recoverOrphans(in dir: String) -> [String] {
+    package static func recoverOrphans(in dir: String) -> [String] {
         guard let d = opendir(dir) else { return [] }
         var names: [String] = []
         while let e = readdir(d) {

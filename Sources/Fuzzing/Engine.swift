@@ -2,59 +2,59 @@
 import Glibc
 #endif
 
-public struct EngineOptions: Sendable {
-    public var runs: Int? = nil
-    public var maxTime: Double? = nil
-    public var seed: UInt64 = 1
+package struct EngineOptions: Sendable {
+    package var runs: Int? = nil
+    package var maxTime: Double? = nil
+    package var seed: UInt64 = 1
     /// Corpus directories to load; new inputs are saved into the first one (if `saveCorpus`).
-    public var corpusDirectories: [String] = []
-    public var saveCorpus = true
-    public var findingsDirectory = "findings"
-    public var maxLength = 4096
+    package var corpusDirectories: [String] = []
+    package var saveCorpus = true
+    package var findingsDirectory = "findings"
+    package var maxLength = 4096
     /// Length control (libFuzzer's -len_control): generated inputs start at this length and the
     /// limit doubles after `lengthPatience` executions without new behaviour, up to `maxLength`;
     /// short inputs first keeps executions fast and findings small.
-    public var initialMaxLength = 64
-    public var lengthPatience = 200_000
+    package var initialMaxLength = 64
+    package var lengthPatience = 200_000
     /// Every n-th execution is thorough even without new behaviour.
-    public var thoroughEvery = 64
+    package var thoroughEvery = 64
     /// Most mutations stacked on one input.
-    public var maxStackedMutations = 4
+    package var maxStackedMutations = 4
     /// An execution slower than this is a `slow-input` finding.
-    public var timeLimitSeconds = 1.0
+    package var timeLimitSeconds = 1.0
     /// Resident memory above this is an `rss-limit` finding.
-    public var rssLimitMB = 2048
-    public var statusInterval = 1.0
+    package var rssLimitMB = 2048
+    package var statusInterval = 1.0
     /// Re-read the shared corpus directory this often (parallel workers).
-    public var syncInterval = 5.0
-    public var statusPrefix = ""
+    package var syncInterval = 5.0
+    package var statusPrefix = ""
     /// Install the crash handler and the `.current` record (off in unit tests of the loop).
-    public var crashGuard = true
-    public var quiet = false
+    package var crashGuard = true
+    package var quiet = false
 
-    public init() {}
+    package init() {}
 }
 
 /// The fuzz loop: pick a corpus entry, stack 1…n named mutations, execute, keep inputs with new
 /// behaviour, store findings. Deterministic for a seed and a corpus (wall-clock only decides when
 /// to stop and when to print). The hot loop reuses one input buffer and never touches Foundation.
-public final class Engine<Target: FuzzTarget> {
-    public var target: Target
-    public let options: EngineOptions
-    public let table: MutatorTable
-    public private(set) var corpus = Corpus()
-    public private(set) var features = FeatureSet()
-    public private(set) var book: FindingBook
-    public var findings: [Finding] { book.findings }
+package final class Engine<Target: FuzzTarget> {
+    package var target: Target
+    package let options: EngineOptions
+    package let table: MutatorTable
+    package private(set) var corpus = Corpus()
+    package private(set) var features = FeatureSet()
+    package private(set) var book: FindingBook
+    package var findings: [Finding] { book.findings }
     private var context: MutationContext
     /// Called with every generated input before it runs (tests: determinism).
-    public var observer: (([UInt8]) -> Void)? = nil
-    public private(set) var execs = 0
+    package var observer: (([UInt8]) -> Void)? = nil
+    package private(set) var execs = 0
     /// The current length limit of generated inputs (see `EngineOptions.initialMaxLength`).
-    public var currentMaxLength: Int { context.maxLength }
+    package var currentMaxLength: Int { context.maxLength }
     private var start = 0.0
 
-    public init(target: Target, options: EngineOptions, table: MutatorTable = .standard) {
+    package init(target: Target, options: EngineOptions, table: MutatorTable = .standard) {
         book = FindingBook(directory: options.findingsDirectory)
         self.target = target
         self.options = options
@@ -64,7 +64,7 @@ public final class Engine<Target: FuzzTarget> {
     }
 
     /// Loads the corpus directories and runs every seed once (seeds with new behaviour are kept).
-    public func loadCorpus() throws(FileError) {
+    package func loadCorpus() throws(FileError) {
         for dir in options.corpusDirectories {
             try Files.makeDirectory(dir)
             for input in try Corpus.load(dir, maxLength: options.maxLength) { addSeed(input) }
@@ -73,7 +73,7 @@ public final class Engine<Target: FuzzTarget> {
     }
 
     /// Runs a seed input; keeps it when it shows new behaviour (or the corpus is empty).
-    public func addSeed(_ input: [UInt8]) {
+    package func addSeed(_ input: [UInt8]) {
         features.begin()
         if options.crashGuard { CrashGuard.record(input) }
         let v = target.execute(input, thorough: true, features: &features)
@@ -84,7 +84,7 @@ public final class Engine<Target: FuzzTarget> {
         }
     }
 
-    public func run() -> RunSummary {
+    package func run() -> RunSummary {
         var lastStatus = start, lastSync = start
         var input: [UInt8] = []
         input.reserveCapacity(options.maxLength + 64)

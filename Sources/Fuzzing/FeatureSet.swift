@@ -2,28 +2,28 @@
 /// whole run; an execution adds features to a per-execution sink, and the input is interesting when
 /// it sets a bit never seen before. A running hash of the features is the behaviour signature used
 /// by corpus minimisation.
-public struct FeatureSet: Sendable {
-    public static let bits = 1 << 16
+package struct FeatureSet: Sendable {
+    package static let bits = 1 << 16
     /// Features seen during this run (engine-owned, persists across executions).
-    public private(set) var seen: [UInt64]
+    package private(set) var seen: [UInt64]
     /// Bits newly set by the current execution.
-    public private(set) var newCount = 0
+    package private(set) var newCount = 0
     /// Order-sensitive hash of the current execution's features.
-    public private(set) var signature: UInt64 = 0xcbf2_9ce4_8422_2325
+    package private(set) var signature: UInt64 = 0xcbf2_9ce4_8422_2325
     /// Number of distinct features ever seen.
-    public private(set) var total = 0
+    package private(set) var total = 0
 
-    public init() { seen = [UInt64](repeating: 0, count: FeatureSet.bits / 64) }
+    package init() { seen = [UInt64](repeating: 0, count: FeatureSet.bits / 64) }
 
     /// Starts a new execution.
     @inline(__always)
-    public mutating func begin() {
+    package mutating func begin() {
         newCount = 0
         signature = 0xcbf2_9ce4_8422_2325
     }
 
     @inline(__always)
-    public mutating func add(_ feature: UInt64) {
+    package mutating func add(_ feature: UInt64) {
         signature = (signature ^ feature) &* 0x100_0000_01b3
         var h = feature &* 0x9e37_79b9_7f4a_7c15
         h ^= h >> 29

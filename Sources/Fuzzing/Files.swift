@@ -5,13 +5,13 @@ import Darwin
 #endif
 
 /// Why a corpus or findings file operation failed.
-public enum FileError: Error, Equatable, CustomStringConvertible {
+package enum FileError: Error, Equatable, CustomStringConvertible {
     case cannotOpen(path: String, errno: Int32)
     case cannotWrite(path: String, errno: Int32)
     case cannotRename(from: String, to: String, errno: Int32)
     case notADirectory(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .cannotOpen(p, e): return "cannot open \(p): \(String(cString: strerror(e)))"
         case let .cannotWrite(p, e): return "cannot write \(p): \(String(cString: strerror(e)))"
@@ -22,11 +22,11 @@ public enum FileError: Error, Equatable, CustomStringConvertible {
 }
 
 /// Plain POSIX file helpers (no Foundation in the engine).
-public enum Files {
+package enum Files {
     /// Writes `bytes` to `path` so that a reader never sees a partial file and the data is on disk
     /// before the name appears: write a temporary file, fsync it, rename it over `path`.
     /// `durable: false` skips the fsync (corpus entries: losing one at a power cut costs nothing).
-    public static func writeAtomically(_ bytes: [UInt8], to path: String, durable: Bool = true) throws(FileError) {
+    package static func writeAtomically(_ bytes: [UInt8], to path: String, durable: Bool = true) throws(FileError) {
         let tmp = path + ".tmp-\(getpid())"
         let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else { throw .cannotOpen(path: tmp, errno: errno) }
@@ -47,7 +47,7 @@ public enum Files {
     }
 
     /// Reads a whole file (at most `limit` bytes).
-    public static func read(_ path: String, limit: Int = 64 << 20) throws(FileError) -> [UInt8] {
+    package static func read(_ path: String, limit: Int = 64 << 20) throws(FileError) -> [UInt8] {
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { throw .cannotOpen(path: path, errno: errno) }
         defer { close(fd) }
@@ -62,15 +62,15 @@ public enum Files {
         return out
     }
 
-    public static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+    package static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
 
-    public static func isDirectory(_ path: String) -> Bool {
+    package static func isDirectory(_ path: String) -> Bool {
         var st = stat()
         return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
     }
 
     /// Creates a directory and its parents.
-    public static func makeDirectory(_ path: String) throws(FileError) {
+    package static func makeDirectory(_ path: String) throws(FileError) {
         if isDirectory(path) { return }
         var prefix = path.hasPrefix("/") ? "/" : ""
         for part in path.split(separator: "/") {
@@ -83,7 +83,7 @@ public enum Files {
     }
 
     /// Names of the regular, non-hidden files in a directory, sorted (so loading is deterministic).
-    public static func list(_ dir: String) throws(FileError) -> [String] {
+    package static func list(_ dir: String) throws(FileError) -> [String] {
         guard let d = opendir(dir) else { throw .cannotOpen(path: dir, errno: errno) }
         defer { closedir(d) }
         var names: [String] = []
@@ -101,18 +101,18 @@ public enum Files {
 
     /// Monotonic seconds.
     @inline(__always)
-    public static func now() -> Double {
+    package static func now() -> Double {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
         return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 
     /// Writes a string to stderr.
-    public static func printError(_ s: String) {
+    package static func printError(_ s: String) {
         var s = s
         s.withUTF8 { p in _ = write(2, p.baseAddress, p.count) }
     }
 }
 
 /// Removes a file, ignoring a missing one.
-public func removeFile(_ path: String) { unlink(path) }
+package func removeFile(_ path: String) { unlink(path) }

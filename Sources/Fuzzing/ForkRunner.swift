@@ -3,14 +3,14 @@ import Glibc
 #endif
 
 /// How one execution in a child process ended.
-public enum ChildOutcome: Sendable, Equatable {
+package enum ChildOutcome: Sendable, Equatable {
     case verdict(Verdict)
     /// Killed by a signal; `message` is the runtime's fatal-error line if it printed one.
     case trap(signal: Int32, message: String)
     case timeout
 
     /// The dedup key of this behaviour ("" for a pass).
-    public var signature: String {
+    package var signature: String {
         switch self {
         case .verdict(let v): return v.isFinding ? v.signature : ""
         case let .trap(sig, message): return "trap:\(signalName(sig))" + (message.isEmpty ? "" : ":" + message)
@@ -19,7 +19,7 @@ public enum ChildOutcome: Sendable, Equatable {
     }
 }
 
-public func signalName(_ s: Int32) -> String {
+package func signalName(_ s: Int32) -> String {
     switch s {
     case SIGILL: return "SIGILL"
     case SIGTRAP: return "SIGTRAP"
@@ -35,8 +35,8 @@ public func signalName(_ s: Int32) -> String {
 
 /// Runs one thorough execution of a target in a forked child, so a trapping input can be
 /// examined (minimised, deduplicated, replayed) without killing the caller.
-public enum ForkRunner {
-    public static func run(_ kind: TargetKind, _ input: [UInt8], timeoutSeconds: UInt32 = 10) -> ChildOutcome {
+package enum ForkRunner {
+    package static func run(_ kind: TargetKind, _ input: [UInt8], timeoutSeconds: UInt32 = 10) -> ChildOutcome {
         var out: [Int32] = [0, 0], err: [Int32] = [0, 0]
         guard pipe(&out) == 0, pipe(&err) == 0 else { return .verdict(.pass) }
         let pid = fork()

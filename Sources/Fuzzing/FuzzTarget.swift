@@ -7,24 +7,24 @@
 /// whatever a stateful target can observe: reply kinds, error classes, states reached); the
 /// engine keeps inputs that add features. `thorough` asks for the expensive oracles; the engine
 /// sets it for inputs with new behaviour and for a sample of the others.
-public protocol FuzzTarget {
+package protocol FuzzTarget {
     var name: String { get }
     mutating func execute(_ input: [UInt8], thorough: Bool, features: inout FeatureSet) -> Verdict
     mutating func reset()
 }
 
 extension FuzzTarget {
-    public mutating func reset() {}
+    package mutating func reset() {}
 }
 
 /// The targets `msgfuzz --target` knows.
-public enum TargetKind: String, Sendable, CaseIterable {
+package enum TargetKind: String, Sendable, CaseIterable {
     case codec
     /// A test target that traps on the bytes `c1 c1`; hidden from help, used to prove the crash
     /// store writes before the process dies.
     case plantedCrash = "planted-crash"
 
-    public func make() -> any FuzzTarget {
+    package func make() -> any FuzzTarget {
         switch self {
         case .codec: return CodecTarget()
         case .plantedCrash: return PlantedCrashTarget()

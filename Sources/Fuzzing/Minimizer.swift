@@ -2,10 +2,10 @@
 /// of a session case); `ddmin` shrinks a list of parts (the messages of a session case, the
 /// mutated replies of a client run). Both keep a candidate only while `keeps`/`test` holds
 /// (usually "the same finding kind").
-public enum Minimizer {
+package enum Minimizer {
     /// Delta debugging by chunk removal, halving the chunk size down to single bytes, repeated
     /// until a whole pass removes nothing.
-    public static func minimize(_ input: [UInt8], maxAttempts: Int = 20_000,
+    package static func minimize(_ input: [UInt8], maxAttempts: Int = 20_000,
                                 keeps: ([UInt8]) -> Bool) -> [UInt8] {
         var best = input
         var attempts = 0
@@ -30,7 +30,7 @@ public enum Minimizer {
 
     /// Delta debugging (ddmin, complements only) over parts: the smallest non-empty list that
     /// still passes `test`, 1-minimal when the budget allows.
-    public static func ddmin<T>(_ items: [T], budget: () -> Bool, _ test: ([T]) -> Bool) -> [T] {
+    package static func ddmin<T>(_ items: [T], budget: () -> Bool, _ test: ([T]) -> Bool) -> [T] {
         var current = items
         var n = 2
         while current.count >= 2, budget() {

@@ -3,12 +3,12 @@ import URPC
 /// Tokens the dictionary mutators insert or overwrite with: every MessagePack format byte, the
 /// urpc command names (raw and as fixstr), the proxy and console ext headers, and the device's
 /// known crash headers (spec §2). libFuzzer's `-dict=` equivalent, but it knows the protocol.
-public struct MutationDictionary: Sendable {
-    public var tokens: [[UInt8]]
+package struct MutationDictionary: Sendable {
+    package var tokens: [[UInt8]]
 
-    public init(tokens: [[UInt8]]) { self.tokens = tokens }
+    package init(tokens: [[UInt8]]) { self.tokens = tokens }
 
-    public static let urpc: MutationDictionary = {
+    package static let urpc: MutationDictionary = {
         var t: [[UInt8]] = []
         let console = UInt8(bitPattern: ExtCode.console), exception = UInt8(bitPattern: ExtCode.exception)
         // Every first byte of a non-fix format, and the fix-format edges.

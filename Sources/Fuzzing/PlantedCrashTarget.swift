@@ -2,11 +2,11 @@
 /// would) when the input holds the bytes `c1 c1`. It exists to prove, with a real process death,
 /// that the crash store writes the input before the process dies and that minimisation and
 /// deduplication work on a known cause.
-public struct PlantedCrashTarget: FuzzTarget {
-    public let name = "planted-crash"
-    public init() {}
+package struct PlantedCrashTarget: FuzzTarget {
+    package let name = "planted-crash"
+    package init() {}
 
-    public mutating func execute(_ input: [UInt8], thorough: Bool, features: inout FeatureSet) -> Verdict {
+    package mutating func execute(_ input: [UInt8], thorough: Bool, features: inout FeatureSet) -> Verdict {
         var prev: UInt8 = 0
         for b in input {
             features.add(UInt64(prev) << 8 | UInt64(b))

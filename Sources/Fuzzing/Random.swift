@@ -1,9 +1,9 @@
 /// The engine's only source of randomness: xoshiro256** seeded through splitmix64, so a seed
 /// gives the same sequence on every machine (SystemRandomNumberGenerator is never used here).
-public struct FuzzRandom: RandomNumberGenerator, Sendable {
+package struct FuzzRandom: RandomNumberGenerator, Sendable {
     private var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
 
-    public init(seed: UInt64) {
+    package init(seed: UInt64) {
         var sm = seed
         func splitmix(_ x: inout UInt64) -> UInt64 {
             x &+= 0x9e37_79b9_7f4a_7c15
@@ -16,7 +16,7 @@ public struct FuzzRandom: RandomNumberGenerator, Sendable {
     }
 
     @inline(__always)
-    public mutating func next() -> UInt64 {
+    package mutating func next() -> UInt64 {
         let result = ((s1 &* 5) << 7 | (s1 &* 5) >> 57) &* 9
         let t = s1 << 17
         s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3
@@ -27,14 +27,14 @@ public struct FuzzRandom: RandomNumberGenerator, Sendable {
 
     /// Uniform in 0..<n (n > 0), by multiply-shift (no division in the hot loop).
     @inline(__always)
-    public mutating func below(_ n: Int) -> Int {
+    package mutating func below(_ n: Int) -> Int {
         Int(truncatingIfNeeded: (UInt64(truncatingIfNeeded: next() >> 32) &* UInt64(n)) >> 32)
     }
 
     /// True with probability 1/n.
     @inline(__always)
-    public mutating func oneIn(_ n: Int) -> Bool { below(n) == 0 }
+    package mutating func oneIn(_ n: Int) -> Bool { below(n) == 0 }
 
     @inline(__always)
-    public mutating func byte() -> UInt8 { UInt8(truncatingIfNeeded: next()) }
+    package mutating func byte() -> UInt8 { UInt8(truncatingIfNeeded: next()) }
 }

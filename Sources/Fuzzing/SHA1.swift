@@ -1,8 +1,8 @@
 /// SHA-1 over raw memory without allocating, so the crash handler can name a crash file
 /// (`crash-<sha1>`) from inside a signal handler. Names files only; not for security.
-public enum SHA1 {
+package enum SHA1 {
     /// Hashes `count` bytes at `data` into the 20 bytes at `out`, using `w` (80 words) as scratch.
-    public static func hash(_ data: UnsafePointer<UInt8>?, _ count: Int, into out: UnsafeMutablePointer<UInt8>,
+    package static func hash(_ data: UnsafePointer<UInt8>?, _ count: Int, into out: UnsafeMutablePointer<UInt8>,
                             scratch w: UnsafeMutablePointer<UInt32>) {
         var h0: UInt32 = 0x6745_2301, h1: UInt32 = 0xEFCD_AB89, h2: UInt32 = 0x98BA_DCFE
         var h3: UInt32 = 0x1032_5476, h4: UInt32 = 0xC3D2_E1F0
@@ -53,7 +53,7 @@ public enum SHA1 {
     }
 
     /// Lowercase hex digest of `bytes`.
-    public static func hex(_ bytes: [UInt8]) -> String {
+    package static func hex(_ bytes: [UInt8]) -> String {
         var digest = [UInt8](repeating: 0, count: 20)
         let w = UnsafeMutablePointer<UInt32>.allocate(capacity: 80)
         defer { w.deallocate() }

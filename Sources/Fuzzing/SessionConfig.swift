@@ -1,50 +1,50 @@
 /// Options of a session fuzzing run, server or client (the engine's common options plus the target's).
-public struct SessionConfig: Sendable {
-    public var seed: UInt64 = 1
+package struct SessionConfig: Sendable {
+    package var seed: UInt64 = 1
     /// Stop after this many cases (nil: no limit).
-    public var runs: Int?
+    package var runs: Int?
     /// Stop after this many seconds (nil: no limit).
-    public var maxTime: Double?
+    package var maxTime: Double?
     /// Seconds without a reply before a case counts as unanswered.
-    public var timeout: Double = 0.25
-    public var findingsDirectory = "findings"
-    public var summaryJSON: String?
+    package var timeout: Double = 0.25
+    package var findingsDirectory = "findings"
+    package var summaryJSON: String?
     /// Seconds between stats lines (0: none).
-    public var statsInterval: Double = 1
+    package var statsInterval: Double = 1
     /// Cases between registry audits (`["re"]`, the leak oracle).
-    public var auditEvery = 4096
+    package var auditEvery = 4096
     /// Registry entries left after every proxy was released that count as a leak.
-    public var leakThreshold = 256
+    package var leakThreshold = 256
     /// Growth of the spawned program's resident memory (MB) that counts as a finding.
-    public var rssGrowthMB = 256
+    package var rssGrowthMB = 256
     /// Time budget for minimising one finding.
-    public var minimizeSeconds: Double = 30
+    package var minimizeSeconds: Double = 30
     /// Stop at the first finding.
-    public var stopOnFirst = false
+    package var stopOnFirst = false
     /// Cases pipelined per round trip (each with its own probe and fence).
-    public var batch = 32
+    package var batch = 32
     /// What one life of the target costs (ms), when it is expensive (`--life-cost-ms`): with a
     /// twin predictor, cases are chosen on the twin first.
-    public var lifeCostMillis: Int?
+    package var lifeCostMillis: Int?
     /// Batches written ahead of the replies being read: the server works while msgfuzz judges,
     /// and the write gaps of split messages overlap with both (8 ran ~6 % faster than 4 on
     /// loopback; the culprit search after a lost batch covers the batches behind it too).
-    public var inFlight = 8
+    package var inFlight = 8
 
     /// Set in a worker of a parallel run (`--jobs`): its number, used in its file names (the
     /// spawned program's stderr) and log lines.
-    public var worker: Int?
+    package var worker: Int?
 
     /// Where a spawned target's stderr goes: one file per worker in the findings directory.
-    public var targetStderrPath: String { findingsDirectory + "/.target-stderr" + (worker.map { "-w\($0)" } ?? "") }
+    package var targetStderrPath: String { findingsDirectory + "/.target-stderr" + (worker.map { "-w\($0)" } ?? "") }
 
-    public init() {}
+    package init() {}
 }
 
 extension SessionConfig {
     /// Writes the summary JSON, prints the findings table (not in a worker: its parent merges
     /// and prints); returns the exit status (0 no finding, 1 findings, 2 set-up error).
-    public func report(_ summary: RunSummary, quiet: Bool) -> Int32 {
+    package func report(_ summary: RunSummary, quiet: Bool) -> Int32 {
         if let path = summaryJSON {
             do { try Files.writeAtomically(summary.json, to: path) } catch { Files.printError("msgfuzz: \(error)\n"); return 2 }
         }

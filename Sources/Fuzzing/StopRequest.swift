@@ -10,7 +10,7 @@ import Darwin
 /// A second signal of the same kind ends the process at once. A `--jobs` parent passes the signal
 /// on to its workers (as SIGTERM, so a worker that also got the terminal's SIGINT still stops
 /// cleanly) and merges what they wrote.
-public enum StopRequest {
+package enum StopRequest {
     static let forwardCapacity = 256
     // Plain buffers allocated before the handler is installed: the handler only reads and stores
     // through them, which is async-signal-safe.
@@ -32,19 +32,19 @@ public enum StopRequest {
     }()
 
     /// Whether a stop was asked for (or, for a worker, its parent is gone).
-    public static var isRequested: Bool {
+    package static var isRequested: Bool {
         requested.pointee != 0 || (parent.pointee != 0 && getppid() != parent.pointee)
     }
 
     /// For a `--jobs` worker: a parent that dies without passing a stop on (SIGKILL, a crash)
     /// still stops its workers, which see that they were handed to another parent.
-    public static func stopWithParent() {
+    package static func stopWithParent() {
         parent.pointee = getppid()
     }
 
     /// Installs the SIGINT and SIGTERM handlers. `forwardingTo`: worker processes that get the
     /// request too.
-    public static func install(forwardingTo pids: [pid_t] = []) {
+    package static func install(forwardingTo pids: [pid_t] = []) {
         let n = min(pids.count, forwardCapacity)
         for i in 0..<n { forward[i + 1] = pids[i] }
         forward[0] = pid_t(n)

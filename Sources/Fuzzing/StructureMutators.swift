@@ -5,7 +5,7 @@ import URPC
 /// object's wire format and byte range), one node is chosen and its bytes are rewritten in place, so
 /// the rest of the input keeps its exact encoding. Inputs that do not decode to at least one object
 /// are left to the byte mutators.
-public enum StructureMutators {
+package enum StructureMutators {
     /// Numbers at the edges of every integer format and of the device's 31-bit small ints.
     static let boundaryInts: [Int64] = [
         0, 1, -1, 127, 128, -31, -32, -33, 255, 256, -128, -129, 32767, 32768, -32768, -32769, 65535, 65536,
@@ -145,7 +145,7 @@ public enum StructureMutators {
 
     // MARK: the mutators
 
-    public static let all: [Mutator] = [
+    package static let all: [Mutator] = [
         Mutator("node-change-type", .structure) { b, c in
             guard let n = pick(b, &c, where: { _ in true }) else { return false }
             replace(&b, n.range, palette[c.random.below(palette.count)]); return true

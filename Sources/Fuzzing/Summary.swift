@@ -3,40 +3,40 @@ import Foundation
 /// The end-of-run summary of every target (`--summary-json`): `execs`, `exec_per_s`, `seconds`
 /// and `findings[]`, plus what a target adds (the codec's corpus and features; a session target's
 /// endpoint, restarts, timeouts, operations …; a `--jobs` run's workers).
-public struct RunSummary: Sendable, Codable {
-    public var target: String
-    public var execs: Int
-    public var seconds: Double
-    public var findings: [Finding]
-    public var execPerSecond: Double
+package struct RunSummary: Sendable, Codable {
+    package var target: String
+    package var execs: Int
+    package var seconds: Double
+    package var findings: [Finding]
+    package var execPerSecond: Double
     // The codec.
-    public var corpusSize: Int?
-    public var features: Int?
+    package var corpusSize: Int?
+    package var features: Int?
     // Session targets.
-    public var seed: UInt64?
-    public var endpoint: String?
-    public var restarts: Int?
-    public var timeouts: Int?
-    public var slowCases: Int?
-    public var probeResets: Int?
-    public var minimizeRuns: Int?
-    public var operations: [String: Int]?
+    package var seed: UInt64?
+    package var endpoint: String?
+    package var restarts: Int?
+    package var timeouts: Int?
+    package var slowCases: Int?
+    package var probeResets: Int?
+    package var minimizeRuns: Int?
+    package var operations: [String: Int]?
     /// Lives of the target: processes started or resets run, lives the twin's prediction saved
     /// (cases not sent or sent without their fatal request), seconds spent bringing it back.
-    public var livesUsed: Int?
-    public var livesSaved: Int?
-    public var restartSeconds: Double?
-    public var minimizeSeconds: Double?
+    package var livesUsed: Int?
+    package var livesSaved: Int?
+    package var restartSeconds: Double?
+    package var minimizeSeconds: Double?
     /// Cases the twin predicted to die of a known class and that were not sent.
-    public var skippedCases: Int?
+    package var skippedCases: Int?
     /// Failing cases that did not fail again on a fresh session and name no class.
-    public var flakyCases: Int?
+    package var flakyCases: Int?
     // A `--jobs` run.
-    public var workers: Int?
-    public var endpoints: [String]?
-    public var seeds: [UInt64]?
+    package var workers: Int?
+    package var endpoints: [String]?
+    package var seeds: [UInt64]?
 
-    public init(target: String, execs: Int, seconds: Double, findings: [Finding]) {
+    package init(target: String, execs: Int, seconds: Double, findings: [Finding]) {
         self.target = target; self.execs = execs; self.findings = findings
         self.seconds = Self.milli(seconds)
         execPerSecond = Self.milli(seconds > 0 ? Double(execs) / seconds : 0)
@@ -49,19 +49,19 @@ public struct RunSummary: Sendable, Codable {
         case minimizeSeconds = "minimize_s", skippedCases = "skipped_cases", flakyCases = "flaky_cases"
     }
 
-    public static func load(_ path: String) -> RunSummary? {
+    package static func load(_ path: String) -> RunSummary? {
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
         return try? JSONDecoder().decode(RunSummary.self, from: data)
     }
 
     static func milli(_ d: Double) -> Double { d.isFinite ? (d * 1000).rounded() / 1000 : 0 }
 
-    public var json: [UInt8] { Sidecar.encode(self) }
+    package var json: [UInt8] { Sidecar.encode(self) }
 
     /// `--jobs`: the workers' summaries merged. Executions and counters are summed, findings
     /// deduplicated by signature (hits summed, the earliest report kept), the rate taken over the
     /// parent's wall-clock `seconds`.
-    public static func merge(_ workers: [RunSummary], seconds: Double) -> RunSummary {
+    package static func merge(_ workers: [RunSummary], seconds: Double) -> RunSummary {
         var m = RunSummary(target: workers.first?.target ?? "codec", execs: workers.reduce(0) { $0 + $1.execs }, seconds: seconds, findings: [])
         func add(_ a: Int?, _ b: Int?) -> Int? { a == nil && b == nil ? nil : (a ?? 0) + (b ?? 0) }
         func most(_ a: Int?, _ b: Int?) -> Int? { a == nil && b == nil ? nil : max(a ?? 0, b ?? 0) }
@@ -91,7 +91,7 @@ public struct RunSummary: Sendable, Codable {
     }
 
     /// The summary for people, printed at the end of a run.
-    public var text: String {
+    package var text: String {
         let by = (workers ?? 1) > 1 ? " by \(workers!) workers" : ""
         var head = "\(execs) execs in \(format1(seconds)) s (\(Int(execPerSecond)) exec/s)\(by)"
         if let c = corpusSize, let f = features { head += ", corpus \(c), features \(f)" }

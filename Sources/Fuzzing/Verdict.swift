@@ -1,6 +1,6 @@
 /// The oracles of the session targets (server and client). The codec's oracles name themselves
 /// (`node-vs-value`, `roundtrip-device`, …); every target's verdict carries its oracle's name.
-public enum OracleKind: String, Sendable, CaseIterable, Codable {
+package enum OracleKind: String, Sendable, CaseIterable, Codable {
     /// The spawned program exited.
     case exit
     /// The spawned program was killed by a signal.
@@ -30,43 +30,43 @@ public enum OracleKind: String, Sendable, CaseIterable, Codable {
 /// oracle that fired, what was seen (`detail`), how a spawned program ended (`end`) and the
 /// deduplication `signature` (the codec's oracles sign at once; a session target signs after
 /// minimisation, from the culprit request).
-public struct Verdict: Sendable, Equatable {
+package struct Verdict: Sendable, Equatable {
     /// The oracle's name; empty for a pass.
-    public var oracle: String
-    public var signature: String
-    public var detail: String
-    public var end: ProcessEnd?
+    package var oracle: String
+    package var signature: String
+    package var detail: String
+    package var end: ProcessEnd?
     /// The normalised exception line of the traceback a session target wrote as it died (its
     /// error path), when it wrote one: the failure's class.
-    public var exception: String?
+    package var exception: String?
 
-    public init(oracle: String, signature: String, detail: String, end: ProcessEnd? = nil) {
+    package init(oracle: String, signature: String, detail: String, end: ProcessEnd? = nil) {
         self.oracle = oracle; self.signature = signature; self.detail = detail; self.end = end
     }
 
     /// A session target's verdict (signed later, see `signature(for:)`).
-    public init(oracle: OracleKind, end: ProcessEnd? = nil, detail: String) {
+    package init(oracle: OracleKind, end: ProcessEnd? = nil, detail: String) {
         self.init(oracle: oracle.rawValue, signature: "", detail: detail, end: end)
     }
 
-    public static var pass: Verdict { Verdict(oracle: "", signature: "", detail: "") }
+    package static var pass: Verdict { Verdict(oracle: "", signature: "", detail: "") }
 
-    public static func finding(oracle: String, signature: String, detail: String) -> Verdict {
+    package static func finding(oracle: String, signature: String, detail: String) -> Verdict {
         Verdict(oracle: oracle, signature: signature, detail: detail)
     }
 
-    public var isFinding: Bool { !oracle.isEmpty }
+    package var isFinding: Bool { !oracle.isEmpty }
 
     /// True when a session oracle of this kind fired.
-    public func fired(_ k: OracleKind) -> Bool { oracle == k.rawValue }
+    package func fired(_ k: OracleKind) -> Bool { oracle == k.rawValue }
 
     /// The exit status or signal part of a signature (`exit:71`, `signal:11`, `-`).
-    public var status: String { end?.key ?? "-" }
+    package var status: String { end?.key ?? "-" }
 
     /// The part of the signature minimisation must keep: the exception the target died of, or
     /// the oracle and the exit status or signal (liveness and hang count as one: both are a
     /// target that stopped answering).
-    public var kind: String {
+    package var kind: String {
         if let e = exception { return "dead|" + e }
         return (fired(.hang) || fired(.liveness) ? "unresponsive" : oracle) + "|" + status
     }
@@ -78,7 +78,7 @@ public struct Verdict: Sendable, Equatable {
     /// exception line it wrote (`dead|ValueError: short read`); for another death the kind and
     /// the hostile feature of the culprit (`signal|signal:11|str32-length`); for a wrong answer
     /// the oracle and the shape of the culprit request (the command and arity).
-    public func signature(for c: FuzzCase) -> String {
+    package func signature(for c: FuzzCase) -> String {
         if let e = exception { return "dead|" + e }
         if isDeath, let f = FailureClass.culprit(c)?.feature { return kind + "|" + f }
         return "\(oracle)|\(status)|\(RequestShape.coarse(c.signatureRequest ?? []))"

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Capture
 import Fuzzing
 import Simulator
 
@@ -10,7 +11,7 @@ enum ClientRun {
 
     static func endpoint(_ o: StatefulTargetOptions) throws -> ClientFuzzer.Endpoint {
         if let l = o.listen {
-            do { return .listen(port: try Loopback.parse(l).port) } catch { throw ValidationError("\(error)") }
+            do { return .listen(port: try LoopbackAddress(parsing: l).port) } catch { throw ValidationError("\(error)") }
         }
         guard var t = o.spawn else { throw ValidationError("--target client needs --spawn \"CMD {port}\" (or {pty}), or --listen 127.0.0.1:PORT") }
         if o.pty && !t.contains("{pty}") { t += " {pty}" }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Capture
 import Fuzzing
 
 /// Options of `--target server` and `--target client` (where the program under test is and how
@@ -63,7 +64,7 @@ struct StatefulTargetOptions: ParsableArguments {
         guard given <= 1 else { throw ValidationError("give at most one of --connect, --spawn, --serial") }
         if let c = connect {
             do {
-                let (h, p) = try Loopback.parse(c)
+                let a = try LoopbackAddress(parsing: c); let (h, p) = (a.host, a.port)
                 return ServerTarget(mode: .connect(host: h, port: p), resetCommand: resetCmd)
             } catch { throw ValidationError("\(error)") }
         }

@@ -8,44 +8,44 @@ import Glibc
 /// server model (the device twin, supplied by the caller) and mutates some replies. One case is
 /// one run of the client program; oracles watch the program (signal, unexpected exit status,
 /// no progress within the timeout, memory).
-public final class ClientFuzzer {
+package final class ClientFuzzer {
     /// A fresh honest server session: request bytes in, reply bytes out.
-    public typealias HonestServer = () -> ([UInt8]) -> [UInt8]
+    package typealias HonestServer = () -> ([UInt8]) -> [UInt8]
 
-    public enum Endpoint: Sendable {
+    package enum Endpoint: Sendable {
         /// A command template with `{port}` (msgfuzz listens there) or `{pty}`.
         case spawn(String)
         /// Wait for an external client on this loopback port.
         case listen(port: UInt16)
     }
 
-    public struct Outcome: Sendable {
-        public var verdict: Verdict?
+    package struct Outcome: Sendable {
+        package var verdict: Verdict?
         /// The replies sent, by index: only the mutated ones are kept for the reproducer.
-        public var mutated: [Int: [UInt8]]
+        package var mutated: [Int: [UInt8]]
         /// The reply operations that made them.
-        public var operations: [String]
-        public var replies: Int
-        public var transcript: Transcript
+        package var operations: [String]
+        package var replies: Int
+        package var transcript: Transcript
     }
 
-    public let endpoint: Endpoint
-    public let config: SessionConfig
+    package let endpoint: Endpoint
+    package let config: SessionConfig
     /// Exit statuses of a client that gave up cleanly (not findings).
-    public var acceptedStatuses: Set<Int32> = [0, 1]
+    package var acceptedStatuses: Set<Int32> = [0, 1]
     /// Percentage of replies mutated.
-    public var mutationPercent = 25
+    package var mutationPercent = 25
     private let makeServer: HonestServer
     private var ctx: MutationContext
     private var book: FindingBook
     private var listenFD: Int32 = -1
-    public private(set) var port: UInt16 = 0
+    package private(set) var port: UInt16 = 0
     private var pty: PseudoTerminal?
     private var runs = 0
-    public var log: (String) -> Void = { Files.printError($0 + "\n") }
+    package var log: (String) -> Void = { Files.printError($0 + "\n") }
     private var start: UInt64 = 0
 
-    public init(endpoint: Endpoint, config: SessionConfig, server: @escaping HonestServer) throws {
+    package init(endpoint: Endpoint, config: SessionConfig, server: @escaping HonestServer) throws {
         self.endpoint = endpoint
         self.config = config
         self.makeServer = server
@@ -55,7 +55,7 @@ public final class ClientFuzzer {
     }
 
     /// The run's summary (the one schema of every target).
-    public var summary: RunSummary {
+    package var summary: RunSummary {
         var s = RunSummary(target: "client", execs: runs, seconds: elapsed, findings: book.findings)
         s.seed = config.seed
         s.endpoint = description
@@ -65,7 +65,7 @@ public final class ClientFuzzer {
     var hangNanos: UInt64 { UInt64(max(config.timeout, 0.05) * 1e9) }
     var elapsed: Double { Double(Monotonic.now() - start) / 1e9 }
 
-    public var description: String {
+    package var description: String {
         switch endpoint {
         case .spawn(let t): return "client '\(t)'"
         case .listen(let p): return "clients connecting to 127.0.0.1:\(p)"
@@ -184,7 +184,7 @@ public final class ClientFuzzer {
     }
 
     /// Fuzzes until `runs` client runs, `maxTime` or `stopOnFirst`.
-    public func run() throws(TargetError) {
+    package func run() throws(TargetError) {
         start = Monotonic.now()
         try prepare()
         defer { if listenFD >= 0 { close(listenFD) }; if var p = pty { p.close() } }
@@ -214,7 +214,7 @@ public final class ClientFuzzer {
     }
 
     /// Loads a client reproducer's plan.
-    public static func loadPlan(_ path: String) -> [Int: [UInt8]]? {
+    package static func loadPlan(_ path: String) -> [Int: [UInt8]]? {
         guard let rs = Sidecar.load(path)?.replies else { return nil }
         var plan: [Int: [UInt8]] = [:]
         for r in rs { if let b = HexText.bytes(r.hex) { plan[r.index] = b } }
@@ -262,7 +262,7 @@ public final class ClientFuzzer {
     }
 
     /// Replays a reproducer once; returns the verdict (nil: the client behaved).
-    public func replay(plan: [Int: [UInt8]], capture: String?) throws(TargetError) -> Verdict? {
+    package func replay(plan: [Int: [UInt8]], capture: String?) throws(TargetError) -> Verdict? {
         start = Monotonic.now()
         try prepare()
         defer { if listenFD >= 0 { close(listenFD) }; if var p = pty { p.close() } }

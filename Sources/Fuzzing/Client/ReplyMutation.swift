@@ -2,7 +2,7 @@ import URPC
 
 /// How msgfuzz, playing the server, lies to a client: each mutation turns the honest reply to one
 /// request into what a broken or hostile server might send.
-public enum ReplyMutation: String, CaseIterable, Sendable {
+package enum ReplyMutation: String, CaseIterable, Sendable {
     /// Proxy ids the client never saw: 0, huge, or the ext with the wrong payload size.
     case oddProxyID = "odd-proxy-id"
     /// A str/bin/ext/array/map header that claims far more than follows (spec §2 values),
@@ -29,10 +29,10 @@ public enum ReplyMutation: String, CaseIterable, Sendable {
     }
 
     /// One reply operation: the mutated reply from the honest one (possibly empty).
-    public typealias Operation = @Sendable ([UInt8], inout MutationContext) -> [UInt8]
+    package typealias Operation = @Sendable ([UInt8], inout MutationContext) -> [UInt8]
 
     /// The reply operations by name, with relative weights, drawn by the engine's weighted picker.
-    public static let operations = WeightedTable<Operation>(allCases.map { m in
+    package static let operations = WeightedTable<Operation>(allCases.map { m in
         (m.rawValue, m.weight, { honest, ctx in m.apply(honest, &ctx) })
     })
 

@@ -3,26 +3,27 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Capture
 
 /// A bidirectional byte stream to a target: a TCP socket, a pseudo-terminal master or a serial
 /// port. Raw descriptors and poll, so a case costs one write and a few reads.
-public struct ByteChannel: Sendable {
-    public enum ReadResult: Equatable, Sendable {
+package struct ByteChannel: Sendable {
+    package enum ReadResult: Equatable, Sendable {
         case data(Int)
         case endOfStream
         case timeout
         case failed(errno: Int32)
     }
 
-    public let fd: Int32
+    package let fd: Int32
     /// TCP sockets end with EOF; ttys do not (a dead device is silent).
-    public let isSocket: Bool
+    package let isSocket: Bool
 
     /// How long a write may make no progress before the peer counts as gone (it exited, closed
     /// its pty or stopped reading): a write never blocks the run.
-    public var stallNanos: UInt64
+    package var stallNanos: UInt64
 
-    public init(fd: Int32, isSocket: Bool, stallNanos: UInt64 = 1_000_000_000) {
+    package init(fd: Int32, isSocket: Bool, stallNanos: UInt64 = 1_000_000_000) {
         self.fd = fd
         self.isSocket = isSocket
         self.stallNanos = stallNanos
@@ -32,11 +33,11 @@ public struct ByteChannel: Sendable {
     }
 
     /// Writes every byte (retrying on short writes). False when the peer is gone.
-    public func writeAll(_ bytes: [UInt8]) -> Bool {
+    package func writeAll(_ bytes: [UInt8]) -> Bool {
         bytes.withUnsafeBytes { p in writeAll(p) }
     }
 
-    public func writeAll(_ p: UnsafeRawBufferPointer) -> Bool {
+    package func writeAll(_ p: UnsafeRawBufferPointer) -> Bool {
         var off = 0
         var lastProgress = Monotonic.now()
         while off < p.count {
@@ -60,7 +61,7 @@ public struct ByteChannel: Sendable {
 
     /// Reads what is available into `buffer[from...]` (growing it), waiting until `deadline`
     /// (monotonic ns) for the first byte.
-    public func read(into buffer: inout [UInt8], count: inout Int, deadline: UInt64) -> ReadResult {
+    package func read(into buffer: inout [UInt8], count: inout Int, deadline: UInt64) -> ReadResult {
         while true {
             let now = Monotonic.now()
             if now >= deadline { return .timeout }
@@ -81,7 +82,7 @@ public struct ByteChannel: Sendable {
     }
 
     /// Reads what is available without waiting (`.timeout` when nothing is).
-    public func readNow(into buffer: inout [UInt8], count: inout Int) -> ReadResult {
+    package func readNow(into buffer: inout [UInt8], count: inout Int) -> ReadResult {
         var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
         let r = poll(&pfd, 1, 0)
         if r < 0 { return errno == EINTR ? .timeout : .failed(errno: errno) }
@@ -108,7 +109,7 @@ public struct ByteChannel: Sendable {
     }
 
     /// Discards whatever is already waiting (after a reset of a serial device).
-    public func drain(quietMillis: Int32 = 20) {
+    package func drain(quietMillis: Int32 = 20) {
         var scratch = [UInt8](repeating: 0, count: 4096)
         var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
         while poll(&pfd, 1, quietMillis) > 0 {
@@ -117,69 +118,29 @@ public struct ByteChannel: Sendable {
         }
     }
 
-    public func close() {
+    package func close() {
         if isSocket { shutdown(fd, Int32(SHUT_RDWR)) }
         Glibc.close(fd)
     }
 }
 
 /// Loopback TCP helpers (the fuzzer only ever talks to 127.0.0.1 or ::1).
-public enum Loopback {
-    public enum AddressError: Error, Equatable, CustomStringConvertible {
-        case notLoopback(String)
-        case badAddress(String)
-        public var description: String {
-            switch self {
-            case .notLoopback(let h): return "\(h) is not a loopback address: msgfuzz only connects to 127.0.0.1 or ::1"
-            case .badAddress(let a): return "cannot parse address \(a) (expected HOST:PORT, e.g. 127.0.0.1:7000)"
-            }
-        }
-    }
-
-    /// Parses "127.0.0.1:7000", "[::1]:7000", "localhost:7000".
-    public static func parse(_ s: String) throws(AddressError) -> (host: String, port: UInt16) {
-        var host: Substring, port: Substring
-        if s.hasPrefix("["), let close = s.firstIndex(of: "]") {
-            host = s[s.index(after: s.startIndex)..<close]
-            port = s[s.index(after: close)...].dropFirst()
-        } else if let colon = s.lastIndex(of: ":") {
-            host = s[..<colon]
-            port = s[s.index(after: colon)...]
-        } else { throw .badAddress(s) }
-        guard let p = UInt16(port) else { throw .badAddress(s) }
-        let h = host == "localhost" ? "127.0.0.1" : String(host)
-        guard h == "::1" || h.hasPrefix("127.") else { throw .notLoopback(String(host)) }
-        return (h, p)
-    }
-
+package enum Loopback {
     /// Connects (TCP_NODELAY on); nil when nothing listens yet.
-    public static func connect(host: String, port: UInt16) -> Int32? {
+    package static func connect(host: String, port: UInt16) -> Int32? {
         let v6 = host.contains(":")
         let fd = socket(v6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return nil }
         _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
-        let r: Int32
-        if v6 {
-            var a = sockaddr_in6()
-            a.sin6_family = sa_family_t(AF_INET6)
-            a.sin6_port = in_port_t(port.bigEndian)
-            inet_pton(AF_INET6, host, &a.sin6_addr)
-            r = withUnsafePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) } }
-        } else {
-            var a = sockaddr_in()
-            a.sin_family = sa_family_t(AF_INET)
-            a.sin_port = in_port_t(port.bigEndian)
-            inet_pton(AF_INET, host, &a.sin_addr)
-            r = withUnsafePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        }
+        guard let address = try? LoopbackAddress(host: host, port: port) else { Glibc.close(fd); return nil }
+        let r = address.withSockaddr { Glibc.connect(fd, $0, $1) }
         guard r == 0 else { Glibc.close(fd); return nil }
-        var one: Int32 = 1
-        setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+        FDIO.setNoDelay(fd)
         return fd
     }
 
     /// Creates a listening socket on 127.0.0.1 (port 0: a free one). Returns (fd, port).
-    public static func listen(port: UInt16 = 0) -> (fd: Int32, port: UInt16)? {
+    package static func listen(port: UInt16 = 0) -> (fd: Int32, port: UInt16)? {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return nil }
         _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
@@ -197,14 +158,14 @@ public enum Loopback {
     }
 
     /// A port that is free right now (bound and released; the spawned program binds it next).
-    public static func freePort() -> UInt16? {
+    package static func freePort() -> UInt16? {
         guard let (fd, port) = listen() else { return nil }
         Glibc.close(fd)
         return port
     }
 
     /// Accepts one connection, waiting until `deadline`; nil on timeout.
-    public static func accept(_ listenFD: Int32, deadline: UInt64) -> Int32? {
+    package static func accept(_ listenFD: Int32, deadline: UInt64) -> Int32? {
         var pfd = pollfd(fd: listenFD, events: Int16(POLLIN), revents: 0)
         while Monotonic.now() < deadline {
             let ms = Int32(min(100, (deadline - Monotonic.now()) / 1_000_000 + 1))

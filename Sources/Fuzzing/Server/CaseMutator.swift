@@ -2,24 +2,24 @@
 /// stale ids, a restart first), the message (structure-aware lies and nesting, swapped values,
 /// byte edits in the device dialect) and the transport (a message split over several writes with
 /// gaps, garbage between messages; coalescing is the default: one write per case).
-public struct CaseMutator: Sendable {
+package struct CaseMutator: Sendable {
     /// One session operation: changes the case in place and returns the name of what it applied
     /// (the engine mutator's name for a byte edit), nil when it does not apply.
-    public typealias Operation = @Sendable (inout FuzzCase, ProtocolModel, inout MutationContext) -> String?
+    package typealias Operation = @Sendable (inout FuzzCase, ProtocolModel, inout MutationContext) -> String?
 
     /// The session operations by name, with relative weights (the structure-aware ones are what
     /// finds the device's crashes), drawn by the engine's weighted picker.
-    public static let operations = WeightedTable<Operation>(Kind.allCases.map { k in
+    package static let operations = WeightedTable<Operation>(Kind.allCases.map { k in
         (k.rawValue, k.weight, { c, model, ctx in op(k, &c, model, &ctx) })
     })
 
     /// Percentage of cases sent as generated (keeps the state machine exercised).
-    public var unmutatedPercent = 10
-    public init() {}
+    package var unmutatedPercent = 10
+    package init() {}
 
     /// Mutates `c` in place; returns the operations applied.
     @discardableResult
-    public func mutate(_ c: inout FuzzCase, model: ProtocolModel, _ ctx: inout MutationContext) -> [String] {
+    package func mutate(_ c: inout FuzzCase, model: ProtocolModel, _ ctx: inout MutationContext) -> [String] {
         if ctx.random.below(100) < unmutatedPercent { return [] }
         var names: [String] = []
         let n = 1 + ctx.random.below(3)

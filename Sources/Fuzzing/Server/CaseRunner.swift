@@ -4,9 +4,9 @@ import Glibc
 import URPC
 
 /// What was exchanged during one run, with wall-clock times (for the finding's capture).
-public struct Transcript: Sendable {
-    public enum Side: Sendable { case client, server }
-    public var events: [(side: Side, bytes: [UInt8], seconds: Int64, nanoseconds: UInt32)] = []
+package struct Transcript: Sendable {
+    package enum Side: Sendable { case client, server }
+    package var events: [(side: Side, bytes: [UInt8], seconds: Int64, nanoseconds: UInt32)] = []
 
     mutating func add(_ side: Side, _ bytes: ArraySlice<UInt8>) {
         guard !bytes.isEmpty else { return }

@@ -8,30 +8,30 @@ import URPC
 /// byte (`c1`, and `cb cf d3` in the device dialect) or a nesting deeper than `maxDepth` is
 /// refused at its header byte, and a declared length or count beyond `maxObjectSize` is refused
 /// after its header; the reader resumes right after and reads the rest as new top-level objects.
-public struct Framing: Sendable {
-    public static let maxDepth = 512
-    public static let maxObjectSize = 64 << 20
+package struct Framing: Sendable {
+    package static let maxDepth = 512
+    package static let maxObjectSize = 64 << 20
 
     /// What a walk found.
-    public struct Report: Equatable, Sendable {
+    package struct Report: Equatable, Sendable {
         /// Complete top-level objects (refused headers count as one each).
-        public var objects = 0
+        package var objects = 0
         /// Headers the reader refuses (invalid byte, too deep, too long).
-        public var refusals = 0
+        package var refusals = 0
         /// Bytes still needed to finish a header or payload at the end.
-        public var missingBytes = 0
+        package var missingBytes = 0
         /// Open containers at the end (items still expected, innermost last).
-        public var openItems: [Int] = []
-        public var isComplete: Bool { missingBytes == 0 && openItems.isEmpty }
+        package var openItems: [Int] = []
+        package var isComplete: Bool { missingBytes == 0 && openItems.isEmpty }
         /// One well-formed object, nothing refused: its reply count is predictable.
-        public var isSingleObject: Bool { isComplete && objects == 1 && refusals == 0 }
+        package var isSingleObject: Bool { isComplete && objects == 1 && refusals == 0 }
     }
 
-    public static func walk(_ bytes: [UInt8]) -> Report {
+    package static func walk(_ bytes: [UInt8]) -> Report {
         bytes.withUnsafeBufferPointer { walk($0) }
     }
 
-    public static func walk(_ p: UnsafeBufferPointer<UInt8>) -> Report {
+    package static func walk(_ p: UnsafeBufferPointer<UInt8>) -> Report {
         var r = Report()
         var scanner = ObjectScanner(dialect: .device, maxDepth: maxDepth, maxObjectSize: maxObjectSize)
         var i = 0
@@ -57,7 +57,7 @@ public struct Framing: Sendable {
     /// Completes `bytes` (zero bytes for a cut payload, nils for missing items) so the reader
     /// finishes every object it starts. Nil when that would take more than `limit` bytes (huge
     /// padded containers only slow the run down).
-    public static func repaired(_ bytes: [UInt8], limit: Int = 4096) -> [UInt8]? {
+    package static func repaired(_ bytes: [UInt8], limit: Int = 4096) -> [UInt8]? {
         var out = bytes
         var added = 0
         while true {
@@ -85,7 +85,7 @@ extension Framing {
     /// the device unpacker reads to its end. It stops early, leaving the rest of the object in the
     /// stream to be read as further requests (spec §2: nothing is rolled back), on an ext whose
     /// code is not 1 and on a container used as a map key, so those are left to the fence.
-    public static func answersOnce(_ bytes: [UInt8]) -> Bool {
+    package static func answersOnce(_ bytes: [UInt8]) -> Bool {
         guard walk(bytes).isSingleObject else { return false }
         let s = MessageStructure(bytes)
         var i = 0
@@ -114,7 +114,7 @@ extension Framing {
 
 extension Framing {
     /// The deepest container nesting in `bytes` (walked iteratively, any depth is safe).
-    public static func depth(_ bytes: [UInt8]) -> Int {
+    package static func depth(_ bytes: [UInt8]) -> Int {
         bytes.withUnsafeBufferPointer { p in
             var scanner = ObjectScanner()
             var deepest = 0

@@ -1,31 +1,31 @@
 import URPC
 
 /// One test case against a server: the requests of a session, as bytes, and how they travel.
-public struct FuzzCase: Sendable, Equatable {
-    public struct Message: Sendable, Equatable {
-        public var bytes: [UInt8]
+package struct FuzzCase: Sendable, Equatable {
+    package struct Message: Sendable, Equatable {
+        package var bytes: [UInt8]
         /// Offsets inside `bytes` where a new write starts (a message split over several writes).
-        public var splits: [Int]
+        package var splits: [Int]
         /// Transport garbage between messages, not a request.
-        public var isGarbage: Bool
+        package var isGarbage: Bool
 
-        public init(bytes: [UInt8], splits: [Int] = [], isGarbage: Bool = false) {
+        package init(bytes: [UInt8], splits: [Int] = [], isGarbage: Bool = false) {
             self.bytes = bytes
             self.splits = splits
             self.isGarbage = isGarbage
         }
     }
 
-    public var messages: [Message]
+    package var messages: [Message]
     /// Pause between the writes of a split message, in microseconds.
-    public var gapMicros: Int
+    package var gapMicros: Int
     /// Start from a fresh server session (a reconnect or reset) before this case, replaying ids
     /// issued before the restart.
-    public var restartFirst: Bool
+    package var restartFirst: Bool
     /// The server's next proxy id when the case was made (1 on a fresh session).
-    public var idBase: UInt32
+    package var idBase: UInt32
 
-    public init(messages: [Message], gapMicros: Int = 0, restartFirst: Bool = false, idBase: UInt32 = 1) {
+    package init(messages: [Message], gapMicros: Int = 0, restartFirst: Bool = false, idBase: UInt32 = 1) {
         self.messages = messages
         self.gapMicros = gapMicros
         self.restartFirst = restartFirst
@@ -35,7 +35,7 @@ public struct FuzzCase: Sendable, Equatable {
     /// The case as it would be written for a freshly booted server (ids count from 1): proxy
     /// exts and release ids issued since `idBase` are moved down, so a
     /// finding made deep into a session reproduces on a fresh one.
-    public func rebasedToFreshSession() -> FuzzCase {
+    package func rebasedToFreshSession() -> FuzzCase {
         guard idBase > 1 else { return self }
         var c = self
         let base = idBase
@@ -61,18 +61,18 @@ public struct FuzzCase: Sendable, Equatable {
     static let releaseIDHeader = Array(WireForm.releasePrefix.suffix(2))
 
     /// All request bytes back to back (the raw reproducer).
-    public var bytes: [UInt8] { messages.flatMap(\.bytes) }
+    package var bytes: [UInt8] { messages.flatMap(\.bytes) }
 
-    public var byteCount: Int { messages.reduce(0) { $0 + $1.bytes.count } }
+    package var byteCount: Int { messages.reduce(0) { $0 + $1.bytes.count } }
 
     /// The last request (not garbage), the one a failure is pinned on.
-    public var lastRequest: [UInt8]? { messages.last(where: { !$0.isGarbage })?.bytes }
+    package var lastRequest: [UInt8]? { messages.last(where: { !$0.isGarbage })?.bytes }
 
     /// The request a failure's signature names: the last request, unless an earlier one has a
     /// shape devices are known to trip over (a 32-bit length or count header, deep nesting). A
     /// case whose minimisation ran out of time may still hold harmless requests after its culprit,
     /// and its finding must not pass for a new one because of them.
-    public var signatureRequest: [UInt8]? {
+    package var signatureRequest: [UInt8]? {
         for m in messages.reversed() where !m.isGarbage && RequestShape.isFaultLike(m.bytes) { return m.bytes }
         return lastRequest
     }

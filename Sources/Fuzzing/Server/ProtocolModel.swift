@@ -5,18 +5,18 @@ import URPC
 /// constructor calls, uses of the proxies they return, releases. Proxy ids are predicted from the
 /// server's counter (ids count up from 1 per boot), so a whole session can be pipelined in one
 /// write; replies correct the prediction.
-public struct ProtocolModel: Sendable {
+package struct ProtocolModel: Sendable {
     /// The id the server will hand out next (as far as the replies tell).
-    public var nextID: UInt32 = 1
+    package var nextID: UInt32 = 1
     /// Ids released earlier (stale: using them is "use after release").
-    public private(set) var released: [UInt32] = []
+    package private(set) var released: [UInt32] = []
 
-    public init() {}
+    package init() {}
 
     /// After a restart the server counts from 1 again; stale ids now alias new objects.
-    public mutating func serverRestarted() { nextID = 1 }
+    package mutating func serverRestarted() { nextID = 1 }
 
-    public mutating func sawReleased(_ id: UInt32) {
+    package mutating func sawReleased(_ id: UInt32) {
         released.append(id)
         if released.count > 64 { released.removeFirst(released.count - 64) }
     }
@@ -39,7 +39,7 @@ public struct ProtocolModel: Sendable {
     }
 
     /// One session: the requests as messages (device-dialect bytes).
-    public mutating func session(_ rng: inout SessionRandom) -> [FuzzCase.Message] {
+    package mutating func session(_ rng: inout SessionRandom) -> [FuzzCase.Message] {
         var reqs: [Request] = []
         var born: [UInt32] = []
         func fresh() -> UInt32 { let id = nextID; nextID &+= 1; born.append(id); return id }
@@ -95,7 +95,7 @@ public struct ProtocolModel: Sendable {
     }
 
     /// A request that uses an id the server never issued or already released.
-    public func strayUse(_ rng: inout SessionRandom) -> [UInt8] {
+    package func strayUse(_ rng: inout SessionRandom) -> [UInt8] {
         let id: UInt32 = rng.chance(50) && !released.isEmpty ? rng.pick(released)
             : rng.pick([0, 0xFFFF_FFFF, 0x7FFF_FFFF, nextID &+ 1, nextID &+ 1000, 0x8000_0000])
         let r: Request

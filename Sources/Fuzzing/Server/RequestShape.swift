@@ -1,14 +1,14 @@
 /// The shape of a request for signatures: the command and the kinds of its arguments,
 /// `["cm",ext1,str,array,map]`, or the kind of a non-array (`bin32`, `invalid`).
-public enum RequestShape {
+package enum RequestShape {
     /// `["cm"]/5`, `not-an-array`, or a 32-bit header kind (`bin32`, `array32` …) that is what
     /// the device trips over.
     /// The coarse shapes that are what a device trips over, rather than what a request says.
     static let faultLike: Set<String> = ["bin32", "str32", "ext32", "array32", "map32", "deep-nesting"]
 
-    public static func isFaultLike(_ bytes: [UInt8]) -> Bool { faultLike.contains(coarse(bytes)) }
+    package static func isFaultLike(_ bytes: [UInt8]) -> Bool { faultLike.contains(coarse(bytes)) }
 
-    public static func coarse(_ bytes: [UInt8]) -> String {
+    package static func coarse(_ bytes: [UInt8]) -> String {
         guard let first = bytes.first else { return "empty" }
         switch first {
         case 0xc6: return "bin32"
@@ -29,7 +29,7 @@ public enum RequestShape {
         return inner.hasPrefix("\"") ? "[\(inner)]/\(count)" : "[\(inner)]"
     }
 
-    public static func describe(_ bytes: [UInt8]) -> String {
+    package static func describe(_ bytes: [UInt8]) -> String {
         let s = MessageStructure(bytes)
         guard let top = s.spans.first else { return bytes.isEmpty ? "empty" : "invalid" }
         func kind(_ sp: MessageStructure.Span) -> String {

@@ -6,9 +6,9 @@ import URPC
 /// Stateful fuzzing of a urpc V1 server: generated sessions, mutated on three levels, pipelined
 /// with the liveness probe in one round trip on a connection kept open while the server is
 /// healthy; findings are deduplicated by signature, minimised and saved with a capture.
-public final class ServerFuzzer {
-    public let target: ServerTarget
-    public let config: SessionConfig
+package final class ServerFuzzer {
+    package let target: ServerTarget
+    package let config: SessionConfig
     private let runner = CaseRunner()
     private let judge: SessionJudge
     private let reproducer: SessionReproducer
@@ -44,7 +44,7 @@ public final class ServerFuzzer {
     }
 
     /// `log` gets every stats line and finding line.
-    public init(target: ServerTarget, config: SessionConfig, log: @escaping (String) -> Void = { Files.printError($0 + "\n") }) throws {
+    package init(target: ServerTarget, config: SessionConfig, log: @escaping (String) -> Void = { Files.printError($0 + "\n") }) throws {
         self.target = target
         self.config = config
         self.ctx = MutationContext(seed: config.seed, maxLength: 8192)
@@ -70,7 +70,7 @@ public final class ServerFuzzer {
     }
 
     /// The run's summary (the one schema of every target).
-    public var summary: RunSummary {
+    package var summary: RunSummary {
         var s = RunSummary(target: "server", execs: stats.cases, seconds: elapsed, findings: book.all)
         s.seed = config.seed
         s.endpoint = target.description
@@ -100,7 +100,7 @@ public final class ServerFuzzer {
     // MARK: The loop
 
     /// Runs until `runs`, `maxTime` or (with `stopOnFirst`) the first finding.
-    public func run() throws(TargetError) {
+    package func run() throws(TargetError) {
         startNanos = Monotonic.now()
         target.stallNanos = max(250_000_000, timeoutNanos)
         reproducer.runEnd = config.maxTime.map { startNanos + UInt64($0 * 1e9) }

@@ -1,5 +1,5 @@
 /// Whole runs for the command line: fuzz a server and report, or replay one reproducer.
-public enum ServerRun {
+package enum ServerRun {
     /// Fuzzes, prints the findings table, writes the summary JSON. Returns the exit status
     /// (0 no finding, 1 findings, 2 set-up error), as the engine's runs do.
     /// `predictor`: the device twin, for twin-guided selection on an expensive target.
@@ -23,7 +23,7 @@ public enum ServerRun {
     /// Sends a reproducer (a `crash-…`/`min-…` file, with its `.json` description when present)
     /// to a fresh server session and prints what the oracles say; optionally writes the session
     /// as a capture. Returns 1 when an oracle fires, 0 when the server behaved, 2 on set-up errors.
-    public static func replay(file: String, target: ServerTarget, config: SessionConfig, capture: String?) -> Int32 {
+    package static func replay(file: String, target: ServerTarget, config: SessionConfig, capture: String?) -> Int32 {
         let c: FuzzCase
         do { c = try ReplayFile.load(file) } catch { Files.printError("msgfuzz: \(error)\n"); return 2 }
         let runner = CaseRunner()

@@ -8,54 +8,54 @@ import URPC
 /// The server under test and the byte stream to it: a spawned program on a free loopback port
 /// or a pseudo-terminal (restarted when it dies), an already running server on loopback, or a
 /// serial device (reset with a command after a crash or hang).
-public final class ServerTarget {
-    public enum Mode: Sendable, Equatable {
+package final class ServerTarget {
+    package enum Mode: Sendable, Equatable {
         /// A command template with `{port}` or `{pty}`.
         case spawn(String)
         case connect(host: String, port: UInt16)
         case serial(path: String, baud: Int)
     }
 
-    public let mode: Mode
-    public let resetCommand: String?
+    package let mode: Mode
+    package let resetCommand: String?
     /// Where a spawned program's stderr goes.
-    public let stderrPath: String?
-    public private(set) var process: TargetProcess?
-    public private(set) var channel: ByteChannel?
+    package let stderrPath: String?
+    package private(set) var process: TargetProcess?
+    package private(set) var channel: ByteChannel?
     /// The loopback port a spawned program listens on (or the `--connect` port).
-    public private(set) var port: UInt16 = 0
+    package private(set) var port: UInt16 = 0
     private var pty: PseudoTerminal?
     private var serialPort: SerialPort?
-    public private(set) var spawns = 0
-    public private(set) var resets = 0
+    package private(set) var spawns = 0
+    package private(set) var resets = 0
     /// Spawn ahead (a `{port}` program): the next process is started while the current one
     /// serves, so bringing the target back costs a connect, not a start-up.
-    public var spawnAhead = true
+    package var spawnAhead = true
     /// Processes started ahead (deaths can come back to back, as during minimisation).
-    public var spawnAheadCount = 3
+    package var spawnAheadCount = 3
     private var standbys: [(process: TargetProcess, port: UInt16)] = []
     private var standbyNumber = 0
     /// Learnt at the first fresh session: does closing the connection end the program?
     private var reconnectKills: Bool?
     /// Time spent bringing the target back after the first start (respawns, resets), in ns.
-    public private(set) var restartNanos: UInt64 = 0
+    package private(set) var restartNanos: UInt64 = 0
     /// Lives of the target used: processes started and resets run.
-    public var livesUsed: Int { spawns + resets }
+    package var livesUsed: Int { spawns + resets }
     /// How long a write may make no progress before the target counts as gone (its channels').
-    public var stallNanos: UInt64 = 1_000_000_000 {
+    package var stallNanos: UInt64 = 1_000_000_000 {
         didSet { channel?.stallNanos = stallNanos }
     }
     /// Called whenever the server session starts afresh (connect, reconnect, respawn, reset).
-    public var onFreshSession: (() -> Void)?
+    package var onFreshSession: (() -> Void)?
 
-    public init(mode: Mode, resetCommand: String? = nil, stderrPath: String? = nil) {
+    package init(mode: Mode, resetCommand: String? = nil, stderrPath: String? = nil) {
         self.mode = mode
         self.resetCommand = resetCommand
         self.stderrPath = stderrPath
     }
 
     /// The endpoint for captures and reports.
-    public var description: String {
+    package var description: String {
         switch mode {
         case .spawn(let t): return "spawned '\(t)'" + (port != 0 ? " on 127.0.0.1:\(port)" : "")
         case let .connect(h, p): return "\(h):\(p)"
@@ -63,7 +63,7 @@ public final class ServerTarget {
         }
     }
 
-    public var isSerial: Bool {
+    package var isSerial: Bool {
         switch mode {
         case .serial: return true
         case .spawn(let t): return t.contains("{pty}")
@@ -72,7 +72,7 @@ public final class ServerTarget {
     }
 
     /// Starts the target (spawn) and opens the stream.
-    public func start() throws(TargetError) {
+    package func start() throws(TargetError) {
         defer { onFreshSession?() }
         switch mode {
         case .spawn: try spawn()
@@ -178,14 +178,14 @@ public final class ServerTarget {
     }
 
     /// Has the spawned program ended? (Waits up to `millis` for a dying one.)
-    public func processEnd(waitMillis: Int = 0) -> ProcessEnd? {
+    package func processEnd(waitMillis: Int = 0) -> ProcessEnd? {
         guard let p = process else { return nil }
         return waitMillis > 0 ? p.wait(millis: waitMillis) : p.poll()
     }
 
     /// A fresh server session: a new connection (the device twin boots a session per
     /// connection), a respawn when the program died, the reset command on a serial line.
-    public func freshSession() throws(TargetError) {
+    package func freshSession() throws(TargetError) {
         defer { onFreshSession?() }
         if let p = process, p.poll() != nil { try spawn(); return }
         switch mode {
@@ -215,7 +215,7 @@ public final class ServerTarget {
     }
 
     /// After a crash or hang: kill and respawn the program, or run the reset command.
-    public func restart() throws(TargetError) {
+    package func restart() throws(TargetError) {
         defer { onFreshSession?() }
         if case .spawn = mode { try spawn(); return }
         let began = Monotonic.now()
@@ -224,7 +224,7 @@ public final class ServerTarget {
         try freshSession()
     }
 
-    public func stop() {
+    package func stop() {
         if channel?.isSocket == true { channel?.close() }
         channel = nil
         process?.kill()

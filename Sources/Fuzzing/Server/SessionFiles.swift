@@ -30,7 +30,7 @@ extension FindingBook {
     /// Writes the exchange of a run as a capture: TCP (pcap) for socket targets, the serial
     /// capture format (pcapng) for ttys.
     /// Returns `path`.
-    public static func writeCapture(_ t: Transcript, path: String, serverPort: UInt16, serialLine: String?) throws -> String {
+    package static func writeCapture(_ t: Transcript, path: String, serverPort: UInt16, serialLine: String?) throws -> String {
         guard let first = t.events.first else { throw CaptureError.write("empty session") }
         if let line = serialLine {
             let w = try SerialCaptureWriter(path: path, lineName: line, format: .pcapng)
@@ -92,8 +92,8 @@ enum HexText {
 
 /// A replayable case read back: the `.json` description if there is one, else the raw bytes
 /// sent as one write.
-public enum ReplayFile {
-    public static func load(_ path: String) throws -> FuzzCase {
+package enum ReplayFile {
+    package static func load(_ path: String) throws -> FuzzCase {
         let json = path.hasSuffix(".json") ? path : path + ".json"
         if let c = Sidecar.load(json)?.fuzzCase { return c }
         guard let data = FileManager.default.contents(atPath: path) else {

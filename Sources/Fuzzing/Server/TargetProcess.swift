@@ -5,11 +5,11 @@ import Darwin
 #endif
 
 /// How a program under test ended.
-public enum ProcessEnd: Equatable, Sendable, CustomStringConvertible {
+package enum ProcessEnd: Equatable, Sendable, CustomStringConvertible {
     case exited(Int32)
     case signaled(Int32)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .exited(let s): return "exit status \(s)"
         case .signaled(let s): return "signal \(s) (\(ProcessEnd.signalName(s)))"
@@ -17,7 +17,7 @@ public enum ProcessEnd: Equatable, Sendable, CustomStringConvertible {
     }
 
     /// "exit:71" / "signal:11": the status part of a finding's signature.
-    public var key: String {
+    package var key: String {
         switch self {
         case .exited(let s): return "exit:\(s)"
         case .signaled(let s): return "signal:\(s)"
@@ -41,14 +41,14 @@ public enum ProcessEnd: Equatable, Sendable, CustomStringConvertible {
 
 /// A program under test, started from a command template (`{port}` and `{pty}` substituted) with
 /// `/bin/sh -c "exec …"` so the pid is the program's own.
-public final class TargetProcess {
-    public let command: String
-    public private(set) var pid: pid_t = 0
-    public private(set) var end: ProcessEnd?
+package final class TargetProcess {
+    package let command: String
+    package private(set) var pid: pid_t = 0
+    package private(set) var end: ProcessEnd?
     /// Where the program's stderr goes (kept for the finding's detail).
-    public let stderrPath: String?
+    package let stderrPath: String?
 
-    public init(command: String, stderrPath: String?) throws(TargetError) {
+    package init(command: String, stderrPath: String?) throws(TargetError) {
         self.command = command
         self.stderrPath = stderrPath
         var actions = posix_spawn_file_actions_t()
@@ -94,7 +94,7 @@ public final class TargetProcess {
 
     /// Non-blocking check: has the program ended?
     @discardableResult
-    public func poll() -> ProcessEnd? {
+    package func poll() -> ProcessEnd? {
         if let end { return end }
         var status: Int32 = 0
         let r = waitpid(pid, &status, WNOHANG)
@@ -103,7 +103,7 @@ public final class TargetProcess {
     }
 
     /// Waits up to `millis` for the program to end.
-    public func wait(millis: Int) -> ProcessEnd? {
+    package func wait(millis: Int) -> ProcessEnd? {
         let deadline = Monotonic.now() + UInt64(millis) * 1_000_000
         while true {
             if let e = poll() { return e }
@@ -113,7 +113,7 @@ public final class TargetProcess {
     }
 
     /// Kills the program (SIGKILL) and reaps it.
-    public func kill() {
+    package func kill() {
         guard poll() == nil else { return }
         Glibc.kill(pid, SIGKILL)
         var status: Int32 = 0
@@ -122,7 +122,7 @@ public final class TargetProcess {
     }
 
     /// Resident memory in kB from /proc/PID/status (nil when unavailable).
-    public func residentKB() -> Int? {
+    package func residentKB() -> Int? {
         guard end == nil, let f = fopen("/proc/\(pid)/status", "r") else { return nil }
         defer { fclose(f) }
         var line = [CChar](repeating: 0, count: 256)
@@ -136,7 +136,7 @@ public final class TargetProcess {
     }
 
     /// The last `limit` bytes the program wrote to stderr.
-    public func stderrTail(limit: Int = 600) -> String {
+    package func stderrTail(limit: Int = 600) -> String {
         guard let path = stderrPath, let f = fopen(path, "r") else { return "" }
         defer { fclose(f) }
         var out: [UInt8] = []
@@ -157,7 +157,7 @@ public final class TargetProcess {
     }
 
     /// Runs a shell command to completion (a `--reset-cmd`); returns its end.
-    public static func run(_ command: String, timeoutMillis: Int = 30_000) -> ProcessEnd? {
+    package static func run(_ command: String, timeoutMillis: Int = 30_000) -> ProcessEnd? {
         guard let p = try? TargetProcess(command: command, stderrPath: nil) else { return nil }
         if let e = p.wait(millis: timeoutMillis) { return e }
         p.kill()
@@ -168,7 +168,7 @@ public final class TargetProcess {
 }
 
 /// Why the target could not be started or reached.
-public enum TargetError: Error, Equatable, CustomStringConvertible {
+package enum TargetError: Error, Equatable, CustomStringConvertible {
     case spawnFailed(String, errno: Int32)
     case notReady(String)
     case connectFailed(String)
@@ -176,7 +176,7 @@ public enum TargetError: Error, Equatable, CustomStringConvertible {
     case badTemplate(String)
     case missingBinary(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .spawnFailed(c, e): return "cannot start '\(c)': \(String(cString: strerror(e)))"
         case .notReady(let s): return s
@@ -189,8 +189,8 @@ public enum TargetError: Error, Equatable, CustomStringConvertible {
 }
 
 /// Where the running msgfuzz executable lives (/proc/self/exe), to find `urpc-sim` beside it.
-public enum ExecutableLocation {
-    public static func directory() -> String? {
+package enum ExecutableLocation {
+    package static func directory() -> String? {
         var buf = [CChar](repeating: 0, count: 4096)
         let n = readlink("/proc/self/exe", &buf, buf.count - 1)
         var path: String
@@ -204,7 +204,7 @@ public enum ExecutableLocation {
     }
 
     /// `urpc-sim` next to the running executable, if it is there and executable.
-    public static func sibling(_ name: String) -> String? {
+    package static func sibling(_ name: String) -> String? {
         guard let d = directory() else { return nil }
         let p = d + "/" + name
         return access(p, X_OK) == 0 ? p : nil
