@@ -65,6 +65,7 @@ function M.declare(proto)
     F.kind = ProtoField.string("urpc.kind", "Kind")
     F.part = ProtoField.string("urpc.part", "Part")
     F.cmd = ProtoField.string("urpc.cmd", "Command")
+    F.reply_cmd = ProtoField.string("urpc.reply_to_cmd", "Answers command")
     F.proxy = ProtoField.uint32("urpc.proxy", "Proxy", base.DEC)
     F.request_in = ProtoField.framenum("urpc.request_in", "Request in", base.NONE, frametype and frametype.REQUEST)
     F.response_in = ProtoField.framenum("urpc.response_in", "Response in", base.NONE, frametype and frametype.RESPONSE)
@@ -117,7 +118,7 @@ function M.message(proto, tvb, tree, m, pinfo)
     t:add(F.dir, z, m.dir)
     t:add(F.kind, z, m.kind)
     t:add(F.part, z, m.part)
-    if m.cmd then t:add(F.cmd, z, m.cmd) end
+    if m.cmd and m.dir == "C>S" then t:add(F.cmd, z, m.cmd) elseif m.cmd then t:add(F.reply_cmd, z, m.cmd) end
     for _, id in ipairs(m.proxies) do t:add(F.proxy, z, id):set_text("Proxy: P" .. id) end
     if m.request_in then t:add(F.request_in, z, m.request_in) end
     if m.response_in then t:add(F.response_in, z, m.response_in) end
