@@ -54,8 +54,8 @@ struct WiresharkPluginTests {
     }
 
     /// The plugin's messages: one `urpc` tree item each.
-    static func plugin(_ capture: String, _ extra: [String] = []) throws -> [Row] {
-        let out = try PluginRun.run(PluginRun.tshark!, ["-2", "-X", "lua_script:" + PluginRun.plugin, "-r", capture,
+    static func plugin(_ capture: String, _ extra: [String] = [], twoPass: Bool = true) throws -> [Row] {
+        let out = try PluginRun.run(PluginRun.tshark!, (twoPass ? ["-2"] : []) + ["-X", "lua_script:" + PluginRun.plugin, "-r", capture,
                                                         "-T", "json", "--no-duplicate-keys", "-Y", "urpc"] + extra)
         let packets = try #require(JSONSerialization.jsonObject(with: Data(out.utf8)) as? [[String: Any]])
         var rows: [Row] = []
@@ -84,6 +84,21 @@ struct WiresharkPluginTests {
         for (g, w) in zip(got, want) where g != w {
             Issue.record("\(capture):\n  msgdissect \(w)\n  plugin     \(g)")
             break
+        }
+    }
+
+    /// In one pass (`tshark -r CAPTURE -T json`) the plugin agrees too, but for a request the
+    /// server cut short: that is known only from the traceback, after its own frame was shown.
+    @Test(arguments: captures)
+    func onePassAgreesButForACutRequest(capture: String) throws {
+        let want = try Self.reference(capture)
+        let got = try Self.plugin(capture, twoPass: false)
+        let missing = want.filter { !got.contains($0) }
+        #expect(got.allSatisfy { want.contains($0) }, "\(capture)")
+        if capture.hasSuffix("legacy-short-read.pcap") {
+            #expect(missing.count == 1 && missing.first?.dir == "C>S" && missing.first?.kind == "request")
+        } else {
+            #expect(missing.isEmpty, "\(capture): \(missing.first.map(String.init(describing:)) ?? "")")
         }
     }
 

@@ -32,7 +32,7 @@ local f_len = Field.new("tcp.len")
 local conns, by_frame, deseg = {}, {}, {}
 
 function urpc.init()
-    conns, by_frame, deseg = {}, {}, {}
+    conns, by_frame, deseg, nstreams = {}, {}, {}, 0
 end
 
 local function store(c)
@@ -58,14 +58,25 @@ end
 
 local function endpoint(addr, port) return tostring(addr) .. ":" .. port end
 
--- The connection of a TCP frame and this frame's direction ("c2s"/"s2c").
+-- The connection of a TCP frame (keyed by its endpoints: field extractors give nothing in a
+-- first pass without a tree, e.g. `tshark -2` without a filter) and this frame's direction.
+local function conn_key(pinfo)
+    local a, b = endpoint(pinfo.src, pinfo.src_port), endpoint(pinfo.dst, pinfo.dst_port)
+    if a > b then a, b = b, a end
+    return a .. " " .. b
+end
+
+local nstreams = 0
+
 local function tcp_conn(tvb, pinfo)
-    local stream = f_stream().value
-    local c = conns[stream]
+    local key = conn_key(pinfo)
+    local c = conns[key]
     local src = endpoint(pinfo.src, pinfo.src_port)
     if not c then
-        c = Connection.new(stream, urpc.prefs.lint)
-        conns[stream] = c
+        local st = f_stream()
+        c = Connection.new(st and st.value or nstreams, urpc.prefs.lint)
+        nstreams = nstreams + 1
+        conns[key] = c
         local port = urpc.prefs.port
         local s = tvb:len() > 0 and tvb:raw(0, math.min(tvb:len(), 8)) or ""
         if pinfo.dst_port == port then c.client = src
@@ -99,8 +110,10 @@ local function dissect_tcp(tvb, pinfo, tree)
             end
             d.told = math.max(d.base, d.told)
         else
-            -- Our own reassembly by sequence number: retransmitted and overlapping bytes once.
-            local seq, tl = f_seq().value, f_len().value
+            -- Our own reassembly by sequence number: retransmitted and overlapping bytes once
+            -- (without the sequence number, in a first pass without a tree, every payload counts).
+            local fs, fl = f_seq(), f_len()
+            local seq, tl = fs and fs.value or d:arrived(), fl and fl.value or len
             d.next_seq = d.next_seq or seq
             local skip = d.next_seq - seq
             if skip < tl and len > 0 then
@@ -127,8 +140,7 @@ end
 
 -- A TCP payload that starts like a urpc request (or any payload of a connection already known).
 local function heuristic(tvb, pinfo, tree)
-    local stream = f_stream()
-    if not (stream and conns[stream.value]) then
+    if not conns[conn_key(pinfo)] then
         if tvb:len() < 1 or not requests.looks_like_start(tvb:raw(0, math.min(tvb:len(), 8)), 1) then return false end
     end
     pinfo.conversation = urpc

@@ -103,6 +103,7 @@ end
 
 function M:drain_client(frame, time)
     local d = self.c2s
+    if not d:ready() then return end
     while true do
         if d.resync then
             while #d.buf > 0 and not requests.looks_like_start(d.buf, 1) do d:skip_byte() end
@@ -116,6 +117,7 @@ function M:drain_client(frame, time)
         if node then
             self:decoded_request(node, frame, time)
         elseif r == "more" then
+            d:wait_for(why)
             return
         elseif r == "deep" and self:deep_request(frame, time) ~= "notone" then
             if #d.buf == 0 or self.waiting then self.waiting = nil; return end
@@ -166,6 +168,7 @@ end
 -- client bytes that arrived before the traceback's first frame are that message, cut there.
 function M:cut_short_read(before)
     local d = self.c2s
+    d:ready(true)
     if d.resync or #d.buf == 0 then return false end
     local start = d.base
     local cut = d:offset_before(before)
@@ -173,6 +176,7 @@ function M:cut_short_read(before)
     local first, last = d:first_frame(start), d:first_frame(cut - 1)
     local cmd = requests.command_of_partial(d.buf)
     local bytes = d:take(cut - start)
+    d.need = 0
     local reason = "cut short: the server's read timed out after " .. #bytes .. " bytes of it (short read)"
     local m = self:request({ cmd = cmd, malformed = reason }, start, bytes, nil, last, d.frame_time[last] or d.last_time, first, {
         { kind = "short-read", detail = "the server's read timed out inside this request after " .. #bytes .. " bytes; it ends here and what the client sends later are new messages" } })

@@ -5,18 +5,37 @@ local M = {}
 M.__index = M
 
 function M.new(name)
-    return setmetatable({ name = name, buf = "", base = 0, bounds = {}, bhead = 1, last_frame = 0,
+    return setmetatable({ name = name, buf = "", parts = {}, plen = 0, need = 0, base = 0, bounds = {}, bhead = 1, last_frame = 0,
                           last_time = 0, resync = false, skipped = nil, frame_time = {} }, M)
 end
 
 -- Stream offset of the end of what has arrived.
-function M:arrived() return self.base + #self.buf end
+function M:arrived() return self.base + #self.buf + self.plen end
 
+-- New bytes are kept as pieces and joined only once a message waiting for more can be complete
+-- (`need`: the stream offset it must reach), so a large message arriving in many segments costs
+-- linear time.
 function M:feed(bytes, frame, time)
     self.bounds[#self.bounds + 1] = { off = self:arrived(), frame = frame }
-    self.buf = self.buf .. bytes
+    self.parts[#self.parts + 1] = bytes
+    self.plen = self.plen + #bytes
     self.last_frame, self.last_time = frame, time
     self.frame_time[frame] = time
+end
+
+-- True when enough has arrived to try again; joins the pieces into `buf`.
+function M:ready(force)
+    if not force and self:arrived() < self.need then return false end
+    if self.plen > 0 then
+        self.buf = self.buf .. table.concat(self.parts)
+        self.parts, self.plen = {}, 0
+    end
+    return true
+end
+
+-- A message at the start of `buf` needs `n` bytes in all (nil: one more than there are).
+function M:wait_for(n)
+    self.need = self.base + (n or (#self.buf + 1))
 end
 
 -- The frame in which the byte at stream offset `off` arrived (asked in increasing order).

@@ -156,7 +156,7 @@ local function decode(s, p, opts, depth)
         node.n = n
     elseif kind == "str" or kind == "bin" or kind == "ext" then
         if n > opts.max_size then return nil, "limit", fmt .. " length " .. n .. " beyond the limit", p end
-        if q + n - 1 > #s then return nil, "more" end
+        if q + n - 1 > #s then return nil, "more", q + n - 1 end
         local data = sub(s, q, q + n - 1)
         q = q + n
         if kind == "ext" then

@@ -12,16 +12,6 @@ return function(C)
 
     local function is_text(b) return b == 9 or b == 10 or b == 13 or (b >= 0x20 and b <= 0x7e) end
 
-    -- Complete once a line that is not indented (the exception line) has ended after the header.
-    local function complete(t)
-        if t:sub(-1) ~= "\n" or #t <= #PREFIX + 1 then return false end
-        local body = t:sub(1, -2)
-        local ls = (body:match(".*()\n") or 0) + 1
-        if ls <= #PREFIX + 1 then return false end
-        local c = t:byte(ls)
-        return c ~= 0x20 and c ~= 0x09
-    end
-
     local function exception_line(t)
         local last
         for line in t:gmatch("[^\r\n]+") do if line:match("%S") then last = line end end
@@ -35,7 +25,7 @@ return function(C)
         self:flush_skipped(d)
         d.resync = false
         self.mode = "traceback"
-        self.tb = { text = {}, n = 0, start = d.base, first_frame = d:first_frame(d.base) }
+        self.tb = { text = {}, len = 0, at_line_start = true, start = d.base, first_frame = d:first_frame(d.base) }
         if self:cut_short_read(self.tb.first_frame) then self.tb.trigger = "short-read"
         elseif self:head_request() then self.tb.trigger = "request"
         else self.tb.trigger = "eof" end
@@ -59,23 +49,33 @@ return function(C)
 
     function C:drain_server(frame, time)
         local d = self.s2c
+        if not d:ready() then return end
         while true do
             if self.mode == "traceback" then
+                -- Byte by byte, in linear time: the text ends with the first non-indented line
+                -- (the exception line) after the header line.
                 local tb = self.tb
-                local i = 1
-                local sofar = table.concat(tb.text)
-                while i <= #d.buf and is_text(d.buf:byte(i)) and not complete(sofar) do
-                    local c = d.buf:sub(i, i)
-                    sofar = sofar .. c
+                local i, buf, n = 1, d.buf, #d.buf
+                while i <= n and not tb.done do
+                    local b = buf:byte(i)
+                    if not is_text(b) then break end
+                    tb.len = tb.len + 1
+                    if tb.at_line_start then tb.line_first, tb.line_pos, tb.at_line_start = b, tb.len, false end
+                    if b == 10 then
+                        if tb.len > #PREFIX + 1 and tb.line_pos > #PREFIX + 1 and tb.line_first ~= 0x20 and tb.line_first ~= 0x09 then
+                            tb.done = true
+                        end
+                        tb.at_line_start = true
+                    end
                     i = i + 1
                 end
-                if i > 1 then tb.text = { sofar }; d:take(i - 1) end
-                if #d.buf == 0 and not complete(sofar) then return end
+                if i > 1 then tb.text[#tb.text + 1] = d:take(i - 1) end
+                if #d.buf == 0 and not tb.done then return end
                 self:emit_traceback()
             elseif self.mode == "riraw" then
                 if self.ri_left == 0 then self.mode = "riend"
                 else
-                    if #d.buf < self.ri_left then return end
+                    if #d.buf < self.ri_left then d:wait_for(self.ri_left); return end
                     local start = d.base
                     local bytes = d:take(self.ri_left)
                     local m = self:message(d, "raw", "ri_raw", start, bytes, frame, time)
@@ -104,6 +104,7 @@ return function(C)
                         self.server_dead = false
                         self:reply(node, frame, time)
                     elseif r == "more" then
+                        d:wait_for(why)
                         return
                     else
                         d:skip_byte(why)
