@@ -136,18 +136,50 @@ function M.header(s, p)
     return f[1], f[3], 1 + f[2], len
 end
 
-local function decode(s, p, opts, depth)
+-- Strict UTF-8 (no overlong forms, no surrogates, nothing past U+10FFFF), as msgdissect's decoder:
+-- a str that fails it is not a string there (a command in it is no command).
+function M.valid_utf8(s)
+    local i, n = 1, #s
+    while i <= n do
+        local c = byte(s, i)
+        if c < 0x80 then i = i + 1
+        else
+            local len, lo, hi = 0, 0x80, 0xbf
+            if c >= 0xc2 and c <= 0xdf then len = 1
+            elseif c == 0xe0 then len, lo = 2, 0xa0
+            elseif c == 0xed then len, hi = 2, 0x9f
+            elseif c >= 0xe1 and c <= 0xef then len = 2
+            elseif c == 0xf0 then len, lo = 3, 0x90
+            elseif c >= 0xf1 and c <= 0xf3 then len = 3
+            elseif c == 0xf4 then len, hi = 3, 0x8f
+            else return false end
+            if i + len > n then return false end
+            local b = byte(s, i + 1)
+            if b < lo or b > hi then return false end
+            for k = 2, len do
+                b = byte(s, i + k)
+                if b < 0x80 or b > 0xbf then return false end
+            end
+            i = i + len + 1
+        end
+    end
+    return true
+end
+
+local function decode(s, p, opts, depth, start)
     local fmt, kind, hlen, n, code = M.header(s, p)
     if not fmt then return nil, kind, hlen, p end
     local node = { t = kind, fmt = fmt, off = p, hlen = hlen }
     local q = p + hlen
     if kind == "array" or kind == "map" then
         local count = kind == "map" and 2 * n or n
-        if n > opts.max_size then return nil, "limit", fmt .. " count " .. n .. " beyond the limit", p end
+        -- as msgdissect's scanner: the object (from its start to this header) plus what the
+        -- header declares may not pass the limit
+        if count > opts.max_size - (q - start) then return nil, "limit", fmt .. " count " .. n .. " beyond the limit", p end
         if depth >= opts.max_depth then return nil, "deep", "nested beyond " .. opts.max_depth, p end
         local items = {}
         for i = 1, count do
-            local child, nq, why, at = decode(s, q, opts, depth + 1)
+            local child, nq, why, at = decode(s, q, opts, depth + 1, start)
             if not child then return nil, nq, why, at end
             items[i] = child
             q = nq
@@ -155,7 +187,7 @@ local function decode(s, p, opts, depth)
         node.items = items
         node.n = n
     elseif kind == "str" or kind == "bin" or kind == "ext" then
-        if n > opts.max_size then return nil, "limit", fmt .. " length " .. n .. " beyond the limit", p end
+        if n > opts.max_size - (q - start) then return nil, "limit", fmt .. " length " .. n .. " beyond the limit", p end
         if q + n - 1 > #s then return nil, "more", q + n - 1 end
         local data = sub(s, q, q + n - 1)
         q = q + n
@@ -172,6 +204,7 @@ local function decode(s, p, opts, depth)
             end
         else
             node.v = data
+            if kind == "str" and not M.valid_utf8(data) then node.bad_utf8 = true end
         end
     else
         node.v = n
@@ -185,29 +218,29 @@ end
 M.default_opts = { max_size = 16 * 1024 * 1024, max_depth = 512 }
 
 function M.decode(s, p, opts)
-    return decode(s, p, opts or M.default_opts, 0)
+    return decode(s, p, opts or M.default_opts, 0, p)
 end
 
 -- The extent of one object at p without recursion (any depth): returns nextpos, max depth; or
 -- nil, "more" / nil, "error" / nil, "limit".
 function M.skip(s, p, opts)
     opts = opts or M.default_opts
-    local stack, top, deepest = { 1 }, 1, 1
+    local stack, top, deepest, start = { 1 }, 1, 1, p
     while top > 0 do
         local fmt, kind, hlen, n = M.header(s, p)
         if not fmt then return nil, kind end
         stack[top] = stack[top] - 1
         p = p + hlen
         if kind == "array" or kind == "map" then
-            if n > opts.max_size then return nil, "limit" end
             local count = kind == "map" and 2 * n or n
+            if count > opts.max_size - (p - start) then return nil, "limit" end
             if count > 0 then
                 top = top + 1
                 stack[top] = count
                 if top > deepest then deepest = top end
             end
         elseif kind == "str" or kind == "bin" or kind == "ext" then
-            if n > opts.max_size then return nil, "limit" end
+            if n > opts.max_size - (p - start) then return nil, "limit" end
             p = p + n
             if p - 1 > #s then return nil, "more" end
         end

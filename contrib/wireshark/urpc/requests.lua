@@ -3,7 +3,11 @@
 local LIB = ...
 if type(LIB) ~= "string" then return nil end
 local values = assert(loadfile(LIB .. "values.lua"))(LIB)
+local mp = assert(loadfile(LIB .. "msgpack.lua"))(LIB)
 local M = {}
+
+-- A str that is valid UTF-8 (msgdissect's decoder takes no other as a string).
+local function is_str(n) return n.t == "str" and not n.bad_utf8 end
 
 M.arity = { ver = 0, re = 0, im = 1, ex = 1, _d = 1, _s = 1, _id = 1, gp = 2, ri = 2, eq = 2, sp = 3, cm = 4 }
 M.may_print = { ex = true, cm = true }
@@ -26,7 +30,9 @@ function M.command_of_partial(s)
     local b = s:byte(1)
     if not b or b < 0x91 or b > 0x9f then return "?" end
     local n = s:byte(2)
-    if n and n >= 0xa0 and n <= 0xbf and #s >= 2 + n - 0xa0 then return s:sub(3, 2 + n - 0xa0) end
+    if n and n >= 0xa0 and n <= 0xbf and #s >= 2 + n - 0xa0 and mp.valid_utf8(s:sub(3, 2 + n - 0xa0)) then
+        return s:sub(3, 2 + n - 0xa0)
+    end
     return "?"
 end
 
@@ -39,7 +45,7 @@ function M.parse(node)
         return r
     end
     local first = node.items[1]
-    if first.t ~= "str" then
+    if not is_str(first) then
         r.malformed = "the first element of a request must be a command str, got " .. first.t
         return r
     end
@@ -55,12 +61,12 @@ function M.parse(node)
         return r
     end
     local c = r.cmd
-    if (c == "im" or c == "ex") and args[1].t ~= "str" then r.malformed = c .. " takes a str"
+    if (c == "im" or c == "ex") and not is_str(args[1]) then r.malformed = c .. " takes a str"
     elseif c == "cm" then
-        if args[2].t ~= "str" then r.malformed = "cm method name must be a str"
+        if not is_str(args[2]) then r.malformed = "cm method name must be a str"
         elseif args[3].t ~= "array" then r.malformed = "cm args must be an array"
         elseif args[4].t ~= "map" then r.malformed = "cm kwargs must be a map" end
-    elseif (c == "gp" or c == "sp") and args[2].t ~= "str" then r.malformed = c .. " name must be a str"
+    elseif (c == "gp" or c == "sp") and not is_str(args[2]) then r.malformed = c .. " name must be a str"
     elseif c == "ri" then
         if args[2].t ~= "int" then r.malformed = "ri count must be an int" else r.asked = args[2].v end
     elseif c == "_d" then
@@ -89,7 +95,7 @@ function M.summary(r, node)
         for _, x in ipairs(a[3].items) do parts[#parts + 1] = t(x) end
         for i = 1, #a[4].items, 2 do
             local k = a[4].items[i]
-            parts[#parts + 1] = (k.t == "str" and k.v or t(k)) .. "=" .. t(a[4].items[i + 1])
+            parts[#parts + 1] = (is_str(k) and k.v or t(k)) .. "=" .. t(a[4].items[i + 1])
         end
         return "cm " .. t(a[1]) .. "." .. a[2].v .. "(" .. table.concat(parts, ", ") .. ")"
     end
