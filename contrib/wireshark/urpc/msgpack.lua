@@ -200,7 +200,12 @@ local function decode(s, p, opts, depth, start)
                 elseif n == 8 then
                     local hi = be(data, 1, 4)
                     node.v = { (hi % 4) * 2 ^ 32 + be(data, 5, 4), math.floor(hi / 4) }
-                else node.v = { signed(be(data, 5, 8), 64), be(data, 1, 4) } end
+                else
+                    -- int64 seconds, exact while it fits a double's 53 bits (else also as text)
+                    local hi, lo = be(data, 5, 4), be(data, 9, 4)
+                    node.v = { (hi >= 2 ^ 31 and hi - 2 ^ 32 or hi) * 2 ^ 32 + lo, be(data, 1, 4) }
+                    node.sec_text = i64text(data, 5)
+                end
             end
         else
             node.v = data

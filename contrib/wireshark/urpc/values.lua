@@ -44,7 +44,7 @@ local function text(node, out, budget)
     elseif t == "float" then out[#out + 1] = number(node.v) .. (node.fmt == "float32" and "f" or "")
     elseif t == "str" then out[#out + 1] = quote(node.v)
     elseif t == "bin" then out[#out + 1] = "bin(" .. hex(node.v, 64) .. ")"
-    elseif t == "ts" then out[#out + 1] = string.format("timestamp(%s, %s)", number(node.v[1]), number(node.v[2]))
+    elseif t == "ts" then out[#out + 1] = string.format("timestamp(%s, %s)", node.sec_text or number(node.v[1]), number(node.v[2]))
     elseif t == "ext" then
         local id = M.proxy_id(node)
         if id then out[#out + 1] = "P" .. id
