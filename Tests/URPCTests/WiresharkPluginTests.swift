@@ -109,13 +109,22 @@ struct WiresharkPluginTests {
         }
     }
 
-    /// `urpc.cmd == "_d"` lists exactly the releases (replies carry `urpc.reply_to_cmd`).
+    /// The filters, in one pass as its command lines run them: `urpc.cmd == "_d"` lists
+    /// exactly the releases (replies carry `urpc.reply_to_cmd`), `urpc.proxy == 4` the messages
+    /// that carry P4, `urpc.exception` the server's errors.
     @Test(arguments: captures)
-    func releaseFilterListsTheReleases(capture: String) throws {
-        let want = Set(try Self.reference(capture).filter { $0.cmd == "_d" && $0.kind == "request" }.map(\.frame))
-        let out = try PluginRun.run(PluginRun.tshark!, ["-2", "-X", "lua_script:" + PluginRun.plugin, "-r", capture,
-                                                        "-Y", "urpc.cmd == \"_d\"", "-T", "fields", "-e", "frame.number"])
-        #expect(Set(out.split(separator: "\n").compactMap { Int($0) }) == want)
+    func filtersSelectWhatMsgdissectFinds(capture: String) throws {
+        let rows = try Self.reference(capture)
+        func frames(_ filter: String) throws -> Set<Int> {
+            let out = try PluginRun.run(PluginRun.tshark!, ["-X", "lua_script:" + PluginRun.plugin, "-r", capture,
+                                                            "-Y", filter, "-T", "fields", "-e", "frame.number"])
+            return Set(out.split(separator: "\n").compactMap { Int($0) })
+        }
+        let releases = Set(rows.filter { $0.cmd == "_d" && $0.kind == "request" }.map(\.frame))
+        #expect(try frames("urpc.cmd == \"_d\"") == releases)
+        #expect(try frames("urpc.proxy == 4") == Set(rows.filter { $0.proxies.contains(4) }.map(\.frame)))
+        #expect(try frames("urpc.exception") == Set(rows.filter { !$0.exception.isEmpty }.map(\.frame)))
+        if capture.hasSuffix("urpc_a_basic_session.pcap") { #expect(releases.count == 2) }
     }
 
     /// With TCP's own reassembly (`desegment_len`) the plugin agrees too, except for a request the
