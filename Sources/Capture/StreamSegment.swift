@@ -8,8 +8,7 @@ package struct Timestamp: Sendable, Hashable, Comparable {
     package var nanoseconds: UInt32
 
     package init(seconds: Int64, nanoseconds: UInt32) {
-        self.seconds = seconds
-        self.nanoseconds = nanoseconds
+        (self.seconds, self.nanoseconds) = (seconds, nanoseconds)
     }
 
     package var asDouble: Double { Double(seconds) + Double(nanoseconds) / 1e9 }
@@ -32,8 +31,7 @@ package struct Endpoint: Sendable, Hashable, CustomStringConvertible {
     package var port: UInt16
 
     package init(address: String, port: UInt16) {
-        self.address = address
-        self.port = port
+        (self.address, self.port) = (address, port)
     }
 
     package var description: String {

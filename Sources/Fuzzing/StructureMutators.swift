@@ -248,24 +248,8 @@ package enum StructureMutators {
             let encs = intEncodings(v)
             replace(&b, n.range, encs[c.random.below(encs.count)]); return true
         },
-        Mutator("encode-device-dialect", .structure) { b, c in
-            let (values, _) = decoder.decodeAllValues(b)
-            guard !values.isEmpty else { return false }
-            var out: [UInt8] = []
-            let enc = Encoder(dialect: .device)
-            for v in values { do { try enc.encode(v, into: &out) } catch { return false } }
-            guard out != b else { return false }
-            b = out; return true
-        },
-        Mutator("encode-standard-dialect", .structure) { b, c in
-            let (values, _) = Decoder(options: .device).decodeAllValues(b)
-            guard !values.isEmpty else { return false }
-            var out: [UInt8] = []
-            let enc = Encoder(dialect: .standard)
-            for v in values { do { try enc.encode(v, into: &out) } catch { return false } }
-            guard out != b else { return false }
-            b = out; return true
-        },
+        Mutator("encode-device-dialect", .structure) { b, c in reencode(&b, decoder, .device) },
+        Mutator("encode-standard-dialect", .structure) { b, c in reencode(&b, Decoder(options: .device), .standard) },
         Mutator("array-duplicate-element", .structure) { b, c in
             guard let n = pick(b, &c, where: { if case .array(let a) = $0.content { return !a.isEmpty && a.count < 0xffff } else { return false } }),
                   case .array(let a) = n.content else { return false }
@@ -275,4 +259,17 @@ package enum StructureMutators {
             replace(&b, n.headerRange, h); return true
         },
     ]
+}
+
+/// The objects of `b` read by `decoder` and written again in `dialect`; false when nothing decodes,
+/// a value cannot be written in that dialect, or the bytes come out the same.
+private func reencode(_ b: inout [UInt8], _ decoder: Decoder, _ dialect: Dialect) -> Bool {
+    let (values, _) = decoder.decodeAllValues(b)
+    guard !values.isEmpty else { return false }
+    var out: [UInt8] = []
+    let enc = Encoder(dialect: dialect)
+    for v in values { do { try enc.encode(v, into: &out) } catch { return false } }
+    guard out != b else { return false }
+    b = out
+    return true
 }

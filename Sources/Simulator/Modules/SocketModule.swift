@@ -105,26 +105,23 @@ package final class SimSocket: PyObject {
         return n
     }
 
+    /// `connect`/`bind` with the one address argument: calls `call` with the C address, raises
+    /// OSError when it fails.
+    private func withAddress(_ args: [PyValue], _ call: (UnsafePointer<Glibc.sockaddr>, socklen_t) -> Int32) throws -> PyValue {
+        try checkOpen(); try Args.count(args, 1)
+        var a = try SimSocket.sockaddr(args[0])
+        let r = withUnsafePointer(to: &a) { $0.withMemoryRebound(to: Glibc.sockaddr.self, capacity: 1) {
+            call($0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        if r != 0 { throw osError() }
+        return .none
+    }
+
     package override func method(_ name: String) -> PyFunction? {
         switch name {
         case "connect":
-            return { [unowned self] args, _, _ in
-                try self.checkOpen(); try Args.count(args, 1)
-                var a = try SimSocket.sockaddr(args[0])
-                let r = withUnsafePointer(to: &a) { $0.withMemoryRebound(to: Glibc.sockaddr.self, capacity: 1) {
-                    Glibc.connect(self.fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-                if r != 0 { throw self.osError() }
-                return .none
-            }
+            return { [unowned self] args, _, _ in try self.withAddress(args) { Glibc.connect(self.fd, $0, $1) } }
         case "bind":
-            return { [unowned self] args, _, _ in
-                try self.checkOpen(); try Args.count(args, 1)
-                var a = try SimSocket.sockaddr(args[0])
-                let r = withUnsafePointer(to: &a) { $0.withMemoryRebound(to: Glibc.sockaddr.self, capacity: 1) {
-                    Glibc.bind(self.fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-                if r != 0 { throw self.osError() }
-                return .none
-            }
+            return { [unowned self] args, _, _ in try self.withAddress(args) { Glibc.bind(self.fd, $0, $1) } }
         case "listen":
             return { [unowned self] args, _, _ in
                 try self.checkOpen()
