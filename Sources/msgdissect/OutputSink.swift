@@ -1,3 +1,4 @@
+import ArgumentParser
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -33,4 +34,9 @@ struct OutputSink {
 func printError(_ s: String) {
     var line = "msgdissect: " + s + "\n"
     line.withUTF8 { FDIO.writeAll(2, UnsafeRawBufferPointer($0)) }
+}
+
+/// Opens a source, or names why it cannot be opened on stderr and exits with status 2.
+func opened<T>(_ open: () throws -> T) throws -> T {
+    do { return try open() } catch { printError("\(error)"); throw ExitCode(2) }
 }

@@ -27,23 +27,24 @@ struct SniffSerialCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Port listening to the line the host transmits on (host → device).", valueName: "path"))
     var tx: String
 
-    @OptionGroup var line: SerialLineOptions
-    @OptionGroup var view: ViewOptions
-    @OptionGroup var liveRun: LiveRunOptions
+    @OptionGroup var serial: SerialRunOptions
 
     func run() throws {
-        let sniffer: SerialSniffer
-        do {
-            sniffer = try SerialSniffer(rx: rx, tx: tx, settings: line.settings)
-        } catch {
-            printError("\(error)")
-            throw ExitCode(2)
-        }
-        let live = LiveRun(view: view, options: liveRun)
-        let session = SerialSession(lineName: "\(tx)+\(rx)", saveTo: liveRun.write, format: liveRun.saveFormat)
+        let sniffer = try opened { try SerialSniffer(rx: rx, tx: tx, settings: serial.line.settings) }
+        try Self.serve(lineName: "\(tx)+\(rx)", announce: "sniffing tx \(tx) and rx \(rx) at \(serial.line.baud) baud",
+                       serial, source: sniffer.run)
+    }
+
+    /// One live serial run, sniffer or tap: chunks into the session (and the saved capture) and the
+    /// view until stopped or the line fails, then the summary. Exit status 1 when the line failed or
+    /// saving did.
+    static func serve(lineName: String, announce: String, _ o: SerialRunOptions,
+                      source: (LiveStop, () -> Void, (LiveChunk) -> Void) -> CaptureError?) throws {
+        let live = LiveRun(view: o.view, options: o.liveRun)
+        let session = SerialSession(lineName: lineName, saveTo: o.liveRun.write, format: o.liveRun.saveFormat)
         live.saveFailed(session.saveError)
-        printError("sniffing tx \(tx) and rx \(rx) at \(line.baud) baud")
-        let failure = sniffer.run(stop: live.stop, idle: live.idle) { chunk in
+        printError(announce)
+        let failure = source(live.stop, live.idle) { chunk in
             live.consume(session.chunk(chunk))
             live.saveFailed(session.saveError)
         }
@@ -61,4 +62,11 @@ struct SniffSerialCommand: ParsableCommand {
         live.finish(summary: summary)
         if let failure { printError(failure.description) }
     }
+}
+
+/// What every live serial command takes: the line settings, the view and the live-run options.
+struct SerialRunOptions: ParsableArguments {
+    @OptionGroup var line: SerialLineOptions
+    @OptionGroup var view: ViewOptions
+    @OptionGroup var liveRun: LiveRunOptions
 }

@@ -37,13 +37,7 @@ struct TapTCPCommand: ParsableCommand {
     @OptionGroup var liveRun: LiveRunOptions
 
     func run() throws {
-        let tap: TCPTap
-        do {
-            tap = try TCPTap(listen: listen, connect: connect)
-        } catch let e as CaptureError {
-            printError(e.description)
-            throw ExitCode(2)
-        }
+        let tap = try opened { try TCPTap(listen: listen, connect: connect) }
         let live = LiveRun(view: view, options: liveRun)
         printError("tap listening on \(tap.listenAddress), relaying to \(tap.upstream)")
         var session: TCPTapSession?
@@ -129,29 +123,11 @@ struct TapSerialCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The serial device (e.g. /dev/ttyUSB0).", valueName: "path"))
     var device: String
 
-    @OptionGroup var line: SerialLineOptions
-    @OptionGroup var view: ViewOptions
-    @OptionGroup var liveRun: LiveRunOptions
+    @OptionGroup var serial: SerialRunOptions
 
     func run() throws {
-        let tap: SerialTap
-        do {
-            tap = try SerialTap(device: device, settings: line.settings)
-        } catch {
-            printError("\(error)")
-            throw ExitCode(2)
-        }
-        let live = LiveRun(view: view, options: liveRun)
-        let session = SerialSession(lineName: device, saveTo: liveRun.write, format: liveRun.saveFormat)
-        live.saveFailed(session.saveError)
-        printError("host side: \(tap.hostPath) (open it instead of \(device)); \(line.baud) baud")
-        let failure = tap.run(stop: live.stop, idle: live.idle) { chunk in
-            live.consume(session.chunk(chunk))
-            live.saveFailed(session.saveError)
-        }
-        session.close()
-        if failure != nil { live.end("device failed") }
-        SniffSerialCommand.finish(live, session, failure)
-        if failure != nil || live.reportedSaveError { throw ExitCode(1) }
+        let tap = try opened { try SerialTap(device: device, settings: serial.line.settings) }
+        try SniffSerialCommand.serve(lineName: device, announce: "host side: \(tap.hostPath) (open it instead of \(device)); \(serial.line.baud) baud",
+                                     serial, source: tap.run)
     }
 }
