@@ -13,28 +13,18 @@ package struct RunSummary: Sendable, Codable {
     package var corpusSize: Int?
     package var features: Int?
     // Session targets.
-    package var seed: UInt64?
-    package var endpoint: String?
-    package var restarts: Int?
-    package var timeouts: Int?
-    package var slowCases: Int?
-    package var probeResets: Int?
-    package var minimizeRuns: Int?
+    package var seed: UInt64?, endpoint: String?
+    package var restarts: Int?, timeouts: Int?, slowCases: Int?, probeResets: Int?, minimizeRuns: Int?
     package var operations: [String: Int]?
     /// Lives of the target: processes started or resets run, lives the twin's prediction saved
     /// (cases not sent or sent without their fatal request), seconds spent bringing it back.
-    package var livesUsed: Int?
-    package var livesSaved: Int?
-    package var restartSeconds: Double?
-    package var minimizeSeconds: Double?
+    package var livesUsed: Int?, livesSaved: Int?, restartSeconds: Double?, minimizeSeconds: Double?
     /// Cases the twin predicted to die of a known class and that were not sent.
     package var skippedCases: Int?
     /// Failing cases that did not fail again on a fresh session and name no class.
     package var flakyCases: Int?
     // A `--jobs` run.
-    package var workers: Int?
-    package var endpoints: [String]?
-    package var seeds: [UInt64]?
+    package var workers: Int?, endpoints: [String]?, seeds: [UInt64]?
 
     package init(target: String, execs: Int, seconds: Double, findings: [Finding]) {
         self.target = target; self.execs = execs; self.findings = findings
