@@ -2,7 +2,7 @@ import MessagePack
 /// What a scenario knows about its own session: every proxy with the request that created it and
 /// its fate, plus the anomalies it produced on purpose. Written with `urpc-sim client --truth FILE`.
 package struct GroundTruth: Sendable, Equatable {
-    package struct Proxy: Sendable, Equatable {
+    package struct ProxyTruth: Sendable, Equatable {
         package var id: UInt32
         /// The request that created it: "im rpc_test", "cm RPC_Test", "cm accept" …; nil for an
         /// id the client used though the server never issued it.
@@ -45,7 +45,7 @@ package struct GroundTruth: Sendable, Equatable {
     package var scenario: String
     /// Set by the legacy scenarios.
     package var death: Death?
-    package var proxies: [Proxy] = []
+    package var proxies: [ProxyTruth] = []
     package var anomalies: [Anomaly] = []
     package var requests = 0
 
@@ -65,12 +65,12 @@ package struct GroundTruth: Sendable, Equatable {
     }
 
     mutating func born(_ id: UInt32, by request: String) {
-        if !proxies.contains(where: { $0.id == id }) { proxies.append(Proxy(id: id, bornBy: request, released: false)) }
+        if !proxies.contains(where: { $0.id == id }) { proxies.append(ProxyTruth(id: id, bornBy: request, released: false)) }
     }
 
     /// An id used in a request that the server never issued (it resolves to None there).
     mutating func usedUnknown(_ id: UInt32) {
-        if !proxies.contains(where: { $0.id == id }) { proxies.append(Proxy(id: id, bornBy: nil, released: false)) }
+        if !proxies.contains(where: { $0.id == id }) { proxies.append(ProxyTruth(id: id, bornBy: nil, released: false)) }
     }
 
     mutating func release(_ id: UInt32) {

@@ -283,8 +283,4 @@ enum PyFormat {
     }
 
     private static func hexDigit(_ d: UInt8) -> UInt8 { d < 10 ? UInt8(ascii: "0") + d : UInt8(ascii: "a") + d - 10 }
-
-    static func hex2(_ x: UInt8) -> String {
-        String(decoding: [hexDigit(x >> 4), hexDigit(x & 15)], as: UTF8.self)
-    }
 }
