@@ -243,11 +243,17 @@ struct LiveEndToEndTests {
                                                   "--baud", "230400", "-w", saved])
         _ = try #require(sniffer.await(#"(sniffing)"#))
         // Play the reference conversation onto the two lines, each direction on its own line. The
-        // two lines are independent: only time orders them, so leave time between turns.
+        // two lines are independent: only time orders them, so a turn goes out once the sniffer has
+        // printed the message of the turn before (a fixed pause is not enough on a busy machine).
         var lastSide: StreamSide?
         for seg in try CaptureSource.open(path: reference).readAll().segments where seg.stream == 0 {
             guard case let .bytes(b) = seg.payload else { continue }
-            if seg.side != lastSide { Thread.sleep(forTimeInterval: 0.02) }
+            if seg.side != lastSide {
+                let lines = sniffer.stdout.split(separator: "\n").count
+                let deadline = Date().addingTimeInterval(lastSide == nil ? 0 : 3)
+                while sniffer.stdout.split(separator: "\n").count <= lines, Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+                Thread.sleep(forTimeInterval: 0.02)
+            }
             lastSide = seg.side
             let fd = seg.side == .a ? txLine.masterFD : rxLine.masterFD
             _ = b.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }

@@ -281,7 +281,11 @@ struct LiveSourceTests {
             let bytes = [UInt8](repeating: UInt8(i), count: 10 + i)
             Self.send(line.masterFD, bytes)
             expected.append((i % 2 == 0 ? .a : .b, bytes))
-            Thread.sleep(forTimeInterval: 0.05)
+            // The next write goes out once this one has been read (a busy machine may take longer
+            // than any fixed pause), so the true order of arrival is the order of the writes.
+            let deadline = Date().addingTimeInterval(5)
+            while collected.all.filter({ if case .bytes = $0.payload { return true } else { return false } }).count < i + 1,
+                  Date() < deadline { Thread.sleep(forTimeInterval: 0.005) }
         }
         Thread.sleep(forTimeInterval: 0.1)
         stop.request()
