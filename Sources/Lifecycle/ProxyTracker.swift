@@ -16,7 +16,11 @@ package final class ProxyTracker {
     private var lastFrame = 0
     private var lastTime = Timestamp(seconds: 0, nanoseconds: 0)
 
-    package init() {}
+    /// Keep every use of every proxy (the JSON and HTML reports list them). Without it, memory
+    /// grows with the proxies, not with the capture; the text report is the same.
+    let keepsHistory: Bool
+
+    package init(keepsHistory: Bool = true) { self.keepsHistory = keepsHistory }
 
     /// Endpoints of a stream, for the report (e.g. from `Dissector.streamInfos`).
     package func describe(stream: Int, client: Endpoint, server: Endpoint) {

@@ -18,7 +18,7 @@ extension ProxyTracker {
         var live: Set<UInt32> = []
         var handshakeSeen = false
         /// Requests awaiting their reply: n → creator key; `order` keeps them in n order.
-        var pending: [Int: String] = [:]
+        var pending: [Int: Request] = [:]
         var order: [Int] = []
         var orderHead = 0
         /// `_d` request n → (record, index in manifest.released; nil while the id's birth is in flight).

@@ -127,7 +127,7 @@ struct DissectSession {
         let view = ViewConfig(options)
         self.view = view
         dissector = Dissector(options: DissectorOptions(serverPort: view.port, lint: !view.noLint))
-        tracker = view.stats ? ProxyTracker() : nil
+        tracker = view.stats ? ProxyTracker(keepsHistory: false) : nil
     }
 
     /// Messages printed so far (after the filters).
@@ -194,17 +194,13 @@ struct DissectSession {
             out.append { MessageJSON.write(m, relativeTo: base, into: &$0) }
             return
         }
+        out.int(m.frame, width: 6)
+        out.ascii("  ")
+        out.fixed(m.time.since(base), 6)
+        out.ascii("  ")
+        out.int(m.stream)
+        out.ascii(m.direction == .clientToServer ? "  C>S  " : "  S>C  ")
         out.append { s in
-            let f = String(m.frame)
-            if f.count < 6 { s += String(repeating: " ", count: 6 - f.count) }
-            s += f
-            s += "  "
-            MessageText.appendFixed(m.time.since(base), 6, into: &s)
-            s += "  "
-            s += String(m.stream)
-            s += "  "
-            s += m.direction.rawValue
-            s += "  "
             MessageText.writeSummary(m, into: &s)
             if !m.anomalies.isEmpty {
                 s += "  [" + m.anomalies.map(\.kind).joined(separator: ", ") + "]"

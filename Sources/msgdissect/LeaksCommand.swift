@@ -61,7 +61,7 @@ struct LeaksCommand: ParsableCommand {
             throw ExitCode(2)
         }
         let dissector = Dissector(options: DissectorOptions(serverPort: port))
-        let tracker = ProxyTracker()
+        let tracker = ProxyTracker(keepsHistory: format != .text)
         var batch: [Message] = []
         var damage: CaptureError?
         var lastFrame = 0

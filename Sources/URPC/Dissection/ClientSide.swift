@@ -49,17 +49,19 @@ extension ConnectionDissector {
     }
 
     private func request(_ node: Node, _ seg: StreamSegment) -> Message {
-        let req = Request(node.value)
+        let value = node.value
+        let req = Request(value)
         var anomalies = analyse(req, frame: seg.frame)
         if options.lint {
             for f in DeviceLint.lint(node: node) {
                 anomalies.append(Anomaly(lint: f, frame: seg.frame, stream: index))
             }
-            checkExtCodes(node.value, &anomalies, seg.frame)
+            checkExtCodes(value, &anomalies, seg.frame)
         }
         var m = requestMessage(req, range: node.range, firstFrame: c2s.firstFrame(at: node.offset), node: node,
                                seg.frame, seg.time, anomalies)
         m.bytes = c2s.bytes(in: node.range)
+        m.decodedValue = value
         return m
     }
 

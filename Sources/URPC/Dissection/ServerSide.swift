@@ -131,6 +131,7 @@ extension ConnectionDissector {
                         node: node, raw: nil, request: nil, replyTo: nil, replyToFrame: nil, command: nil, latency: nil,
                         outstanding: 0, anomalies: [])
         m.bytes = s2c.bytes(in: node.range)
+        m.decodedValue = node.value
         nextIndex += 1
         let scalar = node.content.scalarValue
         guard let h = head else {
@@ -170,7 +171,7 @@ extension ConnectionDissector {
             m.part = .riEnd
             if !(scalar?.isNil ?? false) {
                 m.anomalies.append(Anomaly(.badReadIntoEnd, frame: frame, stream: index,
-                                           detail: "an ri reply ends with nil, not \(node.value.kindName)"))
+                                           detail: "an ri reply ends with nil, not \(m.value?.kindName ?? "?")"))
             }
             mode = .normal
             popHead()
