@@ -11,7 +11,7 @@ extension ProxyTracker {
         var asked: Request?
         if let r = m.replyTo {
             st.dropAnswered(before: r)
-            asked = st.pending[r]
+            asked = st.pending(r)
             if let rr = st.releaseRequests.removeValue(forKey: r) {
                 records[rr.record].release?.answered = true
                 if let e = rr.entry { st.manifest.released[e].processedByServer = true }

@@ -8,8 +8,7 @@ extension ProxyTracker {
 
     func request(_ m: Message, _ req: Request, _ st: StreamTrack) {
         if case .ver = req { st.handshakeSeen = true }
-        st.pending[m.index] = req
-        st.order.append(m.index)
+        st.order.append((m.index, req))
         if case .release(let id) = req {
             release(id, m, st)
             return

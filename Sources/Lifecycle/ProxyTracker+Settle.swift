@@ -27,7 +27,7 @@ extension ProxyTracker {
         return out
     }
 
-    func settle(_ st: StreamTrack, endTime: Timestamp, elsewhere: Elsewhere,
+    func settle(_ st: StreamTrack, endTime: Timestamp, elsewhere: inout Elsewhere?,
                 into out: inout [Anomaly]) {
         var leaked = settleBornBeforeCapture(st, into: &out)
         for (id, r) in st.current where records[r].birth != nil {
@@ -73,7 +73,8 @@ extension ProxyTracker {
             var kind = AnomalyKind.unknownID
             var severity = handshake ? Anomaly.Severity.error : kind.severity
             // Born on another connection to the same server before this use?
-            if let server = st.manifest.server?.description,
+            if elsewhere == nil { elsewhere = bornElsewhere() }
+            if let elsewhere, let server = st.manifest.server?.description,
                let other = elsewhere.byServer[server]?[rec.id]?.last(where: { records[$0].stream != st.stream && records[$0].birth!.frame < frame }) {
                 let o = records[other]
                 // Ids never repeat within one boot: an id born on both connections proves a restart between them.

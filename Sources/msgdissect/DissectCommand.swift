@@ -126,7 +126,7 @@ struct DissectSession {
     init(view options: ViewOptions) {
         let view = ViewConfig(options)
         self.view = view
-        dissector = Dissector(options: DissectorOptions(serverPort: view.port, lint: !view.noLint))
+        dissector = Dissector(options: DissectorOptions(serverPort: view.port, lint: !view.noLint, keepsNodes: view.verbose))
         tracker = view.stats ? ProxyTracker(keepsHistory: false) : nil
     }
 
@@ -143,7 +143,7 @@ struct DissectSession {
         lastTime = seg.time
         batch.removeAll(keepingCapacity: true)
         dissector.consume(seg, into: &batch)
-        for m in batch { emit(m) }
+        for i in batch.indices { emit(batch[i]) }
         tracker?.observe(batch)
         return batch
     }

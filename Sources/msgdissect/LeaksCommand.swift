@@ -60,7 +60,7 @@ struct LeaksCommand: ParsableCommand {
             printError(e.description)
             throw ExitCode(2)
         }
-        let dissector = Dissector(options: DissectorOptions(serverPort: port))
+        let dissector = Dissector(options: DissectorOptions(serverPort: port, keepsNodes: false))
         let tracker = ProxyTracker(keepsHistory: format != .text)
         var batch: [Message] = []
         var damage: CaptureError?
