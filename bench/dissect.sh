@@ -1,55 +1,92 @@
 #!/usr/bin/env bash
 # Dissection speed and memory, side by side with tshark's MessagePack dissector, in one run.
-# Usage: bash bench/dissect.sh [MESSAGES (default 1000000)] [TSHARK_FRAMES (default 200000)]
-# tshark -V is slow, so it reads only the first TSHARK_FRAMES frames of the same capture; its rate
-# is computed on what it read. `cat FILE > /dev/null` is the I/O floor.
+# Usage: bash bench/dissect.sh [MESSAGES (default 1000000)] [TSHARK_FRAMES (default 100000)] [BIG_MESSAGES]
+# tshark is slow, so it reads only the first TSHARK_FRAMES frames of the same capture; its rate is
+# computed on what it read. `tcpdump -r` is the libpcap read floor. Rates and ratios are taken on
+# CPU time (user + system): on a machine shared with other work, wall time says more about the
+# neighbours than about the program; both are printed. With BIG_MESSAGES (e.g.
+# 10000000), every msgdissect mode also runs on a capture of that size, for peak memory: it must
+# not grow with the capture. Captures go to bench/out/ (not committed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 msgs=${1:-1000000}
-tframes=${2:-200000}
+tframes=${2:-100000}
+big=${3:-}
 out=bench/out
 mkdir -p "$out"
-cap=$out/large.pcap
-python3 bench/make_capture.py "$cap" "$msgs" 1000 > "$out/make.txt"
-cat "$out/make.txt"
-frames=$(sed -E 's/.* in ([0-9]+) frames.*/\1/' "$out/make.txt")
+cap=$out/bench-$msgs.pcap
+[ -f "$cap" ] || python3 bench/make_capture.py "$cap" "$msgs" 1000 > "$out/make-$msgs.txt"
+cat "$out/make-$msgs.txt"
+frames=$(sed -E 's/.* in ([0-9]+) frames.*/\1/' "$out/make-$msgs.txt")
 swift build -c release --product msgdissect 2>&1 | grep -E 'error' || true
 bin=$(swift build -c release --show-bin-path)/msgdissect
 lua=$out/msgpack-port.lua
 echo 'DissectorTable.get("tcp.port"):add(7000, Dissector.get("msgpack"))' > "$lua"
 
-# run NAME MESSAGES COMMAND…: prints seconds and peak RSS (KiB) of one command.
-results=()
+# run KEY NAME MESSAGES COMMAND…: records seconds and peak RSS (KiB) of one command.
+declare -A secs wall rss count
+order=()
 run() {
-  local name=$1 n=$2; shift 2
-  /usr/bin/time -f '%e %M' -o "$out/time.txt" "$@" > /dev/null 2> "$out/stderr.txt" || true
-  read -r secs rss < "$out/time.txt"
-  results+=("$name|$n|$secs|$rss")
+  local key=$1 name=$2 n=$3; shift 3
+  /usr/bin/time -f '%e %U %S %M' -o "$out/time.txt" "$@" > /dev/null 2> "$out/stderr.txt" || true
+  read -r w u sy m < "$out/time.txt"
+  secs[$key]=$(python3 -c "print(round($u + $sy, 2))"); wall[$key]=$w; rss[$key]=$m; count[$key]=$n
+  order+=("$key|$name")
 }
-run "cat (I/O floor)" "$msgs" cat "$cap"
-run "msgdissect (summary)" "$msgs" "$bin" "$cap"
-run "msgdissect --json" "$msgs" "$bin" --json "$cap"
-if command -v tshark >/dev/null; then
+command -v tcpdump > /dev/null && run floor "tcpdump -r (libpcap read floor)" "$msgs" tcpdump -r "$cap" -w /dev/null
+run summary "msgdissect (summary)" "$msgs" "$bin" "$cap"
+run json "msgdissect --json" "$msgs" "$bin" --json "$cap"
+run verbose "msgdissect -V" "$msgs" "$bin" -V "$cap"
+run statsquiet "msgdissect --stats --quiet" "$msgs" "$bin" --stats --quiet "$cap"
+run stats "msgdissect --stats" "$msgs" "$bin" --stats "$cap"
+run leaks "msgdissect leaks" "$msgs" "$bin" leaks "$cap"
+if command -v tshark > /dev/null; then
   tmsgs=$(( msgs * tframes / frames ))
   [ "$tframes" -gt "$frames" ] && tmsgs=$msgs
-  run "tshark -V (msgpack on port 7000)" "$tmsgs" tshark -X "lua_script:$lua" -r "$cap" -c "$tframes" -V
-  run "tshark -T json (msgpack on port 7000)" "$tmsgs" tshark -X "lua_script:$lua" -r "$cap" -c "$tframes" -T json
+  run tsummary "tshark (summary, msgpack on port 7000)" "$tmsgs" tshark -X "lua_script:$lua" -r "$cap" -c "$tframes"
+  run tverbose "tshark -V (msgpack on port 7000)" "$tmsgs" tshark -X "lua_script:$lua" -r "$cap" -c "$tframes" -V
 else
   echo "tshark is not installed: only msgscope is measured"
 fi
 
-ours=""
+rate() { python3 -c "print(${count[$1]}/max(${secs[$1]},0.001))"; }
+mb() { python3 -c "print(f'{${rss[$1]}/1024:.1f}')"; }
 echo
-echo "| command | messages | seconds | messages/s | peak RSS (MB) | msgdissect summary / this |"
+echo "| command | messages | wall s | CPU s | messages per CPU second | peak RSS (MB) |"
 echo "|---|---:|---:|---:|---:|---:|"
-for r in "${results[@]}"; do
-  IFS='|' read -r name n secs rss <<< "$r"
-  rate=$(python3 -c "print(f'{$n/max($secs,0.001):,.0f}')")
-  raw=$(python3 -c "print($n/max($secs,0.001))")
-  [ "$name" = "msgdissect (summary)" ] && ours=$raw
-  ratio=""
-  if [ -n "$ours" ] && [ "$name" != "msgdissect (summary)" ] && [[ "$name" != cat* ]]; then
-    ratio=$(python3 -c "print(f'{$ours/$raw:.1f}x')")
-  fi
-  echo "| $name | $n | $secs | $rate | $(python3 -c "print(f'{$rss/1024:.1f}')") | $ratio |"
+for e in "${order[@]}"; do
+  key=${e%%|*}; name=${e#*|}
+  echo "| $name | ${count[$key]} | ${wall[$key]} | ${secs[$key]} | $(python3 -c "print(f'{$(rate "$key"):,.0f}')") | $(mb "$key") |"
 done
+
+# ratio LABEL A B TARGET: the rate of A over the rate of B, against the acceptance target.
+ratio() {
+  [ -n "${secs[$2]:-}" ] && [ -n "${secs[$3]:-}" ] || return 0
+  python3 -c "r=$(rate "$2")/$(rate "$3"); print(f'| $1 | {r:.1f}x | ≥ $4x | {\"yes\" if r >= $4 else \"NO\"} |')"
+}
+echo
+echo "| ratio (messages per CPU second) | measured | target | met |"
+echo "|---|---:|---:|---|"
+ratio "summary / tshark -V" summary tverbose 30
+ratio "summary / tshark summary" summary tsummary 10
+ratio "--json / tshark -V" json tverbose 15
+ratio "--stats --quiet / summary" statsquiet summary 1.5
+
+if [ -n "$big" ]; then
+  bigcap=$out/bench-$big.pcap
+  [ -f "$bigcap" ] || python3 bench/make_capture.py "$bigcap" "$big" 1000 > "$out/make-$big.txt"
+  cat "$out/make-$big.txt"
+  order=()
+  run bsummary "msgdissect (summary)" "$big" "$bin" "$bigcap"
+  run bjson "msgdissect --json" "$big" "$bin" --json "$bigcap"
+  run bverbose "msgdissect -V" "$big" "$bin" -V "$bigcap"
+  run bstatsquiet "msgdissect --stats --quiet" "$big" "$bin" --stats --quiet "$bigcap"
+  run bstats "msgdissect --stats" "$big" "$bin" --stats "$bigcap"
+  run bleaks "msgdissect leaks" "$big" "$bin" leaks "$bigcap"
+  echo
+  echo "| mode | peak RSS, $msgs messages (MB) | peak RSS, $big messages (MB) | CPU s, $big messages |"
+  echo "|---|---:|---:|---:|"
+  for k in summary json verbose statsquiet stats leaks; do
+    echo "| $k | $(mb "$k") | $(mb "b$k") | ${secs[b$k]} |"
+  done
+fi

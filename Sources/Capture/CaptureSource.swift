@@ -64,7 +64,7 @@ package final class CaptureSource: Sequence, IteratorProtocol {
             if done { return nil }
             do {
                 if let frame = try reader.next() {
-                    queue = reassembler.process(frame)
+                    reassembler.process(frame, into: &queue)
                 } else {
                     done = true
                     queue = reassembler.finish()

@@ -108,7 +108,7 @@ extension LeakReport {
         o += "<h2>Proxies</h2>\n<table><tr><th>id</th><th>stream</th><th>boot</th><th>born frame</th><th>created by</th><th>uses</th><th>last use</th><th>released frame</th><th>fate</th></tr>\n"
         for r in records.prefix(LeakReport.htmlTableLimit) {
             o += "<tr><td>P\(r.id)</td><td class=n>\(r.stream)</td><td class=n>\(r.epoch + 1)</td><td class=n>\(r.birth.map { String($0.frame) } ?? "–")</td>"
-            o += "<td><code>\(esc(r.birth?.creator ?? "(never seen born)"))</code></td><td class=n>\(r.uses.count)</td>"
+            o += "<td><code>\(esc(r.birth?.creator ?? "(never seen born)"))</code></td><td class=n>\(r.useCount)</td>"
             o += "<td>\(r.lastUse.map { "\($0.frame) (\(esc($0.command)))" } ?? "–")</td>"
             o += "<td class=n>\(r.release.map { "\($0.frame)" + ($0.answered ? "" : " (unanswered)") } ?? "–")</td>"
             o += "<td style=\"color:\(r.fate.colour);font-weight:600\">\(r.fate.rawValue)</td></tr>\n"
@@ -181,7 +181,7 @@ extension LeakReport {
                 if connections.count > 1 { tip += " (stream \(r.stream))" }
                 if r.epoch > 0 { tip += " boot \(r.epoch + 1)" }
                 if let bb = r.birth { tip += ": born frame \(bb.frame) by \(bb.creator)" } else { tip += ": never seen born" }
-                tip += ", \(r.uses.count) use\(r.uses.count == 1 ? "" : "s")"
+                tip += ", \(r.useCount) use\(r.useCount == 1 ? "" : "s")"
                 if let u = r.lastUse { tip += " (last frame \(u.frame))" }
                 if let rel = r.release { tip += ", _d at frame \(rel.frame)\(rel.answered ? "" : " (unanswered)")" }
                 tip += "; \(r.fate.rawValue)"
@@ -291,7 +291,7 @@ extension LeakReport {
                 for i in picked {
                     let r = records[i]
                     let (a, b) = self.span(i, restarts: restarts)
-                    let tip = "sampled P\(r.id): born frame \(r.birth.map { String($0.frame) } ?? "?"), \(r.uses.count) uses, \(r.fate.rawValue)"
+                    let tip = "sampled P\(r.id): born frame \(r.birth.map { String($0.frame) } ?? "?"), \(r.useCount) uses, \(r.fate.rawValue)"
                     body += "<rect x=\"\(fmt(x(a)))\" y=\"\(fmt(rowY))\" width=\"\(fmt(max(1.5, x(b) - x(a))))\" height=\"2\" fill=\"\(r.fate.colour)\"><title>\(esc(tip))</title></rect>"
                     rowY += 3
                 }

@@ -61,7 +61,7 @@ package struct LeakReport: Sendable {
         s.proxies = records.count
         for r in records {
             if r.birth != nil { s.born += 1 }
-            s.uses += r.uses.count
+            s.uses += r.useCount
             switch r.fate {
             case .released: s.released += 1
             case .leaked: s.leaked += 1

@@ -50,7 +50,6 @@ package struct ProxyRecord: Sendable, Equatable {
     /// 0 for the first server boot seen in the stream, +1 after each detected restart.
     package var epoch: Int
     package var birth: ProxyBirth?
-    package var uses: [ProxyUse]
     package var release: ProxyRelease?
     /// Message numbers of further `_d`s after the first.
     package var extraReleases: [Int]
@@ -70,5 +69,18 @@ package struct ProxyRecord: Sendable, Equatable {
     }
 
     /// The last use, if any.
-    package var lastUse: ProxyUse? { uses.last }
+    /// Every use, or (a tracker that keeps no history) only the uses before the birth.
+    package var uses: [ProxyUse]
+    package private(set) var useCount = 0
+    package private(set) var firstUse: ProxyUse?
+    package private(set) var lastUse: ProxyUse?
+
+    /// Records a use. Without the history only the uses that may precede the birth are kept, so
+    /// memory stays flat however often the proxy is used.
+    package mutating func addUse(_ u: ProxyUse, keepHistory: Bool = true) {
+        useCount += 1
+        if firstUse == nil { firstUse = u }
+        lastUse = u
+        if keepHistory || birth.map({ u.frame < $0.frame }) ?? true { uses.append(u) }
+    }
 }

@@ -7,10 +7,11 @@ extension ProxyTracker {
     // MARK: server messages
 
     func server(_ m: Message, _ st: StreamTrack) {
-        var creator = "(no request)"
+        // The creator is named only when the reply carries proxies (most replies do not).
+        var asked: Request?
         if let r = m.replyTo {
             st.dropAnswered(before: r)
-            creator = st.pending[r] ?? (m.command ?? "?")
+            asked = st.pending(r)
             if let rr = st.releaseRequests.removeValue(forKey: r) {
                 records[rr.record].release?.answered = true
                 if let e = rr.entry { st.manifest.released[e].processedByServer = true }
@@ -23,6 +24,7 @@ extension ProxyTracker {
         var ids: [UInt32] = []
         Proxy.ids(in: value, into: &ids)
         guard !ids.isEmpty else { return }
+        let creator = m.replyTo == nil ? "(no request)" : asked.map(ProxyTracker.creator(of:)) ?? (m.command ?? "?")
         if st.anyBorn, let low = ids.min(), low <= st.maxBorn {
             restart(m, firstID: low, st)
         }

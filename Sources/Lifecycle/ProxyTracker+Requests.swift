@@ -8,8 +8,7 @@ extension ProxyTracker {
 
     func request(_ m: Message, _ req: Request, _ st: StreamTrack) {
         if case .ver = req { st.handshakeSeen = true }
-        st.pending[m.index] = ProxyTracker.creator(of: req)
-        st.order.append(m.index)
+        st.order.append((m.index, req))
         if case .release(let id) = req {
             release(id, m, st)
             return
@@ -23,21 +22,21 @@ extension ProxyTracker {
     func use(_ id: UInt32, _ m: Message, _ cmd: String, _ st: StreamTrack) {
         let u = ProxyUse(message: m.index, frame: m.frame, time: m.time, command: cmd)
         let entry = ConnectionLifecycle.Used(id: id, msg: m.index, frame: m.frame, cmd: cmd)
-        st.manifest.used.append(entry)
+        if keepsHistory { st.manifest.used.append(entry) }
         if let r = st.current[id] {
-            records[r].uses.append(u)
+            records[r].addUse(u, keepHistory: keepsHistory)
             if records[r].birth != nil, let rel = records[r].release {
                 st.manifest.usesAfterRelease.append(entry)
                 flag(.useAfterRelease, m, id: id,
                      "P\(id) is used by \(cmd) after its release (_d at frame \(rel.frame)): the server resolves it to None")
             }
         } else if let old = st.previous[id] {
-            records[old].uses.append(u)
+            records[old].addUse(u, keepHistory: keepsHistory)
             flag(.idRestart, m, id: id,
                  "P\(id) was born before the server restarted (frame \(records[old].birth?.frame ?? 0)) and is not issued again: the server resolves it to None, or to a new object once the id is reissued")
         } else {
             var rec = ProxyRecord(id: id, stream: m.stream, epoch: st.epoch, birth: nil)
-            rec.uses.append(u)
+            rec.addUse(u, keepHistory: keepsHistory)
             let r = add(rec, st)
             st.current[id] = r
             st.unknown.append((r, st.handshakeSeen))

@@ -27,7 +27,7 @@ extension ProxyTracker {
         return out
     }
 
-    func settle(_ st: StreamTrack, endTime: Timestamp, elsewhere: Elsewhere,
+    func settle(_ st: StreamTrack, endTime: Timestamp, elsewhere: inout Elsewhere?,
                 into out: inout [Anomaly]) {
         var leaked = settleBornBeforeCapture(st, into: &out)
         for (id, r) in st.current where records[r].birth != nil {
@@ -65,15 +65,16 @@ extension ProxyTracker {
         for (r, handshake) in st.unknown where records[r].birth == nil && !records[r].bornBeforeCapture {
             let rec = records[r]
             unknownIDs.insert(rec.id)
-            let frame = min(rec.uses.first?.frame ?? Int.max, rec.release?.frame ?? Int.max)
-            let how = rec.uses.isEmpty ? "released" : "used"
+            let frame = min(rec.firstUse?.frame ?? Int.max, rec.release?.frame ?? Int.max)
+            let how = rec.useCount == 0 ? "released" : "used"
             var detail = handshake
                 ? "P\(rec.id) is \(how) but the server never issued it on this connection (the handshake was seen): invalid id"
                 : "P\(rec.id) is \(how) but never seen born: it was probably issued before the capture began (no ver handshake seen)"
             var kind = AnomalyKind.unknownID
             var severity = handshake ? Anomaly.Severity.error : kind.severity
             // Born on another connection to the same server before this use?
-            if let server = st.manifest.server?.description,
+            if elsewhere == nil { elsewhere = bornElsewhere() }
+            if let elsewhere, let server = st.manifest.server?.description,
                let other = elsewhere.byServer[server]?[rec.id]?.last(where: { records[$0].stream != st.stream && records[$0].birth!.frame < frame }) {
                 let o = records[other]
                 // Ids never repeat within one boot: an id born on both connections proves a restart between them.
@@ -116,7 +117,7 @@ extension ProxyTracker {
                     leaked.append(id)
                     var d = "P\(id) was born before the capture began and is still live at its end (listed by the registry dump"
                     if let u = records[r].lastUse { d += ", last use \(u.command) at frame \(u.frame))" } else { d += ", never used)" }
-                    out.append(Anomaly(.leaked, frame: records[r].uses.first?.frame, stream: st.stream, proxy: id, detail: d))
+                    out.append(Anomaly(.leaked, frame: records[r].firstUse?.frame, stream: st.stream, proxy: id, detail: d))
                 }
             } else if released && !releasedAfterDump {
                 records[r].bornBeforeCapture = true

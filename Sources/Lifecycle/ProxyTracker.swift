@@ -16,7 +16,11 @@ package final class ProxyTracker {
     private var lastFrame = 0
     private var lastTime = Timestamp(seconds: 0, nanoseconds: 0)
 
-    package init() {}
+    /// Keep every use of every proxy (the JSON and HTML reports list them). Without it, memory
+    /// grows with the proxies, not with the capture; the text report is the same.
+    let keepsHistory: Bool
+
+    package init(keepsHistory: Bool = true) { self.keepsHistory = keepsHistory }
 
     /// Endpoints of a stream, for the report (e.g. from `Dissector.streamInfos`).
     package func describe(stream: Int, client: Endpoint, server: Endpoint) {
@@ -43,6 +47,11 @@ package final class ProxyTracker {
         }
     }
 
+    /// The dissector's batches (not generic: a call from another module is not specialised).
+    package func observe(_ ms: [Message]) {
+        for i in ms.indices { observe(ms[i]) }
+    }
+
     package func observe<S: Sequence>(_ ms: S) where S.Element == Message {
         for m in ms { observe(m) }
     }
@@ -54,10 +63,11 @@ package final class ProxyTracker {
         let endTime = endTime ?? lastTime
         var connections: [ConnectionLifecycle] = []
         var extra: [Anomaly] = []
-        let elsewhere = bornElsewhere()
+        // Built on first need (an id never seen born): most captures have none.
+        var elsewhere: Elsewhere?
         for key in streams.keys.sorted() {
             let st = streams[key]!
-            settle(st, endTime: endTime, elsewhere: elsewhere, into: &extra)
+            settle(st, endTime: endTime, elsewhere: &elsewhere, into: &extra)
             connections.append(st.manifest)
         }
         var all = anomalies + extra

@@ -17,9 +17,8 @@ extension ProxyTracker {
         /// once it has processed everything sent so far).
         var live: Set<UInt32> = []
         var handshakeSeen = false
-        /// Requests awaiting their reply: n → creator key; `order` keeps them in n order.
-        var pending: [Int: String] = [:]
-        var order: [Int] = []
+        /// Requests awaiting their reply, in n order (n grows), from `orderHead`.
+        var order: [(n: Int, request: Request)] = []
         var orderHead = 0
         /// `_d` request n → (record, index in manifest.released; nil while the id's birth is in flight).
         var releaseRequests: [Int: (record: Int, entry: Int?)] = [:]
@@ -40,12 +39,17 @@ extension ProxyTracker {
             manifest = ConnectionLifecycle(stream: stream)
         }
 
+        /// The request n, if it still awaits its reply.
+        func pending(_ n: Int) -> Request? {
+            orderHead < order.count && order[orderHead].n == n ? order[orderHead].request : nil
+        }
+
         func dropAnswered(before n: Int) {
-            while orderHead < order.count, order[orderHead] < n {
-                pending[order[orderHead]] = nil
+            while orderHead < order.count, order[orderHead].n < n {
                 orderHead += 1
             }
             if orderHead > 1024, orderHead * 2 > order.count {
+                // (Answered requests stay in the array until it is compacted.)
                 order.removeFirst(orderHead)
                 orderHead = 0
             }

@@ -25,7 +25,7 @@ extension LeakReport {
                 let r = records[i]
                 guard let b = r.birth else {
                     var line = "    #\(k) P\(r.id) born before the capture, "
-                    line += r.lastUse.map { "last use frame \($0.frame) (\($0.command)), \(r.uses.count) use\(r.uses.count == 1 ? "" : "s")" } ?? "never used"
+                    line += r.lastUse.map { "last use frame \($0.frame) (\($0.command)), \(r.useCount) use\(r.useCount == 1 ? "" : "s")" } ?? "never used"
                     out += line + "\n"
                     continue
                 }
@@ -37,7 +37,7 @@ extension LeakReport {
                 if !b.path.isEmpty { line += ", at \(b.path)" }
                 line += "), age \(LeakReport.seconds(endTime.since(b.time))) s, "
                 if let u = r.lastUse {
-                    line += "last use frame \(u.frame) (\(u.command)), \(r.uses.count) use\(r.uses.count == 1 ? "" : "s")"
+                    line += "last use frame \(u.frame) (\(u.command)), \(r.useCount) use\(r.useCount == 1 ? "" : "s")"
                 } else {
                     line += "never used"
                 }

@@ -124,6 +124,24 @@ public enum DeviceLint {
         return true
     }
 
+    /// False only when `lint(node:)` certainly finds nothing in the object whose bytes these are:
+    /// no uint8/16/32 header with its top bit set, no int32, 64-bit or float64 header, no map with
+    /// entries, no ext header whose type may be negative, too short to nest to the crash depth. Conservative (a payload's bytes may look
+    /// like headers) and cheap, so a caller can skip building the node for most objects.
+    package static func mayFind(in bytes: ArraySlice<UInt8>) -> Bool {
+        if bytes.count >= crashDepth { return true }
+        return bytes.withUnsafeBufferPointer { p in
+            for i in 0..<p.count {
+                switch p[i] {
+                case 0x81...0x8f, 0xde, 0xdf, 0xcb, 0xcf, 0xd2, 0xd3, 0xc7...0xc9: return true
+                case 0xcc...0xce, 0xd4...0xd8: if i + 1 >= p.count || p[i + 1] >= 0x80 { return true }
+                default: break
+                }
+            }
+            return false
+        }
+    }
+
     /// Lints an already decoded object (the dissector's path: no second decode). Reports the
     /// format differences and map-key findings; crash inputs cannot decode, so they do not occur.
     public static func lint(node: Node) -> [LintFinding] {

@@ -14,6 +14,21 @@ public enum Hex {
     }
 
     /// "c4 04 00 00 00 01"
+    /// The same for a slice (not generic: fast when called from another module).
+    package static func string(_ bytes: ArraySlice<UInt8>) -> String {
+        bytes.withUnsafeBufferPointer { p in
+            String(unsafeUninitializedCapacity: p.count * 2) { out in
+                digits.withUnsafeBufferPointer { d in
+                    for (i, b) in p.enumerated() {
+                        out[2 * i] = d[Int(b >> 4)]
+                        out[2 * i + 1] = d[Int(b & 0x0f)]
+                    }
+                }
+                return p.count * 2
+            }
+        }
+    }
+
     public static func spaced<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
         var out = [UInt8]()
         out.reserveCapacity(bytes.count * 3)

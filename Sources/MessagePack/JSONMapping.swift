@@ -91,20 +91,23 @@ public struct JSONMapping: Sendable {
             s += "\""
             return
         }
-        s += "\""
-        for u in str.unicodeScalars {
-            switch u {
-            case "\"": s += "\\\""
-            case "\\": s += "\\\\"
-            case "\n": s += "\\n"
-            case "\r": s += "\\r"
-            case "\t": s += "\\t"
-            case _ where u.value < 0x20 || u.value == 0x7f:
-                let h = String(u.value, radix: 16)
-                s += "\\u" + String(repeating: "0", count: 4 - h.count) + h
-            default: s.unicodeScalars.append(u)
+        // Every escaped character is ASCII, so the UTF-8 bytes are escaped one by one and the
+        // bytes of other characters copied as they are.
+        var out: [UInt8] = [0x22]
+        out.reserveCapacity(str.utf8.count + 16)
+        let hex = Array("0123456789abcdef".utf8)
+        for b in str.utf8 {
+            switch b {
+            case 0x22: out += [0x5c, 0x22]
+            case 0x5c: out += [0x5c, 0x5c]
+            case 0x0a: out += [0x5c, 0x6e]
+            case 0x0d: out += [0x5c, 0x72]
+            case 0x09: out += [0x5c, 0x74]
+            case 0..<0x20, 0x7f: out += [0x5c, 0x75, 0x30, 0x30, hex[Int(b >> 4)], hex[Int(b & 0x0f)]]
+            default: out.append(b)
             }
         }
-        s += "\""
+        out.append(0x22)
+        s += String(decoding: out, as: UTF8.self)
     }
 }

@@ -46,6 +46,22 @@ public struct StreamDecoder: Sendable {
 
     /// Decodes the next complete object, or returns nil when more data is needed.
     /// After an error the stream position is unchanged: call `skip(_:)` to resynchronise.
+    /// Feeds an array (the dissector's path, not generic so that it is fast from other modules).
+    /// When everything fed before has been consumed, the array is adopted as the buffer instead of
+    /// copied: a segment that carries whole messages is decoded where it arrived.
+    package mutating func feed(_ bytes: [UInt8]) {
+        if consumed == buffer.count {
+            let shift = consumed
+            bufferOrigin += shift
+            consumed = 0
+            scanner.rebase(by: shift)
+            buffer = bytes
+            return
+        }
+        compact()
+        buffer.append(contentsOf: bytes)
+    }
+
     public mutating func next() throws(DecodingError) -> Node? {
         guard let end = try scan() else { return nil }
         let start = consumed

@@ -67,7 +67,10 @@ package struct Message: Sendable {
     /// A message too deep to decode whole: its value to the decoder's depth limit.
     package var shallowValue: MessagePackValue?
 
-    package var value: MessagePackValue? { node?.value ?? shallowValue }
+    /// The node's value, converted once when the dissector needed it (nil: convert on demand).
+    package var decodedValue: MessagePackValue? = nil
+
+    package var value: MessagePackValue? { decodedValue ?? node?.value ?? shallowValue }
 
     /// An exception reply's fields: `name \x04 repr(args) \x04 traceback`.
     package var exception: (name: String, args: String, traceback: String)? {

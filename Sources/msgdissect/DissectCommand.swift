@@ -126,8 +126,8 @@ struct DissectSession {
     init(view options: ViewOptions) {
         let view = ViewConfig(options)
         self.view = view
-        dissector = Dissector(options: DissectorOptions(serverPort: view.port, lint: !view.noLint))
-        tracker = view.stats ? ProxyTracker() : nil
+        dissector = Dissector(options: DissectorOptions(serverPort: view.port, lint: !view.noLint, keepsNodes: view.verbose))
+        tracker = view.stats ? ProxyTracker(keepsHistory: false) : nil
     }
 
     /// Messages printed so far (after the filters).
@@ -143,7 +143,7 @@ struct DissectSession {
         lastTime = seg.time
         batch.removeAll(keepingCapacity: true)
         dissector.consume(seg, into: &batch)
-        for m in batch { emit(m) }
+        for i in batch.indices { emit(batch[i]) }
         tracker?.observe(batch)
         return batch
     }
@@ -194,17 +194,13 @@ struct DissectSession {
             out.append { MessageJSON.write(m, relativeTo: base, into: &$0) }
             return
         }
+        out.int(m.frame, width: 6)
+        out.ascii("  ")
+        out.fixed(m.time.since(base), 6)
+        out.ascii("  ")
+        out.int(m.stream)
+        out.ascii(m.direction == .clientToServer ? "  C>S  " : "  S>C  ")
         out.append { s in
-            let f = String(m.frame)
-            if f.count < 6 { s += String(repeating: " ", count: 6 - f.count) }
-            s += f
-            s += "  "
-            MessageText.appendFixed(m.time.since(base), 6, into: &s)
-            s += "  "
-            s += String(m.stream)
-            s += "  "
-            s += m.direction.rawValue
-            s += "  "
             MessageText.writeSummary(m, into: &s)
             if !m.anomalies.isEmpty {
                 s += "  [" + m.anomalies.map(\.kind).joined(separator: ", ") + "]"

@@ -60,8 +60,8 @@ struct LeaksCommand: ParsableCommand {
             printError(e.description)
             throw ExitCode(2)
         }
-        let dissector = Dissector(options: DissectorOptions(serverPort: port))
-        let tracker = ProxyTracker()
+        let dissector = Dissector(options: DissectorOptions(serverPort: port, keepsNodes: false))
+        let tracker = ProxyTracker(keepsHistory: format != .text)
         var batch: [Message] = []
         var damage: CaptureError?
         var lastFrame = 0

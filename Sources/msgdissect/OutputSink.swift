@@ -6,28 +6,90 @@ import Darwin
 #endif
 import Capture
 
-/// Buffered standard output: one `fwrite` per 64 KiB, so printing a million lines costs little.
+/// Buffered standard output: bytes gathered in one reused buffer and written 256 KiB at a time,
+/// so printing a million lines costs a few hundred system calls. Numbers are formatted straight
+/// into the buffer; text built as a `String` goes through one reused scratch string.
 struct OutputSink {
-    private var buffer = ""
-    private let limit = 1 << 16
+    private(set) var bytes: [UInt8] = []
+    private var scratch = ""
+    private let limit = 1 << 18
 
-    init() { buffer.reserveCapacity(limit + 4096) }
-
-    mutating func write(_ s: String) {
-        buffer += s
-        if buffer.utf8.count >= limit { flush() }
+    init() {
+        bytes.reserveCapacity(limit + 65536)
+        scratch.reserveCapacity(4096)
     }
 
+    mutating func write(_ s: String) {
+        var s = s
+        s.withUTF8 { bytes.append(contentsOf: $0) }
+        flushIfFull()
+    }
+
+    /// Text built by `body` into a scratch string, then copied into the buffer.
     mutating func append(_ body: (inout String) -> Void) {
-        body(&buffer)
-        if buffer.utf8.count >= limit { flush() }
+        scratch.removeAll(keepingCapacity: true)
+        body(&scratch)
+        scratch.withUTF8 { bytes.append(contentsOf: $0) }
+        flushIfFull()
+    }
+
+    mutating func byte(_ b: UInt8) { bytes.append(b) }
+
+    mutating func ascii(_ s: StaticString) {
+        s.withUTF8Buffer { bytes.append(contentsOf: $0) }
+    }
+
+    /// A decimal integer, right-aligned in `width` columns.
+    mutating func int(_ v: Int, width: Int = 0) {
+        var n = v.magnitude
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)   // 24 bytes of scratch, no heap
+        let count = withUnsafeMutableBytes(of: &digits) { buf -> Int in
+            var i = 24
+            repeat {
+                i -= 1
+                buf[i] = UInt8(0x30 + n % 10)
+                n /= 10
+            } while n > 0
+            if v < 0 { i -= 1; buf[i] = 0x2d }
+            let k = 24 - i
+            if k < width { for _ in 0..<(width - k) { bytes.append(0x20) } }
+            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: buf[i..<24]))
+            return k
+        }
+        _ = count
+    }
+
+    /// Fixed-point decimal, byte for byte what `MessageText.appendFixed` writes.
+    mutating func fixed(_ v: Double, _ digits: Int) {
+        guard v.isFinite, abs(v) < 9e15, digits <= 9 else { write(String(v)); return }
+        var scale: Int64 = 1
+        for _ in 0..<digits { scale *= 10 }
+        var n = Int64((abs(v) * Double(scale)).rounded())
+        let negative = v < 0 && n > 0
+        var tmp: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &tmp) { buf in
+            var i = 32
+            var written = 0
+            repeat {
+                i -= 1
+                buf[i] = UInt8(0x30 + n % 10)
+                n /= 10
+                written += 1
+                if written == digits { i -= 1; buf[i] = 0x2e }
+            } while n > 0 || written <= digits
+            if negative { i -= 1; buf[i] = 0x2d }
+            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: buf[i..<32]))
+        }
+    }
+
+    mutating func flushIfFull() {
+        if bytes.count >= limit { flush() }
     }
 
     mutating func flush() {
-        guard !buffer.isEmpty else { return }
-        var b = buffer
-        b.withUTF8 { p in FDIO.writeAll(1, UnsafeRawBufferPointer(p)) }
-        buffer.removeAll(keepingCapacity: true)
+        guard !bytes.isEmpty else { return }
+        bytes.withUnsafeBytes { FDIO.writeAll(1, $0) }
+        bytes.removeAll(keepingCapacity: true)
     }
 }
 

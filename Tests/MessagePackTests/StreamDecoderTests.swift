@@ -99,3 +99,21 @@ func streamResync() throws {
     #expect(n.value == ["ver"])
     #expect(n.offset == 1)
 }
+
+@Test("a fed array adopted as the buffer: offsets run on and earlier slices keep their bytes")
+func streamAdoptsFedArrays() throws {
+    var d = StreamDecoder()
+    d.feed(hex("92 01 02"))                       // one whole object
+    let first = try #require(try d.next())
+    let firstBytes = try #require(d.bytes(in: first.range))
+    d.feed(hex("a3 61 62"))                       // adopted (nothing left over), then grown
+    #expect(try d.next() == nil)
+    d.feed(hex("63 c3"))
+    let s = try #require(try d.next())
+    #expect(s.range == 3..<7 && s.value == .string("abc"))
+    #expect(try d.nextValue()?.range == 7..<8)
+    d.feed(hex("05"))
+    #expect(try d.nextValue()?.value == .int(5))
+    #expect(Array(firstBytes) == hex("92 01 02"))
+    #expect(d.offset == 9 && d.bufferedCount == 0)
+}

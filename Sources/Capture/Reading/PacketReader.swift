@@ -24,6 +24,10 @@ package final class PacketReader {
     /// Tracked offset of the next record, used when the FILE position is unavailable.
     private var trackedOffset: Int
     private var finished = false
+    /// Standard pcap: every record is a 16-byte header and its bytes, so the offset is counted
+    /// instead of asked (`ftell` costs a system call per frame).
+    private let countsOffsets: Bool
+    private var frameBytes: [UInt8] = []
 
     package init(path: String) throws {
         self.path = path
@@ -36,6 +40,7 @@ package final class PacketReader {
         linkType = pcap_datalink(h)
         snapLength = Int(pcap_snapshot(h))
         trackedOffset = format == .pcap ? 24 : 0
+        countsOffsets = format == .pcap && Self.hasStandardRecordHeaders(path: path)
         if format == .pcapng, let f = pcap_file(h) {
             trackedOffset = Int(ftell(f))
         }
@@ -60,13 +65,15 @@ package final class PacketReader {
             guard let header, let data else { return nil }
             framesRead += 1
             let caplen = Int(header.pointee.caplen)
-            let bytes = Array(UnsafeBufferPointer(start: data, count: caplen))
+            // One reused array: when the caller is done with the previous frame, no allocation.
+            frameBytes.removeAll(keepingCapacity: true)
+            frameBytes.append(contentsOf: UnsafeBufferPointer(start: data, count: caplen))
             // With nanosecond precision libpcap stores nanoseconds in tv_usec.
             let ts = Timestamp(seconds: Int64(header.pointee.ts.tv_sec),
                                nanoseconds: UInt32(clamping: header.pointee.ts.tv_usec))
             trackedOffset = offset + (format == .pcap ? 16 + caplen : 0)
             return RawFrame(number: framesRead, time: ts, linkType: linkType,
-                            originalLength: Int(header.pointee.len), data: bytes, fileOffset: offset)
+                            originalLength: Int(header.pointee.len), data: frameBytes, fileOffset: offset)
         case -2:
             finish()
             return nil
@@ -87,6 +94,7 @@ package final class PacketReader {
     }
 
     private func currentOffset(_ h: OpaquePointer) -> Int {
+        if countsOffsets { return trackedOffset }
         if let f = pcap_file(h) {
             let pos = ftell(f)
             if pos >= 0 { return Int(pos) }
@@ -96,6 +104,15 @@ package final class PacketReader {
 
     /// Tells pcap from pcapng by the magic number, and rejects what is neither before libpcap sees
     /// it, so that "not a capture" is reported uniformly.
+    /// A pcap file whose records have the 16-byte header (not Kuznetzov's modified format).
+    static func hasStandardRecordHeaders(path: String) -> Bool {
+        guard let f = fopen(path, "rb") else { return false }
+        defer { fclose(f) }
+        var magic = [UInt8](repeating: 0, count: 4)
+        guard fread(&magic, 1, 4, f) == 4 else { return false }
+        return magic != [0x34, 0xCD, 0xB2, 0xA1] && magic != [0xA1, 0xB2, 0xCD, 0x34]
+    }
+
     static func sniffFormat(path: String) throws -> CaptureFileFormat {
         guard let f = fopen(path, "rb") else {
             throw CaptureError.notACapture(path: path, reason: "cannot open: \(String(cString: strerror(errno)))")

@@ -31,18 +31,24 @@ package final class FrameReassembler {
     }
 
     package func process(_ frame: RawFrame) -> [StreamSegment] {
+        var out: [StreamSegment] = []
+        process(frame, into: &out)
+        return out
+    }
+
+    /// Appends the segments of `frame` to `out` (lets a reader reuse one array).
+    package func process(_ frame: RawFrame, into out: inout [StreamSegment]) {
         statistics.frames += 1
-        if linkType == SerialRecord.linkType { return serial(frame) }
+        if linkType == SerialRecord.linkType { out += serial(frame); return }
         switch PacketDecoder.decode(frame).content {
         case let .tcp(packet):
             statistics.tcpSegments += 1
-            return tcp.process(packet, frame: frame.number, time: frame.time)
+            tcp.process(packet, frame: frame.number, time: frame.time, into: &out)
         case .ipFragment:
             statistics.ipFragments += 1
         case .other:
             statistics.otherFrames += 1
         }
-        return []
     }
 
     /// No more frames: gives up on every hole still open (see `TCPReassembler.finish`).

@@ -71,9 +71,15 @@ package final class TCPReassembler {
 
     /// Feeds one TCP segment captured in `frame`; returns what became available in order.
     package func process(_ packet: TCPPacket, frame: Int, time: Timestamp) -> [StreamSegment] {
+        var out: [StreamSegment] = []
+        process(packet, frame: frame, time: time, into: &out)
+        return out
+    }
+
+    /// Appends the segments of `packet` to `out` (lets a reader reuse one array).
+    package func process(_ packet: TCPPacket, frame: Int, time: Timestamp, into out: inout [StreamSegment]) {
         lastFrame = frame
         lastTime = time
-        var out: [StreamSegment] = []
         let key = Key(packet.source, packet.destination)
         let flags = packet.flags
         let isSYN = flags.contains(.syn)
@@ -108,14 +114,14 @@ package final class TCPReassembler {
         }
         lastKey = key
         lastConnection = connection
-        return process(packet, key: key, connection: connection, frame: frame, time: time, out: &out)
+        process(packet, key: key, connection: connection, frame: frame, time: time, out: &out)
     }
 
     private var lastKey: Key?
     private var lastConnection: Connection?
 
     private func process(_ packet: TCPPacket, key: Key, connection: Connection, frame: Int, time: Timestamp,
-                         out: inout [StreamSegment]) -> [StreamSegment] {
+                         out: inout [StreamSegment]) {
         let flags = packet.flags
         let isSYN = flags.contains(.syn)
         let side = connection.side(of: packet.source)
@@ -172,7 +178,7 @@ package final class TCPReassembler {
             let start = dir.offset(of: dataSequence)
             if packet.payloadLength > 0 {
                 if packet.missingPayload == 0, let inOrder = dir.takeInOrder(start: start, bytes: packet.payload) {
-                    emit(side, [.bytes(inOrder)])
+                    out.append(segment(side, .bytes(inOrder)))
                 } else {
                     dir.insert(start: start, bytes: packet.payload, missing: packet.missingPayload,
                                inOrderWins: limits.overlapPolicy == .inOrderWins)
@@ -211,7 +217,6 @@ package final class TCPReassembler {
                 if lastKey == oldest { lastKey = nil; lastConnection = nil }
             }
         }
-        return out
     }
 
     /// The capture ended: gives up on every hole still open. Connections stay open (no `.closed`)

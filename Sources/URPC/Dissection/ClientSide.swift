@@ -23,9 +23,13 @@ extension ConnectionDissector {
                 c2s.resyncing = false
                 flushSkipped(c2s, &out)
             }
-            let node: Node?
+            let decoded: (value: MessagePackValue, range: Range<Int>, node: Node?)?
             do {
-                node = try c2s.next()
+                if options.keepsNodes {
+                    decoded = try c2s.next().map { ($0.value, $0.range, $0) }
+                } else {
+                    decoded = try c2s.nextValue().map { ($0.value, $0.range, nil) }
+                }
             } catch {
                 if case .depthBeyondLimit = error {
                     switch deepRequest(seg) {
@@ -43,24 +47,34 @@ extension ConnectionDissector {
                 c2s.skipByte()
                 continue
             }
-            guard let node else { return }
-            out.append(request(node, seg))
+            guard let decoded else { return }
+            out.append(request(decoded.value, decoded.range, node: decoded.node, seg))
         }
     }
 
-    private func request(_ node: Node, _ seg: StreamSegment) -> Message {
-        let req = Request(node.value)
+    private func request(_ value: MessagePackValue, _ range: Range<Int>, node: Node?, _ seg: StreamSegment) -> Message {
+        let req = Request(value)
         var anomalies = analyse(req, frame: seg.frame)
+        let bytes = c2s.bytes(in: range)
         if options.lint {
-            for f in DeviceLint.lint(node: node) {
-                anomalies.append(Anomaly(lint: f, frame: seg.frame, stream: index))
+            // Without a kept node, one is built only for the requests the lint may find something in.
+            if let n = node ?? lintNode(bytes, range) {
+                for f in DeviceLint.lint(node: n) {
+                    anomalies.append(Anomaly(lint: f, frame: seg.frame, stream: index))
+                }
             }
-            checkExtCodes(node.value, &anomalies, seg.frame)
+            checkExtCodes(value, &anomalies, seg.frame)
         }
-        var m = requestMessage(req, range: node.range, firstFrame: c2s.firstFrame(at: node.offset), node: node,
+        var m = requestMessage(req, range: range, firstFrame: c2s.firstFrame(at: range.lowerBound), node: node,
                                seg.frame, seg.time, anomalies)
-        m.bytes = c2s.bytes(in: node.range)
+        m.bytes = bytes
+        m.decodedValue = value
         return m
+    }
+
+    private func lintNode(_ bytes: ArraySlice<UInt8>, _ range: Range<Int>) -> Node? {
+        guard DeviceLint.mayFind(in: bytes) else { return nil }
+        return try? Decoder(options: options.decoding).decodeNode(Array(bytes), origin: range.lowerBound)
     }
 
     /// A request message, queued for its reply.

@@ -56,6 +56,7 @@ final class DirectionReader {
     // MARK: decoding
 
     func next() throws(DecodingError) -> Node? { try decoder.next() }
+    func nextValue() throws(DecodingError) -> (value: MessagePackValue, range: Range<Int>)? { try decoder.nextValue() }
     func nextRaw(count: Int) -> ArraySlice<UInt8>? { decoder.nextRaw(count: count) }
     func peek(_ i: Int = 0) -> UInt8? { decoder.peek(i) }
     func bytes(in r: Range<Int>) -> ArraySlice<UInt8> { decoder.bytes(in: r) ?? [] }

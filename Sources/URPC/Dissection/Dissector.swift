@@ -10,12 +10,16 @@ package struct DissectorOptions: Sendable {
     package var decoding: DecodingOptions
     /// Run the device lint on client requests.
     package var lint: Bool
+    /// Keep each message's decoded `Node` tree (wire formats and offsets, for `-V`). Without it,
+    /// replies are decoded straight to values and messages carry only their value.
+    package var keepsNodes: Bool
 
     package init(serverPort: UInt16? = nil, decoding: DecodingOptions = DecodingOptions(maxObjectSize: 16 << 20),
-                lint: Bool = true) {
+                lint: Bool = true, keepsNodes: Bool = true) {
         self.serverPort = serverPort
         self.decoding = decoding
         self.lint = lint
+        self.keepsNodes = keepsNodes
     }
 }
 

@@ -30,8 +30,12 @@ extension ConnectionDissector {
             }
             if !ordered { ready.sort { ($0.firstFrame, $0.index) < ($1.firstFrame, $1.index) } }
             for i in ready.indices { number(&ready[i]) }
-            out.append(contentsOf: ready)
-            ready.removeAll(keepingCapacity: true)
+            if out.isEmpty {
+                swap(&out, &ready)   // hand the batch over without copying a message
+            } else {
+                out.append(contentsOf: ready)
+                ready.removeAll(keepingCapacity: true)
+            }
             pruneNumbers()
             return
         }

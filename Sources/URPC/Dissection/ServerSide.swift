@@ -48,19 +48,23 @@ extension ConnectionDissector {
                 s2c.resyncing = false
                 flushSkipped(s2c, &out)
             }
-            let node: Node?
+            let decoded: (value: MessagePackValue, range: Range<Int>, node: Node?)?
             do {
-                node = try s2c.next()
+                if options.keepsNodes {
+                    decoded = try s2c.next().map { ($0.value, $0.range, $0) }
+                } else {
+                    decoded = try s2c.nextValue().map { ($0.value, $0.range, nil) }
+                }
             } catch {
                 // Skip byte by byte until an object decodes again.
                 if s2c.skippedStart == nil { s2c.skipReason = "\(error)" }
                 s2c.skipByte()
                 continue
             }
-            guard let node else { return }
+            guard let decoded else { return }
             flushSkipped(s2c, &out)
             serverDead = false
-            out.append(reply(node, frame, time))
+            out.append(reply(decoded.value, decoded.range, node: decoded.node, frame, time))
         }
     }
 
@@ -125,14 +129,19 @@ extension ConnectionDissector {
         m.latency = time.since(h.time)
     }
 
-    private func reply(_ node: Node, _ frame: Int, _ time: Timestamp) -> Message {
-        var m = Message(index: nextIndex, frame: frame, firstFrame: s2c.firstFrame(at: node.offset), time: time,
-                        stream: index, direction: .serverToClient, kind: .reply, part: .value, streamRange: node.range,
+    private func reply(_ value: MessagePackValue, _ range: Range<Int>, node: Node?, _ frame: Int, _ time: Timestamp) -> Message {
+        var m = Message(index: nextIndex, frame: frame, firstFrame: s2c.firstFrame(at: range.lowerBound), time: time,
+                        stream: index, direction: .serverToClient, kind: .reply, part: .value, streamRange: range,
                         node: node, raw: nil, request: nil, replyTo: nil, replyToFrame: nil, command: nil, latency: nil,
                         outstanding: 0, anomalies: [])
-        m.bytes = s2c.bytes(in: node.range)
+        m.bytes = s2c.bytes(in: range)
+        m.decodedValue = value
         nextIndex += 1
-        let scalar = node.content.scalarValue
+        let scalar: MessagePackValue?
+        switch value {
+        case .array, .map: scalar = nil
+        default: scalar = value
+        }
         guard let h = head else {
             m.anomalies.append(Anomaly(.unsolicitedReply, frame: frame, stream: index,
                                        detail: "a server message with no request outstanding (the server never sends unsolicited)"))
@@ -170,7 +179,7 @@ extension ConnectionDissector {
             m.part = .riEnd
             if !(scalar?.isNil ?? false) {
                 m.anomalies.append(Anomaly(.badReadIntoEnd, frame: frame, stream: index,
-                                           detail: "an ri reply ends with nil, not \(node.value.kindName)"))
+                                           detail: "an ri reply ends with nil, not \(m.value?.kindName ?? "?")"))
             }
             mode = .normal
             popHead()
@@ -178,12 +187,5 @@ extension ConnectionDissector {
             popHead()
         }
         return m
-    }
-}
-
-extension Node.Content {
-    var scalarValue: MessagePackValue? {
-        if case .scalar(let v) = self { return v }
-        return nil
     }
 }

@@ -11,8 +11,22 @@ package struct ConversationStats: Sendable {
     /// Latencies (seconds) of final replies, per command. Kept as a log-scale histogram so that
     /// memory stays flat however long the capture: 1 µs … 1000 s, 20 buckets per decade.
     package private(set) var latency: [String: LatencyHistogram] = [:]
-    package private(set) var bytes: [Direction: Int] = [:]
-    package private(set) var byPart: [String: Int] = [:]
+    /// Bytes per direction (client→server, server→client) and messages per part name, as plain
+    /// counters: no hashing per message.
+    private var bytesC2S = 0, bytesS2C = 0
+    private var partCounts = [Int](repeating: 0, count: MessageText.partNames.count)
+    package var bytes: [Direction: Int] {
+        var d: [Direction: Int] = [:]
+        if bytesC2S > 0 { d[.clientToServer] = bytesC2S }
+        if bytesS2C > 0 { d[.serverToClient] = bytesS2C }
+        return d
+    }
+    package var byPart: [String: Int] {
+        var d: [String: Int] = [:]
+        for (i, n) in partCounts.enumerated() where n > 0 { d[MessageText.partNames[i], default: 0] += n }
+        return d
+    }
+    private var lastStream: Int?
     package private(set) var anomalies: [String: Int] = [:]
     package private(set) var exceptions: [String: Int] = [:]
     package private(set) var streams = Set<Int>()
@@ -22,9 +36,9 @@ package struct ConversationStats: Sendable {
     package mutating func add(_ m: Message) {
         if m.index >= 0 {
             messages += 1
-            streams.insert(m.stream)
-            bytes[m.direction, default: 0] += m.streamRange.count
-            byPart[MessageText.partName(m), default: 0] += 1
+            if m.stream != lastStream { streams.insert(m.stream); lastStream = m.stream }
+            if m.direction == .clientToServer { bytesC2S += m.streamRange.count } else { bytesS2C += m.streamRange.count }
+            partCounts[MessageText.partIndex(m)] += 1
         }
         if m.kind == .request, let c = m.command { requestsByCommand[c, default: 0] += 1 }
         if let l = m.latency, let c = m.command, m.part == .value || m.part == .riEnd || m.part == .exception {
@@ -38,7 +52,7 @@ package struct ConversationStats: Sendable {
 
     package func render() -> String {
         var s = "\n=== urpc statistics ===\n"
-        s += "streams: \(streams.count)   messages: \(messages)   bytes C>S: \(bytes[.clientToServer] ?? 0)   S>C: \(bytes[.serverToClient] ?? 0)\n"
+        s += "streams: \(streams.count)   messages: \(messages)   bytes C>S: \(bytesC2S)   S>C: \(bytesS2C)\n"
         s += "\nrequests by command:\n"
         s += pad("cmd", 8) + pad("count", 10, right: true) + pad("p50", 12, right: true) + pad("p90", 12, right: true)
             + pad("p99", 12, right: true) + pad("max", 12, right: true) + "\n"

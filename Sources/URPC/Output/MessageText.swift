@@ -4,17 +4,23 @@ import MessagePack
 package enum MessageText {
     /// The manifest-style name of what a message is (`request`, `reply`, `ri_count`, `ri_raw`,
     /// `ri_end`, `console`, `error_reply`, `raw_traceback`, `malformed`, `skipped`).
-    package static func partName(_ m: Message) -> String {
+    package static func partName(_ m: Message) -> String { partNames[partIndex(m)] }
+
+    package static let partNames = ["request", "malformed", "reply", "ri_count", "ri_raw", "ri_end", "console",
+                                    "error_reply", "raw_traceback", "skipped"]
+
+    /// The index of the message's part name in `partNames` (counters keep no strings).
+    package static func partIndex(_ m: Message) -> Int {
         switch m.part {
-        case .request: return isMalformed(m) ? "malformed" : "request"
-        case .value: return "reply"
-        case .riCount: return "ri_count"
-        case .riData: return "ri_raw"
-        case .riEnd: return "ri_end"
-        case .console: return "console"
-        case .exception: return "error_reply"
-        case .legacyTraceback: return "raw_traceback"
-        case .skipped: return m.direction == .clientToServer ? "malformed" : "skipped"
+        case .request: return isMalformed(m) ? 1 : 0
+        case .value: return 2
+        case .riCount: return 3
+        case .riData: return 4
+        case .riEnd: return 5
+        case .console: return 6
+        case .exception: return 7
+        case .legacyTraceback: return 8
+        case .skipped: return m.direction == .clientToServer ? 1 : 9
         }
     }
 
