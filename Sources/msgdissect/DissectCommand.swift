@@ -39,13 +39,7 @@ struct DissectCommand: ParsableCommand {
         }
         guard let file else { throw ValidationError("give a capture FILE") }
         var session = DissectSession(view: view)
-        let source: CaptureSource
-        do {
-            source = try CaptureSource.open(path: file)
-        } catch let e as CaptureError {
-            printError(e.description)
-            throw ExitCode(2)
-        }
+        let source = try opened { try CaptureSource.open(path: file) }
         var damage: CaptureError?
         do {
             while let seg = try source.nextSegment() { session.consume(seg) }

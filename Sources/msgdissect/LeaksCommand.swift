@@ -53,13 +53,7 @@ struct LeaksCommand: ParsableCommand {
     }
 
     func run() throws {
-        let source: CaptureSource
-        do {
-            source = try CaptureSource.open(path: file)
-        } catch let e as CaptureError {
-            printError(e.description)
-            throw ExitCode(2)
-        }
+        let source = try opened { try CaptureSource.open(path: file) }
         let dissector = Dissector(options: DissectorOptions(serverPort: port, keepsNodes: false))
         let tracker = ProxyTracker(keepsHistory: format != .text)
         var batch: [Message] = []

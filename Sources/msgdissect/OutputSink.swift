@@ -5,6 +5,7 @@ import Glibc
 import Darwin
 #endif
 import Capture
+import URPC
 
 /// Buffered standard output: bytes gathered in one reused buffer and written 256 KiB at a time,
 /// so printing a million lines costs a few hundred system calls. Numbers are formatted straight
@@ -61,25 +62,8 @@ struct OutputSink {
 
     /// Fixed-point decimal, byte for byte what `MessageText.appendFixed` writes.
     mutating func fixed(_ v: Double, _ digits: Int) {
-        guard v.isFinite, abs(v) < 9e15, digits <= 9 else { write(String(v)); return }
-        var scale: Int64 = 1
-        for _ in 0..<digits { scale *= 10 }
-        var n = Int64((abs(v) * Double(scale)).rounded())
-        let negative = v < 0 && n > 0
-        var tmp: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-        withUnsafeMutableBytes(of: &tmp) { buf in
-            var i = 32
-            var written = 0
-            repeat {
-                i -= 1
-                buf[i] = UInt8(0x30 + n % 10)
-                n /= 10
-                written += 1
-                if written == digits { i -= 1; buf[i] = 0x2e }
-            } while n > 0 || written <= digits
-            if negative { i -= 1; buf[i] = 0x2d }
-            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: buf[i..<32]))
-        }
+        let done: Void? = MessageText.withFixed(v, digits) { bytes.append(contentsOf: $0) }
+        if done == nil { write(String(v)) }
     }
 
     mutating func flushIfFull() {

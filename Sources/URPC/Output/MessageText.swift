@@ -96,12 +96,20 @@ package enum MessageText {
 
     /// Appends a fixed-point decimal (no Foundation, no heap allocation for the digits).
     package static func appendFixed(_ v: Double, _ digits: Int, into s: inout String) {
-        guard v.isFinite, abs(v) < 9e15, digits <= 9 else { s += String(v); return }
+        let done: Void? = withFixed(v, digits) { s += String(decoding: $0, as: UTF8.self) }
+        if done == nil { s += String(v) }
+    }
+
+    /// Calls `body` with the ASCII digits of `v` to `digits` decimals (the one formatter of the
+    /// text and byte outputs); nil, without calling it, when `v` is not finite or too large.
+    package static func withFixed<R>(_ v: Double, _ digits: Int, _ body: (UnsafeRawBufferPointer) -> R) -> R? {
+        guard v.isFinite, abs(v) < 9e15, digits <= 9 else { return nil }
         var scale: Int64 = 1
         for _ in 0..<digits { scale *= 10 }
         var n = Int64((abs(v) * Double(scale)).rounded())
         let negative = v < 0 && n > 0
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { buf in
+        var tmp: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        return withUnsafeMutableBytes(of: &tmp) { buf in
             var i = 32
             var written = 0
             repeat {
@@ -112,7 +120,7 @@ package enum MessageText {
                 if written == digits { i -= 1; buf[i] = 0x2e }
             } while n > 0 || written <= digits
             if negative { i -= 1; buf[i] = 0x2d }
-            s += String(decoding: UnsafeBufferPointer(rebasing: buf[i..<32]), as: UTF8.self)
+            return body(UnsafeRawBufferPointer(rebasing: buf[i..<32]))
         }
     }
 
