@@ -175,6 +175,7 @@ struct DecoderCore {
             pos += 2
             defer { pos += n }
             return ext(t, pos, n)
+        // Deliberately alike: the value, node and document decoders dispatch the same cursor to different outputs.
         default:
             break
         }
@@ -214,6 +215,7 @@ struct DecoderCore {
             throw .depthBeyondLimit(offset: cursor.origin + start, limit: options.maxDepth)
         }
         if n == 0 { return .array([]) }   // no allocation for an empty array
+        // Deliberately alike: the value and node decoders dispatch the same cursor to different outputs.
         try count(start, pos, n, perElement: 1)
         var a: [MessagePackValue] = []
         a.reserveCapacity(n)
@@ -268,6 +270,7 @@ struct DecoderCore {
             guard depth < options.maxDepth else {
                 throw .depthBeyondLimit(offset: cursor.origin + start, limit: options.maxDepth)
             }
+            // Deliberately alike: the value and node decoders dispatch the same cursor to different outputs.
             try count(start, pos, n, perElement: 1)
             var a: [Node] = []
             a.reserveCapacity(n)

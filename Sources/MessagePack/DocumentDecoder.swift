@@ -166,6 +166,7 @@ struct TapeCore {
             let t = Int8(bitPattern: cursor.base[pos + 1])
             pos += 2
             return try ext(start, &pos, t, len, 2)
+        // Deliberately alike: the document decoder dispatches the same cursor as the value decoder, to a tape.
         default:
             break
         }

@@ -11,6 +11,7 @@ public struct JSONMapping: Sendable {
 
     public init(extRenderer: ExtRenderer? = nil) { self.extRenderer = extRenderer }
 
+    // Deliberately alike: the JSON and compact text renderings walk values the same way.
     public func json(_ v: MessagePackValue) -> String {
         var s = ""
         write(v, into: &s)

@@ -77,6 +77,7 @@ public struct StreamDecoder: Sendable {
 
     /// Value-only variant of `next()`; returns the value and its stream range.
     public mutating func nextValue() throws(DecodingError) -> (value: MessagePackValue, range: Range<Int>)? {
+        // Deliberately alike: `next` and `nextValue` frame the same way and build different outputs.
         guard let end = try scan() else { return nil }
         let start = consumed
         let v = try buffer.withUnsafeBufferPointer { (p: UnsafeBufferPointer<UInt8>) throws(DecodingError) -> MessagePackValue in

@@ -3,6 +3,7 @@ import Capture
 
 /// `msgdissect tap tcp|serial`: relays that sit between a client and the device and dissect what
 /// passes, without privileges.
+// Deliberately alike: a command group declaration, as every executable has one.
 struct TapCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tap",

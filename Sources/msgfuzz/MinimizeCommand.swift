@@ -38,6 +38,7 @@ struct MinimizeCommand: ParsableCommand {
     }
 }
 
+// Deliberately alike: option declarations (argument parsing, alike in shape only).
 struct ReplayCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "replay",

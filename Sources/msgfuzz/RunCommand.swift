@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Fuzzing
 
+// Deliberately alike: each command declares its own options (argument parsing, alike in shape only).
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
@@ -33,6 +34,7 @@ struct RunCommand: ParsableCommand {
     @Option(name: .customLong("summary-json"), help: "Write a JSON summary of the run to this file.")
     var summaryJSON: String?
 
+    // Deliberately alike: each command declares its own options (argument parsing, alike in shape only).
     @Option(name: .customLong("max-len"), help: "Largest input generated, in bytes.")
     var maxLength: Int = 4096
 

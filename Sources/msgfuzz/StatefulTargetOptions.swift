@@ -8,6 +8,7 @@ struct StatefulTargetOptions: ParsableArguments {
     @Option(help: "server: fuzz the server already running at this loopback address (HOST:PORT).")
     var connect: String?
 
+    // Deliberately alike: option declarations (argument parsing, alike in shape only).
     @Option(help: "Program under test, restarted when it dies; {port} becomes a free loopback port, {pty} a pseudo-terminal path. Default for server: urpc-sim (beside msgfuzz) on {port}.")
     var spawn: String?
 
@@ -29,6 +30,7 @@ struct StatefulTargetOptions: ParsableArguments {
     @Flag(name: .customLong("device-faults"), help: "server: run the default urpc-sim crashing like the 32-bit device on its fatal inputs (spec §2).")
     var deviceFaults = false
 
+    // Deliberately alike: option declarations (argument parsing, alike in shape only).
     @Option(name: .customLong("reply-timeout"), help: "server/client: seconds without a reply before a case counts as unanswered.")
     var replyTimeout: Double = 0.25
 

@@ -7,6 +7,7 @@ import Glibc
 #endif
 
 @main
+// Deliberately alike: a command group declaration, as every executable has one.
 struct URPCSim: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "urpc-sim",
@@ -33,6 +34,7 @@ struct ServerCommand: ParsableCommand {
     @Option(help: "Baud rate for --serial (230400 and 1000000 as in the spec, or any custom rate).")
     var baud: Int = 230_400
 
+    // Deliberately alike: each command declares its own options (argument parsing, alike in shape only).
     @Option(help: "Stop bits for --serial (the server uses 2).")
     var stopBits: Int = 2
 
@@ -155,6 +157,7 @@ struct ClientCommand: ParsableCommand {
         discussion: "Scenarios:\n" + Scenario.allCases.map { "  \($0.rawValue): \($0.summary)" }.joined(separator: "\n")
     )
 
+    // Deliberately alike: each command declares its own options (argument parsing, alike in shape only).
     @Option(help: "Loopback server address (HOST:PORT).")
     var connect: String?
 
@@ -167,6 +170,7 @@ struct ClientCommand: ParsableCommand {
     @Option(help: "Scenario to play: \(Scenario.allCases.map(\.rawValue).joined(separator: ", ")).")
     var scenario: String = "basic"
 
+    // Deliberately alike: each command declares its own options (argument parsing, alike in shape only).
     @Option(help: "Number of calls for the stress scenario.")
     var count: Int = 10_000
 

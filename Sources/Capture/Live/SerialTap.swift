@@ -19,6 +19,7 @@ package final class SerialTap {
         do {
             terminal = try PseudoTerminal()
         } catch {
+            // Deliberately alike: each serial source opens its own ports and closes them on failure.
             device.close()
             throw error
         }

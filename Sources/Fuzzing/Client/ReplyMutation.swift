@@ -4,6 +4,7 @@ import URPC
 /// request into what a broken or hostile server might send.
 package enum ReplyMutation: String, CaseIterable, Sendable {
     /// Proxy ids the client never saw: 0, huge, or the ext with the wrong payload size.
+    // Deliberately alike: a named table of cases with stable raw names, like every table of names.
     case oddProxyID = "odd-proxy-id"
     /// A str/bin/ext/array/map header that claims far more than follows (spec §2 values),
     /// usually followed by tens to thousands of bytes of filler.

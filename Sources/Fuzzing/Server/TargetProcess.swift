@@ -5,6 +5,7 @@ import Darwin
 #endif
 
 /// How a program under test ended.
+// Deliberately alike: error enums with their descriptions.
 package enum ProcessEnd: Equatable, Sendable, CustomStringConvertible {
     case exited(Int32)
     case signaled(Int32)

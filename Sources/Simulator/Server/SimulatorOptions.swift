@@ -36,6 +36,7 @@ package struct SimulatorOptions: Sendable, Equatable {
 
 /// A fatal input of the 32-bit device (spec §2), by the `DeviceLint` id that detects it.
 package enum DeviceFault: String, Sendable, CaseIterable, CustomStringConvertible {
+    // Deliberately alike: a named table of cases with stable raw names, like every table of names.
     case bin32LengthOverflow = "bin32-length-overflow"
     case str32LengthOverflow = "str32-length-overflow"
     case ext32LengthOverflow = "ext32-length-overflow"

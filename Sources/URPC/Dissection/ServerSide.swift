@@ -45,6 +45,7 @@ extension ConnectionDissector {
                     s2c.skipByte()
                     continue
                 }
+                // Deliberately alike: each direction resynchronises and decodes with its own rules.
                 s2c.resyncing = false
                 flushSkipped(s2c, &out)
             }
