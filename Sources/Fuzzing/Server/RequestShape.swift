@@ -1,3 +1,5 @@
+import MessagePack
+
 /// The shape of a request for signatures: the command and the kinds of its arguments,
 /// `["cm",ext1,str,array,map]`, or the kind of a non-array (`bin32`, `invalid`).
 package enum RequestShape {
@@ -6,22 +8,19 @@ package enum RequestShape {
     /// The coarse shapes that are what a device trips over, rather than what a request says.
     static let faultLike: Set<String> = ["bin32", "str32", "ext32", "array32", "map32", "deep-nesting"]
 
+    /// The 32-bit length and count formats (the device's allocation arithmetic wraps on them).
+    static let wide: Set<Format> = [.bin32, .str32, .ext32, .array32, .map32]
+
     package static func isFaultLike(_ bytes: [UInt8]) -> Bool { faultLike.contains(coarse(bytes)) }
 
     package static func coarse(_ bytes: [UInt8]) -> String {
         guard let first = bytes.first else { return "empty" }
-        switch first {
-        case 0xc6: return "bin32"
-        case 0xdb: return "str32"
-        case 0xc9: return "ext32"
-        case 0xdd: return "array32"
-        case 0xdf: return "map32"
-        default: break
-        }
+        let format = Format(byte: first)
+        if wide.contains(format) { return format.description }
         if Framing.depth(bytes) > 64 { return "deep-nesting" }
-        guard (first & 0xf0) == 0x90 || first == 0xdc else { return "not-an-array" }
+        guard format == .fixarray || format == .array16 else { return "not-an-array" }
         let detailed = describe(bytes)
-        let count = first == 0xdc ? (bytes.count >= 3 ? Int(bytes[1]) << 8 | Int(bytes[2]) : 0) : Int(first & 0x0f)
+        let count = MessageStructure(bytes).spans.first?.header.count ?? 0
         // The command when it is a plain string, else the kind of the first element.
         let open = detailed.firstIndex(of: "[").map { detailed.index(after: $0) } ?? detailed.startIndex
         let inner = detailed[open...].prefix { $0 != "," && $0 != "]" }
@@ -33,14 +32,14 @@ package enum RequestShape {
         let s = MessageStructure(bytes)
         guard let top = s.spans.first else { return bytes.isEmpty ? "empty" : "invalid" }
         func kind(_ sp: MessageStructure.Span) -> String {
-            let first = bytes[sp.start]
-            let wide = first == 0xc6 || first == 0xdb || first == 0xc9 || first == 0xdd || first == 0xdf
+            let format = Format(byte: bytes[sp.start])
+            let wide = Self.wide.contains(format)
             switch sp.header.kind {
             case .scalar:
-                switch first {
-                case 0xc0: return "nil"
-                case 0xc2, 0xc3: return "bool"
-                case 0xca, 0xcb: return "float"
+                switch format {
+                case .nil: return "nil"
+                case .false, .true: return "bool"
+                case .float32, .float64: return "float"
                 default: return "int"
                 }
             case .str: return wide ? "str32" : "str"
@@ -68,7 +67,7 @@ package enum RequestShape {
             while j < s.spans.count, s.spans[j].start < child.end { j += 1 }
             i = j
         }
-        let prefix = bytes[top.start] == 0xdd ? "array32" : ""
+        let prefix = Format(byte: bytes[top.start]) == .array32 ? "array32" : ""
         return prefix + "[" + parts.joined(separator: ",") + (parts.count < top.header.count ? ",…" : "") + "]"
     }
 }
