@@ -25,11 +25,12 @@ package enum ClientCodecFaults {
         return nil
     }
 
-    /// The 32-bit codec's allocation for the header at `at` (wrapped to 32 bits, as the server
-    /// side computes it: a str/bin/ext payload and its NUL, a tuple 4n + 8, a dict 8n) and what
-    /// decoding the bytes after the header writes into it: the payload itself, or one item slot
-    /// per element (4 bytes in a tuple, 8 per key and value pair in a dict; every byte that follows
-    /// can start an element).
+    /// The 32-bit codec's allocation for the header at `at` and what decoding the bytes after the
+    /// header writes into it. The size asked for is the one the server side computes (a str/bin/ext
+    /// payload and its NUL, a tuple 4n + 8, a dict 8n); the heap rounds it up to 16-byte blocks in
+    /// 32 bits, which wraps for every header the lint calls fatal, leaving one block. Written: the
+    /// payload itself, or one item slot per element (4 bytes in a tuple, 8 per key and value pair
+    /// in a dict; every byte that follows can start an element).
     static func arithmetic(_ fault: DeviceFault, _ bytes: [UInt8], at: Int) -> (allocated: UInt64, written: UInt64)? {
         let first = bytes[at]
         let headerLength = Format.headerLength(firstByte: first)
@@ -39,13 +40,19 @@ package enum ClientCodecFaults {
         let following = UInt64(bytes.count - (at + headerLength))
         switch fault {
         case .bin32LengthOverflow, .str32LengthOverflow, .ext32LengthOverflow:
-            return ((n + 1) & 0xffff_ffff, min(n, following))
+            return (blocks(n + 1), min(n, following))
         case .array32CountOverflow:
-            return ((n * 4 + 8) & 0xffff_ffff, min(n, following) * 4)
+            return (blocks(n * 4 + 8), min(n, following) * 4)
         case .map32CountOverflow:
-            return ((n * 8) & 0xffff_ffff, min(n, following / 2) * 8)
+            return (blocks(n * 8), min(n, following / 2) * 8)
         case .nestingOverflow:
             return nil
         }
+    }
+
+    /// The bytes the heap hands out for a request of `size`: rounded up to 16-byte blocks in 32-bit
+    /// arithmetic (at least one block).
+    static func blocks(_ size: UInt64) -> UInt64 {
+        max(16, ((size & 0xffff_ffff) + 15) & 0xffff_ffff & ~15)
     }
 }
