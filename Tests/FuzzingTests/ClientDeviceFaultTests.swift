@@ -36,4 +36,42 @@ import Foundation
                     == String(s.split(separator: "|").last ?? ""), "\(s)")
         }
     }
+
+    /// Replays one reply, the client's first, to the stand-in; returns msgfuzz's status and output.
+    static func replay(_ reply: [UInt8], dir: String) throws -> TestSupport.Result {
+        let exe = try #require(ServerTestSupport.binary("msgfuzz"))
+        let sim = try #require(ServerTestSupport.binary("urpc-sim"))
+        var sidecar = Sidecar(target: "client", verdict: nil, signature: nil)
+        sidecar.replies = [Sidecar.Reply(index: 0, hex: HexText.string(reply))]
+        let file = dir + "/reply.json"
+        try Data(sidecar.bytes).write(to: URL(fileURLWithPath: file))
+        return try TestSupport.run(exe, ["replay", "--target", "client", "--client-timeout", "2",
+                                         "--spawn", "\(sim) client --connect 127.0.0.1:{port} --device-faults --quiet --timeout 0.5", file])
+    }
+
+    /// The stand-in dies only when data overruns the wrapped allocation (spec §7): a fatal header
+    /// followed by a few hundred bytes kills it, the same header with a few bytes is a short read.
+    @Test func theStandInDiesOnlyWhenTheDataOverrunsTheWrappedSize() throws {
+        let dir = TestSupport.temporaryDirectory("client-fault-replay")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let cases: [([UInt8], Int, String?)] = [
+            ([0xdb, 0xff, 0xff, 0xff, 0xff], 600, "exit status 72"),
+            ([0xdb, 0xff, 0xff, 0xff, 0xff], 16, nil),
+            ([0xc6, 0xff, 0xff, 0xff, 0xff], 300, "exit status 71"),
+            ([0xdd, 0x3f, 0xff, 0xff, 0xfe], 64, "exit status 74"),
+            ([0xdd, 0x3f, 0xff, 0xff, 0xfe], 4, nil),
+            ([0xdf, 0x20, 0x00, 0x00, 0x00], 64, "exit status 75"),
+            // Not fatal on the device (a count it can refuse): never a crash, whatever follows.
+            ([0xdd, 0x00, 0x01, 0x00, 0x00], 600, nil),
+        ]
+        for (header, filler, expected) in cases {
+            let r = try Self.replay(header + Array(repeating: 0xc0, count: filler), dir: dir)
+            let what = "\(HexText.string(header)) + \(filler): \(r.stdout) \(r.stderr)"
+            if let expected {
+                #expect(r.status == 1 && r.stdout.contains(expected), "\(what)")
+            } else {
+                #expect(r.status == 0 && r.stdout.contains("pass"), "\(what)")
+            }
+        }
+    }
 }
