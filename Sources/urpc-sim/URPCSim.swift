@@ -189,6 +189,9 @@ struct ClientCommand: ParsableCommand {
     @Option(help: "Seconds to wait for a reply before giving up.")
     var timeout: Double = 5
 
+    @Flag(help: "Crash like the published 32-bit client, whose C codec wraps the allocation size of a reply's bin32/str32/ext32 length, array32/map32 count or deep nesting: when the data after such a header overruns it, report to stderr and exit with a status per fault (71-76).")
+    var deviceFaults = false
+
     @Flag(help: "Print only the summary line.")
     var quiet = false
 
@@ -214,6 +217,7 @@ struct ClientCommand: ParsableCommand {
         link.piecewise = piecewise
         link.timeout = timeout
         if nagle { link.setNagle(true) }
+        if deviceFaults { link.onCrash = { ServerCommand.crashed($0) } }
         let client = ScenarioClient(link: link, scenario: sc.rawValue, leaky: leaky)
         if !quiet {
             client.onConsole = { FileHandle.standardOutput.write(Data("console: ".utf8) + Data($0) + Data("\n".utf8)) }

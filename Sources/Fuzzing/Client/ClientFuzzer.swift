@@ -222,9 +222,8 @@ package final class ClientFuzzer {
     }
 
     private func record(_ v: Verdict, _ o: Outcome) {
-        let lastIndex = o.mutated.keys.max()
-        let lastKind = lastIndex.flatMap { o.mutated[$0] }.map { RequestShape.describe($0) } ?? "honest"
-        let pre = "\(v.oracle)|\(v.status)|\(lastKind)"
+        // Signed by the class: the end and the hostile feature of the culprit reply.
+        let pre = ReplyCulprit.signature(v, o.mutated)
         let blob = Self.sidecar(o.mutated, verdict: v, signature: pre, operations: o.operations).bytes
         // The reproducer first (atomically), before anything else can go wrong.
         let path = (try? book.write("crash-" + SHA1.hex(blob) + ".json", blob)) ?? book.directory

@@ -53,7 +53,10 @@ package enum ReplyMutation: String, CaseIterable, Sendable {
                                      [0x92] + WireForm.proxyHeader + id + WireForm.nilReply])
             }
         case .lengthLie:
-            if !StructureMutation.lie32.apply(&b, &ctx.random) {
+            // Half the lies rewrite a header of the honest reply; the rest (and replies without a
+            // str/bin/ext/array/map) are one of the spec §2 headers, so that every fatal class,
+            // map32 and bin32 included, is drawn often whatever the honest replies hold.
+            if ctx.random.chance(50) || !StructureMutation.lie32.apply(&b, &ctx.random) {
                 b = ctx.random.pick([[0xdb, 0xff, 0xff, 0xff, 0xff], [0xc6, 0xff, 0xff, 0xff, 0xf0], [0xdd, 0x40, 0, 0, 0], [0xdf, 0x20, 0, 0, 0],
                                      [0xc9, 0xff, 0xff, 0xff, 0xff, UInt8(bitPattern: ExtCode.console)], [0xda, 0x10, 0x00, 0x41],
                                      [0xdd, 0x3f, 0xff, 0xff, 0xfe], [0xdd, 0x7f, 0xff, 0xff, 0xff]])

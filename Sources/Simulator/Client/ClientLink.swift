@@ -53,6 +53,11 @@ package final class ClientLink {
     private var decoder = StreamDecoder(options: .device)
     private var readBuffer = [UInt8](repeating: 0, count: 65536)
     private let encoder = Encoder(dialect: .device)
+    /// Called when the reply bytes read so far would crash the published 32-bit client
+    /// (`ClientCodecFaults`); the CLI exits from here. Nil: no such check.
+    package var onCrash: ((DeviceCrash) -> Void)?
+    /// Bytes read from the server so far.
+    private var received = 0
 
     init(fd: Int32, isSocket: Bool) {
         self.fd = fd
@@ -137,6 +142,10 @@ package final class ClientLink {
         }
         if n <= 0 { throw ClientError.closed }
         decoder.feed(readBuffer[0..<n])
+        received += n
+        if let onCrash, let c = ClientCodecFaults.crash(in: Array(decoder.bufferedBytes), origin: received - decoder.bufferedCount) {
+            onCrash(c)
+        }
     }
 
     /// Reads one msgpack object and its bytes.
