@@ -1,0 +1,48 @@
+import Foundation
+import Testing
+@testable import Fuzzing
+
+/// `msgfuzz replay --from-capture` against the twin, then `msgdissect diff` of the two captures,
+/// all as child processes on loopback.
+@Suite(.serialized) struct ReplayFromCaptureTests {
+    static let shared = TestSupport.packageRoot + "/captures/shared/"
+
+    @Test func replayingTheBasicSessionReproducesItsReplies() throws {
+        let msgfuzz = try #require(TestSupport.msgfuzz)
+        let msgdissect = try #require(ServerTestSupport.binary("msgdissect"))
+        let sim = try #require(ServerTestSupport.binary("urpc-sim"))
+        let dir = TestSupport.temporaryDirectory("replaycap")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let original = Self.shared + "urpc_a_basic_session.pcap"
+        let out = dir + "/replay.pcap"
+        let r = try TestSupport.run(msgfuzz, ["replay", "--from-capture", original, "--spawn", "\(sim) server --listen 127.0.0.1:{port}", "-w", out])
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("29 request(s) replayed, 0 unanswered"), "\(r.stdout)")
+        // The new capture holds the same requests and, byte for byte, the same replies.
+        let a = try #require(try CaptureSeeds.connections(path: original).first)
+        let b = try #require(try CaptureSeeds.connections(path: out).first)
+        #expect(b.requests == a.requests)
+        #expect(b.replies.map { Array($0.bytes) } == a.replies.map { Array($0.bytes) })
+        let same = try TestSupport.run(msgdissect, ["diff", original, out])
+        #expect(same.status == 0, "\(same.stdout)\(same.stderr)")
+        #expect(same.stdout.hasPrefix("no difference"), "\(same.stdout)")
+    }
+
+    @Test func diffReportsRepliesThatDifferRequestByRequest() throws {
+        let msgdissect = try #require(ServerTestSupport.binary("msgdissect"))
+        let a = Self.shared + "urpc_a_basic_session.pcap", d = Self.shared + "urpc_d_readinto_console.pcap"
+        let r = try TestSupport.run(msgdissect, ["diff", a, d])
+        #expect(r.status == 1)
+        #expect(r.stdout.contains("connection 1, request 2 ("), "\(r.stdout)")
+        #expect(r.stdout.contains("expected:") && r.stdout.contains("got:"))
+        let missing = try TestSupport.run(msgdissect, ["diff", a, TestSupport.packageRoot + "/Package.swift"])
+        #expect(missing.status == 2)
+    }
+
+    @Test func replayAtAServerThatIsNotThereIsASetUpError() throws {
+        let msgfuzz = try #require(TestSupport.msgfuzz)
+        let port = try #require(Loopback.freePort())
+        let r = try TestSupport.run(msgfuzz, ["replay", "--from-capture", Self.shared + "urpc_a_basic_session.pcap", "--connect", "127.0.0.1:\(port)"])
+        #expect(r.status == 2, "\(r.stdout)\(r.stderr)")
+    }
+}
