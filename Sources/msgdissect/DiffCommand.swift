@@ -25,6 +25,9 @@ struct DiffCommand: ParsableCommand {
     @Option(name: .long, help: "The server's TCP port (default: found from the content).")
     var port: UInt16?
 
+    @Flag(name: .customLong("ignore-addresses"), help: "Compare replies as text with hex addresses (0x…, as in object reprs) masked, instead of byte for byte.")
+    var ignoreAddresses = false
+
     @Option(name: .long, help: "Report at most this many differences.")
     var limit: Int = 50
 
@@ -45,11 +48,12 @@ struct DiffCommand: ParsableCommand {
                 let e = x[n], g = y[n]
                 let what = "connection \(c + 1), request \(n + 1) (\(e.command))"
                 if e.request != g.request { report("\(what): the requests differ: expected \(e.requestText), got \(g.requestText)") }
-                if e.replyBytes != g.replyBytes { report("\(what):\n  expected: \(e.replyText)\n  got:      \(g.replyText)") }
+                let differ = ignoreAddresses ? e.maskedReplies != g.maskedReplies : e.replyBytes != g.replyBytes
+                if differ { report("\(what):\n  expected: \(e.replyText)\n  got:      \(g.replyText)") }
             }
         }
         if differences == 0 {
-            print("no difference (\(a.count) connection(s), \(a.reduce(0) { $0 + $1.count }) request(s))")
+            print("no difference\(ignoreAddresses ? " (addresses ignored)" : "") (\(a.count) connection(s), \(a.reduce(0) { $0 + $1.count }) request(s))")
             return
         }
         for l in lines { print(l) }
@@ -65,9 +69,29 @@ struct DiffCommand: ParsableCommand {
         var requestText: String
         var replies: [Message] = []
         var replyBytes: [UInt8] { replies.flatMap { Array($0.bytes) } }
+        /// The replies' summaries without latencies, hex addresses masked.
+        var maskedReplies: [String] { replies.map { DiffCommand.masked(MessageText.summary($0)) } }
         var replyText: String {
             replies.isEmpty ? "(no reply)" : replies.map { MessageText.summary($0) }.joined(separator: " | ")
         }
+    }
+
+    /// `s` without a trailing latency (` (1.2 ms)`) and with `0x` + hex digits as `0x…`.
+    static func masked(_ s: String) -> String {
+        var t = Substring(s)
+        if t.hasSuffix(" ms)"), let open = t.lastIndex(of: "(") { t = t[..<open] }
+        var out = ""
+        var i = t.startIndex
+        while i < t.endIndex {
+            if t[i...].hasPrefix("0x") {
+                var j = t.index(i, offsetBy: 2)
+                while j < t.endIndex, t[j].isHexDigit { j = t.index(after: j) }
+                if j > t.index(i, offsetBy: 2) { out += "0x…"; i = j; continue }
+            }
+            out.append(t[i])
+            i = t.index(after: i)
+        }
+        return out.trimmingSuffixSpaces
     }
 
     /// The exchanges of each connection, in order.
@@ -97,5 +121,13 @@ struct DiffCommand: ParsableCommand {
             if let r = m.replyTo, let k = requestAt[m.stream]?[r] { byStream[m.stream]![k].replies.append(m) }
         }
         return streams.map { byStream[$0]! }
+    }
+}
+
+private extension String {
+    var trimmingSuffixSpaces: String {
+        var s = self
+        while s.last == " " { s.removeLast() }
+        return s
     }
 }

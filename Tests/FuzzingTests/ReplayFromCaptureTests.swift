@@ -28,6 +28,23 @@ import Testing
         #expect(same.stdout.hasPrefix("no difference"), "\(same.stdout)")
     }
 
+    @Test func anObjectAddressIsTheOnlyDifferenceOfTheReadintoReplay() throws {
+        let msgfuzz = try #require(TestSupport.msgfuzz)
+        let msgdissect = try #require(ServerTestSupport.binary("msgdissect"))
+        let dir = TestSupport.temporaryDirectory("replayd")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let original = Self.shared + "urpc_d_readinto_console.pcap"
+        let r = try TestSupport.run(msgfuzz, ["replay", "--from-capture", original, "-w", dir + "/d.pcap"])
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        // The registry dump shows a BytesIO repr with its (different) address.
+        let exact = try TestSupport.run(msgdissect, ["diff", original, dir + "/d.pcap"])
+        #expect(exact.status == 1)
+        #expect(exact.stdout.contains("1 difference(s)") && exact.stdout.contains("<io.BytesIO 0x"), "\(exact.stdout)")
+        let masked = try TestSupport.run(msgdissect, ["diff", "--ignore-addresses", original, dir + "/d.pcap"])
+        #expect(masked.status == 0, "\(masked.stdout)")
+        #expect(masked.stdout.hasPrefix("no difference (addresses ignored)"))
+    }
+
     @Test func diffReportsRepliesThatDifferRequestByRequest() throws {
         let msgdissect = try #require(ServerTestSupport.binary("msgdissect"))
         let a = Self.shared + "urpc_a_basic_session.pcap", d = Self.shared + "urpc_d_readinto_console.pcap"
