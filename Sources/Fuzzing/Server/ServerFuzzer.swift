@@ -33,7 +33,7 @@ package final class ServerFuzzer {
     /// Cases per batch now: one after a death, doubling back up to `config.batch` while the
     /// target stays healthy (a batch lost to a death costs its unanswered cases).
     private var batchSize = 1
-    /// Sessions from captures (`--seed-capture`), sent before any generated case.
+    /// Sessions from captures (`--seed-capture`), sent first, unmutated (rebased), before any generated case.
     package var seeds = SeedQueue()
 
     struct Stats {
@@ -187,7 +187,6 @@ package final class ServerFuzzer {
         batchSize = min(config.batch, batchSize * 2)
         let firstID = session.model.nextID
         for k in 0..<size {
-            // A capture's sessions go first, as they were (rebased), then generated ones.
             let seed = seeds.next(&session.model)
             var c = seed ?? FuzzCase(messages: session.model.session(&ctx.random), idBase: session.model.nextID)
             let ops = seed != nil ? ["capture-seed"] : mutator.mutate(&c, model: session.model, &ctx)
