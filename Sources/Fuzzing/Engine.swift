@@ -72,16 +72,18 @@ package final class Engine<Target: FuzzTarget> {
         if corpus.isEmpty { addSeed([0xc0]) }
     }
 
-    /// Runs a seed input; keeps it when it shows new behaviour (or the corpus is empty).
-    package func addSeed(_ input: [UInt8]) {
+    /// Runs a seed input; keeps it when it shows new behaviour (or the corpus is empty, or
+    /// `keep`). True when it joined the corpus.
+    @discardableResult
+    package func addSeed(_ input: [UInt8], keep: Bool = false) -> Bool {
         features.begin()
         if options.crashGuard { CrashGuard.record(input) }
         let v = target.execute(input, thorough: true, features: &features)
         if options.crashGuard { CrashGuard.idle() }
         if v.isFinding { record(v, input, mutations: ["seed"]) }
-        if features.newCount > 0 || corpus.isEmpty {
-            if corpus.add(input) != nil { context.corpus = corpus.inputs }
-        }
+        guard features.newCount > 0 || corpus.isEmpty || keep, corpus.add(input) != nil else { return false }
+        context.corpus = corpus.inputs
+        return true
     }
 
     package func run() -> RunSummary {

@@ -50,12 +50,25 @@ struct ReplayCommand: ParsableCommand {
     @OptionGroup(title: "Server targets") var stateful: StatefulTargetOptions
 
     @Argument(help: "Input files.")
-    var files: [String]
+    var files: [String] = []
+
+    @Option(name: .customLong("from-capture"), help: "Replay the client side of each connection of this pcap/pcapng at the server (--spawn, --connect, --serial or urpc-sim), one request at a time.")
+    var fromCapture: String?
+
+    @Option(name: .customShort("w"), help: "With --from-capture: write the new session as a capture (a second connection goes to NAME.2.pcap …).")
+    var write: String?
 
     @Flag(help: "Run each input in a child process and report a trap instead of dying of it.")
     var fork = false
 
+    func validate() throws {
+        if fromCapture == nil && files.isEmpty { throw ValidationError("give input files or --from-capture") }
+        if fromCapture != nil && !files.isEmpty { throw ValidationError("--from-capture takes no input files") }
+        if fromCapture != nil && targetOptions.target.stateful == .client { throw ValidationError("--from-capture replays at a server") }
+    }
+
     func run() throws {
+        if let path = fromCapture { return try CaptureReplayRun.run(path: path, options: stateful, output: write ?? stateful.capture) }
         if targetOptions.target.stateful == .client {
             var worst: Int32 = 0
             for file in files { worst = max(worst, try ClientRun.replay(file: file, options: stateful)) }

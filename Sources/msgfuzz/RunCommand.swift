@@ -47,6 +47,10 @@ struct RunCommand: ParsableCommand {
     @Option(name: .customLong("rss-limit-mb"), help: "Resident memory limit in MB (an rss-limit finding beyond it).")
     var rssLimitMB: Int = 2048
 
+    @Option(name: .customLong("seed-capture"), parsing: .upToNextOption,
+            help: "pcap/pcapng captures of urpc traffic (TCP or serial). codec: every message becomes a corpus input; server: each connection's client side is sent first, as a session, its proxy ids rebased.")
+    var seedCapture: [String] = []
+
     @Flag(name: .customLong("no-save-corpus"), help: "Do not write new inputs into the corpus directory.")
     var noSaveCorpus = false
 
@@ -57,6 +61,7 @@ struct RunCommand: ParsableCommand {
     var worker: Int?
 
     func validate() throws {
+        if jobs > 1 && !seedCapture.isEmpty { throw ValidationError("--seed-capture works with --jobs 1") }
         if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
         if let r = runs, r < 0 { throw ValidationError("--runs must not be negative") }
         if let t = maxTime, t < 0 { throw ValidationError("--max-time must not be negative") }
@@ -91,12 +96,17 @@ struct RunCommand: ParsableCommand {
 
     /// `--target server|client`: the same run options, the stateful target's loop.
     private func runStateful(_ which: TargetName.Stateful) throws {
+        let seeds: [SeedSession]
+        do { seeds = which == .server ? try CaptureSeeds.serverSeeds(paths: seedCapture) : [] } catch {
+            Files.printError("msgfuzz: \(error)\n"); throw ExitCode(2)
+        }
+        if !quiet && !seedCapture.isEmpty { Files.printError("INFO: \(seeds.count) seed session(s) from \(seedCapture.count) capture(s)\n") }
         let config = stateful.config(seed: seed, runs: runs, maxTime: maxTime, findings: findings, summaryJSON: summaryJSON, worker: worker)
         let status: Int32
         switch which {
         case .server:
             status = ServerRun.fuzz(target: try stateful.serverTarget(config: config), config: config, quiet: quiet,
-                                    predictor: stateful.twinPredictor)
+                                    predictor: stateful.twinPredictor, seeds: seeds)
         case .client:
             status = try ClientRun.fuzz(options: stateful, config: config, quiet: quiet)
         }
@@ -130,6 +140,14 @@ struct RunCommand: ParsableCommand {
         defer { CrashGuard.uninstall() }
         let engine = Engine(target: target, options: options)
         try engine.loadCorpus()
+        if !seedCapture.isEmpty {
+            let inputs: [[UInt8]]
+            do { inputs = try CaptureSeeds.codecInputs(paths: seedCapture, maxLength: maxLength) } catch {
+                Files.printError("msgfuzz: \(error)\n"); throw ExitCode(2)
+            }
+            let added = engine.addCaptureInputs(inputs)
+            if !quiet { Files.printError("INFO: \(inputs.count) messages from \(seedCapture.count) capture(s), \(added) new corpus inputs\n") }
+        }
         if !quiet { Files.printError("\(options.statusPrefix)INFO: target \(target.name), seed \(seed), \(engine.corpus.count) corpus inputs kept of the seeds, \(engine.table.mutators.count) mutators\n") }
         return engine.run()
     }

@@ -33,6 +33,8 @@ package final class ServerFuzzer {
     /// Cases per batch now: one after a death, doubling back up to `config.batch` while the
     /// target stays healthy (a batch lost to a death costs its unanswered cases).
     private var batchSize = 1
+    /// Sessions from captures (`--seed-capture`), sent first, unmutated (rebased), before any generated case.
+    package var seeds = SeedQueue()
 
     struct Stats {
         var cases = 0
@@ -132,14 +134,12 @@ package final class ServerFuzzer {
         runner.graceNanos = max(1_000_000_000, 4 * timeoutNanos)
         defer { runner.graceNanos = 0 }
         var nextStats = config.statsInterval > 0 ? config.statsInterval : Double.infinity
-        var rounds = 0
         // Several batches in flight (`config.inFlight`): the next ones are written before the
         // oldest one's replies are read, so the server works while msgfuzz judges and generates,
         // and the write gaps of split messages overlap with both.
         var inFlight: [InFlight] = []
         var draining = false
         while true {
-            rounds += 1
             var stop = false
             if let r = config.runs, stats.cases + inFlight.reduce(0, { $0 + $1.cases.count }) >= r { stop = true }
             // Every round: a round may be slow (a serial target, a dead one), and --max-time and
@@ -187,8 +187,9 @@ package final class ServerFuzzer {
         batchSize = min(config.batch, batchSize * 2)
         let firstID = session.model.nextID
         for k in 0..<size {
-            var c = FuzzCase(messages: session.model.session(&ctx.random), idBase: session.model.nextID)
-            let ops = mutator.mutate(&c, model: session.model, &ctx)
+            let seed = seeds.next(&session.model)
+            var c = seed ?? FuzzCase(messages: session.model.session(&ctx.random), idBase: session.model.nextID)
+            let ops = seed != nil ? ["capture-seed"] : mutator.mutate(&c, model: session.model, &ctx)
             for op in ops { stats.operations[op, default: 0] += 1 }
             if c.restartFirst {
                 if k > 0 || !restartAllowed { c.restartFirst = false } else {
@@ -197,7 +198,7 @@ package final class ServerFuzzer {
                     c.idBase = 1
                 }
             }
-            if let g = twin, twinActive {
+            if let g = twin, twinActive, seed == nil {
                 guard let (chosen, p) = g.select(c) else { continue }
                 c = chosen
                 predictions.append(p)
@@ -224,7 +225,6 @@ package final class ServerFuzzer {
             } else { try recover() }
             return nil
         }
-        _ = channel
         return InFlight(cases: batch, ops: batchOps, fences: fences, released: released, prefix: prefix, historyMark: mark,
                         predictedBirths: session.model.nextID &- firstID, predictions: predictions)
     }

@@ -3,7 +3,8 @@ package enum ServerRun {
     /// Fuzzes, prints the findings table, writes the summary JSON. Returns the exit status
     /// (0 no finding, 1 findings, 2 set-up error), as the engine's runs do.
     /// `predictor`: the device twin, for twin-guided selection on an expensive target.
-    package static func fuzz(target: ServerTarget, config: SessionConfig, quiet: Bool, predictor: TwinPredictor? = nil) -> Int32 {
+    package static func fuzz(target: ServerTarget, config: SessionConfig, quiet: Bool, predictor: TwinPredictor? = nil,
+                             seeds: [SeedSession] = []) -> Int32 {
         let prefix = config.worker.map { "[w\($0)] " } ?? ""
         let fuzzer: ServerFuzzer
         do { fuzzer = try ServerFuzzer(target: target, config: config, log: quiet ? { _ in } : { Files.printError(prefix + $0 + "\n") }) } catch {
@@ -11,6 +12,7 @@ package enum ServerRun {
             return 2
         }
         if let p = predictor { fuzzer.guide(with: p) }
+        fuzzer.seeds = SeedQueue(seeds)
         if !quiet { Files.printError("\(prefix)INFO: target server (\(target.description)), seed \(config.seed), reply timeout \(config.timeout) s\n") }
         do { try fuzzer.run() } catch {
             Files.printError("msgfuzz: \(error)\n")
