@@ -37,23 +37,27 @@ package struct FuzzCase: Sendable, Equatable {
     /// finding made deep into a session reproduces on a fresh one.
     package func rebasedToFreshSession() -> FuzzCase {
         guard idBase > 1 else { return self }
-        var c = self
         let base = idBase
+        var c = mappingProxyIDs { id in id >= base && id - base < 4096 ? id - base + 1 : nil }
+        c.idBase = 1
+        return c
+    }
+
+    /// The case with every proxy ext and `_d` id that `transform` maps rewritten (nil: kept).
+    package func mappingProxyIDs(_ transform: (UInt32) -> UInt32?) -> FuzzCase {
+        var c = self
         for m in c.messages.indices {
             var b = c.messages[m].bytes
             var i = 0
             while i + 6 <= b.count {
                 if b[i...].starts(with: WireForm.proxyHeader) || b[i...].starts(with: Self.releaseIDHeader) {
                     let id = UInt32(b[i + 2]) << 24 | UInt32(b[i + 3]) << 16 | UInt32(b[i + 4]) << 8 | UInt32(b[i + 5])
-                    if id >= base && id - base < 4096 {
-                        b.replaceSubrange((i + 2)..<(i + 6), with: Proxy.idBytes(id - base + 1))
-                    }
+                    if let new = transform(id) { b.replaceSubrange((i + 2)..<(i + 6), with: Proxy.idBytes(new)) }
                     i += 6
                 } else { i += 1 }
             }
             c.messages[m].bytes = b
         }
-        c.idBase = 1
         return c
     }
 

@@ -7,8 +7,7 @@ package struct SeedSession: Sendable, Equatable {
     package var births: UInt32
 
     package init(fresh: FuzzCase, births: UInt32) {
-        self.fresh = fresh
-        self.births = births
+        (self.fresh, self.births) = (fresh, births)
     }
 }
 
@@ -40,20 +39,9 @@ extension FuzzCase {
     /// The inverse of `rebasedToFreshSession`: a case written for a fresh server (ids from 1)
     /// moved onto a session whose next id is `base`.
     package func rebased(onto base: UInt32) -> FuzzCase {
-        var c = rebasedToFreshSession()
-        guard base > 1 else { return c }
-        for m in c.messages.indices {
-            var b = c.messages[m].bytes
-            var i = 0
-            while i + 6 <= b.count {
-                if b[i...].starts(with: WireForm.proxyHeader) || b[i...].starts(with: Self.releaseIDHeader) {
-                    let id = UInt32(b[i + 2]) << 24 | UInt32(b[i + 3]) << 16 | UInt32(b[i + 4]) << 8 | UInt32(b[i + 5])
-                    if id >= 1 && id <= 4096 { b.replaceSubrange((i + 2)..<(i + 6), with: Proxy.idBytes(id - 1 + base)) }
-                    i += 6
-                } else { i += 1 }
-            }
-            c.messages[m].bytes = b
-        }
+        let fresh = rebasedToFreshSession()
+        guard base > 1 else { return fresh }
+        var c = fresh.mappingProxyIDs { id in id >= 1 && id <= 4096 ? id - 1 + base : nil }
         c.idBase = base
         return c
     }
