@@ -3,7 +3,9 @@ import MessagePack
 extension Request {
     /// The request as the client sends it: `[cmd, args…]` (spec §3).
     package var value: MessagePackValue {
-        var a: [MessagePackValue] = [.string(command)]
+        var a: [MessagePackValue] = []
+        a.reserveCapacity(5)
+        a.append(.string(command))
         switch self {
         case .ver, .registry: break
         case .importModule(let s), .exec(let s): a.append(.string(s))

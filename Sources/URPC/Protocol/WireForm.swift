@@ -37,22 +37,28 @@ package enum WireForm {
         return (Request.str(target: .string(text)).encoded(), encode(.string(text)))
     }
 
+    // The predicates take concrete byte arrays: they run once per message in the fuzz loops, where
+    // a generic `Collection` version (unspecialised across modules) cost a tenth of a case.
+
     /// Is `bytes` exactly a `_d` request (10 bytes, the id as bin 8 of length 4)?
-    package static func isRelease<C: Collection>(_ bytes: C) -> Bool where C.Element == UInt8 {
-        releaseID(bytes) != nil
-    }
+    package static func isRelease(_ bytes: [UInt8]) -> Bool { releaseID(bytes) != nil }
 
     /// The id a `_d` request releases, or nil when `bytes` is not one.
-    package static func releaseID<C: Collection>(_ bytes: C) -> UInt32? where C.Element == UInt8 {
-        guard bytes.count == releasePrefix.count + 4, bytes.starts(with: releasePrefix) else { return nil }
-        return bytes.dropFirst(releasePrefix.count).reduce(0) { $0 << 8 | UInt32($1) }
+    package static func releaseID(_ bytes: [UInt8]) -> UInt32? {
+        let n = releasePrefix.count
+        guard bytes.count == n + 4, hasPrefix(bytes, releasePrefix) else { return nil }
+        return UInt32(bytes[n]) << 24 | UInt32(bytes[n + 1]) << 16 | UInt32(bytes[n + 2]) << 8 | UInt32(bytes[n + 3])
     }
 
     /// Does `bytes` start a `["ri", …]` request (array of 3, then the fixstr "ri")?
-    package static func isReadInto<C: Collection>(_ bytes: C) -> Bool where C.Element == UInt8 {
-        bytes.starts(with: readIntoPrefix)
-    }
+    package static func isReadInto(_ bytes: [UInt8]) -> Bool { hasPrefix(bytes, readIntoPrefix) }
     private static let readIntoPrefix: [UInt8] = Array(Request.readInto(target: .nil, count: 0).encoded().prefix(4))
+
+    private static func hasPrefix(_ bytes: [UInt8], _ prefix: [UInt8]) -> Bool {
+        guard bytes.count >= prefix.count else { return false }
+        for k in prefix.indices where bytes[k] != prefix[k] { return false }
+        return true
+    }
 
     /// The proxy id of a proxy ext starting at `offset`, or nil.
     package static func proxyID(_ p: UnsafeBufferPointer<UInt8>, at offset: Int) -> UInt32? {
