@@ -102,6 +102,11 @@ package enum FailureClass {
         let lint = DeviceLint.lint(stream)
         func message(_ offset: Int) -> Int { ends.firstIndex { offset < $0 } ?? max(0, ends.count - 1) }
         if let f = lint.first(where: { $0.severity == .crash }) { return (message(f.offset), feature(f.id)) }
+        // The stream walk stops at the first object it cannot read (a cut message, a refused
+        // byte): a crash header in a later message is then found in that message on its own.
+        for (k, m) in c.messages.enumerated() {
+            if let f = DeviceLint.lint(m.bytes).first(where: { $0.severity == .crash }) { return (k, feature(f.id)) }
+        }
         if let f = lint.first(where: { $0.severity == .refused && $0.id != "truncated" }) { return (message(f.offset), feature(f.id)) }
         if let f = lint.first(where: { $0.id == "truncated" }) { return (message(f.offset), "truncated") }
         return nil
