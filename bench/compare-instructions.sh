@@ -2,7 +2,7 @@
 # Work per unit of two commits side by side, counted in instructions by valgrind's callgrind, so the
 # comparison holds however busy the machine is: the codec (per urpc frame decoded), msgdissect (per
 # message of a 20,000-message capture), msgfuzz --target codec (per execution) and --target server
-# (per case, msgfuzz and the twin together). Lower is better; HEAD/BASE above 1.05 is a regression
+# (per case, msgfuzz and the twins it spawns together). Lower is better; HEAD/BASE above 1.05 is a regression
 # of more than 5 %. Reuses the release builds of bench/compare-commits.sh in bench/out/compare/.
 # Usage: bash bench/compare-instructions.sh BASE [HEAD]
 set -euo pipefail
@@ -26,26 +26,14 @@ done
 count() {
   local name=$1 units=$2; shift 2
   rm -f "$out"/cg.out.*
-  valgrind --tool=callgrind --callgrind-out-file="$out/cg.out.%p" "$@" > /dev/null 2>&1 || true
+  # TRACE=1: the children too (msgfuzz and the twins it spawns: the whole work of a case).
+  valgrind --tool=callgrind ${TRACE:+--trace-children=yes} --callgrind-out-file="$out/cg.out.%p" "$@" > /dev/null 2>&1 || true
   local total=0 t
   for f in "$out"/cg.out.*; do
     t=$( (grep -E '^(summary|totals):' "$f" || true) | head -1 | awk '{print $2}')
     total=$((total + ${t:-0}))
   done
   echo "$name $(python3 -c "print($total/$units)")"
-}
-# The twin's work per request: urpc-sim server under callgrind, serving a native stress client.
-twin() {
-  local bin=$1 port=$2
-  rm -f "$out"/cg.out.*
-  valgrind --tool=callgrind --callgrind-out-file="$out/cg.out.%p" "$bin/urpc-sim" server --listen "127.0.0.1:$port" > /dev/null 2>&1 &
-  local pid=$!
-  sleep 3
-  "$bin/urpc-sim" client --connect "127.0.0.1:$port" --scenario stress --count 2000 --quiet > /dev/null 2>&1 || true
-  kill -INT $pid 2>/dev/null || true; sleep 1; kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true
-  local t
-  t=$( (grep -E '^(summary|totals):' "$out"/cg.out.* || true) | head -1 | awk '{print $2}')
-  echo "twin-server/request $(python3 -c "print(${t:-0}/2000)")"
 }
 : > "$out/instructions.txt"
 for side in base head; do
@@ -56,9 +44,7 @@ for side in base head; do
     rm -rf "$out/$side-c"
     echo -n "$side "; count fuzz-codec/exec 20000 "$bin/msgfuzz" --target codec --seed 1 --runs 20000 --quiet --no-save-corpus --findings "$out/$side-c"
     rm -rf "$out/$side-s"
-    echo -n "$side "; count fuzz-server/case 3000 "$bin/msgfuzz" --target server --seed 1 --runs 3000 --quiet --findings "$out/$side-s" --spawn "$bin/urpc-sim server --listen 127.0.0.1:{port}"
-    port=7811; [ "$side" = head ] && port=7812
-    echo -n "$side "; twin "$bin" "$port"
+    echo -n "$side "; TRACE=1 count fuzz-server/case 1000 "$bin/msgfuzz" --target server --seed 1 --runs 1000 --quiet --findings "$out/$side-s" --spawn "$bin/urpc-sim server --listen 127.0.0.1:{port}"
   } >> "$out/instructions.txt"
 done
 python3 - "$out/instructions.txt" "$base" "$head" <<'PY'
