@@ -24,10 +24,10 @@ struct StatefulTargetOptions: ParsableArguments {
     @Option(name: .customLong("sim-args"), help: "Extra arguments for the default urpc-sim server (write --sim-args=\"--crlf\").")
     var simArgs: String = ""
 
-    @Flag(name: .customLong("legacy-errors"), help: "server: run the default urpc-sim with the published server's broken error path.")
+    @Flag(name: .customLong("legacy-errors"), help: "server: run the default urpc-sim with the published server's broken error path; with --spawn/--serial, the in-process twin that guides an expensive target models it.")
     var legacyErrors = false
 
-    @Flag(name: .customLong("device-faults"), help: "server: run the default urpc-sim crashing like the 32-bit device on its fatal inputs (spec §2).")
+    @Flag(name: .customLong("device-faults"), help: "server: run the default urpc-sim crashing like the 32-bit device on its fatal inputs (spec §2); with --spawn/--serial, the twin models it.")
     var deviceFaults = false
 
     // Deliberately alike: option declarations (argument parsing, alike in shape only).

@@ -29,12 +29,8 @@ extension StatefulTargetOptions {
     /// `--connect` and no way to reset it).
     var twinPredictor: TwinPredictor? {
         guard connect == nil || resetCmd != nil else { return nil }
-        // Set up like the target: by these flags, or by a spawned stand-in's own (`--spawn
-        // "urpc-sim server … --legacy-errors --device-faults"`); a twin unlike its target predicts
-        // deaths that do not happen and misses those that do.
-        let words = Set(((spawn ?? "") + " " + simArgs).split(separator: " ").map(String.init))
-        let legacy = legacyErrors || words.contains("--legacy-errors")
-        let faults = deviceFaults || words.contains("--device-faults")
-        return DeviceTwinPredictor(options: SimulatorOptions(errorMode: legacy ? .legacy : .intended, deviceFaults: faults))
+        // Set up by --legacy-errors and --device-faults: what the target is expected to do (a
+        // spawned stand-in's own flags are not read, so a target unlike its twin shows as divergence).
+        return DeviceTwinPredictor(options: SimulatorOptions(errorMode: legacyErrors ? .legacy : .intended, deviceFaults: deviceFaults))
     }
 }
