@@ -70,16 +70,8 @@ let tsharkPath: String? = ["/usr/bin/tshark", "/usr/local/bin/tshark", "/opt/hom
 
 /// Runs tshark with arguments; returns (exit status, stdout).
 func runTShark(_ arguments: [String]) throws -> (Int32, String) {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: tsharkPath!)
-    p.arguments = arguments
-    let out = Pipe()
-    p.standardOutput = out
-    p.standardError = FileHandle.nullDevice
-    try p.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    let (status, data) = try runToEnd(tsharkPath!, arguments)
+    return (status, String(decoding: data, as: UTF8.self))
 }
 
 /// The helpers other tests stand on: hex parsing, the per-direction view, the seeded generator.

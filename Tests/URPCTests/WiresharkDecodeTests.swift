@@ -1,4 +1,5 @@
 import Foundation
+import MsgscopeTestSupport
 import Testing
 
 /// The plugin's own MessagePack reader (contrib/wireshark/urpc/msgpack.lua) reads every format as
@@ -23,20 +24,12 @@ struct WiresharkDecodeTests {
         let list = FileManager.default.temporaryDirectory.appendingPathComponent("urpc-decode-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: list) }
         try files.joined(separator: "\n").write(toFile: list, atomically: true, encoding: .utf8)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: PluginRun.tshark!)
-        p.arguments = ["-X", "lua_script:" + PluginRun.root + "/Tests/URPCTests/Fixtures/plugin-decode.lua",
-                       "-r", PluginRun.root + "/captures/sim/errors.pcap", "-c", "1", "-T", "fields", "-e", "frame.number"]
         var env = ProcessInfo.processInfo.environment
         env["URPC_LIB"] = PluginRun.root + "/contrib/wireshark/urpc/"
         env["URPC_DECODE_LIST"] = list
-        p.environment = env
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
+        let (_, data) = try runToEnd(PluginRun.tshark!, [
+            "-X", "lua_script:" + PluginRun.root + "/Tests/URPCTests/Fixtures/plugin-decode.lua",
+            "-r", PluginRun.root + "/captures/sim/errors.pcap", "-c", "1", "-T", "fields", "-e", "frame.number"], environment: env)
         var result: [String: (objects: [Any], status: String)] = [:]
         for line in String(decoding: data, as: UTF8.self).split(separator: "\n") where line.hasPrefix("URPCDECODE\t") {
             let f = line.split(separator: "\t", omittingEmptySubsequences: false)

@@ -1,4 +1,5 @@
 import Foundation
+import MsgscopeTestSupport
 import Testing
 
 /// The Wireshark plugin (contrib/wireshark/urpc.lua) is its own code; msgdissect stays the
@@ -174,17 +175,9 @@ enum PluginRun {
 
     /// Runs a child process; its stdout (invalid UTF-8 replaced), or an error when it fails.
     static func run(_ exe: String, _ args: [String]) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: exe)
-        p.arguments = args
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
+        let (status, data) = try runToEnd(exe, args)
         struct Failed: Error { var status: Int32 }
-        guard p.terminationStatus == 0 else { throw Failed(status: p.terminationStatus) }
+        guard status == 0 else { throw Failed(status: status) }
         return String(decoding: data, as: UTF8.self)
     }
 }
