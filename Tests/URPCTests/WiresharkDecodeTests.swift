@@ -74,22 +74,14 @@ struct WiresharkDecodeTests {
         #expect(plugin.count == files.count, "the reader reported \(plugin.count) of \(files.count) files")
         var refused = 0
         for file in files {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: PluginRun.msgdissect!)
-            p.arguments = ["decode", "--json", file]
-            let out = Pipe()
-            p.standardOutput = out
-            p.standardError = FileHandle.nullDevice
-            try p.run()
-            let data = out.fileHandleForReading.readDataToEndOfFile()
-            p.waitUntilExit()
+            let (status, data) = try runToEnd(PluginRun.msgdissect!, ["decode", "--json", file])
             let want = try String(decoding: data, as: UTF8.self).split(separator: "\n").map {
                 try JSONSerialization.jsonObject(with: Data($0.utf8), options: [.fragmentsAllowed])
             }
             guard let got = plugin[file] else { continue }
             let name = URL(fileURLWithPath: file).lastPathComponent
             #expect(NSArray(array: got.objects).isEqual(to: want), "\(name): the plugin reads \(got.objects), msgdissect \(want)")
-            if p.terminationStatus == 0 {
+            if status == 0 {
                 #expect(got.status == "ok", "\(name): msgdissect decodes it, the plugin stops (\(got.status))")
             } else {
                 refused += 1
