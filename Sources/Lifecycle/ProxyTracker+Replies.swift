@@ -12,18 +12,19 @@ extension ProxyTracker {
         if let r = m.replyTo {
             st.dropAnswered(before: r)
             asked = st.pending(r)
-            if let rr = st.releaseRequests.removeValue(forKey: r) {
+            if !st.releaseRequests.isEmpty, let rr = st.releaseRequests.removeValue(forKey: r) {
                 records[rr.record].release?.answered = true
                 if let e = rr.entry { st.manifest.released[e].processedByServer = true }
             }
         }
-        guard let value = m.value, m.part != .console, m.part != .exception else { return }
-        if m.command == "re", m.part == .value, case .map(let entries) = value {
+        guard m.part != .console, m.part != .exception, let value = m.value else { return }
+        if m.part == .value, case .map(let entries) = value, m.command == "re" {
             registry(entries, m, st)
         }
-        var ids: [UInt32] = []
-        Proxy.ids(in: value, into: &ids)
-        guard !ids.isEmpty else { return }
+        idScratch.removeAll(keepingCapacity: true)
+        Proxy.ids(in: value, into: &idScratch)
+        guard !idScratch.isEmpty else { return }
+        let ids = idScratch
         let creator = m.replyTo == nil ? "(no request)" : asked.map(ProxyTracker.creator(of:)) ?? (m.command ?? "?")
         if st.anyBorn, let low = ids.min(), low <= st.maxBorn {
             restart(m, firstID: low, st)

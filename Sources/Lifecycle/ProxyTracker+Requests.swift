@@ -14,9 +14,11 @@ extension ProxyTracker {
             return
         }
         guard let value = m.value else { return }
-        var ids: [UInt32] = []
-        Proxy.ids(in: value, into: &ids)
-        for id in ids { use(id, m, req.command, st) }
+        idScratch.removeAll(keepingCapacity: true)
+        Proxy.ids(in: value, into: &idScratch)
+        guard !idScratch.isEmpty else { return }
+        let ids = idScratch, cmd = req.command
+        for id in ids { use(id, m, cmd, st) }
     }
 
     func use(_ id: UInt32, _ m: Message, _ cmd: String, _ st: StreamTrack) {

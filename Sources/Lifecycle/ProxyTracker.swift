@@ -15,6 +15,10 @@ package final class ProxyTracker {
     private var firstTime: Timestamp?
     private var lastFrame = 0
     private var lastTime = Timestamp(seconds: 0, nanoseconds: 0)
+    /// The stream of the previous message (captures are mostly one stream: no lookup per message).
+    private var lastTrack: StreamTrack?
+    /// Reused for the proxy ids of each message (no array allocated per message).
+    var idScratch: [UInt32] = []
 
     /// Keep every use of every proxy (the JSON and HTML reports list them). Without it, memory
     /// grows with the proxies, not with the capture; the text report is the same.
@@ -38,7 +42,8 @@ package final class ProxyTracker {
         guard m.index >= 0 else { return }   // end-of-capture notes carry no bytes
         if firstTime == nil { firstTime = m.time }
         if m.frame > lastFrame { lastFrame = m.frame; lastTime = m.time }
-        let st = track(m.stream)
+        let st: StreamTrack
+        if let t = lastTrack, t.stream == m.stream { st = t } else { st = track(m.stream); lastTrack = st }
         switch m.direction {
         case .clientToServer:
             if m.kind == .request, let req = m.request { request(m, req, st) }
