@@ -7,10 +7,36 @@ import Darwin
 /// `msgdissect --stats`: counts per command, latency percentiles, bytes, errors and anomalies.
 package struct ConversationStats: Sendable {
     package private(set) var messages = 0
-    package private(set) var requestsByCommand: [String: Int] = [:]
-    /// Latencies (seconds) of final replies, per command. Kept as a log-scale histogram so that
-    /// memory stays flat however long the capture: 1 µs … 1000 s, 20 buckets per decade.
-    package private(set) var latency: [String: LatencyHistogram] = [:]
+    /// Requests and latencies (seconds) of final replies, per command: the urpc commands by their
+    /// place in the command table (no hashing per message), any other name (unknown, malformed)
+    /// in a dictionary. Latencies are log-scale histograms, so memory stays flat however long the
+    /// capture.
+    private var known = [PerCommand](repeating: PerCommand(), count: Command.allCases.count)
+    private var others: [String: PerCommand] = [:]
+
+    struct PerCommand: Sendable {
+        var requests = 0
+        var latency: LatencyHistogram?
+    }
+
+    package var requestsByCommand: [String: Int] {
+        var d: [String: Int] = [:]
+        for (i, c) in known.enumerated() where c.requests > 0 { d[Command.allCases[i].rawValue] = c.requests }
+        for (k, c) in others where c.requests > 0 { d[k] = c.requests }
+        return d
+    }
+
+    package var latency: [String: LatencyHistogram] {
+        var d: [String: LatencyHistogram] = [:]
+        for (i, c) in known.enumerated() { if let h = c.latency { d[Command.allCases[i].rawValue] = h } }
+        for (k, c) in others { if let h = c.latency { d[k] = h } }
+        return d
+    }
+
+    /// The counters of a command name.
+    private mutating func withCounters(_ name: String, _ body: (inout PerCommand) -> Void) {
+        if let i = Command.index(named: name) { body(&known[i]) } else { body(&others[name, default: PerCommand()]) }
+    }
     /// Bytes per direction (client→server, server→client) and messages per part name, as plain
     /// counters: no hashing per message.
     private var bytesC2S = 0, bytesS2C = 0
@@ -40,9 +66,9 @@ package struct ConversationStats: Sendable {
             if m.direction == .clientToServer { bytesC2S += m.streamRange.count } else { bytesS2C += m.streamRange.count }
             partCounts[MessageText.partIndex(m)] += 1
         }
-        if m.kind == .request, let c = m.command { requestsByCommand[c, default: 0] += 1 }
+        if m.kind == .request, let c = m.command { withCounters(c) { $0.requests += 1 } }
         if let l = m.latency, let c = m.command, m.part == .value || m.part == .riEnd || m.part == .exception {
-            latency[c, default: LatencyHistogram()].add(l)
+            withCounters(c) { $0.latency = $0.latency ?? LatencyHistogram(); $0.latency!.add(l) }
         }
         if let e = m.exceptionLine {
             exceptions[m.part == .legacyTraceback ? e + " (raw traceback)" : e, default: 0] += 1
@@ -57,6 +83,7 @@ package struct ConversationStats: Sendable {
         s += pad("cmd", 8) + pad("count", 10, right: true) + pad("p50", 12, right: true) + pad("p90", 12, right: true)
             + pad("p99", 12, right: true) + pad("max", 12, right: true) + "\n"
         var all = LatencyHistogram()
+        let latency = self.latency
         for (c, n) in requestsByCommand.sorted(by: { ($0.value, $1.key) > ($1.value, $0.key) }) {
             let h = latency[c] ?? LatencyHistogram()
             all.merge(h)
