@@ -34,9 +34,11 @@ final class TCPConnection {
     /// The side that sent a segment from `source`.
     @inline(__always) func side(of source: Endpoint) -> StreamSide { source == info.a ? .a : .b }
 
-    /// True when a segment from `source` to `destination` belongs to this connection.
-    @inline(__always) func joins(_ source: Endpoint, _ destination: Endpoint) -> Bool {
-        (source == info.a && destination == info.b) || (source == info.b && destination == info.a)
+    /// The side that sent a segment from `source` to `destination`, or nil when the segment
+    /// belongs to another connection.
+    @inline(__always) func sideIfJoined(_ source: Endpoint, _ destination: Endpoint) -> StreamSide? {
+        if source == info.a { return destination == info.b ? .a : nil }
+        return source == info.b && destination == info.a ? .b : nil
     }
 
     /// The receive state of the bytes sent by `side`, to read or update in place.

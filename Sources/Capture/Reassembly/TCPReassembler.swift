@@ -81,8 +81,8 @@ package final class TCPReassembler {
         let isSYN = flags.contains(.syn)
         let isInitialSYN = isSYN && !flags.contains(.ack)
 
-        if !isInitialSYN, let cached = lastConnection, cached.joins(packet.source, packet.destination) {
-            return process(packet, connection: cached, frame: frame, time: time, out: &out)
+        if !isInitialSYN, let cached = lastConnection, let side = cached.sideIfJoined(packet.source, packet.destination) {
+            return process(packet, connection: cached, side: side, frame: frame, time: time, out: &out)
         }
         let key = Key(packet.source, packet.destination)
         if let existing = connections[key], isInitialSYN {
@@ -108,14 +108,14 @@ package final class TCPReassembler {
             connections[key] = connection
         }
         lastConnection = connection
-        process(packet, connection: connection, frame: frame, time: time, out: &out)
+        process(packet, connection: connection, side: connection.side(of: packet.source), frame: frame, time: time,
+                out: &out)
     }
 
-    private func process(_ packet: TCPSegmentView, connection: TCPConnection, frame: Int, time: Timestamp,
-                         out: inout [StreamSegment]) {
+    private func process(_ packet: TCPSegmentView, connection: TCPConnection, side: StreamSide, frame: Int,
+                         time: Timestamp, out: inout [StreamSegment]) {
         let flags = packet.flags
         let isSYN = flags.contains(.syn)
-        let side = connection.side(of: packet.source)
         // Both directions are updated in place.
         let dir = connection.direction(side)
         let other = connection.direction(side.other)
