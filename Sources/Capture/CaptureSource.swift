@@ -55,7 +55,7 @@ package final class CaptureSource: Sequence, IteratorProtocol {
                 queueIndex += 1
                 return s
             }
-            queue.removeAll(keepingCapacity: true)
+            if !queue.isEmpty { queue.removeAll(keepingCapacity: true) }
             queueIndex = 0
             if let error = pendingError {
                 pendingError = nil
@@ -63,8 +63,10 @@ package final class CaptureSource: Sequence, IteratorProtocol {
             }
             if done { return nil }
             do {
-                if let frame = try reader.next() {
+                if let frame = try reader.nextView() {
                     reassembler.process(frame, into: &queue)
+                    // Most frames give one segment: hand it over without a copy left behind.
+                    if queue.count == 1 { return queue.removeLast() }
                 } else {
                     done = true
                     queue = reassembler.finish()

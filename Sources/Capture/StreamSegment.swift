@@ -23,23 +23,6 @@ package struct Timestamp: Sendable, Hashable, Comparable {
     }
 }
 
-/// One end of a byte stream: an IP address and port, or a serial line.
-package struct Endpoint: Sendable, Hashable, CustomStringConvertible {
-    /// "127.0.0.1", "::1", or a serial device name such as "/dev/ttyUSB0".
-    package var address: String
-    /// TCP port; 0 for serial lines.
-    package var port: UInt16
-
-    package init(address: String, port: UInt16) {
-        (self.address, self.port) = (address, port)
-    }
-
-    package var description: String {
-        if port == 0 { return address }
-        return address.contains(":") ? "[\(address)]:\(port)" : "\(address):\(port)"
-    }
-}
-
 /// Which side of a stream sent the bytes. `a` is the side that opened the connection (the SYN
 /// sender); when the opening was not captured, the side that sent the first captured byte.
 /// For serial captures `a` is the host (client) side of the link and `b` the device side.

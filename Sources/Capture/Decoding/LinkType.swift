@@ -25,7 +25,7 @@ enum NetworkLayer: Equatable {
 
 /// Strips link-layer headers. Every read is checked against the captured length.
 enum LinkDecoder {
-    static func network(in data: [UInt8], linkType: Int32) -> NetworkLayer {
+    static func network(in data: UnsafeBufferPointer<UInt8>, linkType: Int32) -> NetworkLayer {
         switch linkType {
         case LinkType.ethernet:
             return ethernet(data)
@@ -60,7 +60,7 @@ enum LinkDecoder {
         }
     }
 
-    private static func ethernet(_ data: [UInt8]) -> NetworkLayer {
+    private static func ethernet(_ data: UnsafeBufferPointer<UInt8>) -> NetworkLayer {
         guard data.count >= 14 else { return .other("short Ethernet header") }
         var offset = 12
         var type = be16(data, offset)
@@ -75,7 +75,7 @@ enum LinkDecoder {
         return byEtherType(type, at: offset + 2, data)
     }
 
-    private static func byEtherType(_ type: UInt16, at offset: Int, _ data: [UInt8]) -> NetworkLayer {
+    private static func byEtherType(_ type: UInt16, at offset: Int, _ data: UnsafeBufferPointer<UInt8>) -> NetworkLayer {
         switch type {
         case 0x0800: return .ipv4(offset)
         case 0x86DD: return .ipv6(offset)
@@ -89,6 +89,15 @@ enum LinkDecoder {
 }
 
 @inline(__always) func be32(_ d: [UInt8], _ i: Int) -> UInt32 {
+    UInt32(d[i]) << 24 | UInt32(d[i + 1]) << 16 | UInt32(d[i + 2]) << 8 | UInt32(d[i + 3])
+}
+
+/// Reads of a frame in place; the caller has checked `i + 1` (`i + 3`) against the count.
+@inline(__always) func be16(_ d: UnsafeBufferPointer<UInt8>, _ i: Int) -> UInt16 {
+    UInt16(d[i]) << 8 | UInt16(d[i + 1])
+}
+
+@inline(__always) func be32(_ d: UnsafeBufferPointer<UInt8>, _ i: Int) -> UInt32 {
     UInt32(d[i]) << 24 | UInt32(d[i + 1]) << 16 | UInt32(d[i + 2]) << 8 | UInt32(d[i + 3])
 }
 

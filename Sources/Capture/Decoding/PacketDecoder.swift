@@ -1,18 +1,34 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// Decodes a raw frame down to TCP: link layer, IPv4 (honouring IHL and total length, skipping
 /// fragments) or IPv6 (walking extension headers), then the TCP header.
+///
+/// It works on the frame in place (`UnsafeBufferPointer`, e.g. libpcap's buffer): the headers are
+/// read where they lie and the payload is handed on as a slice of the frame, copied by nobody here.
+/// Every read is checked against the captured length before it is made.
 package enum PacketDecoder {
+    /// What one frame turned out to be, read in place: the payload of `.tcp` points into the frame.
+    enum View {
+        case tcp(TCPSegmentView)
+        case ipFragment
+        case other(String)
+    }
+
     package static func decode(_ frame: RawFrame) -> DecodedPacket {
         DecodedPacket(frame: frame.number, time: frame.time,
                       content: content(frame.data, linkType: frame.linkType, originalLength: frame.originalLength))
     }
 
     static func content(_ data: [UInt8], linkType: Int32, originalLength: Int) -> DecodedPacket.Content {
+        data.withUnsafeBufferPointer { d in
+            switch view(d, linkType: linkType, originalLength: originalLength) {
+            case let .tcp(segment): return .tcp(segment.packet)
+            case .ipFragment: return .ipFragment
+            case let .other(reason): return .other(reason)
+            }
+        }
+    }
+
+    /// Decodes `data` in place; a `.tcp` payload is valid as long as `data` is.
+    static func view(_ data: UnsafeBufferPointer<UInt8>, linkType: Int32, originalLength: Int) -> View {
         switch LinkDecoder.network(in: data, linkType: linkType) {
         case let .ipv4(offset): return ipv4(data, at: offset, snapped: originalLength - data.count)
         case let .ipv6(offset): return ipv6(data, at: offset, snapped: originalLength - data.count)
@@ -20,7 +36,7 @@ package enum PacketDecoder {
         }
     }
 
-    private static func ipv4(_ d: [UInt8], at o: Int, snapped: Int) -> DecodedPacket.Content {
+    private static func ipv4(_ d: UnsafeBufferPointer<UInt8>, at o: Int, snapped: Int) -> View {
         guard d.count >= o + 20 else { return .other("short IPv4 header") }
         guard d[o] >> 4 == 4 else { return .other("IPv4 header with version \(d[o] >> 4)") }
         let ihl = Int(d[o] & 0x0F) * 4
@@ -33,12 +49,12 @@ package enum PacketDecoder {
         // TSO captures may carry total length 0; otherwise the total length trims link padding.
         let declaredEnd = totalLength == 0 ? d.count + max(0, snapped) : o + totalLength
         guard declaredEnd >= o + ihl else { return .other("IPv4 total length \(totalLength) below header length") }
-        let src = address(d, o + 12, count: 4)
-        let dst = address(d, o + 16, count: 4)
-        return tcp(d, at: o + ihl, end: declaredEnd, src: src, dst: dst)
+        let base = d.baseAddress!
+        return tcp(d, at: o + ihl, end: declaredEnd,
+                   src: IPAddress(.v4, at: base + o + 12), dst: IPAddress(.v4, at: base + o + 16))
     }
 
-    private static func ipv6(_ d: [UInt8], at o: Int, snapped: Int) -> DecodedPacket.Content {
+    private static func ipv6(_ d: UnsafeBufferPointer<UInt8>, at o: Int, snapped: Int) -> View {
         guard d.count >= o + 40 else { return .other("short IPv6 header") }
         guard d[o] >> 4 == 6 else { return .other("IPv6 header with version \(d[o] >> 4)") }
         let payloadLength = Int(be16(d, o + 4))
@@ -51,9 +67,8 @@ package enum PacketDecoder {
             guard hops <= 16 else { return .other("too many IPv6 extension headers") }
             switch next {
             case 6:
-                let src = address(d, o + 8, count: 16)
-                let dst = address(d, o + 24, count: 16)
-                return tcp(d, at: p, end: end, src: src, dst: dst)
+                let base = d.baseAddress!
+                return tcp(d, at: p, end: end, src: IPAddress(.v6, at: base + o + 8), dst: IPAddress(.v6, at: base + o + 24))
             case 0, 43, 60, 135, 139, 140: // hop-by-hop, routing, destination, mobility, HIP, shim6
                 guard d.count >= p + 2 else { return .other("short IPv6 extension header") }
                 next = d[p]
@@ -76,49 +91,21 @@ package enum PacketDecoder {
         }
     }
 
-    private static func tcp(_ d: [UInt8], at t: Int, end: Int, src: String, dst: String) -> DecodedPacket.Content {
+    private static func tcp(_ d: UnsafeBufferPointer<UInt8>, at t: Int, end: Int, src: IPAddress, dst: IPAddress) -> View {
         guard d.count >= t + 20, end >= t + 20 else { return .other("short TCP header") }
         let dataOffset = Int(d[t + 12] >> 4) * 4
         guard dataOffset >= 20 else { return .other("TCP data offset \(dataOffset) below 20") }
         guard d.count >= t + dataOffset, end >= t + dataOffset else { return .other("short TCP options") }
         let payloadStart = t + dataOffset
         let capturedEnd = min(end, d.count)
-        let packet = TCPPacket(
-            source: Endpoint(address: src, port: be16(d, t)),
-            destination: Endpoint(address: dst, port: be16(d, t + 2)),
+        return .tcp(TCPSegmentView(
+            source: Endpoint(ip: src, port: be16(d, t)),
+            destination: Endpoint(ip: dst, port: be16(d, t + 2)),
             sequence: be32(d, t + 4),
             acknowledgement: be32(d, t + 8),
             flags: TCPFlags(rawValue: d[t + 13] & 0x3F),
             window: be16(d, t + 14),
-            payload: Array(d[payloadStart..<capturedEnd]),
-            missingPayload: max(0, end - capturedEnd))
-        return .tcp(packet)
-    }
-
-    /// Formats an IPv4 or IPv6 address as inet_ntop does.
-    static func address(_ d: [UInt8], _ o: Int, count: Int) -> String {
-        if count == 4 {
-            // Hot path (every IPv4 packet): format by hand into a small string, which Swift keeps
-            // inline without allocating; inet_ntop + sprintf cost more than the rest of the packet.
-            return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 16) { buf in
-                var n = 0
-                for k in 0..<4 {
-                    if k > 0 { buf[n] = 0x2e; n += 1 }
-                    let v = d[o + k]
-                    if v >= 100 { buf[n] = 0x30 + v / 100; n += 1 }
-                    if v >= 10 { buf[n] = 0x30 + (v / 10) % 10; n += 1 }
-                    buf[n] = 0x30 + v % 10; n += 1
-                }
-                return String(decoding: UnsafeBufferPointer(rebasing: buf[0..<n]), as: UTF8.self)
-            }
-        }
-        var bytes = Array(d[o..<(o + count)])
-        var out = [CChar](repeating: 0, count: 64)
-        let family = count == 4 ? AF_INET : AF_INET6
-        let ok = bytes.withUnsafeMutableBytes { raw in
-            inet_ntop(family, raw.baseAddress, &out, socklen_t(out.count)) != nil
-        }
-        guard ok else { return bytes.map { String($0) }.joined(separator: ".") }
-        return stringFromCBuffer(out)
+            payload: UnsafeBufferPointer(rebasing: d[payloadStart..<capturedEnd]),
+            missingPayload: max(0, end - capturedEnd)))
     }
 }

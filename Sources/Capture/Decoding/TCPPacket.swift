@@ -60,3 +60,25 @@ package struct DecodedPacket: Sendable, Equatable {
         self.content = content
     }
 }
+
+/// A decoded TCP segment read in place: the header fields, and the payload as a slice of the frame
+/// (valid only as long as the frame's bytes are).
+struct TCPSegmentView {
+    var source: Endpoint
+    var destination: Endpoint
+    var sequence: UInt32
+    var acknowledgement: UInt32
+    var flags: TCPFlags
+    var window: UInt16
+    var payload: UnsafeBufferPointer<UInt8>
+    var missingPayload: Int
+
+    /// Sequence space used by the payload (captured or not).
+    var payloadLength: Int { payload.count + missingPayload }
+
+    /// A `TCPPacket` owning a copy of the payload.
+    var packet: TCPPacket {
+        TCPPacket(source: source, destination: destination, sequence: sequence, acknowledgement: acknowledgement,
+                  flags: flags, window: window, payload: Array(payload), missingPayload: missingPayload)
+    }
+}

@@ -27,7 +27,6 @@ package final class PacketReader {
     /// Standard pcap: every record is a 16-byte header and its bytes, so the offset is counted
     /// instead of asked (`ftell` costs a system call per frame).
     private let countsOffsets: Bool
-    private var frameBytes: [UInt8] = []
 
     package init(path: String) throws {
         self.path = path
@@ -55,6 +54,12 @@ package final class PacketReader {
 
     /// The next record, `nil` at the end of the file.
     package func next() throws -> RawFrame? {
+        try nextView()?.copy(linkType: linkType)
+    }
+
+    /// The next record in place (its bytes stay valid until the next call), `nil` at the end of
+    /// the file. Throws `CaptureError.damaged` as `next()` does.
+    package func nextView() throws -> FrameView? {
         guard !finished, let h = handle else { return nil }
         let offset = currentOffset(h)
         var header: UnsafeMutablePointer<pcap_pkthdr>?
@@ -65,15 +70,12 @@ package final class PacketReader {
             guard let header, let data else { return nil }
             framesRead += 1
             let caplen = Int(header.pointee.caplen)
-            // One reused array: when the caller is done with the previous frame, no allocation.
-            frameBytes.removeAll(keepingCapacity: true)
-            frameBytes.append(contentsOf: UnsafeBufferPointer(start: data, count: caplen))
             // With nanosecond precision libpcap stores nanoseconds in tv_usec.
             let ts = Timestamp(seconds: Int64(header.pointee.ts.tv_sec),
                                nanoseconds: UInt32(clamping: header.pointee.ts.tv_usec))
             trackedOffset = offset + (format == .pcap ? 16 + caplen : 0)
-            return RawFrame(number: framesRead, time: ts, linkType: linkType,
-                            originalLength: Int(header.pointee.len), data: frameBytes, fileOffset: offset)
+            return FrameView(number: framesRead, time: ts, originalLength: Int(header.pointee.len),
+                             bytes: UnsafeBufferPointer(start: data, count: caplen), fileOffset: offset)
         case -2:
             finish()
             return nil

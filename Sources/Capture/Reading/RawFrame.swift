@@ -24,3 +24,20 @@ package enum CaptureFileFormat: String, Sendable, Hashable, CaseIterable {
     /// pcapng (section header, interface description and enhanced packet blocks).
     case pcapng
 }
+
+/// One record of a capture file read in place: its bytes are libpcap's buffer, valid only until
+/// the reader is asked for the next record (or closed). Nothing is copied to make it.
+package struct FrameView {
+    package var number: Int
+    package var time: Timestamp
+    /// Length of the packet on the wire; `bytes.count` is the captured (possibly snapped) part.
+    package var originalLength: Int
+    package var bytes: UnsafeBufferPointer<UInt8>
+    package var fileOffset: Int
+
+    /// A copy that outlives the reader's buffer.
+    package func copy(linkType: Int32) -> RawFrame {
+        RawFrame(number: number, time: time, linkType: linkType, originalLength: originalLength,
+                 data: Array(bytes), fileOffset: fileOffset)
+    }
+}

@@ -49,7 +49,8 @@ struct DirectionBuffer {
     /// Adds a received range. Bytes before `next` are retransmissions and are dropped. Bytes that
     /// overlap an already buffered piece are dropped too (the first-arrived bytes win), unless
     /// `inOrderWins` and the range continues the in-order stream: then it replaces what was buffered.
-    mutating func insert(start: Int64, bytes: [UInt8], missing: Int, inOrderWins: Bool = false) {
+    /// Only the bytes kept are copied out of `bytes`.
+    mutating func insert(start: Int64, bytes: UnsafeBufferPointer<UInt8>, missing: Int, inOrderWins: Bool = false) {
         if inOrderWins && start <= next && start + Int64(bytes.count + missing) > next {
             discardBuffered(from: next, to: start + Int64(bytes.count + missing))
         }
@@ -57,12 +58,13 @@ struct DirectionBuffer {
         if missing > 0 { insertRange(start: start + Int64(bytes.count), length: missing, bytes: nil) }
     }
 
-    /// The common case, taken without buffering: the next in-order bytes while nothing waits.
-    /// Returns them (and moves past them), or nil when the general path is needed.
-    mutating func takeInOrder(start: Int64, bytes: [UInt8]) -> [UInt8]? {
-        guard start == next, pending.isEmpty, !bytes.isEmpty, finOffset == nil else { return nil }
-        advance(to: next + Int64(bytes.count))
-        return bytes
+    /// The common case, taken without buffering: `count` next in-order bytes while nothing waits.
+    /// Moves past them and returns true (the caller delivers them), or false when the general
+    /// path is needed.
+    mutating func takeInOrder(start: Int64, count: Int) -> Bool {
+        guard start == next, pending.isEmpty, count > 0, finOffset == nil else { return false }
+        advance(to: next + Int64(count))
+        return true
     }
 
     /// Removes buffered bytes in [from, to), trimming pieces that straddle the bounds.
@@ -79,7 +81,7 @@ struct DirectionBuffer {
         bufferedBytes -= removed
     }
 
-    private mutating func insertRange(start: Int64, length: Int, bytes: [UInt8]?) {
+    private mutating func insertRange(start: Int64, length: Int, bytes: UnsafeBufferPointer<UInt8>?) {
         var s = start
         let e = start + Int64(length)
         if e <= next { return }
@@ -115,10 +117,12 @@ struct DirectionBuffer {
         return lo
     }
 
-    private func slice(_ bytes: [UInt8]?, origin: Int64, from: Int64, to: Int64) -> Piece {
+    /// The part [from, to) of a range starting at `origin`, as a piece owning its bytes.
+    private func slice<Bytes: RandomAccessCollection<UInt8>>(_ bytes: Bytes?, origin: Int64, from: Int64,
+                                                             to: Int64) -> Piece where Bytes.Index == Int {
         let length = Int(to - from)
         guard let bytes else { return Piece(start: from, length: length, bytes: nil) }
-        let a = Int(from - origin)
+        let a = bytes.startIndex + Int(from - origin)
         return Piece(start: from, length: length, bytes: Array(bytes[a..<(a + length)]))
     }
 

@@ -38,9 +38,23 @@ package final class FrameReassembler {
 
     /// Appends the segments of `frame` to `out` (lets a reader reuse one array).
     package func process(_ frame: RawFrame, into out: inout [StreamSegment]) {
+        if linkType == SerialRecord.linkType {
+            statistics.frames += 1
+            out += serial(frame)
+            return
+        }
+        frame.data.withUnsafeBufferPointer { bytes in
+            process(FrameView(number: frame.number, time: frame.time, originalLength: frame.originalLength,
+                              bytes: bytes, fileOffset: frame.fileOffset), into: &out)
+        }
+    }
+
+    /// Appends the segments of a frame read in place (see `PacketReader.nextView`). The frame's
+    /// bytes are read where they lie; a TCP payload is copied once, only where it is kept.
+    package func process(_ frame: FrameView, into out: inout [StreamSegment]) {
+        if linkType == SerialRecord.linkType { return process(frame.copy(linkType: linkType), into: &out) }
         statistics.frames += 1
-        if linkType == SerialRecord.linkType { out += serial(frame); return }
-        switch PacketDecoder.decode(frame).content {
+        switch PacketDecoder.view(frame.bytes, linkType: linkType, originalLength: frame.originalLength) {
         case let .tcp(packet):
             statistics.tcpSegments += 1
             tcp.process(packet, frame: frame.number, time: frame.time, into: &out)

@@ -39,31 +39,18 @@ package final class TCPReassembler {
         }
     }
 
-    private struct Key: Hashable {
-        var low: Endpoint
-        var high: Endpoint
-        init(_ x: Endpoint, _ y: Endpoint) {
-            if (x.address, x.port) <= (y.address, y.port) { low = x; high = y } else { low = y; high = x }
-        }
-    }
-
-    private final class Connection {
-        let info: StreamInfo
-        var a = DirectionBuffer()
-        var b = DirectionBuffer()
-        var openedEmitted = false
-        var ended = false
-        init(info: StreamInfo) { self.info = info }
-        func side(of source: Endpoint) -> StreamSide { source == info.a ? .a : .b }
-    }
+    private typealias Key = TCPConnection.Key
 
     package let limits: Limits
     /// Every stream seen so far, indexed by stream number.
     package private(set) var streams: [StreamInfo] = []
-    private var connections: [Key: Connection] = [:]
+    private var connections: [Key: TCPConnection] = [:]
     private var endedOrder: [Key] = []
     private var lastFrame = 0
     private var lastTime = Timestamp(seconds: 0, nanoseconds: 0)
+    /// One-entry cache: consecutive packets nearly always belong to the same connection, and
+    /// comparing the ends with it spares hashing them.
+    private var lastConnection: TCPConnection?
 
     package init(limits: Limits = Limits()) {
         self.limits = limits
@@ -78,29 +65,37 @@ package final class TCPReassembler {
 
     /// Appends the segments of `packet` to `out` (lets a reader reuse one array).
     package func process(_ packet: TCPPacket, frame: Int, time: Timestamp, into out: inout [StreamSegment]) {
+        packet.payload.withUnsafeBufferPointer { payload in
+            let view = TCPSegmentView(source: packet.source, destination: packet.destination, sequence: packet.sequence,
+                                      acknowledgement: packet.acknowledgement, flags: packet.flags,
+                                      window: packet.window, payload: payload, missingPayload: packet.missingPayload)
+            process(view, frame: frame, time: time, into: &out)
+        }
+    }
+
+    /// Appends the segments of a segment read in place; its payload is copied only where kept.
+    func process(_ packet: TCPSegmentView, frame: Int, time: Timestamp, into out: inout [StreamSegment]) {
         lastFrame = frame
         lastTime = time
-        let key = Key(packet.source, packet.destination)
         let flags = packet.flags
         let isSYN = flags.contains(.syn)
         let isInitialSYN = isSYN && !flags.contains(.ack)
 
-        // One-entry cache: consecutive packets nearly always belong to the same connection, and
-        // hashing two endpoints per packet is a visible part of reading a capture.
-        if !isInitialSYN, let cached = lastConnection, lastKey == key {
-            return process(packet, key: key, connection: cached, frame: frame, time: time, out: &out)
+        if !isInitialSYN, let cached = lastConnection, let side = cached.sideIfJoined(packet.source, packet.destination) {
+            return process(packet, connection: cached, side: side, frame: frame, time: time, out: &out)
         }
+        let key = Key(packet.source, packet.destination)
         if let existing = connections[key], isInitialSYN {
             let sender = existing.side(of: packet.source)
-            let knownISN = sender == .a ? existing.a.initialSequence : existing.b.initialSequence
+            let knownISN = existing.direction(sender).pointee.initialSequence
             if existing.ended || (knownISN != nil && knownISN != packet.sequence) {
-                out += flush(existing, frame: frame, time: time)
+                existing.flush(frame: frame, time: time, into: &out)
                 connections[key] = nil
-                if lastKey == key { lastKey = nil; lastConnection = nil }
+                if lastConnection === existing { lastConnection = nil }
                 endedOrder.removeAll { $0 == key }
             }
         }
-        let connection: Connection
+        let connection: TCPConnection
         if let existing = connections[key] {
             connection = existing
         } else {
@@ -109,52 +104,42 @@ package final class TCPReassembler {
             let info = StreamInfo(index: streams.count, kind: .tcp, a: opener.a, b: opener.b,
                                   startedMidStream: !isSYN, firstFrame: frame)
             streams.append(info)
-            connection = Connection(info: info)
+            connection = TCPConnection(info: info)
             connections[key] = connection
         }
-        lastKey = key
         lastConnection = connection
-        process(packet, key: key, connection: connection, frame: frame, time: time, out: &out)
+        process(packet, connection: connection, side: connection.side(of: packet.source), frame: frame, time: time,
+                out: &out)
     }
 
-    private var lastKey: Key?
-    private var lastConnection: Connection?
-
-    private func process(_ packet: TCPPacket, key: Key, connection: Connection, frame: Int, time: Timestamp,
-                         out: inout [StreamSegment]) {
+    private func process(_ packet: TCPSegmentView, connection: TCPConnection, side: StreamSide, frame: Int,
+                         time: Timestamp, out: inout [StreamSegment]) {
         let flags = packet.flags
         let isSYN = flags.contains(.syn)
-        let side = connection.side(of: packet.source)
-        var dir = side == .a ? connection.a : connection.b
-        var other = side == .a ? connection.b : connection.a
+        // Both directions are updated in place.
+        let dir = connection.direction(side)
+        let other = connection.direction(side.other)
         func segment(_ s: StreamSide, _ payload: StreamSegment.Payload) -> StreamSegment {
-            StreamSegment(frame: frame, time: time, stream: connection.info.index, side: s,
-                          source: connection.info.endpoint(s), destination: connection.info.endpoint(s.other),
-                          startedMidStream: connection.info.startedMidStream, payload: payload)
+            connection.segment(s, payload, frame: frame, time: time)
         }
         func emit(_ s: StreamSide, _ outputs: [DirectionBuffer.Output]) {
-            for o in outputs {
-                switch o {
-                case let .bytes(b): out.append(segment(s, .bytes(b)))
-                case let .gap(n): out.append(segment(s, .gap(count: n)))
-                }
-            }
+            if !outputs.isEmpty { connection.emit(s, outputs, frame: frame, time: time, into: &out) }
         }
-        func closeIfFinReached(_ s: StreamSide, _ d: inout DirectionBuffer) {
-            if let fin = d.finOffset, !d.closed, d.next >= fin, !d.hasPending {
-                d.closed = true
+        func closeIfFinReached(_ s: StreamSide, _ d: UnsafeMutablePointer<DirectionBuffer>) {
+            if let fin = d.pointee.finOffset, !d.pointee.closed, d.pointee.next >= fin, !d.pointee.hasPending {
+                d.pointee.closed = true
                 out.append(segment(s, .closed(reset: false)))
             }
         }
 
         if isSYN {
-            if dir.initialSequence == nil && !dir.hasPending && dir.next == 0 {
-                dir.initialSequence = packet.sequence
-                dir.setBase(packet.sequence &+ 1)
+            if dir.pointee.initialSequence == nil && !dir.pointee.hasPending && dir.pointee.next == 0 {
+                dir.pointee.initialSequence = packet.sequence
+                dir.pointee.setBase(packet.sequence &+ 1)
             }
-            if flags.contains(.ack) && !other.baseKnown {
+            if flags.contains(.ack) && !other.pointee.baseKnown {
                 // The SYN/ACK acknowledges the opener's ISN + 1: the opener's stream starts there.
-                other.setBase(packet.acknowledgement)
+                other.pointee.setBase(packet.acknowledgement)
             }
             if !connection.openedEmitted && !connection.info.startedMidStream {
                 connection.openedEmitted = true
@@ -164,57 +149,57 @@ package final class TCPReassembler {
         let dataSequence = isSYN ? packet.sequence &+ 1 : packet.sequence
 
         // Bytes of the other direction acknowledged but never captured are lost: give up on them.
-        if flags.contains(.ack), other.baseKnown, !other.closed, !flags.contains(.rst) {
-            var target = other.offset(of: packet.acknowledgement)
-            if let fin = other.finOffset { target = min(target, fin) }
-            if target > other.next {
-                emit(side.other, other.skip(to: target))
-                closeIfFinReached(side.other, &other)
+        if flags.contains(.ack), other.pointee.baseKnown, !other.pointee.closed, !flags.contains(.rst) {
+            var target = other.pointee.offset(of: packet.acknowledgement)
+            if let fin = other.pointee.finOffset { target = min(target, fin) }
+            if target > other.pointee.next {
+                emit(side.other, other.pointee.skip(to: target))
+                closeIfFinReached(side.other, other)
             }
         }
 
-        if !dir.closed && (packet.payloadLength > 0 || flags.contains(.fin)) {
-            if !dir.baseKnown { dir.setBase(dataSequence) } // mid-stream: the first sequence seen is the base
-            let start = dir.offset(of: dataSequence)
+        if !dir.pointee.closed && (packet.payloadLength > 0 || flags.contains(.fin)) {
+            if !dir.pointee.baseKnown { dir.pointee.setBase(dataSequence) } // mid-stream: the first sequence seen is the base
+            let start = dir.pointee.offset(of: dataSequence)
             if packet.payloadLength > 0 {
-                if packet.missingPayload == 0, let inOrder = dir.takeInOrder(start: start, bytes: packet.payload) {
-                    out.append(segment(side, .bytes(inOrder)))
+                if packet.missingPayload == 0, dir.pointee.takeInOrder(start: start, count: packet.payload.count) {
+                    // The one copy of the payload: the in-order bytes the segment hands on.
+                    out.append(segment(side, .bytes(Array(packet.payload))))
                 } else {
-                    dir.insert(start: start, bytes: packet.payload, missing: packet.missingPayload,
-                               inOrderWins: limits.overlapPolicy == .inOrderWins)
+                    dir.pointee.insert(start: start, bytes: packet.payload, missing: packet.missingPayload,
+                                       inOrderWins: limits.overlapPolicy == .inOrderWins)
                 }
             }
-            if flags.contains(.fin) && dir.finOffset == nil {
-                dir.finOffset = start + Int64(packet.payloadLength)
+            if flags.contains(.fin) && dir.pointee.finOffset == nil {
+                dir.pointee.finOffset = start + Int64(packet.payloadLength)
             }
-            emit(side, dir.drain())
-            while dir.bufferedBytes > limits.maxBufferedBytes || dir.pending.count > limits.maxBufferedPieces {
-                emit(side, dir.skipFirstHole())
+            if dir.pointee.hasPending { emit(side, dir.pointee.drain()) }
+            while dir.pointee.bufferedBytes > limits.maxBufferedBytes || dir.pointee.pending.count > limits.maxBufferedPieces {
+                emit(side, dir.pointee.skipFirstHole())
             }
-            closeIfFinReached(side, &dir)
+            closeIfFinReached(side, dir)
         }
 
         if flags.contains(.rst) {
-            emit(side, dir.flushAll())
-            emit(side.other, other.flushAll())
-            for s in [side, side.other] {
-                if s == side ? !dir.closed : !other.closed {
-                    out.append(segment(s, .closed(reset: true)))
-                }
+            emit(side, dir.pointee.flushAll())
+            emit(side.other, other.pointee.flushAll())
+            for (s, d) in [(side, dir), (side.other, other)] where !d.pointee.closed {
+                out.append(segment(s, .closed(reset: true)))
             }
-            dir.closed = true
-            other.closed = true
+            dir.pointee.closed = true
+            other.pointee.closed = true
         }
 
-        if side == .a { connection.a = dir; connection.b = other } else { connection.b = dir; connection.a = other }
-        if !connection.ended && (flags.contains(.fin) || flags.contains(.rst)) {
+        if (flags.contains(.fin) || flags.contains(.rst)) && !connection.ended {
             connection.ended = true
-            endedOrder.append(key)
+            endedOrder.append(connection.key)
             if endedOrder.count > limits.maxEndedConnections {
                 let oldest = endedOrder.removeFirst()
-                if let c = connections[oldest] { out += flush(c, frame: frame, time: time) }
+                if let c = connections[oldest] {
+                    c.flush(frame: frame, time: time, into: &out)
+                    if lastConnection === c { lastConnection = nil }
+                }
                 connections[oldest] = nil
-                if lastKey == oldest { lastKey = nil; lastConnection = nil }
             }
         }
     }
@@ -224,33 +209,7 @@ package final class TCPReassembler {
     package func finish() -> [StreamSegment] {
         var out: [StreamSegment] = []
         for connection in connections.values.sorted(by: { $0.info.index < $1.info.index }) {
-            out += flush(connection, frame: lastFrame, time: lastTime)
-        }
-        return out
-    }
-
-    private func flush(_ connection: Connection, frame: Int, time: Timestamp) -> [StreamSegment] {
-        var out: [StreamSegment] = []
-        for s in [StreamSide.a, .b] {
-            var d = s == .a ? connection.a : connection.b
-            guard !d.closed else { continue }
-            for o in d.flushAll() {
-                let payload: StreamSegment.Payload
-                switch o {
-                case let .bytes(b): payload = .bytes(b)
-                case let .gap(n): payload = .gap(count: n)
-                }
-                out.append(StreamSegment(frame: frame, time: time, stream: connection.info.index, side: s,
-                                         source: connection.info.endpoint(s), destination: connection.info.endpoint(s.other),
-                                         startedMidStream: connection.info.startedMidStream, payload: payload))
-            }
-            if let fin = d.finOffset, d.next >= fin {
-                d.closed = true
-                out.append(StreamSegment(frame: frame, time: time, stream: connection.info.index, side: s,
-                                         source: connection.info.endpoint(s), destination: connection.info.endpoint(s.other),
-                                         startedMidStream: connection.info.startedMidStream, payload: .closed(reset: false)))
-            }
-            if s == .a { connection.a = d } else { connection.b = d }
+            connection.flush(frame: lastFrame, time: lastTime, into: &out)
         }
         return out
     }
