@@ -44,10 +44,6 @@ package struct Message: Sendable {
     package var part: Part
     /// Offsets of the message in its direction's byte stream.
     package var streamRange: Range<Int>
-    /// The decoded object (nil for raw messages).
-    package var node: Node?
-    /// The raw bytes of a raw message.
-    package var raw: ArraySlice<UInt8>?
     /// The message's bytes as they were on the wire (MessagePack or raw).
     package var bytes: ArraySlice<UInt8> = []
     /// The parsed request (requests only).
@@ -64,11 +60,62 @@ package struct Message: Sendable {
     /// For the raw traceback: what made the server write it, where the capture shows it.
     package var trigger: ErrorTrigger?
 
-    /// A message too deep to decode whole: its value to the decoder's depth limit.
-    package var shallowValue: MessagePackValue?
-
     /// The node's value, converted once when the dissector needed it (nil: convert on demand).
     package var decodedValue: MessagePackValue? = nil
+
+    /// The fields most messages leave empty, kept out of line so that a message is cheap to copy.
+    private var extras: MessageExtras?
+
+    /// The decoded object (nil for raw messages, and unless the dissector keeps nodes).
+    package var node: Node? {
+        get { extras?.node }
+        set { if newValue != nil || extras != nil { mutableExtras().node = newValue } }
+    }
+    /// The raw bytes of a raw message.
+    package var raw: ArraySlice<UInt8>? {
+        get { extras?.raw }
+        set { if newValue != nil || extras != nil { mutableExtras().raw = newValue } }
+    }
+    /// A message too deep to decode whole: its value to the decoder's depth limit.
+    package var shallowValue: MessagePackValue? {
+        get { extras?.shallowValue }
+        set { if newValue != nil || extras != nil { mutableExtras().shallowValue = newValue } }
+    }
+
+    private mutating func mutableExtras() -> MessageExtras {
+        if let e = extras {
+            if isKnownUniquelyReferenced(&extras!) { return e }
+            let copy = MessageExtras(node: e.node, raw: e.raw, shallowValue: e.shallowValue)
+            extras = copy
+            return copy
+        }
+        let e = MessageExtras(node: nil, raw: nil, shallowValue: nil)
+        extras = e
+        return e
+    }
+
+    package init(index: Int, frame: Int, firstFrame: Int, time: Timestamp, stream: Int, direction: Direction,
+                 kind: Kind, part: Part, streamRange: Range<Int>, node: Node?, raw: ArraySlice<UInt8>?,
+                 request: Request?, replyTo: Int?, replyToFrame: Int?, command: String?, latency: Double?,
+                 outstanding: Int, anomalies: [Anomaly]) {
+        self.index = index
+        self.frame = frame
+        self.firstFrame = firstFrame
+        self.time = time
+        self.stream = stream
+        self.direction = direction
+        self.kind = kind
+        self.part = part
+        self.streamRange = streamRange
+        self.request = request
+        self.replyTo = replyTo
+        self.replyToFrame = replyToFrame
+        self.command = command
+        self.latency = latency
+        self.outstanding = outstanding
+        self.anomalies = anomalies
+        if node != nil || raw != nil { extras = MessageExtras(node: node, raw: raw, shallowValue: nil) }
+    }
 
     package var value: MessagePackValue? { decodedValue ?? node?.value ?? shallowValue }
 
@@ -92,5 +139,18 @@ package struct Message: Sendable {
     package var consoleBytes: ArraySlice<UInt8>? {
         guard part == .console, case .ext(_, let d)? = value else { return nil }
         return d
+    }
+}
+
+/// A message's rarely set fields (copied on write: a message stays a value).
+private final class MessageExtras: @unchecked Sendable {
+    var node: Node?
+    var raw: ArraySlice<UInt8>?
+    var shallowValue: MessagePackValue?
+
+    init(node: Node?, raw: ArraySlice<UInt8>?, shallowValue: MessagePackValue?) {
+        self.node = node
+        self.raw = raw
+        self.shallowValue = shallowValue
     }
 }
