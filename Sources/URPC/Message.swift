@@ -46,8 +46,6 @@ package struct Message: Sendable {
     package var streamRange: Range<Int>
     /// The message's bytes as they were on the wire (MessagePack or raw).
     package var bytes: ArraySlice<UInt8> = []
-    /// The parsed request (requests only).
-    package var request: Request?
     /// For server messages: the request they answer (its index and frame) and its command.
     package var replyTo: Int?
     package var replyToFrame: Int?
@@ -60,12 +58,20 @@ package struct Message: Sendable {
     /// For the raw traceback: what made the server write it, where the capture shows it.
     package var trigger: ErrorTrigger?
 
-    /// The node's value, converted once when the dissector needed it (nil: convert on demand).
-    package var decodedValue: MessagePackValue? = nil
-
-    /// The fields most messages leave empty, kept out of line so that a message is cheap to copy.
+    /// The fields whose copies cost most (enums of values, trees), kept out of line in one
+    /// copy-on-write box so that copying a message retains one reference.
     private var extras: MessageExtras?
 
+    /// The parsed request (requests only).
+    package var request: Request? {
+        get { extras?.request }
+        set { if newValue != nil || extras != nil { mutableExtras().request = newValue } }
+    }
+    /// The node's value, converted once when the dissector needed it (nil: convert on demand).
+    package var decodedValue: MessagePackValue? {
+        get { extras?.decodedValue }
+        set { if newValue != nil || extras != nil { mutableExtras().decodedValue = newValue } }
+    }
     /// The decoded object (nil for raw messages, and unless the dissector keeps nodes).
     package var node: Node? {
         get { extras?.node }
@@ -83,21 +89,15 @@ package struct Message: Sendable {
     }
 
     private mutating func mutableExtras() -> MessageExtras {
-        if let e = extras {
-            if isKnownUniquelyReferenced(&extras!) { return e }
-            let copy = MessageExtras(node: e.node, raw: e.raw, shallowValue: e.shallowValue)
-            extras = copy
-            return copy
-        }
-        let e = MessageExtras(node: nil, raw: nil, shallowValue: nil)
-        extras = e
-        return e
+        if extras == nil { extras = MessageExtras() } else if !isKnownUniquelyReferenced(&extras!) { extras = extras!.copy() }
+        return extras.unsafelyUnwrapped
     }
 
     package init(index: Int, frame: Int, firstFrame: Int, time: Timestamp, stream: Int, direction: Direction,
                  kind: Kind, part: Part, streamRange: Range<Int>, node: Node?, raw: ArraySlice<UInt8>?,
                  request: Request?, replyTo: Int?, replyToFrame: Int?, command: String?, latency: Double?,
-                 outstanding: Int, anomalies: [Anomaly]) {
+                 outstanding: Int, anomalies: [Anomaly], bytes: ArraySlice<UInt8> = [],
+                 decodedValue: MessagePackValue? = nil) {
         self.index = index
         self.frame = frame
         self.firstFrame = firstFrame
@@ -107,14 +107,21 @@ package struct Message: Sendable {
         self.kind = kind
         self.part = part
         self.streamRange = streamRange
-        self.request = request
+        self.bytes = bytes
         self.replyTo = replyTo
         self.replyToFrame = replyToFrame
         self.command = command
         self.latency = latency
         self.outstanding = outstanding
         self.anomalies = anomalies
-        if node != nil || raw != nil { extras = MessageExtras(node: node, raw: raw, shallowValue: nil) }
+        if request != nil || decodedValue != nil || node != nil || raw != nil {
+            let e = MessageExtras()
+            e.request = request
+            e.decodedValue = decodedValue
+            e.node = node
+            e.raw = raw
+            extras = e
+        }
     }
 
     package var value: MessagePackValue? { decodedValue ?? node?.value ?? shallowValue }
@@ -142,15 +149,21 @@ package struct Message: Sendable {
     }
 }
 
-/// A message's rarely set fields (copied on write: a message stays a value).
+/// The out-of-line fields of a message (copied on write: a message stays a value).
 private final class MessageExtras: @unchecked Sendable {
+    var request: Request?
+    var decodedValue: MessagePackValue?
     var node: Node?
     var raw: ArraySlice<UInt8>?
     var shallowValue: MessagePackValue?
 
-    init(node: Node?, raw: ArraySlice<UInt8>?, shallowValue: MessagePackValue?) {
-        self.node = node
-        self.raw = raw
-        self.shallowValue = shallowValue
+    func copy() -> MessageExtras {
+        let e = MessageExtras()
+        e.request = request
+        e.decodedValue = decodedValue
+        e.node = node
+        e.raw = raw
+        e.shallowValue = shallowValue
+        return e
     }
 }

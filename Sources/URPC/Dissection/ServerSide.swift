@@ -138,9 +138,7 @@ extension ConnectionDissector {
         var m = Message(index: nextIndex, frame: frame, firstFrame: s2c.firstFrame(at: range.lowerBound), time: time,
                         stream: index, direction: .serverToClient, kind: .reply, part: .value, streamRange: range,
                         node: node, raw: nil, request: nil, replyTo: nil, replyToFrame: nil, command: nil, latency: nil,
-                        outstanding: 0, anomalies: [])
-        m.bytes = s2c.bytes(in: range)
-        m.decodedValue = value
+                        outstanding: 0, anomalies: [], bytes: s2c.bytes(in: range), decodedValue: value)
         nextIndex += 1
         let scalar: MessagePackValue?
         switch value {
