@@ -44,14 +44,8 @@ package struct Message: Sendable {
     package var part: Part
     /// Offsets of the message in its direction's byte stream.
     package var streamRange: Range<Int>
-    /// The decoded object (nil for raw messages).
-    package var node: Node?
-    /// The raw bytes of a raw message.
-    package var raw: ArraySlice<UInt8>?
     /// The message's bytes as they were on the wire (MessagePack or raw).
     package var bytes: ArraySlice<UInt8> = []
-    /// The parsed request (requests only).
-    package var request: Request?
     /// For server messages: the request they answer (its index and frame) and its command.
     package var replyTo: Int?
     package var replyToFrame: Int?
@@ -64,11 +58,71 @@ package struct Message: Sendable {
     /// For the raw traceback: what made the server write it, where the capture shows it.
     package var trigger: ErrorTrigger?
 
-    /// A message too deep to decode whole: its value to the decoder's depth limit.
-    package var shallowValue: MessagePackValue?
+    /// The fields whose copies cost most (enums of values, trees), kept out of line in one
+    /// copy-on-write box so that copying a message retains one reference.
+    private var extras: MessageExtras?
 
+    /// The parsed request (requests only).
+    package var request: Request? {
+        get { extras?.request }
+        set { if newValue != nil || extras != nil { mutableExtras().request = newValue } }
+    }
     /// The node's value, converted once when the dissector needed it (nil: convert on demand).
-    package var decodedValue: MessagePackValue? = nil
+    package var decodedValue: MessagePackValue? {
+        get { extras?.decodedValue }
+        set { if newValue != nil || extras != nil { mutableExtras().decodedValue = newValue } }
+    }
+    /// The decoded object (nil for raw messages, and unless the dissector keeps nodes).
+    package var node: Node? {
+        get { extras?.node }
+        set { if newValue != nil || extras != nil { mutableExtras().node = newValue } }
+    }
+    /// The raw bytes of a raw message.
+    package var raw: ArraySlice<UInt8>? {
+        get { extras?.raw }
+        set { if newValue != nil || extras != nil { mutableExtras().raw = newValue } }
+    }
+    /// A message too deep to decode whole: its value to the decoder's depth limit.
+    package var shallowValue: MessagePackValue? {
+        get { extras?.shallowValue }
+        set { if newValue != nil || extras != nil { mutableExtras().shallowValue = newValue } }
+    }
+
+    private mutating func mutableExtras() -> MessageExtras {
+        if extras == nil { extras = MessageExtras() } else if !isKnownUniquelyReferenced(&extras!) { extras = extras!.copy() }
+        return extras.unsafelyUnwrapped
+    }
+
+    package init(index: Int, frame: Int, firstFrame: Int, time: Timestamp, stream: Int, direction: Direction,
+                 kind: Kind, part: Part, streamRange: Range<Int>, node: Node?, raw: ArraySlice<UInt8>?,
+                 request: Request?, replyTo: Int?, replyToFrame: Int?, command: String?, latency: Double?,
+                 outstanding: Int, anomalies: [Anomaly], bytes: ArraySlice<UInt8> = [],
+                 decodedValue: MessagePackValue? = nil) {
+        self.index = index
+        self.frame = frame
+        self.firstFrame = firstFrame
+        self.time = time
+        self.stream = stream
+        self.direction = direction
+        self.kind = kind
+        self.part = part
+        self.streamRange = streamRange
+        self.bytes = bytes
+        self.replyTo = replyTo
+        self.replyToFrame = replyToFrame
+        self.command = command
+        self.latency = latency
+        self.outstanding = outstanding
+        self.anomalies = anomalies
+        if request != nil || decodedValue != nil || node != nil || raw != nil {
+            let e = MessageExtras()
+            e.request = request
+            e.decodedValue = decodedValue
+            e.node = node
+            e.raw = raw
+            extras = e
+        }
+    }
 
     package var value: MessagePackValue? { decodedValue ?? node?.value ?? shallowValue }
 
@@ -92,5 +146,24 @@ package struct Message: Sendable {
     package var consoleBytes: ArraySlice<UInt8>? {
         guard part == .console, case .ext(_, let d)? = value else { return nil }
         return d
+    }
+}
+
+/// The out-of-line fields of a message (copied on write: a message stays a value).
+private final class MessageExtras: @unchecked Sendable {
+    var request: Request?
+    var decodedValue: MessagePackValue?
+    var node: Node?
+    var raw: ArraySlice<UInt8>?
+    var shallowValue: MessagePackValue?
+
+    func copy() -> MessageExtras {
+        let e = MessageExtras()
+        e.request = request
+        e.decodedValue = decodedValue
+        e.node = node
+        e.raw = raw
+        e.shallowValue = shallowValue
+        return e
     }
 }

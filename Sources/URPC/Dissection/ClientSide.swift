@@ -57,13 +57,15 @@ extension ConnectionDissector {
         var anomalies = analyse(req, frame: seg.frame)
         let bytes = c2s.bytes(in: range)
         if options.lint {
-            // Without a kept node, one is built only for the requests the lint may find something in.
-            if let n = node ?? lintNode(bytes, range) {
+            // One header walk says whether the lint or the ext-code check can find anything; a
+            // node is built (without a kept one) only for the requests the lint may report on.
+            let check = RequestPrecheck(bytes)
+            if check.mayLint, let n = node ?? lintNode(bytes, range) {
                 for f in DeviceLint.lint(node: n) {
                     anomalies.append(Anomaly(lint: f, frame: seg.frame, stream: index))
                 }
             }
-            checkExtCodes(value, &anomalies, seg.frame)
+            if check.mayHaveBadExt { checkExtCodes(value, &anomalies, seg.frame) }
         }
         var m = requestMessage(req, range: range, firstFrame: c2s.firstFrame(at: range.lowerBound), node: node,
                                seg.frame, seg.time, anomalies)
@@ -73,8 +75,7 @@ extension ConnectionDissector {
     }
 
     private func lintNode(_ bytes: ArraySlice<UInt8>, _ range: Range<Int>) -> Node? {
-        guard DeviceLint.mayFind(in: bytes) else { return nil }
-        return try? Decoder(options: options.decoding).decodeNode(Array(bytes), origin: range.lowerBound)
+        try? Decoder(options: options.decoding).decodeNode(Array(bytes), origin: range.lowerBound)
     }
 
     /// A request message, queued for its reply.

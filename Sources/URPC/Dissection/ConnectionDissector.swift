@@ -39,7 +39,7 @@ final class ConnectionDissector {
 
     /// Completed messages not yet released, and their numbering (MessageOrder.swift).
     var ready: [Message] = []
-    var numberOf: [Int: Int] = [:]
+    var numberOf = RequestNumbers()
     var released = 0
 
     init(index: Int, options: DissectorOptions) {
@@ -52,6 +52,8 @@ final class ConnectionDissector {
     func reader(_ dir: Direction) -> DirectionReader { dir == .clientToServer ? c2s : s2c }
 
     var head: PendingRequest? { pendingHead < pending.count ? pending[pendingHead] : nil }
+    /// A request is waiting for its reply (without copying it, as `head` does).
+    var hasHead: Bool { pendingHead < pending.count }
 
     func popHead() {
         pendingHead += 1

@@ -65,8 +65,46 @@ extension ConnectionDissector {
     }
 
     private func pruneNumbers() {
-        if numberOf.count > 4096, let h = head {
-            numberOf = numberOf.filter { $0.key >= h.index }
+        if numberOf.count > 4096, hasHead { numberOf.drop(below: pending[pendingHead].index) }
+    }
+}
+
+/// The number each released request was given, by the index it had while assembled: what a
+/// reply's `replyTo` becomes. Indices grow, so the numbers are kept in an array from `base` on
+/// (-1: not a numbered request) instead of a dictionary.
+struct RequestNumbers {
+    private var numbers: [Int] = []
+    private var base = 0
+    /// Requests numbered and not dropped.
+    private(set) var count = 0
+
+    subscript(index: Int) -> Int? {
+        get {
+            let i = index - base
+            guard i >= 0, i < numbers.count, numbers[i] >= 0 else { return nil }
+            return numbers[i]
         }
+        set {
+            var i = index - base
+            if i < 0 {
+                // A request numbered after the ones before it were dropped (held back, then released).
+                numbers.insert(contentsOf: repeatElement(-1, count: -i), at: 0)
+                base = index
+                i = 0
+            }
+            while numbers.count <= i { numbers.append(-1) }
+            let was = numbers[i]
+            numbers[i] = newValue ?? -1
+            count += (newValue == nil ? 0 : 1) - (was >= 0 ? 1 : 0)
+        }
+    }
+
+    /// Forgets the requests whose index is below `index`.
+    mutating func drop(below index: Int) {
+        let n = min(max(0, index - base), numbers.count)
+        guard n > 0 else { return }
+        count -= numbers[..<n].reduce(0) { $0 + ($1 >= 0 ? 1 : 0) }
+        numbers.removeFirst(n)
+        base += n
     }
 }

@@ -41,7 +41,7 @@ extension ConnectionDissector {
             }
             if s2c.resyncing {
                 // Before the first request (mid-stream) or after a gap, server bytes cannot be paired.
-                if !anyRequestSeen || head == nil {
+                if !anyRequestSeen || !hasHead {
                     s2c.skipByte()
                     continue
                 }
@@ -91,7 +91,7 @@ extension ConnectionDissector {
         cutShortRead(beforeFrame: traceback.firstFrame, &out)
         if pending.count > before {
             traceback.trigger = .shortRead
-        } else if head != nil {
+        } else if hasHead {
             traceback.trigger = .request
         } else {
             traceback.trigger = .eof
@@ -123,27 +123,29 @@ extension ConnectionDissector {
 
     /// Pairs a server message with the head request (without popping it).
     private func attach(_ m: inout Message, _ time: Timestamp) {
-        guard let h = head else { return }
-        m.replyTo = h.index
-        m.replyToFrame = h.frame
-        m.command = h.request.command
-        m.latency = time.since(h.time)
+        // In place: copying the pending request (and its `Request`) per reply was a measurable cost.
+        guard pendingHead < pending.count else { return }
+        pending.withUnsafeBufferPointer { p in
+            let h = p.baseAddress! + pendingHead
+            m.replyTo = h.pointee.index
+            m.replyToFrame = h.pointee.frame
+            m.command = h.pointee.request.command
+            m.latency = time.since(h.pointee.time)
+        }
     }
 
     private func reply(_ value: MessagePackValue, _ range: Range<Int>, node: Node?, _ frame: Int, _ time: Timestamp) -> Message {
         var m = Message(index: nextIndex, frame: frame, firstFrame: s2c.firstFrame(at: range.lowerBound), time: time,
                         stream: index, direction: .serverToClient, kind: .reply, part: .value, streamRange: range,
                         node: node, raw: nil, request: nil, replyTo: nil, replyToFrame: nil, command: nil, latency: nil,
-                        outstanding: 0, anomalies: [])
-        m.bytes = s2c.bytes(in: range)
-        m.decodedValue = value
+                        outstanding: 0, anomalies: [], bytes: s2c.bytes(in: range), decodedValue: value)
         nextIndex += 1
         let scalar: MessagePackValue?
         switch value {
         case .array, .map: scalar = nil
         default: scalar = value
         }
-        guard let h = head else {
+        guard pendingHead < pending.count else {
             m.anomalies.append(Anomaly(.unsolicitedReply, frame: frame, stream: index,
                                        detail: "a server message with no request outstanding (the server never sends unsolicited)"))
             if case .ext(ExtCode.console, _)? = scalar { m.kind = .console; m.part = .console }
@@ -154,9 +156,9 @@ extension ConnectionDissector {
         case (.normal, .ext(ExtCode.console, _)?):
             m.kind = .console
             m.part = .console
-            if !h.request.mayPrint {
+            if !pending[pendingHead].request.mayPrint {
                 m.anomalies.append(Anomaly(.unexpectedConsole, frame: frame, stream: index,
-                                           detail: "console output during \(h.request.command), which runs no code"))
+                                           detail: "console output during \(pending[pendingHead].request.command), which runs no code"))
             }
         case (_, .ext(ExtCode.exception, _)?):
             m.kind = .error
@@ -164,7 +166,7 @@ extension ConnectionDissector {
             mode = .normal
             popHead()
         case (.normal, let v):
-            if case .readInto(_, let asked) = h.request, let v, v.isNil || v.intValue != nil {
+            if let asked = headReadIntoCount, let v, v.isNil || v.intValue != nil {
                 m.part = .riCount
                 if let k = ReadIntoReply.rawByteCount(after: v, asked: asked, limit: options.decoding.maxObjectSize) {
                     mode = .riRaw(k)
@@ -188,5 +190,12 @@ extension ConnectionDissector {
             popHead()
         }
         return m
+    }
+
+    /// The count the head request asks for when it is an `ri` (read without copying the request).
+    private var headReadIntoCount: Int64? {
+        guard pendingHead < pending.count else { return nil }
+        if case .readInto(_, let asked) = pending[pendingHead].request { return asked }
+        return nil
     }
 }

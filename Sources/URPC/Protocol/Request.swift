@@ -44,45 +44,47 @@ package enum Request: Sendable, Equatable {
                               command: nil, args: a)
             return
         }
-        let args = Array(a.dropFirst())
-        func bad(_ why: String) -> Request { .malformed(reason: why, command: cmd, args: args) }
-        guard let known = Command(rawValue: cmd) else {
-            self = .other(cmd: cmd, args: args)
+        // The arguments are read in place (`a[1]` …); an array of them is built only for the
+        // requests that keep it (other, malformed).
+        let n = a.count - 1
+        func bad(_ why: String) -> Request { .malformed(reason: why, command: cmd, args: Array(a.dropFirst())) }
+        guard let known = Command.lookup(cmd) else {
+            self = .other(cmd: cmd, args: Array(a.dropFirst()))
             return
         }
-        guard args.count == known.arity else {
+        guard n == known.arity else {
             self = known == .cm
-                ? bad("cm takes exactly 4 arguments (target, name, args, kwargs), got \(args.count)")
-                : bad("\(cmd) with \(args.count) argument\(args.count == 1 ? "" : "s")")
+                ? bad("cm takes exactly 4 arguments (target, name, args, kwargs), got \(n)")
+                : bad("\(cmd) with \(n) argument\(n == 1 ? "" : "s")")
             return
         }
         switch known {
         case .ver: self = .ver
         case .re: self = .registry
         case .im:
-            if case .string(let m) = args[0] { self = .importModule(m) } else { self = bad("im takes a module name str") }
+            if case .string(let m) = a[1] { self = .importModule(m) } else { self = bad("im takes a module name str") }
         case .ex:
-            if case .string(let c) = args[0] { self = .exec(c) } else { self = bad("ex takes a code str") }
+            if case .string(let c) = a[1] { self = .exec(c) } else { self = bad("ex takes a code str") }
         case .cm:
-            guard case .string(let name) = args[1] else { self = bad("cm method name must be a str"); return }
-            guard case .array(let pos) = args[2] else { self = bad("cm args must be an array"); return }
-            guard case .map(let kw) = args[3] else { self = bad("cm kwargs must be a map"); return }
-            self = .call(target: args[0], name: name, args: pos, kwargs: kw)
+            guard case .string(let name) = a[2] else { self = bad("cm method name must be a str"); return }
+            guard case .array(let pos) = a[3] else { self = bad("cm args must be an array"); return }
+            guard case .map(let kw) = a[4] else { self = bad("cm kwargs must be a map"); return }
+            self = .call(target: a[1], name: name, args: pos, kwargs: kw)
         case .gp:
-            if case .string(let n) = args[1] { self = .getProperty(target: args[0], name: n) } else { self = bad("gp name must be a str") }
+            if case .string(let n) = a[2] { self = .getProperty(target: a[1], name: n) } else { self = bad("gp name must be a str") }
         case .sp:
-            if case .string(let n) = args[1] { self = .setProperty(target: args[0], name: n, value: args[2]) } else { self = bad("sp name must be a str") }
+            if case .string(let n) = a[2] { self = .setProperty(target: a[1], name: n, value: a[3]) } else { self = bad("sp name must be a str") }
         case .ri:
-            if let n = args[1].intValue { self = .readInto(target: args[0], count: n) } else { self = bad("ri count must be an int") }
+            if let n = a[2].intValue { self = .readInto(target: a[1], count: n) } else { self = bad("ri count must be an int") }
         case .release:
-            if case .binary(let b) = args[0], b.count == 4 {
+            if case .binary(let b) = a[1], b.count == 4 {
                 self = .release(id: b.reduce(0) { $0 << 8 | UInt32($1) })
             } else {
                 self = bad("_d takes the proxy id as bin of length 4")
             }
-        case .str: self = .str(target: args[0])
-        case .eq: self = .equal(args[0], args[1])
-        case .identity: self = .identity(target: args[0])
+        case .str: self = .str(target: a[1])
+        case .eq: self = .equal(a[1], a[2])
+        case .identity: self = .identity(target: a[1])
         }
     }
 
