@@ -45,20 +45,10 @@ package enum Command: String, Sendable, CaseIterable {
     /// The longest command string (3 bytes): a resynchronising reader needs no more lookahead.
     package static let maxLength = 3
 
-    /// The place in `allCases` of the command named `name`, found from its (at most 3) bytes
-    /// packed into one integer: no string comparison per message.
+    /// The place in `allCases` of the command named `name` (counters indexed by command).
     package static func index(named name: String) -> Int? {
-        var key: UInt32 = 0
-        var n = 0
-        for b in name.utf8 {
-            n += 1
-            if n > maxLength { return nil }
-            key = key << 8 | UInt32(b)
-        }
-        return keys.firstIndex(of: key)
+        lookup(name).map { c in allCases.firstIndex(of: c)! }
     }
-
-    private static let keys: [UInt32] = allCases.map { c in c.rawValue.utf8.reduce(0) { $0 << 8 | UInt32($1) } }
 
     /// Looks a command string up by its bytes without building a `String` (the resync hot path).
     package static func named<C: Collection>(_ bytes: C) -> Command? where C.Element == UInt8 {
