@@ -4,40 +4,21 @@ public enum Hex {
 
     /// "c40400000001"
     public static func string<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
-        var out = [UInt8]()
-        out.reserveCapacity(bytes.count * 2)
-        for b in bytes {
-            out.append(digits[Int(b >> 4)])
-            out.append(digits[Int(b & 0x0f)])
-        }
-        return String(decoding: out, as: UTF8.self)
+        string(ArraySlice(bytes))
+    }
+
+    /// The same for a slice (not generic: fast when called from another module).
+    package static func string(_ bytes: ArraySlice<UInt8>) -> String {
+        var w = ByteWriter(capacity: bytes.count * 2)
+        w.hex(bytes)
+        return w.string
     }
 
     /// "c4 04 00 00 00 01"
-    /// The same for a slice (not generic: fast when called from another module).
-    package static func string(_ bytes: ArraySlice<UInt8>) -> String {
-        bytes.withUnsafeBufferPointer { p in
-            String(unsafeUninitializedCapacity: p.count * 2) { out in
-                digits.withUnsafeBufferPointer { d in
-                    for (i, b) in p.enumerated() {
-                        out[2 * i] = d[Int(b >> 4)]
-                        out[2 * i + 1] = d[Int(b & 0x0f)]
-                    }
-                }
-                return p.count * 2
-            }
-        }
-    }
-
     public static func spaced<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
-        var out = [UInt8]()
-        out.reserveCapacity(bytes.count * 3)
-        for b in bytes {
-            if !out.isEmpty { out.append(0x20) }
-            out.append(digits[Int(b >> 4)])
-            out.append(digits[Int(b & 0x0f)])
-        }
-        return String(decoding: out, as: UTF8.self)
+        var w = ByteWriter(capacity: bytes.count * 3)
+        w.hexSpaced(ArraySlice(bytes))
+        return w.string
     }
 
     /// Parses hex digits, ignoring white space; nil on anything else or an odd count.
@@ -56,5 +37,36 @@ public enum Hex {
             if let h = hi { out.append(h << 4 | v); hi = nil } else { hi = v }
         }
         return hi == nil ? out : nil
+    }
+}
+
+extension ByteWriter {
+    /// The bytes in lowercase hex: "c40400000001" (the one hex formatter).
+    package mutating func hex(_ bytes: ArraySlice<UInt8>) {
+        bytes.withUnsafeBufferPointer { p in
+            append(reserving: p.count * 2) { out in
+                Hex.digits.withUnsafeBufferPointer { d in
+                    for i in 0..<p.count {
+                        out[2 * i] = d[Int(p[i] >> 4)]
+                        out[2 * i + 1] = d[Int(p[i] & 0x0f)]
+                    }
+                }
+            }
+        }
+    }
+
+    /// The bytes in lowercase hex, separated by spaces: "c4 04 00 00 00 01".
+    package mutating func hexSpaced(_ bytes: ArraySlice<UInt8>) {
+        bytes.withUnsafeBufferPointer { p in
+            append(reserving: Swift.max(p.count * 3 - 1, 0)) { out in
+                Hex.digits.withUnsafeBufferPointer { d in
+                    for i in 0..<p.count {
+                        if i > 0 { out[3 * i - 1] = 0x20 }
+                        out[3 * i] = d[Int(p[i] >> 4)]
+                        out[3 * i + 1] = d[Int(p[i] & 0x0f)]
+                    }
+                }
+            }
+        }
     }
 }

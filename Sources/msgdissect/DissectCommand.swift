@@ -185,22 +185,26 @@ struct DissectSession {
         shown += 1
         let base = t0 ?? m.time
         if view.json {
-            out.append { MessageJSON.write(m, relativeTo: base, into: &$0) }
-            return
-        }
-        out.int(m.frame, width: 6)
-        out.ascii("  ")
-        out.fixed(m.time.since(base), 6)
-        out.ascii("  ")
-        out.int(m.stream)
-        out.ascii(m.direction == .clientToServer ? "  C>S  " : "  S>C  ")
-        out.append { s in
-            MessageText.writeSummary(m, into: &s)
+            MessageJSON.write(m, relativeTo: base, into: &out.buffer)
+        } else {
+            out.buffer.decimal(m.frame, width: 6)
+            out.buffer.literal("  ")
+            out.buffer.fixed(m.time.since(base), 6)
+            out.buffer.literal("  ")
+            out.buffer.decimal(m.stream)
+            if m.direction == .clientToServer { out.buffer.literal("  C>S  ") } else { out.buffer.literal("  S>C  ") }
+            MessageText.writeSummary(m, into: &out.buffer)
             if !m.anomalies.isEmpty {
-                s += "  [" + m.anomalies.map(\.kind).joined(separator: ", ") + "]"
+                out.buffer.literal("  [")
+                for (i, a) in m.anomalies.enumerated() {
+                    if i > 0 { out.buffer.literal(", ") }
+                    out.buffer.text(a.kind)
+                }
+                out.buffer.byte(0x5d)
             }
-            s += "\n"
-            if view.verbose { MessageTree.write(m, into: &s) }
+            out.buffer.byte(0x0a)
+            if view.verbose { MessageTree.write(m, into: &out.buffer) }
         }
+        out.flushIfFull()
     }
 }
