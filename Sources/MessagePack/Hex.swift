@@ -1,7 +1,5 @@
 /// Lowercase hex helpers shared by every printer.
 public enum Hex {
-    @usableFromInline static let digits: [UInt8] = Array("0123456789abcdef".utf8)
-
     /// "c40400000001"
     public static func string<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
         string(ArraySlice(bytes))
@@ -44,13 +42,10 @@ extension ByteWriter {
     /// The bytes in lowercase hex: "c40400000001" (the one hex formatter).
     package mutating func hex(_ bytes: ArraySlice<UInt8>) {
         bytes.withUnsafeBufferPointer { p in
-            append(reserving: p.count * 2) { out in
-                Hex.digits.withUnsafeBufferPointer { d in
-                    for i in 0..<p.count {
-                        out[2 * i] = d[Int(p[i] >> 4)]
-                        out[2 * i + 1] = d[Int(p[i] & 0x0f)]
-                    }
-                }
+            let out = reserve(p.count * 2)
+            for i in 0..<p.count {
+                out[2 * i] = Hex.digit(p[i] >> 4)
+                out[2 * i + 1] = Hex.digit(p[i] & 0x0f)
             }
         }
     }
@@ -58,15 +53,19 @@ extension ByteWriter {
     /// The bytes in lowercase hex, separated by spaces: "c4 04 00 00 00 01".
     package mutating func hexSpaced(_ bytes: ArraySlice<UInt8>) {
         bytes.withUnsafeBufferPointer { p in
-            append(reserving: Swift.max(p.count * 3 - 1, 0)) { out in
-                Hex.digits.withUnsafeBufferPointer { d in
-                    for i in 0..<p.count {
-                        if i > 0 { out[3 * i - 1] = 0x20 }
-                        out[3 * i] = d[Int(p[i] >> 4)]
-                        out[3 * i + 1] = d[Int(p[i] & 0x0f)]
-                    }
-                }
+            guard p.count > 0 else { return }
+            let out = reserve(p.count * 3 - 1)
+            for i in 0..<p.count {
+                if i > 0 { out[3 * i - 1] = 0x20 }
+                out[3 * i] = Hex.digit(p[i] >> 4)
+                out[3 * i + 1] = Hex.digit(p[i] & 0x0f)
             }
         }
     }
+}
+
+extension Hex {
+    /// The lowercase hex digit of a nibble.
+    @inline(__always)
+    static func digit(_ nibble: UInt8) -> UInt8 { nibble < 10 ? 0x30 &+ nibble : 0x57 &+ nibble }
 }

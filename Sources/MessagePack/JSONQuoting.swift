@@ -25,19 +25,18 @@ extension JSONMapping {
         var extra = 0
         for b in p { extra &+= growth(b) }
         let n = p.count
-        w.append(reserving: n + extra + 2) { out in
-            out[0] = 0x22
-            if extra == 0 {
-                if n > 0 { (out + 1).update(from: p.baseAddress!, count: n) }
-            } else {
-                var o = 1
-                for b in p {
-                    let e = escapeLength(b)
-                    if e == 0 { out[o] = b; o += 1 } else { writeEscape(b, to: out + o); o += e }
-                }
+        let out = w.reserve(n + extra + 2)
+        out[0] = 0x22
+        if extra == 0 {
+            if n > 0 { (out + 1).update(from: p.baseAddress!, count: n) }
+        } else {
+            var o = 1
+            for b in p {
+                let e = escapeLength(b)
+                if e == 0 { out[o] = b; o += 1 } else { writeEscape(b, to: out + o); o += e }
             }
-            out[n + extra + 1] = 0x22
         }
+        out[n + extra + 1] = 0x22
     }
 
     /// Quotes what was written to `w` from `start` on, in place: a `"` before it (the caller
@@ -97,8 +96,8 @@ extension JSONMapping {
         case 0x09: p[1] = 0x74
         default:
             p[1] = 0x75; p[2] = 0x30; p[3] = 0x30
-            p[4] = Hex.digits[Int(b >> 4)]
-            p[5] = Hex.digits[Int(b & 0x0f)]
+            p[4] = Hex.digit(b >> 4)
+            p[5] = Hex.digit(b & 0x0f)
         }
     }
 }

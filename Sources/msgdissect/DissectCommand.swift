@@ -103,11 +103,13 @@ struct ViewConfig {
 }
 
 /// The wiring of one dissection: segments in, lines out.
-struct DissectSession {
+struct DissectSession: ~Copyable {
     let view: ViewConfig
     var batch: [Message] = []
     let dissector: Dissector
     var out = OutputSink()
+    /// The summary's value formatter, read once (not per message).
+    let formatter = Proxy.formatter
     var stats = ConversationStats()
     /// With --stats, the proxy tracker whose leak summary ends the statistics.
     let tracker: ProxyTracker?
@@ -178,6 +180,8 @@ struct DissectSession {
         return true
     }
 
+    /// Not inlined, so a profile shows the output's cost on its own line.
+    @inline(never)
     mutating func emit(_ m: Message) {
         if view.stats { stats.add(m) }
         guard !view.quiet, keep(m) else { return }
@@ -192,8 +196,11 @@ struct DissectSession {
             out.buffer.fixed(m.time.since(base), 6)
             out.buffer.literal("  ")
             out.buffer.decimal(m.stream)
-            if m.direction == .clientToServer { out.buffer.literal("  C>S  ") } else { out.buffer.literal("  S>C  ") }
-            MessageText.writeSummary(m, into: &out.buffer)
+            switch m.direction {
+            case .clientToServer: out.buffer.literal("  C>S  ")
+            case .serverToClient: out.buffer.literal("  S>C  ")
+            }
+            MessageText.writeSummary(m, formatter: formatter, into: &out.buffer)
             if !m.anomalies.isEmpty {
                 out.buffer.literal("  [")
                 for (i, a) in m.anomalies.enumerated() {

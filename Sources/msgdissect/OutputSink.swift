@@ -10,7 +10,7 @@ import URPC
 
 /// Buffered standard output: the printers write into one reused byte buffer, flushed 256 KiB at
 /// a time, so printing a million lines costs a few hundred system calls and no `String`s.
-struct OutputSink {
+struct OutputSink: ~Copyable {
     /// What the printers write into; `flushIfFull()` after each piece of output.
     var buffer: ByteWriter
     private let limit = 1 << 18

@@ -44,7 +44,8 @@ package enum MessageText {
 
     /// Writes the summary (the printers' path).
     package static func writeSummary(_ m: Message, formatter f: ValueFormatter = Proxy.formatter, into w: inout ByteWriter) {
-        writeSummary(m, value: m.value, formatter: f, into: &w)
+        // A request's summary needs no value: converting it would be wasted.
+        if m.part == .request { writeRequest(m, f, &w) } else { writeSummary(m, value: m.value, formatter: f, into: &w) }
     }
 
     /// The same, with the message's value already converted (`m.value`).
@@ -52,7 +53,7 @@ package enum MessageText {
                                      into w: inout ByteWriter) {
         switch m.part {
         case .request:
-            if let r = m.request { r.writeSummary(f, into: &w) } else { w.byte(0x3f) }
+            writeRequest(m, f, &w)
         case .value:
             if m.replyTo == nil { w.literal("unsolicited ") } else { w.literal("↳ ") }
             writeValue(value, f, &w)
@@ -89,6 +90,10 @@ package enum MessageText {
             writeMilliseconds(l, into: &w)
             w.byte(0x29)
         }
+    }
+
+    private static func writeRequest(_ m: Message, _ f: ValueFormatter, _ w: inout ByteWriter) {
+        if let r = m.request { r.writeSummary(f, into: &w) } else { w.byte(0x3f) }
     }
 
     private static func writeValue(_ v: MessagePackValue?, _ f: ValueFormatter, _ w: inout ByteWriter) {
