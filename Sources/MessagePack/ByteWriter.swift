@@ -5,7 +5,9 @@
 ///
 /// The buffer only grows (doubling), so a writer reused for every line allocates a handful of
 /// times in a whole run; every write checks the room it needs once, then stores through a
-/// pointer. Not copyable: one owner, no copy-on-write checks.
+/// pointer. Not copyable: one owner, no copy-on-write checks. (`@usableFromInline` so that its
+/// `@inlinable` writes inline into the other layers' printers.)
+@usableFromInline
 package struct ByteWriter: ~Copyable {
     @usableFromInline var base: UnsafeMutablePointer<UInt8>
     @usableFromInline var capacity: Int
@@ -20,8 +22,8 @@ package struct ByteWriter: ~Copyable {
     deinit { base.deallocate() }
 
     /// Bytes written so far.
-    package var count: Int { used }
-    package var isEmpty: Bool { used == 0 }
+    @inlinable package var count: Int { used }
+    @inlinable package var isEmpty: Bool { used == 0 }
 
     /// The bytes written, as a `String` (lossless: every printer writes valid UTF-8).
     package var string: String { String(decoding: UnsafeBufferPointer(start: base, count: used), as: UTF8.self) }
@@ -88,6 +90,7 @@ package struct ByteWriter: ~Copyable {
         }
     }
 
+    @inlinable
     package mutating func append(_ p: UnsafeBufferPointer<UInt8>) {
         guard let from = p.baseAddress else { return }
         reserve(p.count).update(from: from, count: p.count)
@@ -108,15 +111,22 @@ package struct ByteWriter: ~Copyable {
     }
 
     /// A decimal integer, right-aligned with spaces in `width` columns.
-    package mutating func decimal(_ v: Int, width: Int = 0) {
+    @inlinable
+    package mutating func decimal(_ v: Int, width: Int) {
         decimal(magnitude: UInt64(v.magnitude), negative: v < 0, width: width)
     }
 
+    @inlinable
+    package mutating func decimal(_ v: Int) { decimal(magnitude: UInt64(v.magnitude), negative: v < 0, width: 0) }
+    @inlinable
     package mutating func decimal(_ v: Int64) { decimal(magnitude: v.magnitude, negative: v < 0, width: 0) }
+    @inlinable
     package mutating func decimal(_ v: UInt64) { decimal(magnitude: v, negative: false, width: 0) }
+    @inlinable
     package mutating func decimal(_ v: UInt32) { decimal(magnitude: UInt64(v), negative: false, width: 0) }
 
     /// The one integer formatter: what `String(v)` writes, without a `String`.
+    @usableFromInline
     mutating func decimal(magnitude: UInt64, negative: Bool, width: Int) {
         let sign = negative ? 1 : 0
         let k = sign + ByteWriter.digitCount(magnitude)
