@@ -126,7 +126,7 @@ package struct ByteWriter: ~Copyable {
     package mutating func decimal(_ v: UInt32) { decimal(magnitude: UInt64(v), negative: false, width: 0) }
 
     /// The one integer formatter: what `String(v)` writes, without a `String`.
-    @usableFromInline
+    @inlinable
     mutating func decimal(magnitude: UInt64, negative: Bool, width: Int) {
         let sign = negative ? 1 : 0
         let k = sign + ByteWriter.digitCount(magnitude)
@@ -138,7 +138,7 @@ package struct ByteWriter: ~Copyable {
     }
 
     /// Decimal digits of `n` (at least one).
-    @inline(__always)
+    @inlinable @inline(__always)
     static func digitCount(_ n: UInt64) -> Int {
         if n < 10 { return 1 }
         if n < 100 { return 2 }
@@ -153,14 +153,14 @@ package struct ByteWriter: ~Copyable {
     }
 
     /// "00" "01" … "99": two digits per division.
-    static let pairs: StaticString = """
+    @usableFromInline static let pairs: StaticString = """
         00010203040506070809101112131415161718192021222324252627282930313233343536373839\
         40414243444546474849505152535455565758596061626364656667686970717273747576777879\
         8081828384858687888990919293949596979899
         """
 
     /// Writes the decimal digits of `n` so that the last one is just before `end`.
-    @inline(__always)
+    @inlinable @inline(__always)
     static func digits(_ n: UInt64, to end: UnsafeMutablePointer<UInt8>) {
         let table = pairs.utf8Start
         var n = n

@@ -32,8 +32,7 @@ extension JSONMapping {
         } else {
             var o = 1
             for b in p {
-                let e = escapeLength(b)
-                if e == 0 { out[o] = b; o += 1 } else { writeEscape(b, to: out + o); o += e }
+                if !needsEscape(b) { out[o] = b; o += 1 } else { writeEscape(b, to: out + o); o += escapeLength(b) }
             }
         }
         out[n + extra + 1] = 0x22
@@ -56,12 +55,11 @@ extension JSONMapping {
             while src > start {
                 src -= 1
                 let b = buf[src]
-                let e = escapeLength(b)
-                if e == 0 {
+                if !needsEscape(b) {
                     dst -= 1
                     buf[dst] = b
                 } else {
-                    dst -= e
+                    dst -= escapeLength(b)
                     writeEscape(b, to: buf.baseAddress! + dst)
                 }
             }
@@ -78,11 +76,18 @@ extension JSONMapping {
         }
     }
 
+    /// True for the bytes a JSON string literal escapes: the controls, `"`, `\` and DEL.
+    @inline(__always)
+    static func needsEscape(_ b: UInt8) -> Bool {
+        // One bit per byte: 0x00…0x1f and 0x22 in the low word, 0x5c and 0x7f in the high word.
+        b < 64 ? (0x0000_0004_FFFF_FFFF as UInt64) >> UInt64(b) & 1 != 0
+            : b < 128 && (0x8000_0000_1000_0000 as UInt64) >> UInt64(b &- 64) & 1 != 0
+    }
+
     /// How many bytes longer `b` gets when escaped.
     @inline(__always)
     static func growth(_ b: UInt8) -> Int {
-        let e = escapeLength(b)
-        return e == 0 ? 0 : e - 1
+        needsEscape(b) ? escapeLength(b) - 1 : 0
     }
 
     /// Writes the escape of `b` (`escapeLength(b)` bytes, nonzero) at `p`.

@@ -115,7 +115,7 @@ func jsonReference(_ s: String) -> String {
 func jsonQuoting() {
     var r = SplitMix(seed: 11)
     let alphabet: [Unicode.Scalar] = ["a", "Z", " ", "\"", "\\", "\n", "\r", "\t", "\u{0}", "\u{1f}", "\u{7f}", "é", "↳", "😀"]
-    var strings = ["", "plain", "\"", "\\\\"]
+    var strings = ["", "plain", "\"", "\\\\", String(decoding: Array(0..<128), as: UTF8.self)]
     for _ in 0..<500 {
         var s = ""
         for _ in 0..<Int(r.next() % 40) { s.unicodeScalars.append(alphabet[Int(r.next() % UInt64(alphabet.count))]) }
