@@ -1,43 +1,22 @@
 /// Lowercase hex helpers shared by every printer.
 public enum Hex {
-    @usableFromInline static let digits: [UInt8] = Array("0123456789abcdef".utf8)
-
     /// "c40400000001"
     public static func string<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
-        var out = [UInt8]()
-        out.reserveCapacity(bytes.count * 2)
-        for b in bytes {
-            out.append(digits[Int(b >> 4)])
-            out.append(digits[Int(b & 0x0f)])
-        }
-        return String(decoding: out, as: UTF8.self)
+        string(ArraySlice(bytes))
+    }
+
+    /// The same for a slice (not generic: fast when called from another module).
+    package static func string(_ bytes: ArraySlice<UInt8>) -> String {
+        var w = ByteWriter(capacity: bytes.count * 2)
+        w.hex(bytes)
+        return w.string
     }
 
     /// "c4 04 00 00 00 01"
-    /// The same for a slice (not generic: fast when called from another module).
-    package static func string(_ bytes: ArraySlice<UInt8>) -> String {
-        bytes.withUnsafeBufferPointer { p in
-            String(unsafeUninitializedCapacity: p.count * 2) { out in
-                digits.withUnsafeBufferPointer { d in
-                    for (i, b) in p.enumerated() {
-                        out[2 * i] = d[Int(b >> 4)]
-                        out[2 * i + 1] = d[Int(b & 0x0f)]
-                    }
-                }
-                return p.count * 2
-            }
-        }
-    }
-
     public static func spaced<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
-        var out = [UInt8]()
-        out.reserveCapacity(bytes.count * 3)
-        for b in bytes {
-            if !out.isEmpty { out.append(0x20) }
-            out.append(digits[Int(b >> 4)])
-            out.append(digits[Int(b & 0x0f)])
-        }
-        return String(decoding: out, as: UTF8.self)
+        var w = ByteWriter(capacity: bytes.count * 3)
+        w.hexSpaced(ArraySlice(bytes))
+        return w.string
     }
 
     /// Parses hex digits, ignoring white space; nil on anything else or an odd count.
@@ -57,4 +36,36 @@ public enum Hex {
         }
         return hi == nil ? out : nil
     }
+}
+
+extension ByteWriter {
+    /// The bytes in lowercase hex: "c40400000001" (the one hex formatter).
+    package mutating func hex(_ bytes: ArraySlice<UInt8>) {
+        bytes.withUnsafeBufferPointer { p in
+            let out = reserve(p.count * 2)
+            for i in 0..<p.count {
+                out[2 * i] = Hex.digit(p[i] >> 4)
+                out[2 * i + 1] = Hex.digit(p[i] & 0x0f)
+            }
+        }
+    }
+
+    /// The bytes in lowercase hex, separated by spaces: "c4 04 00 00 00 01".
+    package mutating func hexSpaced(_ bytes: ArraySlice<UInt8>) {
+        bytes.withUnsafeBufferPointer { p in
+            guard p.count > 0 else { return }
+            let out = reserve(p.count * 3 - 1)
+            for i in 0..<p.count {
+                if i > 0 { out[3 * i - 1] = 0x20 }
+                out[3 * i] = Hex.digit(p[i] >> 4)
+                out[3 * i + 1] = Hex.digit(p[i] & 0x0f)
+            }
+        }
+    }
+}
+
+extension Hex {
+    /// The lowercase hex digit of a nibble.
+    @inline(__always)
+    static func digit(_ nibble: UInt8) -> UInt8 { nibble < 10 ? 0x30 &+ nibble : 0x57 &+ nibble }
 }

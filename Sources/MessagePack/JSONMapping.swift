@@ -7,66 +7,86 @@
 /// (urpc proxies as {"$proxy":id}).
 public struct JSONMapping: Sendable {
     public typealias ExtRenderer = @Sendable (Int8, ArraySlice<UInt8>) -> String?
+    /// Writes an ext type's rendering and returns true, or returns false (writing nothing) to
+    /// leave it to the generic rendering.
+    package typealias ExtWriter = @Sendable (Int8, ArraySlice<UInt8>, inout ByteWriter) -> Bool
     public var extRenderer: ExtRenderer?
+    package var extWriter: ExtWriter?
 
     public init(extRenderer: ExtRenderer? = nil) { self.extRenderer = extRenderer }
 
+    package init(extWriter: @escaping ExtWriter) { self.extWriter = extWriter }
+
     // Deliberately alike: the JSON and compact text renderings walk values the same way.
     public func json(_ v: MessagePackValue) -> String {
-        var s = ""
-        write(v, into: &s)
-        return s
+        var w = ByteWriter()
+        write(v, into: &w)
+        return w.string
     }
 
     public func write(_ v: MessagePackValue, into s: inout String) {
+        s += json(v)
+    }
+
+    /// Writes the JSON of `v` (the one JSON formatter).
+    package func write(_ v: MessagePackValue, into w: inout ByteWriter) {
         switch v {
-        case .nil: s += "null"
-        case .bool(let b): s += b ? "true" : "false"
-        case .int(let i): s += String(i)
-        case .uint(let u): s += String(u)
-        case .float(let f): JSONMapping.writeFloat(Double(f), into: &s)
-        case .double(let d): JSONMapping.writeFloat(d, into: &s)
-        case .string(let str): JSONMapping.quote(str, into: &s)
-        case .invalidString(let b): s += "{\"$str\":\"" + Hex.string(b) + "\"}"
-        case .binary(let b): s += "{\"$bin\":\"" + Hex.string(b) + "\"}"
+        case .nil: w.literal("null")
+        case .bool(let b): if b { w.literal("true") } else { w.literal("false") }
+        case .int(let i): w.decimal(i)
+        case .uint(let u): w.decimal(u)
+        case .float(let f): JSONMapping.writeFloat(Double(f), into: &w)
+        case .double(let d): JSONMapping.writeFloat(d, into: &w)
+        case .string(let str): JSONMapping.quote(str, into: &w)
+        case .invalidString(let b): w.literal("{\"$str\":\""); w.hex(b); w.literal("\"}")
+        case .binary(let b): w.literal("{\"$bin\":\""); w.hex(b); w.literal("\"}")
         case .array(let a):
-            s += "["
+            w.byte(0x5b)
             for (i, x) in a.enumerated() {
-                if i > 0 { s += "," }
-                write(x, into: &s)
+                if i > 0 { w.byte(0x2c) }
+                write(x, into: &w)
             }
-            s += "]"
+            w.byte(0x5d)
         case .map(let m):
-            var keys = Set<String>()
-            var plain = true
-            for e in m {
-                guard case .string(let k) = e.key, keys.insert(k).inserted else { plain = false; break }
-            }
-            if plain {
-                s += "{"
+            if JSONMapping.hasDistinctStringKeys(m) {
+                w.byte(0x7b)
                 for (i, e) in m.enumerated() {
-                    if i > 0 { s += "," }
-                    write(e.key, into: &s)
-                    s += ":"
-                    write(e.value, into: &s)
+                    if i > 0 { w.byte(0x2c) }
+                    write(e.key, into: &w)
+                    w.byte(0x3a)
+                    write(e.value, into: &w)
                 }
-                s += "}"
+                w.byte(0x7d)
             } else {
-                s += "{\"$map\":["
+                w.literal("{\"$map\":[")
                 for (i, e) in m.enumerated() {
-                    if i > 0 { s += "," }
-                    s += "["
-                    write(e.key, into: &s)
-                    s += ","
-                    write(e.value, into: &s)
-                    s += "]"
+                    if i > 0 { w.byte(0x2c) }
+                    w.byte(0x5b)
+                    write(e.key, into: &w)
+                    w.byte(0x2c)
+                    write(e.value, into: &w)
+                    w.byte(0x5d)
                 }
-                s += "]}"
+                w.literal("]}")
             }
         case .ext(let t, let d):
-            if let r = extRenderer?(t, d) { s += r } else { s += "{\"$ext\":\(t),\"hex\":\"" + Hex.string(d) + "\"}" }
-        case .timestamp(let sec, let ns): s += "{\"$timestamp\":[\(sec),\(ns)]}"
+            if let x = extWriter, x(t, d, &w) { return }
+            if let r = extRenderer?(t, d) { w.text(r); return }
+            w.literal("{\"$ext\":"); w.decimal(Int64(t)); w.literal(",\"hex\":\""); w.hex(d); w.literal("\"}")
+        case .timestamp(let sec, let ns):
+            w.literal("{\"$timestamp\":["); w.decimal(sec); w.byte(0x2c); w.decimal(ns); w.literal("]}")
         }
+    }
+
+    /// True when every key is a str and no two are equal (the map is then a JSON object).
+    static func hasDistinctStringKeys(_ m: [(key: MessagePackValue, value: MessagePackValue)]) -> Bool {
+        if m.isEmpty { return true }
+        if m.count == 1 { if case .string = m[0].key { return true } else { return false } }
+        var keys = Set<String>()
+        for e in m {
+            guard case .string(let k) = e.key, keys.insert(k).inserted else { return false }
+        }
+        return true
     }
 
     /// Shortest decimal text that reads back to the same Double (and so to the same Float for
@@ -77,38 +97,9 @@ public struct JSONMapping: Sendable {
         return d.description
     }
 
-    static func writeFloat(_ d: Double, into s: inout String) {
-        if d.isNaN { s += "{\"$float\":\"nan\"}" }
-        else if d.isInfinite { s += d < 0 ? "{\"$float\":\"-inf\"}" : "{\"$float\":\"inf\"}" }
-        else { s += d.description }
-    }
-
-    /// Appends `str` as a JSON string literal.
-    public static func quote(_ str: String, into s: inout String) {
-        // Fast path: nothing to escape (the usual case), append in one piece.
-        if !str.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5c || $0 == 0x7f }) {
-            s += "\""
-            s += str
-            s += "\""
-            return
-        }
-        // Every escaped character is ASCII, so the UTF-8 bytes are escaped one by one and the
-        // bytes of other characters copied as they are.
-        var out: [UInt8] = [0x22]
-        out.reserveCapacity(str.utf8.count + 16)
-        let hex = Array("0123456789abcdef".utf8)
-        for b in str.utf8 {
-            switch b {
-            case 0x22: out += [0x5c, 0x22]
-            case 0x5c: out += [0x5c, 0x5c]
-            case 0x0a: out += [0x5c, 0x6e]
-            case 0x0d: out += [0x5c, 0x72]
-            case 0x09: out += [0x5c, 0x74]
-            case 0..<0x20, 0x7f: out += [0x5c, 0x75, 0x30, 0x30, hex[Int(b >> 4)], hex[Int(b & 0x0f)]]
-            default: out.append(b)
-            }
-        }
-        out.append(0x22)
-        s += String(decoding: out, as: UTF8.self)
+    static func writeFloat(_ d: Double, into w: inout ByteWriter) {
+        if d.isNaN { w.literal("{\"$float\":\"nan\"}") }
+        else if d.isInfinite { if d < 0 { w.literal("{\"$float\":\"-inf\"}") } else { w.literal("{\"$float\":\"inf\"}") } }
+        else { w.text(d.description) }
     }
 }

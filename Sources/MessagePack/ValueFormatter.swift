@@ -2,7 +2,11 @@
 /// A protocol layer can render some ext types its own way (urpc proxies as `P2`).
 public struct ValueFormatter: Sendable {
     public typealias ExtRenderer = @Sendable (Int8, ArraySlice<UInt8>) -> String?
+    /// Writes an ext type's rendering and returns true, or returns false (writing nothing) to
+    /// leave it to the generic rendering.
+    package typealias ExtWriter = @Sendable (Int8, ArraySlice<UInt8>, inout ByteWriter) -> Bool
     public var extRenderer: ExtRenderer?
+    package var extWriter: ExtWriter?
     /// Byte payloads longer than this are cut, with the full size shown.
     public var maxBytes: Int
 
@@ -11,47 +15,65 @@ public struct ValueFormatter: Sendable {
         self.maxBytes = maxBytes
     }
 
+    package init(extWriter: @escaping ExtWriter, maxBytes: Int = 32) {
+        self.extWriter = extWriter
+        self.maxBytes = maxBytes
+    }
+
     public func format(_ v: MessagePackValue) -> String {
-        var s = ""
-        write(v, into: &s)
-        return s
+        var w = ByteWriter()
+        write(v, into: &w)
+        return w.string
     }
 
     public func write(_ v: MessagePackValue, into s: inout String) {
+        s += format(v)
+    }
+
+    /// Writes the compact rendering of `v` (the one compact-text formatter).
+    package func write(_ v: MessagePackValue, into w: inout ByteWriter) {
         switch v {
-        case .nil: s += "nil"
-        case .bool(let b): s += b ? "true" : "false"
-        case .int(let i): s += String(i)
-        case .uint(let u): s += String(u)
-        case .float(let f): s += (f.isFinite ? f.description : JSONMapping.number(Double(f))) + "f"
-        case .double(let d): s += JSONMapping.number(d)
-        case .string(let str): JSONMapping.quote(str, into: &s)
-        case .invalidString(let b): s += "str(" + clipped(b) + ")"
-        case .binary(let b): s += "bin(" + clipped(b) + ")"
+        case .nil: w.literal("nil")
+        case .bool(let b): if b { w.literal("true") } else { w.literal("false") }
+        case .int(let i): w.decimal(i)
+        case .uint(let u): w.decimal(u)
+        case .float(let f):
+            if f.isFinite { w.text(f.description) } else { w.text(JSONMapping.number(Double(f))) }
+            w.byte(0x66)
+        case .double(let d): w.text(JSONMapping.number(d))
+        case .string(let str): JSONMapping.quote(str, into: &w)
+        case .invalidString(let b): w.literal("str("); clipped(b, &w); w.byte(0x29)
+        case .binary(let b): w.literal("bin("); clipped(b, &w); w.byte(0x29)
         case .array(let a):
-            s += "["
+            w.byte(0x5b)
             for (i, x) in a.enumerated() {
-                if i > 0 { s += ", " }
-                write(x, into: &s)
+                if i > 0 { w.literal(", ") }
+                write(x, into: &w)
             }
-            s += "]"
+            w.byte(0x5d)
         case .map(let m):
-            s += "{"
+            w.byte(0x7b)
             for (i, e) in m.enumerated() {
-                if i > 0 { s += ", " }
-                write(e.key, into: &s)
-                s += ": "
-                write(e.value, into: &s)
+                if i > 0 { w.literal(", ") }
+                write(e.key, into: &w)
+                w.literal(": ")
+                write(e.value, into: &w)
             }
-            s += "}"
+            w.byte(0x7d)
         case .ext(let t, let d):
-            if let r = extRenderer?(t, d) { s += r } else { s += "ext(\(t), " + clipped(d) + ")" }
-        case .timestamp(let sec, let ns): s += "timestamp(\(sec), \(ns))"
+            if let x = extWriter, x(t, d, &w) { return }
+            if let r = extRenderer?(t, d) { w.text(r); return }
+            w.literal("ext("); w.decimal(Int64(t)); w.literal(", "); clipped(d, &w); w.byte(0x29)
+        case .timestamp(let sec, let ns):
+            w.literal("timestamp("); w.decimal(sec); w.literal(", "); w.decimal(ns); w.byte(0x29)
         }
     }
 
-    private func clipped(_ b: ArraySlice<UInt8>) -> String {
-        if b.count <= maxBytes { return Hex.string(b) }
-        return Hex.string(b.prefix(maxBytes)) + "…(\(b.count) bytes)"
+    private func clipped(_ b: ArraySlice<UInt8>, _ w: inout ByteWriter) {
+        if b.count <= maxBytes { w.hex(b); return }
+        w.hex(b.prefix(maxBytes))
+        w.literal("…(")
+        w.decimal(b.count)
+        w.literal(" bytes)")
     }
 }

@@ -103,11 +103,13 @@ struct ViewConfig {
 }
 
 /// The wiring of one dissection: segments in, lines out.
-struct DissectSession {
+struct DissectSession: ~Copyable {
     let view: ViewConfig
     var batch: [Message] = []
     let dissector: Dissector
     var out = OutputSink()
+    /// The summary's value formatter, read once (not per message).
+    let formatter = Proxy.formatter
     var stats = ConversationStats()
     /// With --stats, the proxy tracker whose leak summary ends the statistics.
     let tracker: ProxyTracker?
@@ -178,6 +180,8 @@ struct DissectSession {
         return true
     }
 
+    /// Not inlined, so a profile shows the output's cost on its own line.
+    @inline(never)
     mutating func emit(_ m: Message) {
         if view.stats { stats.add(m) }
         guard !view.quiet, keep(m) else { return }
@@ -185,22 +189,29 @@ struct DissectSession {
         shown += 1
         let base = t0 ?? m.time
         if view.json {
-            out.append { MessageJSON.write(m, relativeTo: base, into: &$0) }
-            return
-        }
-        out.int(m.frame, width: 6)
-        out.ascii("  ")
-        out.fixed(m.time.since(base), 6)
-        out.ascii("  ")
-        out.int(m.stream)
-        out.ascii(m.direction == .clientToServer ? "  C>S  " : "  S>C  ")
-        out.append { s in
-            MessageText.writeSummary(m, into: &s)
-            if !m.anomalies.isEmpty {
-                s += "  [" + m.anomalies.map(\.kind).joined(separator: ", ") + "]"
+            MessageJSON.write(m, relativeTo: base, into: &out.buffer)
+        } else {
+            out.buffer.decimal(m.frame, width: 6)
+            out.buffer.literal("  ")
+            out.buffer.fixed(m.time.since(base), 6)
+            out.buffer.literal("  ")
+            out.buffer.decimal(m.stream)
+            switch m.direction {
+            case .clientToServer: out.buffer.literal("  C>S  ")
+            case .serverToClient: out.buffer.literal("  S>C  ")
             }
-            s += "\n"
-            if view.verbose { MessageTree.write(m, into: &s) }
+            MessageText.writeSummary(m, formatter: formatter, into: &out.buffer)
+            if !m.anomalies.isEmpty {
+                out.buffer.literal("  [")
+                for (i, a) in m.anomalies.enumerated() {
+                    if i > 0 { out.buffer.literal(", ") }
+                    out.buffer.text(a.kind)
+                }
+                out.buffer.byte(0x5d)
+            }
+            out.buffer.byte(0x0a)
+            if view.verbose { MessageTree.write(m, into: &out.buffer) }
         }
+        out.flushIfFull()
     }
 }

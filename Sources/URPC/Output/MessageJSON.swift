@@ -7,60 +7,76 @@ import MessagePack
 /// (the exception line), error (an ExtType(2) reply's fields), trigger and text (a raw traceback).
 package enum MessageJSON {
     package static func write(_ m: Message, relativeTo t0: Timestamp, into s: inout String) {
-        s += "{\"frame\":\(m.frame),\"first_frame\":\(m.firstFrame),\"n\":\(m.index),\"time\":"
-        MessageText.appendFixed(m.time.since(t0), 6, into: &s)
-        s += ",\"stream\":\(m.stream),\"dir\":\"\(m.direction.rawValue)\",\"kind\":\"\(m.kind.rawValue)\""
-        s += ",\"part\":\"" + MessageText.partName(m) + "\""
-        if let c = m.command { s += ",\"cmd\":"; JSONMapping.quote(c, into: &s) }
-        if let v = m.value {
-            s += ",\"value\":"
-            Proxy.json.write(v, into: &s)
+        var w = ByteWriter(capacity: 512)
+        write(m, relativeTo: t0, into: &w)
+        s += w.string
+    }
+
+    /// Writes the object and its newline (the one JSON formatter of messages).
+    package static func write(_ m: Message, relativeTo t0: Timestamp, into w: inout ByteWriter) {
+        let value = m.value
+        w.literal("{\"frame\":"); w.decimal(m.frame)
+        w.literal(",\"first_frame\":"); w.decimal(m.firstFrame)
+        w.literal(",\"n\":"); w.decimal(m.index)
+        w.literal(",\"time\":"); w.fixed(m.time.since(t0), 6)
+        w.literal(",\"stream\":"); w.decimal(m.stream)
+        w.literal(",\"dir\":\""); w.text(m.direction.rawValue)
+        w.literal("\",\"kind\":\""); w.text(m.kind.rawValue)
+        w.literal("\",\"part\":\""); w.text(MessageText.partName(m)); w.byte(0x22)
+        if let c = m.command { w.literal(",\"cmd\":"); JSONMapping.quote(c, into: &w) }
+        if let value {
+            w.literal(",\"value\":")
+            Proxy.json.write(value, into: &w)
         }
         if let line = m.exceptionLine {
-            s += ",\"exception\":"
-            JSONMapping.quote(line, into: &s)
+            w.literal(",\"exception\":")
+            JSONMapping.quote(line, into: &w)
         }
-        if let t = m.trigger { s += ",\"trigger\":\"" + t.rawValue + "\"" }
+        if let t = m.trigger { w.literal(",\"trigger\":\""); w.text(t.rawValue); w.byte(0x22) }
         if let e = m.exception {
-            s += ",\"error\":{\"name\":"
-            JSONMapping.quote(e.name, into: &s)
-            s += ",\"args\":"
-            JSONMapping.quote(e.args, into: &s)
-            s += ",\"traceback\":"
-            JSONMapping.quote(e.traceback, into: &s)
-            s += "}"
+            w.literal(",\"error\":{\"name\":")
+            JSONMapping.quote(e.name, into: &w)
+            w.literal(",\"args\":")
+            JSONMapping.quote(e.args, into: &w)
+            w.literal(",\"traceback\":")
+            JSONMapping.quote(e.traceback, into: &w)
+            w.byte(0x7d)
         }
-        if let raw = m.raw {
-            if m.part == .legacyTraceback {
-                s += ",\"text\":"
-                JSONMapping.quote(String(decoding: raw, as: UTF8.self), into: &s)
-            }
+        if let raw = m.raw, m.part == .legacyTraceback {
+            w.literal(",\"text\":")
+            JSONMapping.quote(String(decoding: raw, as: UTF8.self), into: &w)
         }
-        s += ",\"hex\":\"" + Hex.string(m.bytes) + "\""
-        s += ",\"summary\":"
-        JSONMapping.quote(MessageText.summary(m), into: &s)
-        s += ",\"stream_offset\":[\(m.streamRange.lowerBound),\(m.streamRange.upperBound)],\"length\":\(m.streamRange.count)"
-        if let r = m.replyToFrame { s += ",\"reply_to\":\(r)" }
-        if let r = m.replyTo { s += ",\"reply_to_n\":\(r)" }
-        if let l = m.latency { s += ",\"latency_ms\":"; MessageText.appendFixed(l * 1000, 3, into: &s) }
-        s += ",\"anomalies\":["
+        w.literal(",\"hex\":\""); w.hex(m.bytes)
+        // The summary is written in place, then quoted where it stands.
+        w.literal("\",\"summary\":_")
+        let start = w.count
+        MessageText.writeSummary(m, value: value, into: &w)
+        JSONMapping.quoteInPlace(from: start, in: &w)
+        w.literal(",\"stream_offset\":["); w.decimal(m.streamRange.lowerBound)
+        w.byte(0x2c); w.decimal(m.streamRange.upperBound)
+        w.literal("],\"length\":"); w.decimal(m.streamRange.count)
+        if let r = m.replyToFrame { w.literal(",\"reply_to\":"); w.decimal(r) }
+        if let r = m.replyTo { w.literal(",\"reply_to_n\":"); w.decimal(r) }
+        if let l = m.latency { w.literal(",\"latency_ms\":"); w.fixed(l * 1000, 3) }
+        w.literal(",\"anomalies\":[")
         for (i, a) in m.anomalies.enumerated() {
-            if i > 0 { s += "," }
-            JSONMapping.quote(a.kind, into: &s)
+            if i > 0 { w.byte(0x2c) }
+            JSONMapping.quote(a.kind, into: &w)
         }
-        s += "]"
+        w.byte(0x5d)
         if !m.anomalies.isEmpty {
-            s += ",\"anomaly_details\":["
+            w.literal(",\"anomaly_details\":[")
             for (i, a) in m.anomalies.enumerated() {
-                if i > 0 { s += "," }
-                s += "{\"kind\":"
-                JSONMapping.quote(a.kind, into: &s)
-                s += ",\"severity\":\"\(a.severity.rawValue)\",\"detail\":"
-                JSONMapping.quote(a.detail, into: &s)
-                s += "}"
+                if i > 0 { w.byte(0x2c) }
+                w.literal("{\"kind\":")
+                JSONMapping.quote(a.kind, into: &w)
+                w.literal(",\"severity\":\""); w.text(a.severity.rawValue)
+                w.literal("\",\"detail\":")
+                JSONMapping.quote(a.detail, into: &w)
+                w.byte(0x7d)
             }
-            s += "]"
+            w.byte(0x5d)
         }
-        s += "}\n"
+        w.literal("}\n")
     }
 }

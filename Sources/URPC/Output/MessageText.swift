@@ -37,101 +37,105 @@ package enum MessageText {
 
     /// `cm P2.add(5, 7)`, `↳ "V1" (0.3 ms)`, `⋯ console "hello"` …
     package static func summary(_ m: Message, formatter f: ValueFormatter = Proxy.formatter) -> String {
-        var s = ""
-        writeSummary(m, formatter: f, into: &s)
-        return s
+        var w = ByteWriter()
+        writeSummary(m, formatter: f, into: &w)
+        return w.string
     }
 
-    /// Appends the summary to `s` (the printers' path).
-    package static func writeSummary(_ m: Message, formatter f: ValueFormatter = Proxy.formatter, into s: inout String) {
+    /// Writes the summary (the printers' path).
+    package static func writeSummary(_ m: Message, formatter f: ValueFormatter = Proxy.formatter, into w: inout ByteWriter) {
+        // A request's summary needs no value: converting it would be wasted.
+        if m.part == .request { writeRequest(m, f, &w) } else { writeSummary(m, value: m.value, formatter: f, into: &w) }
+    }
+
+    /// The same, with the message's value already converted (`m.value`).
+    package static func writeSummary(_ m: Message, value: MessagePackValue?, formatter f: ValueFormatter = Proxy.formatter,
+                                     into w: inout ByteWriter) {
         switch m.part {
         case .request:
-            if let r = m.request { r.writeSummary(f, into: &s) } else { s += "?" }
+            writeRequest(m, f, &w)
         case .value:
-            s += m.replyTo == nil ? "unsolicited " : "↳ "
-            if let v = m.value { f.write(v, into: &s) } else { s += "?" }
+            if m.replyTo == nil { w.literal("unsolicited ") } else { w.literal("↳ ") }
+            writeValue(value, f, &w)
         case .riCount:
-            s += "↳ ri count "
-            if let v = m.value { f.write(v, into: &s) } else { s += "?" }
+            w.literal("↳ ri count ")
+            writeValue(value, f, &w)
         case .riData:
-            s += "  ri data " + String(m.raw?.count ?? 0) + " bytes " + printable(m.raw ?? [], max: 40)
+            w.literal("  ri data "); w.decimal(m.raw?.count ?? 0); w.literal(" bytes ")
+            writePrintable(m.raw ?? [], max: 40, into: &w)
         case .riEnd:
-            s += "↳ ri end "
-            if let v = m.value { f.write(v, into: &s) } else { s += "?" }
+            w.literal("↳ ri end ")
+            writeValue(value, f, &w)
         case .console:
-            s += "⋯ console " + printable(m.consoleBytes ?? [], max: 60)
+            w.literal("⋯ console ")
+            writePrintable(m.consoleBytes ?? [], max: 60, into: &w)
         case .exception:
-            if let e = m.exception { s += "↳ error " + e.name + e.args } else { s += "↳ error ?" }
+            if let e = m.exception { w.literal("↳ error "); w.text(e.name); w.text(e.args) } else { w.literal("↳ error ?") }
         case .legacyTraceback:
-            s += "↳ raw traceback (" + String(m.raw?.count ?? 0) + " bytes, not msgpack"
-            if let t = m.trigger, t != .request { s += ", " + t.rawValue }
-            s += "): " + (m.exceptionLine ?? "")
+            w.literal("↳ raw traceback ("); w.decimal(m.raw?.count ?? 0); w.literal(" bytes, not msgpack")
+            if let t = m.trigger, t != .request { w.literal(", "); w.text(t.rawValue) }
+            w.literal("): ")
+            if let line = m.exceptionLine { w.text(line) }
         case .skipped:
-            if m.raw?.isEmpty ?? true {
-                s += "(end of capture) " + (m.anomalies.first?.detail ?? "")
+            if let raw = m.raw, !raw.isEmpty {
+                w.literal("skipped "); w.decimal(raw.count); w.literal(" bytes ")
+                writePrintable(raw, max: 24, into: &w)
             } else {
-                s += "skipped " + String(m.raw!.count) + " bytes " + printable(m.raw!, max: 24)
+                w.literal("(end of capture) ")
+                if let d = m.anomalies.first?.detail { w.text(d) }
             }
         }
         if let l = m.latency, m.part == .value || m.part == .riEnd || m.part == .exception {
-            s += " ("
-            s += milliseconds(l)
-            s += ")"
+            w.literal(" (")
+            writeMilliseconds(l, into: &w)
+            w.byte(0x29)
         }
     }
 
+    private static func writeRequest(_ m: Message, _ f: ValueFormatter, _ w: inout ByteWriter) {
+        if let r = m.request { r.writeSummary(f, into: &w) } else { w.byte(0x3f) }
+    }
+
+    private static func writeValue(_ v: MessagePackValue?, _ f: ValueFormatter, _ w: inout ByteWriter) {
+        if let v { f.write(v, into: &w) } else { w.byte(0x3f) }
+    }
+
+    /// `0.07 ms`, `12.3 ms`, `1.25 s`.
     package static func milliseconds(_ seconds: Double) -> String {
+        var w = ByteWriter(capacity: 32)
+        writeMilliseconds(seconds, into: &w)
+        return w.string
+    }
+
+    package static func writeMilliseconds(_ seconds: Double, into w: inout ByteWriter) {
         let ms = seconds * 1000
-        if ms < 10 { return formatFixed(ms, 2) + " ms" }
-        if ms < 1000 { return formatFixed(ms, 1) + " ms" }
-        return formatFixed(ms / 1000, 2) + " s"
+        if ms < 10 { w.fixed(ms, 2); w.literal(" ms") }
+        else if ms < 1000 { w.fixed(ms, 1); w.literal(" ms") }
+        else { w.fixed(ms / 1000, 2); w.literal(" s") }
     }
 
-    /// Fixed-point decimal without Foundation.
+    /// Fixed-point decimal without Foundation (`ByteWriter.fixed`).
     package static func formatFixed(_ v: Double, _ digits: Int) -> String {
-        var s = ""
-        appendFixed(v, digits, into: &s)
-        return s
-    }
-
-    /// Appends a fixed-point decimal (no Foundation, no heap allocation for the digits).
-    package static func appendFixed(_ v: Double, _ digits: Int, into s: inout String) {
-        let done: Void? = withFixed(v, digits) { s += String(decoding: $0, as: UTF8.self) }
-        if done == nil { s += String(v) }
-    }
-
-    /// Calls `body` with the ASCII digits of `v` to `digits` decimals (the one formatter of the
-    /// text and byte outputs); nil, without calling it, when `v` is not finite or too large.
-    package static func withFixed<R>(_ v: Double, _ digits: Int, _ body: (UnsafeRawBufferPointer) -> R) -> R? {
-        guard v.isFinite, abs(v) < 9e15, digits <= 9 else { return nil }
-        var scale: Int64 = 1
-        for _ in 0..<digits { scale *= 10 }
-        var n = Int64((abs(v) * Double(scale)).rounded())
-        let negative = v < 0 && n > 0
-        var tmp: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-        return withUnsafeMutableBytes(of: &tmp) { buf in
-            var i = 32
-            var written = 0
-            repeat {
-                i -= 1
-                buf[i] = UInt8(0x30 + n % 10)
-                n /= 10
-                written += 1
-                if written == digits { i -= 1; buf[i] = 0x2e }
-            } while n > 0 || written <= digits
-            if negative { i -= 1; buf[i] = 0x2d }
-            return body(UnsafeRawBufferPointer(rebasing: buf[i..<32]))
-        }
+        var w = ByteWriter(capacity: 32)
+        w.fixed(v, digits)
+        return w.string
     }
 
     /// Bytes as a quoted string when mostly text, else hex.
-    package static func printable<C: Collection>(_ b: C, max: Int) -> String where C.Element == UInt8 {
-        let text = b.allSatisfy { $0 == 0x0a || $0 == 0x0d || $0 == 0x09 || (0x20...0x7e).contains($0) }
-        if text {
-            var s = ""
-            JSONMapping.quote(String(decoding: b.prefix(max), as: UTF8.self), into: &s)
-            return b.count > max ? s + "…" : s
+    package static func printable(_ b: ArraySlice<UInt8>, max: Int) -> String {
+        var w = ByteWriter()
+        writePrintable(b, max: max, into: &w)
+        return w.string
+    }
+
+    /// Writes bytes as a JSON-quoted string when they are all printable ASCII, tab, CR or LF,
+    /// else as hex; cut after `max` bytes with `…`.
+    package static func writePrintable(_ b: ArraySlice<UInt8>, max: Int, into w: inout ByteWriter) {
+        let text = b.withUnsafeBufferPointer { p in
+            p.allSatisfy { $0 == 0x0a || $0 == 0x0d || $0 == 0x09 || ($0 >= 0x20 && $0 <= 0x7e) }
         }
-        return Hex.string(b.prefix(max)) + (b.count > max ? "…" : "")
+        // Printable ASCII decodes to itself, so the bytes are quoted as they are.
+        if text { JSONMapping.quote(utf8: b.prefix(max), into: &w) } else { w.hex(b.prefix(max)) }
+        if b.count > max { w.literal("…") }
     }
 }

@@ -58,16 +58,18 @@ package enum Proxy {
         }
     }
 
-    /// Renders proxies as `P<id>` in compact text, other ext types generically.
-    package static let formatter = ValueFormatter(extRenderer: { t, d in
-        if let i = id(type: t, data: d) { return "P" + String(i) }
-        if t == ExtCode.console { return "console(" + Hex.string(d) + ")" }
-        return nil
+    /// Renders proxies as `P<id>` in compact text, console output as `console(<hex>)`, other ext
+    /// types generically.
+    package static let formatter = ValueFormatter(extWriter: { t, d, w in
+        if let i = id(type: t, data: d) { w.byte(0x50); w.decimal(i); return true }
+        if t == ExtCode.console { w.literal("console("); w.hex(d); w.byte(0x29); return true }
+        return false
     })
 
     /// Renders proxies as `{"$proxy":id}` in JSON.
-    package static let json = JSONMapping(extRenderer: { t, d in
-        if let i = id(type: t, data: d) { return "{\"$proxy\":" + String(i) + "}" }
-        return nil
+    package static let json = JSONMapping(extWriter: { t, d, w in
+        guard let i = id(type: t, data: d) else { return false }
+        w.literal("{\"$proxy\":"); w.decimal(i); w.byte(0x7d)
+        return true
     })
 }

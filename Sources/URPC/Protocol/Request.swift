@@ -126,50 +126,53 @@ package enum Request: Sendable, Equatable {
 
     /// One-line summary as `msgdissect` prints it: `cm P2.add(5, 7)`.
     package func summary(_ f: ValueFormatter = Proxy.formatter) -> String {
-        var s = ""
-        writeSummary(f, into: &s)
-        return s
+        var w = ByteWriter()
+        writeSummary(f, into: &w)
+        return w.string
     }
 
-    /// Appends the summary to `s` (the printers' path: no intermediate strings).
-    package func writeSummary(_ f: ValueFormatter = Proxy.formatter, into s: inout String) {
+    /// Writes the summary (the printers' path: no intermediate strings).
+    package func writeSummary(_ f: ValueFormatter = Proxy.formatter, into w: inout ByteWriter) {
         switch self {
-        case .ver: s += "ver"
-        case .registry: s += "re"
-        case .importModule(let m): s += "im "; s += m
-        case .exec(let c): s += "ex "; f.write(.string(c), into: &s)
+        case .ver: w.literal("ver")
+        case .registry: w.literal("re")
+        case .importModule(let m): w.literal("im "); w.text(m)
+        case .exec(let c): w.literal("ex "); JSONMapping.quote(c, into: &w)
         case let .call(t, name, args, kwargs):
-            s += "cm "; f.write(t, into: &s); s += "."; s += name; s += "("
+            w.literal("cm "); f.write(t, into: &w); w.byte(0x2e); w.text(name); w.byte(0x28)
             var first = true
             for a in args {
-                if !first { s += ", " }
+                if !first { w.literal(", ") }
                 first = false
-                f.write(a, into: &s)
+                f.write(a, into: &w)
             }
             for e in kwargs {
-                if !first { s += ", " }
+                if !first { w.literal(", ") }
                 first = false
-                if let k = e.key.stringValue { s += k } else { f.write(e.key, into: &s) }
-                s += "="
-                f.write(e.value, into: &s)
+                if case .string(let k) = e.key { w.text(k) } else { f.write(e.key, into: &w) }
+                w.byte(0x3d)
+                f.write(e.value, into: &w)
             }
-            s += ")"
-        case let .getProperty(t, n): s += "gp "; f.write(t, into: &s); s += "."; s += n
-        case let .setProperty(t, n, v): s += "sp "; f.write(t, into: &s); s += "."; s += n; s += " = "; f.write(v, into: &s)
-        case let .readInto(t, n): s += "ri "; f.write(t, into: &s); s += " "; s += String(n)
-        case .release(let id): s += "_d P"; s += String(id)
-        case .str(let t): s += "_s "; f.write(t, into: &s)
-        case let .equal(a, b): s += "eq "; f.write(a, into: &s); s += " "; f.write(b, into: &s)
-        case .identity(let t): s += "_id "; f.write(t, into: &s)
+            w.byte(0x29)
+        case let .getProperty(t, n): w.literal("gp "); f.write(t, into: &w); w.byte(0x2e); w.text(n)
+        case let .setProperty(t, n, v):
+            w.literal("sp "); f.write(t, into: &w); w.byte(0x2e); w.text(n); w.literal(" = "); f.write(v, into: &w)
+        case let .readInto(t, n): w.literal("ri "); f.write(t, into: &w); w.byte(0x20); w.decimal(n)
+        case .release(let id): w.literal("_d P"); w.decimal(id)
+        case .str(let t): w.literal("_s "); f.write(t, into: &w)
+        case let .equal(a, b): w.literal("eq "); f.write(a, into: &w); w.byte(0x20); f.write(b, into: &w)
+        case .identity(let t): w.literal("_id "); f.write(t, into: &w)
         case let .other(c, args):
-            s += c; s += "("
+            w.text(c); w.byte(0x28)
             for (i, a) in args.enumerated() {
-                if i > 0 { s += ", " }
-                f.write(a, into: &s)
+                if i > 0 { w.literal(", ") }
+                f.write(a, into: &w)
             }
-            s += ")"
+            w.byte(0x29)
         case let .malformed(r, c, _):
-            s += "malformed "; s += c ?? "request"; s += ": "; s += r
+            w.literal("malformed ")
+            if let c { w.text(c) } else { w.literal("request") }
+            w.literal(": "); w.text(r)
         }
     }
 }
