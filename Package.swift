@@ -32,7 +32,7 @@ let package = Package(
         // 3. The protocol.
         .target(name: "URPC", dependencies: ["MessagePack", "Capture"], swiftSettings: hotPath),
         // 4. Proxy lifecycles and leak reports.
-        .target(name: "Lifecycle", dependencies: ["MessagePack", "Capture", "URPC"]),
+        .target(name: "Lifecycle", dependencies: ["MessagePack", "Capture", "URPC"], swiftSettings: hotPath),
         // 5. Fuzzing engine.
         .target(name: "Fuzzing", dependencies: ["MessagePack", "URPC", "Capture"]),
         // 6. The device twin.

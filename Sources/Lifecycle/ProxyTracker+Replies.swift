@@ -8,27 +8,27 @@ extension ProxyTracker {
 
     func server(_ m: Message, _ st: StreamTrack) {
         // The creator is named only when the reply carries proxies (most replies do not).
-        var asked: Request?
         if let r = m.replyTo {
             st.dropAnswered(before: r)
-            asked = st.pending(r)
             if !st.releaseRequests.isEmpty, let rr = st.releaseRequests.removeValue(forKey: r) {
                 records[rr.record].release?.answered = true
                 if let e = rr.entry { st.manifest.released[e].processedByServer = true }
             }
         }
-        guard m.part != .console, m.part != .exception, let value = m.value else { return }
-        if m.part == .value, case .map(let entries) = value, m.command == "re" {
+        // Only reply values carry proxies (console output, exceptions and raw bytes do not).
+        guard m.part == .value || m.part == .riCount || m.part == .riEnd, !m.bytes.isEmpty else { return }
+        if m.part == .value, m.command == "re", let value = m.value, case .map(let entries) = value {
             registry(entries, m, st)
         }
-        idScratch.removeAll(keepingCapacity: true)
-        Proxy.ids(in: value, into: &idScratch)
+        collectIDs(m, wholeValue: true)
         guard !idScratch.isEmpty else { return }
         let ids = idScratch
+        let asked = m.replyTo.flatMap(st.pending)
         let creator = m.replyTo == nil ? "(no request)" : asked.map(ProxyTracker.creator(of:)) ?? (m.command ?? "?")
         if st.anyBorn, let low = ids.min(), low <= st.maxBorn {
             restart(m, firstID: low, st)
         }
+        guard let value = m.value else { return }
         var seen = Set<UInt32>()
         for (id, path) in Proxy.all(in: value) where seen.insert(id).inserted {
             let birth = ProxyBirth(message: m.index, frame: m.frame, time: m.time, inReplyTo: m.replyTo,

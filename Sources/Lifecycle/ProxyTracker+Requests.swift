@@ -13,9 +13,9 @@ extension ProxyTracker {
             release(id, m, st)
             return
         }
-        guard let value = m.value else { return }
-        idScratch.removeAll(keepingCapacity: true)
-        Proxy.ids(in: value, into: &idScratch)
+        var whole = true
+        if case .malformed = req { whole = false }
+        collectIDs(m, wholeValue: whole)
         guard !idScratch.isEmpty else { return }
         let ids = idScratch, cmd = req.command
         for id in ids { use(id, m, cmd, st) }

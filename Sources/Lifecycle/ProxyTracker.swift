@@ -19,6 +19,20 @@ package final class ProxyTracker {
     private var lastTrack: StreamTrack?
     /// Reused for the proxy ids of each message (no array allocated per message).
     var idScratch: [UInt32] = []
+    var scanner = ObjectScanner()
+
+    /// The proxy ids a message carries, into `idScratch`. A message that decoded whole is read by
+    /// the header scanner from its bytes (no value is built); one that did not (a request cut
+    /// short, too deep or oversized: `Request.malformed` with at most a partial value) from the
+    /// value the dissector kept, as far as it goes.
+    func collectIDs(_ m: Message, wholeValue: Bool) {
+        idScratch.removeAll(keepingCapacity: true)
+        if wholeValue {
+            Proxy.ids(inWire: m.bytes, scanner: &scanner, into: &idScratch)
+        } else if let v = m.value {
+            Proxy.ids(in: v, into: &idScratch)
+        }
+    }
 
     /// Keep every use of every proxy (the JSON and HTML reports list them). Without it, memory
     /// grows with the proxies, not with the capture; the text report is the same.
