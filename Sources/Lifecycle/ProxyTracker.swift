@@ -19,7 +19,6 @@ package final class ProxyTracker {
     private var lastTrack: StreamTrack?
     /// Reused for the proxy ids of each message (no array allocated per message).
     var idScratch: [UInt32] = []
-    var scanner = ObjectScanner()
 
     /// The proxy ids a message carries, into `idScratch`. A message that decoded whole is read by
     /// the header scanner from its bytes (no value is built); one that did not (a request cut
@@ -28,7 +27,7 @@ package final class ProxyTracker {
     func collectIDs(_ m: Message, wholeValue: Bool) {
         idScratch.removeAll(keepingCapacity: true)
         if wholeValue {
-            Proxy.ids(inWire: m.bytes, scanner: &scanner, into: &idScratch)
+            Proxy.ids(inWire: m.bytes, into: &idScratch)
         } else if let v = m.value {
             Proxy.ids(in: v, into: &idScratch)
         }

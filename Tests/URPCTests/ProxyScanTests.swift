@@ -11,8 +11,7 @@ import Testing
         var fromValue: [UInt32] = []
         Proxy.ids(in: value, into: &fromValue)
         var fromWire: [UInt32] = []
-        var scanner = ObjectScanner()
-        Proxy.ids(inWire: bytes[...], scanner: &scanner, into: &fromWire)
+        Proxy.ids(inWire: bytes[...], into: &fromWire)
         #expect(fromWire == fromValue, "\(Hex.string(bytes))")
         return true
     }
