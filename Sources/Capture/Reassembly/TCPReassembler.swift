@@ -57,6 +57,8 @@ package final class TCPReassembler {
     }
 
     /// Feeds one TCP segment captured in `frame`; returns what became available in order.
+    /// A packet whose ends are not IP addresses (no decoded packet has such) carries no TCP: it
+    /// gives nothing.
     package func process(_ packet: TCPPacket, frame: Int, time: Timestamp) -> [StreamSegment] {
         var out: [StreamSegment] = []
         process(packet, frame: frame, time: time, into: &out)
@@ -65,16 +67,21 @@ package final class TCPReassembler {
 
     /// Appends the segments of `packet` to `out` (lets a reader reuse one array).
     package func process(_ packet: TCPPacket, frame: Int, time: Timestamp, into out: inout [StreamSegment]) {
+        guard let sourceIP = packet.source.ip, let destinationIP = packet.destination.ip else { return }
+        var queue = SegmentQueue()
         packet.payload.withUnsafeBufferPointer { payload in
-            let view = TCPSegmentView(source: packet.source, destination: packet.destination, sequence: packet.sequence,
-                                      acknowledgement: packet.acknowledgement, flags: packet.flags,
-                                      window: packet.window, payload: payload, missingPayload: packet.missingPayload)
-            process(view, frame: frame, time: time, into: &out)
+            let view = TCPSegmentView(source: TCPEnd(ip: sourceIP, port: packet.source.port),
+                                      destination: TCPEnd(ip: destinationIP, port: packet.destination.port),
+                                      sequence: packet.sequence, acknowledgement: packet.acknowledgement,
+                                      flags: packet.flags, window: packet.window, payload: payload,
+                                      missingPayload: packet.missingPayload)
+            process(view, frame: frame, time: time, into: &queue)
         }
+        out += queue.removeAll()
     }
 
     /// Appends the segments of a segment read in place; its payload is copied only where kept.
-    func process(_ packet: TCPSegmentView, frame: Int, time: Timestamp, into out: inout [StreamSegment]) {
+    func process(_ packet: TCPSegmentView, frame: Int, time: Timestamp, into out: inout SegmentQueue) {
         lastFrame = frame
         lastTime = time
         let flags = packet.flags
@@ -99,12 +106,11 @@ package final class TCPReassembler {
         if let existing = connections[key] {
             connection = existing
         } else {
-            let opener: (a: Endpoint, b: Endpoint) = isSYN && flags.contains(.ack)
+            let opener: (a: TCPEnd, b: TCPEnd) = isSYN && flags.contains(.ack)
                 ? (packet.destination, packet.source) : (packet.source, packet.destination)
-            let info = StreamInfo(index: streams.count, kind: .tcp, a: opener.a, b: opener.b,
-                                  startedMidStream: !isSYN, firstFrame: frame)
-            streams.append(info)
-            connection = TCPConnection(info: info)
+            connection = TCPConnection(index: streams.count, a: opener.a, b: opener.b, startedMidStream: !isSYN,
+                                       firstFrame: frame)
+            streams.append(connection.info)
             connections[key] = connection
         }
         lastConnection = connection
@@ -113,7 +119,7 @@ package final class TCPReassembler {
     }
 
     private func process(_ packet: TCPSegmentView, connection: TCPConnection, side: StreamSide, frame: Int,
-                         time: Timestamp, out: inout [StreamSegment]) {
+                         time: Timestamp, out: inout SegmentQueue) {
         let flags = packet.flags
         let isSYN = flags.contains(.syn)
         // Both directions are updated in place.
@@ -141,7 +147,7 @@ package final class TCPReassembler {
                 // The SYN/ACK acknowledges the opener's ISN + 1: the opener's stream starts there.
                 other.pointee.setBase(packet.acknowledgement)
             }
-            if !connection.openedEmitted && !connection.info.startedMidStream {
+            if !connection.openedEmitted && !connection.startedMidStream {
                 connection.openedEmitted = true
                 out.append(segment(.a, .opened))
             }
@@ -207,10 +213,10 @@ package final class TCPReassembler {
     /// The capture ended: gives up on every hole still open. Connections stay open (no `.closed`)
     /// unless a FIN was seen whose preceding bytes were missing.
     package func finish() -> [StreamSegment] {
-        var out: [StreamSegment] = []
-        for connection in connections.values.sorted(by: { $0.info.index < $1.info.index }) {
+        var out = SegmentQueue()
+        for connection in connections.values.sorted(by: { $0.index < $1.index }) {
             connection.flush(frame: lastFrame, time: lastTime, into: &out)
         }
-        return out
+        return out.removeAll()
     }
 }
