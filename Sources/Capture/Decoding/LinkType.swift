@@ -25,6 +25,7 @@ enum NetworkLayer: Equatable {
 
 /// Strips link-layer headers. Every read is checked against the captured length.
 enum LinkDecoder {
+    @inline(__always)
     static func network(in data: UnsafeBufferPointer<UInt8>, linkType: Int32) -> NetworkLayer {
         switch linkType {
         case LinkType.ethernet:
@@ -60,6 +61,7 @@ enum LinkDecoder {
         }
     }
 
+    @inline(__always)
     private static func ethernet(_ data: UnsafeBufferPointer<UInt8>) -> NetworkLayer {
         guard data.count >= 14 else { return .other(NotTCP("short Ethernet header")) }
         var offset = 12
@@ -75,6 +77,7 @@ enum LinkDecoder {
         return byEtherType(type, at: offset + 2, data)
     }
 
+    @inline(__always)
     private static func byEtherType(_ type: UInt16, at offset: Int, _ data: UnsafeBufferPointer<UInt8>) -> NetworkLayer {
         switch type {
         case 0x0800: return .ipv4(offset)

@@ -1,16 +1,25 @@
 /// The segments a reassembler produced and a reader has not handed on yet, first in first out.
 /// Most frames give exactly one segment: it is kept inline, so handing it on touches no array.
 struct SegmentQueue {
-    /// The oldest segment when set; everything in `rest` came after it.
+    /// The oldest segment while `hasHead`; everything in `rest` came after it. (The flag spares
+    /// asking the optional, which costs a generic copy.)
     private var head: StreamSegment?
+    private var hasHead = false
     private var rest: [StreamSegment] = []
     private var restIndex = 0
 
-    var isEmpty: Bool { head == nil && restIndex == rest.count }
+    var isEmpty: Bool { !hasHead && restIndex == rest.count }
 
     @inline(__always)
-    mutating func append(_ segment: StreamSegment) {
-        if head == nil && restIndex == rest.count { head = segment } else { rest.append(segment) }
+    mutating func append(_ segment: consuming StreamSegment) {
+        if !hasHead && restIndex == rest.count {
+            // `head` is nil here: it is written without dropping the old value, which would cost a
+            // generic call.
+            withUnsafeMutablePointer(to: &head) { $0.initialize(to: segment) }
+            hasHead = true
+        } else {
+            rest.append(segment)
+        }
     }
 
     mutating func append(contentsOf segments: [StreamSegment]) {
@@ -20,12 +29,18 @@ struct SegmentQueue {
     /// The oldest segment, removed; nil when empty.
     @inline(__always)
     mutating func popFirst() -> StreamSegment? {
-        if let s = head.take() { return s }
-        return popRest()
+        if hasHead {
+            hasHead = false
+            return withUnsafeMutablePointer(to: &head) { p in
+                let s = p.move()
+                p.initialize(to: nil)
+                return s
+            }
+        }
+        return restIndex < rest.count ? popRest() : nil
     }
 
-    private mutating func popRest() -> StreamSegment? {
-        guard restIndex < rest.count else { return nil }
+    private mutating func popRest() -> StreamSegment {
         let s = rest[restIndex]
         restIndex += 1
         if restIndex == rest.count {

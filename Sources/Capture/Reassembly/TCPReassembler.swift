@@ -50,10 +50,16 @@ package final class TCPReassembler {
     private var lastTime = Timestamp(seconds: 0, nanoseconds: 0)
     /// One-entry cache: consecutive packets nearly always belong to the same connection, and
     /// comparing the ends with it spares hashing them.
-    private var lastConnection: TCPConnection?
+    /// Unretained: `connections` holds it, and it is cleared whenever its entry is removed.
+    private var lastConnection: Unmanaged<TCPConnection>?
+
+    /// False when a limit is negative: then even an empty buffer is over it, and every segment
+    /// takes the general path.
+    private let boundsAllowInOrder: Bool
 
     package init(limits: Limits = Limits()) {
         self.limits = limits
+        boundsAllowInOrder = limits.maxBufferedBytes >= 0 && limits.maxBufferedPieces >= 0
     }
 
     /// Feeds one TCP segment captured in `frame`; returns what became available in order.
@@ -88,8 +94,15 @@ package final class TCPReassembler {
         let isSYN = flags.contains(.syn)
         let isInitialSYN = isSYN && !flags.contains(.ack)
 
-        if !isInitialSYN, let cached = lastConnection, let side = cached.sideIfJoined(packet.source, packet.destination) {
-            return process(packet, connection: cached, side: side, frame: frame, time: time, out: &out)
+        if !isInitialSYN, let cached = lastConnection {
+            let done = cached._withUnsafeGuaranteedRef { connection -> Bool in
+                guard let side = connection.sideIfJoined(packet.source, packet.destination) else { return false }
+                if !inOrder(packet, connection: connection, side: side, frame: frame, time: time, out: &out) {
+                    process(packet, connection: connection, side: side, frame: frame, time: time, out: &out)
+                }
+                return true
+            }
+            if done { return }
         }
         let key = Key(packet.source, packet.destination)
         if let existing = connections[key], isInitialSYN {
@@ -98,7 +111,7 @@ package final class TCPReassembler {
             if existing.ended || (knownISN != nil && knownISN != packet.sequence) {
                 existing.flush(frame: frame, time: time, into: &out)
                 connections[key] = nil
-                if lastConnection === existing { lastConnection = nil }
+                if lastConnection?.toOpaque() == Unmanaged.passUnretained(existing).toOpaque() { lastConnection = nil }
                 endedOrder.removeAll { $0 == key }
             }
         }
@@ -113,9 +126,32 @@ package final class TCPReassembler {
             streams.append(connection.info)
             connections[key] = connection
         }
-        lastConnection = connection
+        lastConnection = Unmanaged.passUnretained(connection)
         process(packet, connection: connection, side: connection.side(of: packet.source), frame: frame, time: time,
                 out: &out)
+    }
+
+    /// The common segment, taken without the general machinery: an ACK (maybe PSH) carrying the
+    /// next in-order bytes of a direction with nothing buffered, whose acknowledgement gives up
+    /// nothing of the other direction. Returns false, having changed nothing, for any other segment.
+    @inline(__always)
+    private func inOrder(_ packet: TCPSegmentView, connection: TCPConnection, side: StreamSide, frame: Int,
+                         time: Timestamp, out: inout SegmentQueue) -> Bool {
+        guard packet.flags.rawValue & ~TCPFlags.psh.rawValue == TCPFlags.ack.rawValue, packet.missingPayload == 0,
+              !packet.payload.isEmpty, boundsAllowInOrder else { return false }
+        let other = connection.direction(side.other)
+        if other.pointee.baseKnown && !other.pointee.closed {
+            var target = other.pointee.offset(of: packet.acknowledgement)
+            if let fin = other.pointee.finOffset { target = min(target, fin) }
+            if target > other.pointee.next { return false }
+        }
+        let dir = connection.direction(side)
+        guard !dir.pointee.closed, dir.pointee.baseKnown,
+              dir.pointee.takeInOrder(start: dir.pointee.offset(of: packet.sequence), count: packet.payload.count)
+        else { return false }
+        // The one copy of the payload: the in-order bytes the segment hands on.
+        out.append(connection.segment(side, .bytes(Array(packet.payload)), frame: frame, time: time))
+        return true
     }
 
     private func process(_ packet: TCPSegmentView, connection: TCPConnection, side: StreamSide, frame: Int,
@@ -203,7 +239,7 @@ package final class TCPReassembler {
                 let oldest = endedOrder.removeFirst()
                 if let c = connections[oldest] {
                     c.flush(frame: frame, time: time, into: &out)
-                    if lastConnection === c { lastConnection = nil }
+                    if lastConnection?.toOpaque() == Unmanaged.passUnretained(c).toOpaque() { lastConnection = nil }
                 }
                 connections[oldest] = nil
             }
