@@ -21,7 +21,7 @@ final class TCPConnection {
     let index: Int
     let startedMidStream: Bool
     /// Direction `.a` (from `a`), then direction `.b`.
-    private let directions: UnsafeMutablePointer<DirectionBuffer>
+    let directions: UnsafeMutablePointer<DirectionBuffer>
     var openedEmitted = false
     var ended = false
 

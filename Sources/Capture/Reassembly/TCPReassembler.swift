@@ -49,13 +49,12 @@ package final class TCPReassembler {
     private var lastFrame = 0
     private var lastTime = Timestamp(seconds: 0, nanoseconds: 0)
     /// One-entry cache: consecutive packets nearly always belong to the same connection, and
-    /// comparing the ends with it spares hashing them.
-    /// Unretained: `connections` holds it, and it is cleared whenever its entry is removed.
-    private var lastConnection: Unmanaged<TCPConnection>?
+    /// comparing the ends with it spares hashing them. Cleared whenever its entry is removed.
+    var last: LastConnection?
 
     /// False when a limit is negative: then even an empty buffer is over it, and every segment
     /// takes the general path.
-    private let boundsAllowInOrder: Bool
+    let boundsAllowInOrder: Bool
 
     package init(limits: Limits = Limits()) {
         self.limits = limits
@@ -87,22 +86,23 @@ package final class TCPReassembler {
     }
 
     /// Appends the segments of a segment read in place; its payload is copied only where kept.
+    @inline(__always)
     func process(_ packet: TCPSegmentView, frame: Int, time: Timestamp, into out: inout SegmentQueue) {
         lastFrame = frame
         lastTime = time
+        if inOrder(packet, frame: frame, time: time, out: &out) { return }
+        processAny(packet, frame: frame, time: time, into: &out)
+    }
+
+    @inline(never)
+    private func processAny(_ packet: TCPSegmentView, frame: Int, time: Timestamp, into out: inout SegmentQueue) {
         let flags = packet.flags
         let isSYN = flags.contains(.syn)
         let isInitialSYN = isSYN && !flags.contains(.ack)
 
-        if !isInitialSYN, let cached = lastConnection {
-            let done = cached._withUnsafeGuaranteedRef { connection -> Bool in
-                guard let side = connection.sideIfJoined(packet.source, packet.destination) else { return false }
-                if !inOrder(packet, connection: connection, side: side, frame: frame, time: time, out: &out) {
-                    process(packet, connection: connection, side: side, frame: frame, time: time, out: &out)
-                }
-                return true
-            }
-            if done { return }
+        if !isInitialSYN, let cached = last, let side = cached.side(packet.source, packet.destination) {
+            return process(packet, connection: cached.connection.takeUnretainedValue(), side: side, frame: frame,
+                           time: time, out: &out)
         }
         let key = Key(packet.source, packet.destination)
         if let existing = connections[key], isInitialSYN {
@@ -111,7 +111,7 @@ package final class TCPReassembler {
             if existing.ended || (knownISN != nil && knownISN != packet.sequence) {
                 existing.flush(frame: frame, time: time, into: &out)
                 connections[key] = nil
-                if lastConnection?.toOpaque() == Unmanaged.passUnretained(existing).toOpaque() { lastConnection = nil }
+                if last?.connection.toOpaque() == Unmanaged.passUnretained(existing).toOpaque() { last = nil }
                 endedOrder.removeAll { $0 == key }
             }
         }
@@ -126,32 +126,9 @@ package final class TCPReassembler {
             streams.append(connection.info)
             connections[key] = connection
         }
-        lastConnection = Unmanaged.passUnretained(connection)
+        last = LastConnection(connection)
         process(packet, connection: connection, side: connection.side(of: packet.source), frame: frame, time: time,
                 out: &out)
-    }
-
-    /// The common segment, taken without the general machinery: an ACK (maybe PSH) carrying the
-    /// next in-order bytes of a direction with nothing buffered, whose acknowledgement gives up
-    /// nothing of the other direction. Returns false, having changed nothing, for any other segment.
-    @inline(__always)
-    private func inOrder(_ packet: TCPSegmentView, connection: TCPConnection, side: StreamSide, frame: Int,
-                         time: Timestamp, out: inout SegmentQueue) -> Bool {
-        guard packet.flags.rawValue & ~TCPFlags.psh.rawValue == TCPFlags.ack.rawValue, packet.missingPayload == 0,
-              !packet.payload.isEmpty, boundsAllowInOrder else { return false }
-        let other = connection.direction(side.other)
-        if other.pointee.baseKnown && !other.pointee.closed {
-            var target = other.pointee.offset(of: packet.acknowledgement)
-            if let fin = other.pointee.finOffset { target = min(target, fin) }
-            if target > other.pointee.next { return false }
-        }
-        let dir = connection.direction(side)
-        guard !dir.pointee.closed, dir.pointee.baseKnown,
-              dir.pointee.takeInOrder(start: dir.pointee.offset(of: packet.sequence), count: packet.payload.count)
-        else { return false }
-        // The one copy of the payload: the in-order bytes the segment hands on.
-        out.append(connection.segment(side, .bytes(Array(packet.payload)), frame: frame, time: time))
-        return true
     }
 
     private func process(_ packet: TCPSegmentView, connection: TCPConnection, side: StreamSide, frame: Int,
@@ -239,7 +216,7 @@ package final class TCPReassembler {
                 let oldest = endedOrder.removeFirst()
                 if let c = connections[oldest] {
                     c.flush(frame: frame, time: time, into: &out)
-                    if lastConnection?.toOpaque() == Unmanaged.passUnretained(c).toOpaque() { lastConnection = nil }
+                    if last?.connection.toOpaque() == Unmanaged.passUnretained(c).toOpaque() { last = nil }
                 }
                 connections[oldest] = nil
             }
