@@ -13,8 +13,8 @@ package final class CaptureSource: Sequence, IteratorProtocol {
 
     private let reader: PacketReader
     private let reassembler: FrameReassembler
-    private var queue: [StreamSegment] = []
-    private var queueIndex = 0
+    /// Segments made but not yet returned (usually none: most frames give one, returned at once).
+    private var queue = SegmentQueue()
     private var pendingError: CaptureError?
     private var done = false
 
@@ -50,13 +50,7 @@ package final class CaptureSource: Sequence, IteratorProtocol {
     /// that could be read was returned.
     package func nextSegment() throws -> StreamSegment? {
         while true {
-            if queueIndex < queue.count {
-                let s = queue[queueIndex]
-                queueIndex += 1
-                return s
-            }
-            if !queue.isEmpty { queue.removeAll(keepingCapacity: true) }
-            queueIndex = 0
+            if let s = queue.popFirst() { return s }
             if let error = pendingError {
                 pendingError = nil
                 throw error
@@ -65,16 +59,14 @@ package final class CaptureSource: Sequence, IteratorProtocol {
             do {
                 if let frame = try reader.nextView() {
                     reassembler.process(frame, into: &queue)
-                    // Most frames give one segment: hand it over without a copy left behind.
-                    if queue.count == 1 { return queue.removeLast() }
                 } else {
                     done = true
-                    queue = reassembler.finish()
+                    queue.append(contentsOf: reassembler.finish())
                 }
             } catch {
                 done = true
                 pendingError = error as? CaptureError ?? .source("\(error)")
-                queue = reassembler.finish()
+                queue.append(contentsOf: reassembler.finish())
             }
         }
     }

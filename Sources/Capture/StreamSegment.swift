@@ -32,6 +32,18 @@ package enum StreamSide: String, Sendable, Hashable {
     package var other: StreamSide { self == .a ? .b : .a }
 }
 
+/// The two ends of one stream, made once per stream and shared by all of its segments: a segment
+/// carries one reference to them instead of two `Endpoint`s (copying or dropping a segment is then
+/// one reference count, whatever the ends hold).
+package final class StreamEnds: Sendable {
+    package let a: Endpoint
+    package let b: Endpoint
+
+    package init(a: Endpoint, b: Endpoint) {
+        (self.a, self.b) = (a, b)
+    }
+}
+
 /// One in-order piece of a reassembled byte stream.
 package struct StreamSegment: Sendable, Equatable {
     package enum Payload: Sendable, Equatable {
@@ -52,16 +64,45 @@ package struct StreamSegment: Sendable, Equatable {
     /// 0-based stream index (like Wireshark's `tcp.stream`), in order of first appearance.
     package var stream: Int
     package var side: StreamSide
-    package var source: Endpoint
-    package var destination: Endpoint
     /// True when the stream's opening (SYN) was not seen: the first bytes may start mid-message.
     package var startedMidStream: Bool
+    /// `source` is `ends.b` (and `destination` `ends.a`) when set.
+    private var reversed: Bool
+    private var ends: StreamEnds
     package var payload: Payload
+
+    /// The end that sent these bytes.
+    package var source: Endpoint {
+        get { reversed ? ends.b : ends.a }
+        set { (ends, reversed) = (StreamEnds(a: newValue, b: destination), false) }
+    }
+
+    /// The end the bytes were sent to.
+    package var destination: Endpoint {
+        get { reversed ? ends.a : ends.b }
+        set { (ends, reversed) = (StreamEnds(a: source, b: newValue), false) }
+    }
 
     package init(frame: Int, time: Timestamp, stream: Int, side: StreamSide, source: Endpoint,
                 destination: Endpoint, startedMidStream: Bool, payload: Payload) {
-        (self.frame, self.time, self.stream, self.side) = (frame, time, stream, side)
-        (self.source, self.destination, self.startedMidStream, self.payload) = (source, destination, startedMidStream, payload)
+        self.init(frame: frame, time: time, stream: stream, side: .a, ends: StreamEnds(a: source, b: destination),
+                  startedMidStream: startedMidStream, payload: payload)
+        self.side = side
+    }
+
+    /// A segment sent by `side` of the stream whose ends are `ends` (`ends.a` is side `.a`).
+    @inline(__always)
+    package init(frame: Int, time: Timestamp, stream: Int, side: StreamSide, ends: StreamEnds, startedMidStream: Bool,
+                payload: Payload) {
+        (self.frame, self.time, self.stream, self.side, self.reversed) = (frame, time, stream, side, side == .b)
+        (self.ends, self.startedMidStream, self.payload) = (ends, startedMidStream, payload)
+    }
+
+    package static func == (x: StreamSegment, y: StreamSegment) -> Bool {
+        guard x.frame == y.frame, x.time == y.time, x.stream == y.stream, x.side == y.side,
+              x.startedMidStream == y.startedMidStream, x.payload == y.payload else { return false }
+        if x.ends === y.ends && x.reversed == y.reversed { return true }
+        return x.source == y.source && x.destination == y.destination
     }
 }
 

@@ -12,20 +12,21 @@ package struct IPAddress: Sendable, Hashable, CustomStringConvertible {
         case v4 = 4, v6 = 6
     }
 
-    package let family: Family
     /// Bytes 0–7 of an IPv6 address, big-endian; 0 for IPv4.
     package let high: UInt64
     /// Bytes 8–15 of an IPv6 address, big-endian; an IPv4 address in the low 32 bits.
     package let low: UInt64
+    /// (Last, so that a port stored after an address packs into its padding.)
+    package let family: Family
 
     /// An IPv4 address; `value` holds its four bytes big-endian (127.0.0.1 is 0x7F000001).
     package init(v4 value: UInt32) {
-        (family, high, low) = (.v4, 0, UInt64(value))
+        (high, low, family) = (0, UInt64(value), .v4)
     }
 
     /// An IPv6 address from its two big-endian halves.
     package init(v6 high: UInt64, _ low: UInt64) {
-        (family, self.high, self.low) = (.v6, high, low)
+        (self.high, self.low, family) = (high, low, .v6)
     }
 
     /// Reads 4 (IPv4) or 16 (IPv6) bytes at `p`; the caller has checked they are there.

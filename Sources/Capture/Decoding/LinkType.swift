@@ -20,23 +20,24 @@ package enum LinkType {
 enum NetworkLayer: Equatable {
     case ipv4(Int)   // offset of the IPv4 header
     case ipv6(Int)   // offset of the IPv6 header
-    case other(String)
+    case other(NotTCP)
 }
 
 /// Strips link-layer headers. Every read is checked against the captured length.
 enum LinkDecoder {
+    @inline(__always)
     static func network(in data: UnsafeBufferPointer<UInt8>, linkType: Int32) -> NetworkLayer {
         switch linkType {
         case LinkType.ethernet:
             return ethernet(data)
         case LinkType.linuxSLL:
-            guard data.count >= 16 else { return .other("short SLL header") }
+            guard data.count >= 16 else { return .other(NotTCP("short SLL header")) }
             return byEtherType(be16(data, 14), at: 16, data)
         case LinkType.linuxSLL2:
-            guard data.count >= 20 else { return .other("short SLL2 header") }
+            guard data.count >= 20 else { return .other(NotTCP("short SLL2 header")) }
             return byEtherType(be16(data, 0), at: 20, data)
         case LinkType.null, LinkType.loop:
-            guard data.count >= 4 else { return .other("short loopback header") }
+            guard data.count >= 4 else { return .other(NotTCP("short loopback header")) }
             let be = UInt32(data[0]) << 24 | UInt32(data[1]) << 16 | UInt32(data[2]) << 8 | UInt32(data[3])
             let le = UInt32(data[3]) << 24 | UInt32(data[2]) << 16 | UInt32(data[1]) << 8 | UInt32(data[0])
             // NULL is in the capturing host's byte order, which the file does not record: accept both.
@@ -44,42 +45,44 @@ enum LinkDecoder {
             switch family {
             case 2: return .ipv4(4)
             case 10, 24, 28, 30: return .ipv6(4) // Linux, NetBSD/OpenBSD, FreeBSD, macOS AF_INET6
-            default: return .other("loopback address family \(family)")
+            default: return .other(NotTCP("loopback address family ", family))
             }
         case LinkType.raw, LinkType.rawBSD, LinkType.rawOpenBSD:
-            guard let first = data.first else { return .other("empty raw IP packet") }
+            guard let first = data.first else { return .other(NotTCP("empty raw IP packet")) }
             switch first >> 4 {
             case 4: return .ipv4(0)
             case 6: return .ipv6(0)
-            default: return .other("raw packet with IP version \(first >> 4)")
+            default: return .other(NotTCP("raw packet with IP version ", first >> 4))
             }
         case LinkType.ipv4: return .ipv4(0)
         case LinkType.ipv6: return .ipv6(0)
         default:
-            return .other("unsupported link type \(linkType)")
+            return .other(NotTCP("unsupported link type ", linkType))
         }
     }
 
+    @inline(__always)
     private static func ethernet(_ data: UnsafeBufferPointer<UInt8>) -> NetworkLayer {
-        guard data.count >= 14 else { return .other("short Ethernet header") }
+        guard data.count >= 14 else { return .other(NotTCP("short Ethernet header")) }
         var offset = 12
         var type = be16(data, offset)
         // 802.1Q, 802.1ad (QinQ) and the old 0x9100 tag: each adds 4 bytes before the real type.
         var tags = 0
         while type == 0x8100 || type == 0x88A8 || type == 0x9100 {
             tags += 1
-            guard tags <= 8, data.count >= offset + 8 else { return .other("short VLAN tag") }
+            guard tags <= 8, data.count >= offset + 8 else { return .other(NotTCP("short VLAN tag")) }
             offset += 4
             type = be16(data, offset)
         }
         return byEtherType(type, at: offset + 2, data)
     }
 
+    @inline(__always)
     private static func byEtherType(_ type: UInt16, at offset: Int, _ data: UnsafeBufferPointer<UInt8>) -> NetworkLayer {
         switch type {
         case 0x0800: return .ipv4(offset)
         case 0x86DD: return .ipv6(offset)
-        default: return .other("EtherType 0x" + hex16(type))
+        default: return .other(NotTCP("EtherType 0x", hex4: type))
         }
     }
 }

@@ -61,11 +61,25 @@ package struct DecodedPacket: Sendable, Equatable {
     }
 }
 
+/// One end of a TCP connection as a packet names it: a trivial value, so that comparing, copying
+/// and hashing it is a few integer operations (an `Endpoint` is made only when a stream starts).
+struct TCPEnd: Hashable {
+    var ip: IPAddress
+    var port: UInt16
+
+    var endpoint: Endpoint { Endpoint(ip: ip, port: port) }
+
+    /// The order of `Endpoint.precedes` for IP ends: address, then port.
+    static func precedes(_ x: TCPEnd, _ y: TCPEnd) -> Bool {
+        x.ip == y.ip ? x.port <= y.port : IPAddress.precedes(x.ip, y.ip)
+    }
+}
+
 /// A decoded TCP segment read in place: the header fields, and the payload as a slice of the frame
-/// (valid only as long as the frame's bytes are).
+/// (valid only as long as the frame's bytes are). A trivial value.
 struct TCPSegmentView {
-    var source: Endpoint
-    var destination: Endpoint
+    var source: TCPEnd
+    var destination: TCPEnd
     var sequence: UInt32
     var acknowledgement: UInt32
     var flags: TCPFlags
@@ -78,7 +92,7 @@ struct TCPSegmentView {
 
     /// A `TCPPacket` owning a copy of the payload.
     var packet: TCPPacket {
-        TCPPacket(source: source, destination: destination, sequence: sequence, acknowledgement: acknowledgement,
+        TCPPacket(source: source.endpoint, destination: destination.endpoint, sequence: sequence, acknowledgement: acknowledgement,
                   flags: flags, window: window, payload: Array(payload), missingPayload: missingPayload)
     }
 }

@@ -61,6 +61,7 @@ struct DirectionBuffer {
     /// The common case, taken without buffering: `count` next in-order bytes while nothing waits.
     /// Moves past them and returns true (the caller delivers them), or false when the general
     /// path is needed.
+    @inline(__always)
     mutating func takeInOrder(start: Int64, count: Int) -> Bool {
         guard start == next, pending.isEmpty, count > 0, finOffset == nil else { return false }
         advance(to: next + Int64(count))
@@ -182,6 +183,7 @@ struct DirectionBuffer {
         return merge(out)
     }
 
+    @inline(__always)
     private mutating func advance(to offset: Int64) {
         nextSequence = nextSequence &+ UInt32(truncatingIfNeeded: offset - next)
         next = offset

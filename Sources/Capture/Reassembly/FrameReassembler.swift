@@ -38,9 +38,15 @@ package final class FrameReassembler {
 
     /// Appends the segments of `frame` to `out` (lets a reader reuse one array).
     package func process(_ frame: RawFrame, into out: inout [StreamSegment]) {
+        var queue = SegmentQueue()
+        process(frame, into: &queue)
+        out += queue.removeAll()
+    }
+
+    func process(_ frame: RawFrame, into out: inout SegmentQueue) {
         if linkType == SerialRecord.linkType {
             statistics.frames += 1
-            out += serial(frame)
+            out.append(contentsOf: serial(frame))
             return
         }
         frame.data.withUnsafeBufferPointer { bytes in
@@ -51,7 +57,7 @@ package final class FrameReassembler {
 
     /// Appends the segments of a frame read in place (see `PacketReader.nextView`). The frame's
     /// bytes are read where they lie; a TCP payload is copied once, only where it is kept.
-    package func process(_ frame: FrameView, into out: inout [StreamSegment]) {
+    func process(_ frame: FrameView, into out: inout SegmentQueue) {
         if linkType == SerialRecord.linkType { return process(frame.copy(linkType: linkType), into: &out) }
         statistics.frames += 1
         switch PacketDecoder.view(frame.bytes, linkType: linkType, originalLength: frame.originalLength) {

@@ -49,14 +49,21 @@ package final class TCPReassembler {
     private var lastFrame = 0
     private var lastTime = Timestamp(seconds: 0, nanoseconds: 0)
     /// One-entry cache: consecutive packets nearly always belong to the same connection, and
-    /// comparing the ends with it spares hashing them.
-    private var lastConnection: TCPConnection?
+    /// comparing the ends with it spares hashing them. Cleared whenever its entry is removed.
+    var last: LastConnection?
+
+    /// False when a limit is negative: then even an empty buffer is over it, and every segment
+    /// takes the general path.
+    let boundsAllowInOrder: Bool
 
     package init(limits: Limits = Limits()) {
         self.limits = limits
+        boundsAllowInOrder = limits.maxBufferedBytes >= 0 && limits.maxBufferedPieces >= 0
     }
 
     /// Feeds one TCP segment captured in `frame`; returns what became available in order.
+    /// A packet whose ends are not IP addresses (no decoded packet has such) carries no TCP: it
+    /// gives nothing.
     package func process(_ packet: TCPPacket, frame: Int, time: Timestamp) -> [StreamSegment] {
         var out: [StreamSegment] = []
         process(packet, frame: frame, time: time, into: &out)
@@ -65,24 +72,37 @@ package final class TCPReassembler {
 
     /// Appends the segments of `packet` to `out` (lets a reader reuse one array).
     package func process(_ packet: TCPPacket, frame: Int, time: Timestamp, into out: inout [StreamSegment]) {
+        guard let sourceIP = packet.source.ip, let destinationIP = packet.destination.ip else { return }
+        var queue = SegmentQueue()
         packet.payload.withUnsafeBufferPointer { payload in
-            let view = TCPSegmentView(source: packet.source, destination: packet.destination, sequence: packet.sequence,
-                                      acknowledgement: packet.acknowledgement, flags: packet.flags,
-                                      window: packet.window, payload: payload, missingPayload: packet.missingPayload)
-            process(view, frame: frame, time: time, into: &out)
+            let view = TCPSegmentView(source: TCPEnd(ip: sourceIP, port: packet.source.port),
+                                      destination: TCPEnd(ip: destinationIP, port: packet.destination.port),
+                                      sequence: packet.sequence, acknowledgement: packet.acknowledgement,
+                                      flags: packet.flags, window: packet.window, payload: payload,
+                                      missingPayload: packet.missingPayload)
+            process(view, frame: frame, time: time, into: &queue)
         }
+        out += queue.removeAll()
     }
 
     /// Appends the segments of a segment read in place; its payload is copied only where kept.
-    func process(_ packet: TCPSegmentView, frame: Int, time: Timestamp, into out: inout [StreamSegment]) {
+    @inline(__always)
+    func process(_ packet: TCPSegmentView, frame: Int, time: Timestamp, into out: inout SegmentQueue) {
         lastFrame = frame
         lastTime = time
+        if inOrder(packet, frame: frame, time: time, out: &out) { return }
+        processAny(packet, frame: frame, time: time, into: &out)
+    }
+
+    @inline(never)
+    private func processAny(_ packet: TCPSegmentView, frame: Int, time: Timestamp, into out: inout SegmentQueue) {
         let flags = packet.flags
         let isSYN = flags.contains(.syn)
         let isInitialSYN = isSYN && !flags.contains(.ack)
 
-        if !isInitialSYN, let cached = lastConnection, let side = cached.sideIfJoined(packet.source, packet.destination) {
-            return process(packet, connection: cached, side: side, frame: frame, time: time, out: &out)
+        if !isInitialSYN, let cached = last, let side = cached.side(packet.source, packet.destination) {
+            return process(packet, connection: cached.connection.takeUnretainedValue(), side: side, frame: frame,
+                           time: time, out: &out)
         }
         let key = Key(packet.source, packet.destination)
         if let existing = connections[key], isInitialSYN {
@@ -91,7 +111,7 @@ package final class TCPReassembler {
             if existing.ended || (knownISN != nil && knownISN != packet.sequence) {
                 existing.flush(frame: frame, time: time, into: &out)
                 connections[key] = nil
-                if lastConnection === existing { lastConnection = nil }
+                if last?.connection.toOpaque() == Unmanaged.passUnretained(existing).toOpaque() { last = nil }
                 endedOrder.removeAll { $0 == key }
             }
         }
@@ -99,21 +119,20 @@ package final class TCPReassembler {
         if let existing = connections[key] {
             connection = existing
         } else {
-            let opener: (a: Endpoint, b: Endpoint) = isSYN && flags.contains(.ack)
+            let opener: (a: TCPEnd, b: TCPEnd) = isSYN && flags.contains(.ack)
                 ? (packet.destination, packet.source) : (packet.source, packet.destination)
-            let info = StreamInfo(index: streams.count, kind: .tcp, a: opener.a, b: opener.b,
-                                  startedMidStream: !isSYN, firstFrame: frame)
-            streams.append(info)
-            connection = TCPConnection(info: info)
+            connection = TCPConnection(index: streams.count, a: opener.a, b: opener.b, startedMidStream: !isSYN,
+                                       firstFrame: frame)
+            streams.append(connection.info)
             connections[key] = connection
         }
-        lastConnection = connection
+        last = LastConnection(connection)
         process(packet, connection: connection, side: connection.side(of: packet.source), frame: frame, time: time,
                 out: &out)
     }
 
     private func process(_ packet: TCPSegmentView, connection: TCPConnection, side: StreamSide, frame: Int,
-                         time: Timestamp, out: inout [StreamSegment]) {
+                         time: Timestamp, out: inout SegmentQueue) {
         let flags = packet.flags
         let isSYN = flags.contains(.syn)
         // Both directions are updated in place.
@@ -141,7 +160,7 @@ package final class TCPReassembler {
                 // The SYN/ACK acknowledges the opener's ISN + 1: the opener's stream starts there.
                 other.pointee.setBase(packet.acknowledgement)
             }
-            if !connection.openedEmitted && !connection.info.startedMidStream {
+            if !connection.openedEmitted && !connection.startedMidStream {
                 connection.openedEmitted = true
                 out.append(segment(.a, .opened))
             }
@@ -197,7 +216,7 @@ package final class TCPReassembler {
                 let oldest = endedOrder.removeFirst()
                 if let c = connections[oldest] {
                     c.flush(frame: frame, time: time, into: &out)
-                    if lastConnection === c { lastConnection = nil }
+                    if last?.connection.toOpaque() == Unmanaged.passUnretained(c).toOpaque() { last = nil }
                 }
                 connections[oldest] = nil
             }
@@ -207,10 +226,10 @@ package final class TCPReassembler {
     /// The capture ended: gives up on every hole still open. Connections stay open (no `.closed`)
     /// unless a FIN was seen whose preceding bytes were missing.
     package func finish() -> [StreamSegment] {
-        var out: [StreamSegment] = []
-        for connection in connections.values.sorted(by: { $0.info.index < $1.info.index }) {
+        var out = SegmentQueue()
+        for connection in connections.values.sorted(by: { $0.index < $1.index }) {
             connection.flush(frame: lastFrame, time: lastTime, into: &out)
         }
-        return out
+        return out.removeAll()
     }
 }
