@@ -1,0 +1,108 @@
+/// Which maps `WirePrinter` writes as JSON objects: those whose keys are all str (valid UTF-8)
+/// and pairwise different as `String`s, as `JSONMapping` decides for a decoded map.
+///
+/// Deciding needs every key of a map before its first entry is written. One walk of the map,
+/// `scanMap`, records the answer for it and for every map of two or more entries inside it, in
+/// the order the printer meets them; so each byte is scanned once however deep maps nest.
+extension WirePrinter {
+    /// True when the object at `pos` is a str of valid UTF-8 (a map's key that keeps it an object).
+    func isStringKey(_ pos: Int) -> Bool {
+        guard pos < base.count, case .header(let h) = cursor.rawHeader(at: pos), h.kind == .str,
+              let p = payload(pos + h.headerLength, h.length) else { return false }
+        return WirePrinter.isUTF8(p)
+    }
+
+    var cursor: ByteCursor { ByteCursor(base, origin: 0, dialect: .standard) }
+
+    /// Walks the map of `n` (≥ 2) entries whose entries begin at `pos`, appending its form and
+    /// those of the maps inside it to `objectForms` in pre-order; false when it is not well formed.
+    mutating func scanMap(_ pos: inout Int, _ n: Int, _ depth: Int) -> Bool {
+        let slot = objectForms.count
+        objectForms.append(false)
+        let firstKey = keys.count
+        defer { keys.removeSubrange(firstKey...) }
+        var allStrings = true
+        var ascii = true
+        for _ in 0..<n {
+            guard pos < base.count else { return false }
+            if allStrings {
+                if case .header(let h) = cursor.rawHeader(at: pos), h.kind == .str,
+                   let p = payload(pos + h.headerLength, h.length), WirePrinter.isUTF8(p) {
+                    keys.append(pos + h.headerLength)
+                    keys.append(h.length)
+                    if ascii && !isASCII(p) { ascii = false }
+                } else {
+                    allStrings = false
+                }
+            }
+            guard skip(&pos, depth + 1), pos < base.count, skip(&pos, depth + 1) else { return false }
+        }
+        objectForms[slot] = allStrings && distinctKeys(from: firstKey, ascii: ascii)
+        return true
+    }
+
+    /// The keys recorded from `first` on are pairwise different (as `String`s compare: bytes for
+    /// ASCII, canonical equivalence otherwise).
+    func distinctKeys(from first: Int, ascii: Bool) -> Bool {
+        let count = (keys.count - first) / 2
+        func key(_ i: Int) -> UnsafeBufferPointer<UInt8> {
+            let at = keys[first + 2 * i]
+            return UnsafeBufferPointer(rebasing: base[at..<(at + keys[first + 2 * i + 1])])
+        }
+        if ascii && count <= 32 {
+            for i in 1..<count {
+                let a = key(i)
+                for j in 0..<i {
+                    let b = key(j)
+                    if a.count == b.count && a.elementsEqual(b) { return false }
+                }
+            }
+            return true
+        }
+        var seen = Set<String>()
+        for i in 0..<count where !seen.insert(String(decoding: key(i), as: UTF8.self)).inserted { return false }
+        return true
+    }
+
+    /// Moves past the object at `pos` (< base.count), scanning the maps inside it; false when it
+    /// is not well formed.
+    mutating func skip(_ pos: inout Int, _ depth: Int) -> Bool {
+        guard case .header(let h) = cursor.rawHeader(at: pos) else { return false }
+        pos += h.headerLength
+        switch h.kind {
+        case .scalar:
+            return true
+        case .str, .bin, .ext:
+            guard h.length <= base.count - pos else { return false }
+            pos += h.length
+            return true
+        case .array:
+            guard depth < WirePrinter.maxDepth else { return false }
+            for _ in 0..<h.length {
+                guard pos < base.count, skip(&pos, depth + 1) else { return false }
+            }
+            return true
+        case .map:
+            guard depth < WirePrinter.maxDepth else { return false }
+            if h.length >= 2 { return scanMap(&pos, h.length, depth) }
+            for _ in 0..<(2 * h.length) {
+                guard pos < base.count, skip(&pos, depth + 1) else { return false }
+            }
+            return true
+        }
+    }
+
+    /// Valid UTF-8 (as `String(validating:)` judges it), without building a string.
+    static func isUTF8(_ p: UnsafeBufferPointer<UInt8>) -> Bool {
+        if isASCII(p) { return true }
+        var it = p.makeIterator()
+        var utf8 = UTF8()
+        while true {
+            switch utf8.decode(&it) {
+            case .scalarValue: continue
+            case .emptyInput: return true
+            case .error: return false
+            }
+        }
+    }
+}
