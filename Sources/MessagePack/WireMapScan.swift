@@ -7,9 +7,29 @@
 extension WirePrinter {
     /// True when the object at `pos` is a str of valid UTF-8 (a map's key that keeps it an object).
     func isStringKey(_ pos: Int) -> Bool {
+        var p = pos
+        return string(&p) != nil
+    }
+
+    /// The payload of the str of valid UTF-8 at `pos` (moving past it), or nil (not moving) when
+    /// the object there is not one.
+    package func string(_ pos: inout Int) -> UnsafeBufferPointer<UInt8>? {
         guard pos < base.count, case .header(let h) = cursor.rawHeader(at: pos), h.kind == .str,
-              let p = payload(pos + h.headerLength, h.length) else { return false }
-        return WirePrinter.isUTF8(p)
+              let p = payload(pos + h.headerLength, h.length), WirePrinter.isUTF8(p) else { return nil }
+        pos += h.size
+        return p
+    }
+
+    /// The count of the array at `pos` (moving past its header), or nil when there is none.
+    package func arrayCount(_ pos: inout Int) -> Int? { containerCount(&pos, .array) }
+
+    /// The entry count of the map at `pos` (moving past its header), or nil when there is none.
+    package func mapCount(_ pos: inout Int) -> Int? { containerCount(&pos, .map) }
+
+    private func containerCount(_ pos: inout Int, _ kind: RawHeader.Kind) -> Int? {
+        guard pos < base.count, case .header(let h) = cursor.rawHeader(at: pos), h.kind == kind else { return nil }
+        pos += h.headerLength
+        return h.length
     }
 
     var cursor: ByteCursor { ByteCursor(base, origin: 0, dialect: .standard) }
@@ -64,10 +84,9 @@ extension WirePrinter {
         return true
     }
 
-    /// Moves past the object at `pos` (< base.count), scanning the maps inside it; false when it
-    /// is not well formed.
-    mutating func skip(_ pos: inout Int, _ depth: Int) -> Bool {
-        guard case .header(let h) = cursor.rawHeader(at: pos) else { return false }
+    /// Moves past the object at `pos`, scanning the maps inside it; false when it is not well formed.
+    package mutating func skip(_ pos: inout Int, _ depth: Int) -> Bool {
+        guard pos < base.count, case .header(let h) = cursor.rawHeader(at: pos) else { return false }
         pos += h.headerLength
         switch h.kind {
         case .scalar:
@@ -84,7 +103,7 @@ extension WirePrinter {
             return true
         case .map:
             guard depth < WirePrinter.maxDepth else { return false }
-            if h.length >= 2 { return scanMap(&pos, h.length, depth) }
+            if json && h.length >= 2 { return scanMap(&pos, h.length, depth) }
             for _ in 0..<(2 * h.length) {
                 guard pos < base.count, skip(&pos, depth + 1) else { return false }
             }
