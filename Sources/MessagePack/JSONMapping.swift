@@ -87,8 +87,13 @@ public struct JSONMapping: Sendable {
         w.literal("{\"$timestamp\":["); w.decimal(sec); w.byte(0x2c); w.decimal(ns); w.literal("]}")
     }
 
-    /// An ext that is not a timestamp: the protocol's own rendering, else `{"$ext":code,"hex":…}`.
     func writeExt(_ t: Int8, _ d: UnsafeBufferPointer<UInt8>, _ w: inout ByteWriter) {
+        JSONMapping.writeExt(t, d, extWriter, extRenderer, &w)
+    }
+
+    /// An ext that is not a timestamp: the protocol's own rendering, else `{"$ext":code,"hex":…}`.
+    static func writeExt(_ t: Int8, _ d: UnsafeBufferPointer<UInt8>, _ extWriter: ExtWriter?, _ extRenderer: ExtRenderer?,
+                         _ w: inout ByteWriter) {
         if let x = extWriter, x(t, d, &w) { return }
         if let r = extRenderer?(t, ArraySlice(d)) { w.text(r); return }
         w.literal("{\"$ext\":"); w.decimal(Int64(t)); w.literal(",\"hex\":\""); w.hex(d); w.literal("\"}")

@@ -82,21 +82,30 @@ public struct ValueFormatter: Sendable {
 
     /// `str(…)`, `bin(…)`: the payload in hex, cut after `maxBytes` with the full size shown.
     func writeClipped(_ open: StaticString, _ b: UnsafeBufferPointer<UInt8>, _ w: inout ByteWriter) {
+        ValueFormatter.writeClipped(open, b, maxBytes, &w)
+    }
+
+    static func writeClipped(_ open: StaticString, _ b: UnsafeBufferPointer<UInt8>, _ maxBytes: Int, _ w: inout ByteWriter) {
         w.literal(open)
-        clippedHex(b, &w)
+        clippedHex(b, maxBytes, &w)
         w.byte(0x29)
+    }
+
+    func writeExt(_ t: Int8, _ d: UnsafeBufferPointer<UInt8>, _ w: inout ByteWriter) {
+        ValueFormatter.writeExt(t, d, maxBytes, extWriter, extRenderer, &w)
     }
 
     /// An ext that is not a timestamp: the protocol's own rendering, else `ext(type, hex)`.
-    func writeExt(_ t: Int8, _ d: UnsafeBufferPointer<UInt8>, _ w: inout ByteWriter) {
+    static func writeExt(_ t: Int8, _ d: UnsafeBufferPointer<UInt8>, _ maxBytes: Int, _ extWriter: ExtWriter?,
+                         _ extRenderer: ExtRenderer?, _ w: inout ByteWriter) {
         if let x = extWriter, x(t, d, &w) { return }
         if let r = extRenderer?(t, ArraySlice(d)) { w.text(r); return }
         w.literal("ext("); w.decimal(Int64(t)); w.literal(", ")
-        clippedHex(d, &w)
+        clippedHex(d, maxBytes, &w)
         w.byte(0x29)
     }
 
-    private func clippedHex(_ b: UnsafeBufferPointer<UInt8>, _ w: inout ByteWriter) {
+    private static func clippedHex(_ b: UnsafeBufferPointer<UInt8>, _ maxBytes: Int, _ w: inout ByteWriter) {
         if b.count <= maxBytes { w.hex(b); return }
         w.hex(UnsafeBufferPointer(rebasing: b[0..<Swift.max(maxBytes, 0)]))
         w.literal("…(")

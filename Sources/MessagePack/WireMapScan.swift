@@ -4,6 +4,15 @@
 /// Deciding needs every key of a map before its first entry is written. One walk of the map,
 /// `scanMap`, records the answer for it and for every map of two or more entries inside it, in
 /// the order the printer meets them; so each byte is scanned once however deep maps nest.
+/// The decisions of one scan, and its scratch.
+final class MapForms {
+    /// Whether each map of two or more entries is an object, in pre-order.
+    var forms: [Bool] = []
+    var next = 0
+    /// Offset and length of each key of the maps being scanned.
+    var keys: [Int] = []
+}
+
 extension WirePrinter {
     /// True when the object at `pos` is a str of valid UTF-8 (a map's key that keeps it an object).
     func isStringKey(_ pos: Int) -> Bool {
@@ -18,6 +27,14 @@ extension WirePrinter {
               let p = payload(pos + h.headerLength, h.length), WirePrinter.isUTF8(p) else { return nil }
         pos += h.size
         return p
+    }
+
+    /// Writes the str of valid UTF-8 at `pos` as its bytes (a name, unquoted) and moves past it;
+    /// false (writing nothing, not moving) when the object there is not one.
+    package func name(_ pos: inout Int, _ w: inout ByteWriter) -> Bool {
+        guard let s = string(&pos) else { return false }
+        w.append(s)
+        return true
     }
 
     /// The count of the array at `pos` (moving past its header), or nil when there is none.
@@ -36,11 +53,11 @@ extension WirePrinter {
 
     /// Walks the map of `n` (≥ 2) entries whose entries begin at `pos`, appending its form and
     /// those of the maps inside it to `objectForms` in pre-order; false when it is not well formed.
-    mutating func scanMap(_ pos: inout Int, _ n: Int, _ depth: Int) -> Bool {
-        let slot = objectForms.count
-        objectForms.append(false)
-        let firstKey = keys.count
-        defer { keys.removeSubrange(firstKey...) }
+    func scanMap(_ pos: inout Int, _ n: Int, _ depth: Int, _ m: MapForms) -> Bool {
+        let slot = m.forms.count
+        m.forms.append(false)
+        let firstKey = m.keys.count
+        defer { m.keys.removeSubrange(firstKey...) }
         var allStrings = true
         var ascii = true
         for _ in 0..<n {
@@ -48,22 +65,22 @@ extension WirePrinter {
             if allStrings {
                 if case .header(let h) = cursor.rawHeader(at: pos), h.kind == .str,
                    let p = payload(pos + h.headerLength, h.length), WirePrinter.isUTF8(p) {
-                    keys.append(pos + h.headerLength)
-                    keys.append(h.length)
+                    m.keys.append(pos + h.headerLength)
+                    m.keys.append(h.length)
                     if ascii && !isASCII(p) { ascii = false }
                 } else {
                     allStrings = false
                 }
             }
-            guard skip(&pos, depth + 1), pos < base.count, skip(&pos, depth + 1) else { return false }
+            guard skip(&pos, depth + 1, m), pos < base.count, skip(&pos, depth + 1, m) else { return false }
         }
-        objectForms[slot] = allStrings && distinctKeys(from: firstKey, ascii: ascii)
+        m.forms[slot] = allStrings && distinctKeys(m.keys, from: firstKey, ascii: ascii)
         return true
     }
 
     /// The keys recorded from `first` on are pairwise different (as `String`s compare: bytes for
     /// ASCII, canonical equivalence otherwise).
-    func distinctKeys(from first: Int, ascii: Bool) -> Bool {
+    func distinctKeys(_ keys: [Int], from first: Int, ascii: Bool) -> Bool {
         let count = (keys.count - first) / 2
         func key(_ i: Int) -> UnsafeBufferPointer<UInt8> {
             let at = keys[first + 2 * i]
@@ -84,8 +101,11 @@ extension WirePrinter {
         return true
     }
 
-    /// Moves past the object at `pos`, scanning the maps inside it; false when it is not well formed.
-    package mutating func skip(_ pos: inout Int, _ depth: Int) -> Bool {
+    /// Moves past the object at `pos`; false when it is not well formed.
+    package func skip(_ pos: inout Int, _ depth: Int) -> Bool { skip(&pos, depth, nil) }
+
+    /// The same, scanning the maps inside it into `m` when it is given.
+    func skip(_ pos: inout Int, _ depth: Int, _ m: MapForms?) -> Bool {
         guard pos < base.count, case .header(let h) = cursor.rawHeader(at: pos) else { return false }
         pos += h.headerLength
         switch h.kind {
@@ -98,14 +118,14 @@ extension WirePrinter {
         case .array:
             guard depth < WirePrinter.maxDepth else { return false }
             for _ in 0..<h.length {
-                guard pos < base.count, skip(&pos, depth + 1) else { return false }
+                guard pos < base.count, skip(&pos, depth + 1, m) else { return false }
             }
             return true
         case .map:
             guard depth < WirePrinter.maxDepth else { return false }
-            if json && h.length >= 2 { return scanMap(&pos, h.length, depth) }
+            if let m, h.length >= 2 { return scanMap(&pos, h.length, depth, m) }
             for _ in 0..<(2 * h.length) {
-                guard pos < base.count, skip(&pos, depth + 1) else { return false }
+                guard pos < base.count, skip(&pos, depth + 1, m) else { return false }
             }
             return true
         }

@@ -13,13 +13,11 @@
 package struct WirePrinter {
     let base: UnsafeBufferPointer<UInt8>
     let json: Bool
-    let compact: ValueFormatter
-    let mapping: JSONMapping
-    /// JSON only: whether each map of two or more entries is an object, in pre-order (see `scanMap`).
-    var objectForms: [Bool] = []
-    var nextForm = 0
-    /// Scratch for `scanMap`: offset and length of each key of the maps being scanned.
-    var keys: [Int] = []
+    let maxBytes: Int
+    let extWriter: ValueFormatter.ExtWriter?
+    let extRenderer: ValueFormatter.ExtRenderer?
+    /// JSON only, made at the first map of two or more entries (see `scanMap`).
+    var maps: MapForms?
 
     /// The decoder's default nesting limit (`DecodingOptions.maxDepth`).
     static let maxDepth = 512
@@ -27,15 +25,17 @@ package struct WirePrinter {
     package init(_ base: UnsafeBufferPointer<UInt8>, compact: ValueFormatter) {
         self.base = base
         self.json = false
-        self.compact = compact
-        self.mapping = JSONMapping()
+        self.maxBytes = compact.maxBytes
+        self.extWriter = compact.extWriter
+        self.extRenderer = compact.extRenderer
     }
 
     init(_ base: UnsafeBufferPointer<UInt8>, json: JSONMapping) {
         self.base = base
         self.json = true
-        self.compact = ValueFormatter()
-        self.mapping = json
+        self.maxBytes = .max
+        self.extWriter = json.extWriter
+        self.extRenderer = json.extRenderer
     }
 
     /// Writes the whole buffer as one object, or writes nothing and returns false.
@@ -142,20 +142,20 @@ package struct WirePrinter {
             } else if json {
                 JSONMapping.writeTagged("{\"$str\":\"", p, &w)
             } else {
-                compact.writeClipped("str(", p, &w)
+                ValueFormatter.writeClipped("str(", p, maxBytes, &w)
             }
         case .bin(let n):
             guard let p = payload(pos, n) else { return false }
             pos += n
-            if json { JSONMapping.writeTagged("{\"$bin\":\"", p, &w) } else { compact.writeClipped("bin(", p, &w) }
+            if json { JSONMapping.writeTagged("{\"$bin\":\"", p, &w) } else { ValueFormatter.writeClipped("bin(", p, maxBytes, &w) }
         case .ext(let t, let n):
             guard let p = payload(pos, n) else { return false }
             if t == -1, case .timestamp(let sec, let ns)? = decodeTimestamp(base, pos, n) {
                 if json { JSONMapping.writeTimestamp(sec, ns, into: &w) } else { ValueFormatter.writeTimestamp(sec, ns, into: &w) }
             } else if json {
-                mapping.writeExt(t, p, &w)
+                JSONMapping.writeExt(t, p, extWriter, extRenderer, &w)
             } else {
-                compact.writeExt(t, p, &w)
+                ValueFormatter.writeExt(t, p, maxBytes, extWriter, extRenderer, &w)
             }
             pos += n
         case .array(let n):
@@ -195,18 +195,19 @@ package struct WirePrinter {
             object = true
         } else if n == 1 {
             object = isStringKey(pos)
-        } else if nextForm < objectForms.count {
-            object = objectForms[nextForm]
-            nextForm += 1
+        } else if let m = maps, m.next < m.forms.count {
+            object = m.forms[m.next]
+            m.next += 1
         } else {
             // The first map of two or more entries here: one scan decides it and every such map
             // inside it, which are then written in the same order.
-            objectForms.removeAll(keepingCapacity: true)
-            nextForm = 0
+            let m = maps ?? MapForms()
+            maps = m
+            m.forms.removeAll(keepingCapacity: true)
             var p = pos
-            guard scanMap(&p, n, depth) else { return false }
-            object = objectForms[0]
-            nextForm = 1
+            guard scanMap(&p, n, depth, m) else { return false }
+            object = m.forms[0]
+            m.next = 1
         }
         if object { w.byte(0x7b) } else { w.literal("{\"$map\":[") }
         for i in 0..<n {

@@ -27,18 +27,12 @@ extension Request {
 
     /// The summary after the command, reading the arguments that follow it at `pos`.
     private func writeArguments(_ r: inout WirePrinter, _ pos: inout Int, _ w: inout ByteWriter) -> Bool {
-        func value(_ w: inout ByteWriter) -> Bool { r.value(&pos, 1, &w) }
-        func name(_ w: inout ByteWriter) -> Bool {
-            guard let s = r.string(&pos) else { return false }
-            w.append(s)
-            return true
-        }
         switch self {
         case .call:
             w.literal("cm ")
-            guard value(&w) else { return false }
+            guard r.value(&pos, 1, &w) else { return false }
             w.byte(0x2e)
-            guard name(&w), let n = r.arrayCount(&pos) else { return false }
+            guard r.name(&pos, &w), let n = r.arrayCount(&pos) else { return false }
             w.byte(0x28)
             for i in 0..<n {
                 if i > 0 { w.literal(", ") }
@@ -47,43 +41,43 @@ extension Request {
             guard let k = r.mapCount(&pos) else { return false }
             for i in 0..<k {
                 if i > 0 || n > 0 { w.literal(", ") }
-                if let s = r.string(&pos) { w.append(s) } else { guard r.value(&pos, 2, &w) else { return false } }
+                if !r.name(&pos, &w) { guard r.value(&pos, 2, &w) else { return false } }
                 w.byte(0x3d)
                 guard r.value(&pos, 2, &w) else { return false }
             }
             w.byte(0x29)
         case .getProperty:
             w.literal("gp ")
-            guard value(&w) else { return false }
+            guard r.value(&pos, 1, &w) else { return false }
             w.byte(0x2e)
-            return name(&w)
+            return r.name(&pos, &w)
         case .setProperty:
             w.literal("sp ")
-            guard value(&w) else { return false }
+            guard r.value(&pos, 1, &w) else { return false }
             w.byte(0x2e)
-            guard name(&w) else { return false }
+            guard r.name(&pos, &w) else { return false }
             w.literal(" = ")
-            return value(&w)
+            return r.value(&pos, 1, &w)
         case .readInto(_, let count):
             w.literal("ri ")
-            guard value(&w) else { return false }
+            guard r.value(&pos, 1, &w) else { return false }
             w.byte(0x20); w.decimal(count)
         case .str:
             w.literal("_s ")
-            return value(&w)
+            return r.value(&pos, 1, &w)
         case .equal:
             w.literal("eq ")
-            guard value(&w) else { return false }
+            guard r.value(&pos, 1, &w) else { return false }
             w.byte(0x20)
-            return value(&w)
+            return r.value(&pos, 1, &w)
         case .identity:
             w.literal("_id ")
-            return value(&w)
+            return r.value(&pos, 1, &w)
         case .other(let c, let args):
             w.text(c); w.byte(0x28)
             for i in 0..<args.count {
                 if i > 0 { w.literal(", ") }
-                guard value(&w) else { return false }
+                guard r.value(&pos, 1, &w) else { return false }
             }
             w.byte(0x29)
         case .ver, .registry, .importModule, .exec, .release, .malformed:
