@@ -7,10 +7,7 @@
 /// checked, containers at most `maxDepth` deep. Bytes that are not exactly one such object (cut
 /// short, `c1`, too deep, bytes left over) write nothing and answer false, so that a caller falls
 /// back to its decoded value.
-///
-/// A protocol layer that knows an object's shape (a urpc request) walks it element by element
-/// with `arrayCount`, `mapCount`, `string`, `skip` and `value`.
-package struct WirePrinter {
+struct WirePrinter {
     let base: UnsafeBufferPointer<UInt8>
     let json: Bool
     let maxBytes: Int
@@ -22,7 +19,7 @@ package struct WirePrinter {
     /// The decoder's default nesting limit (`DecodingOptions.maxDepth`).
     static let maxDepth = 512
 
-    package init(_ base: UnsafeBufferPointer<UInt8>, compact: ValueFormatter) {
+    init(_ base: UnsafeBufferPointer<UInt8>, compact: ValueFormatter) {
         self.base = base
         self.json = false
         self.maxBytes = compact.maxBytes
@@ -129,7 +126,7 @@ package struct WirePrinter {
 
     /// Writes the object at `pos` (nested `depth` containers deep) and moves past it; false
     /// when it is not well formed.
-    package mutating func value(_ pos: inout Int, _ depth: Int, _ w: inout ByteWriter) -> Bool {
+    mutating func value(_ pos: inout Int, _ depth: Int, _ w: inout ByteWriter) -> Bool {
         guard pos < base.count, let h = head(&pos, &w) else { return false }
         switch h {
         case .done:

@@ -116,9 +116,9 @@ package enum MessageText {
     }
 
     private static func writeRequest(_ m: Message, _ f: ValueFormatter, _ w: inout ByteWriter) {
-        guard let r = m.request else { w.byte(0x3f); return }
-        if hasWireValue(m), r.writeSummary(wire: m.bytes, f, into: &w) { return }
-        r.writeSummary(f, into: &w)
+        // A request's values are decoded for its analysis anyway: writing them is cheaper than
+        // reading its bytes again.
+        if let r = m.request { r.writeSummary(f, into: &w) } else { w.byte(0x3f) }
     }
 
     private static func writeValue(_ v: MessagePackValue?, _ f: ValueFormatter, _ w: inout ByteWriter) {
