@@ -39,6 +39,12 @@ package struct ByteWriter: ~Copyable {
     /// Forgets the bytes written, keeping the buffer.
     package mutating func removeAll() { used = 0 }
 
+    /// Forgets the bytes written from `count` on (a printer taking back what it began).
+    package mutating func truncate(to count: Int) {
+        precondition(count >= 0 && count <= used, "ByteWriter truncated past its bytes")
+        used = count
+    }
+
     /// Room for `n` more bytes at the end, counted as written: the caller stores exactly `n`
     /// bytes through the pointer before the next write (which may move the buffer).
     @inlinable @inline(__always)

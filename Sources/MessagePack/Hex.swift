@@ -41,12 +41,14 @@ public enum Hex {
 extension ByteWriter {
     /// The bytes in lowercase hex: "c40400000001" (the one hex formatter).
     package mutating func hex(_ bytes: ArraySlice<UInt8>) {
-        bytes.withUnsafeBufferPointer { p in
-            let out = reserve(p.count * 2)
-            for i in 0..<p.count {
-                out[2 * i] = Hex.digit(p[i] >> 4)
-                out[2 * i + 1] = Hex.digit(p[i] & 0x0f)
-            }
+        bytes.withUnsafeBufferPointer { hex($0) }
+    }
+
+    package mutating func hex(_ p: UnsafeBufferPointer<UInt8>) {
+        let out = reserve(p.count * 2)
+        for i in 0..<p.count {
+            out[2 * i] = Hex.digit(p[i] >> 4)
+            out[2 * i + 1] = Hex.digit(p[i] & 0x0f)
         }
     }
 

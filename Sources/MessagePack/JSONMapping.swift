@@ -5,11 +5,14 @@
 /// {"$map":[[k,v],…]} in wire order; timestamp → {"$timestamp":[sec,nsec]};
 /// other ext → {"$ext":code,"hex":"<hex>"}. A protocol layer may render some ext types itself
 /// (urpc proxies as {"$proxy":id}).
+///
+/// As `ValueFormatter`: `WirePrinter` writes it from wire bytes, the walk below serves values with
+/// no bytes, and both write scalars through the same leaves.
 public struct JSONMapping: Sendable {
     public typealias ExtRenderer = @Sendable (Int8, ArraySlice<UInt8>) -> String?
     /// Writes an ext type's rendering and returns true, or returns false (writing nothing) to
     /// leave it to the generic rendering.
-    package typealias ExtWriter = @Sendable (Int8, ArraySlice<UInt8>, inout ByteWriter) -> Bool
+    package typealias ExtWriter = @Sendable (Int8, UnsafeBufferPointer<UInt8>, inout ByteWriter) -> Bool
     public var extRenderer: ExtRenderer?
     package var extWriter: ExtWriter?
 
@@ -17,7 +20,6 @@ public struct JSONMapping: Sendable {
 
     package init(extWriter: @escaping ExtWriter) { self.extWriter = extWriter }
 
-    // Deliberately alike: the JSON and compact text renderings walk values the same way.
     public func json(_ v: MessagePackValue) -> String {
         var w = ByteWriter()
         write(v, into: &w)
@@ -28,7 +30,7 @@ public struct JSONMapping: Sendable {
         s += json(v)
     }
 
-    /// Writes the JSON of `v` (the one JSON formatter).
+    /// Writes the JSON of `v`.
     package func write(_ v: MessagePackValue, into w: inout ByteWriter) {
         switch v {
         case .nil: w.literal("null")
@@ -38,8 +40,8 @@ public struct JSONMapping: Sendable {
         case .float(let f): JSONMapping.writeFloat(Double(f), into: &w)
         case .double(let d): JSONMapping.writeFloat(d, into: &w)
         case .string(let str): JSONMapping.quote(str, into: &w)
-        case .invalidString(let b): w.literal("{\"$str\":\""); w.hex(b); w.literal("\"}")
-        case .binary(let b): w.literal("{\"$bin\":\""); w.hex(b); w.literal("\"}")
+        case .invalidString(let b): b.withUnsafeBufferPointer { JSONMapping.writeTagged("{\"$str\":\"", $0, &w) }
+        case .binary(let b): b.withUnsafeBufferPointer { JSONMapping.writeTagged("{\"$bin\":\"", $0, &w) }
         case .array(let a):
             w.byte(0x5b)
             for (i, x) in a.enumerated() {
@@ -69,13 +71,32 @@ public struct JSONMapping: Sendable {
                 }
                 w.literal("]}")
             }
-        case .ext(let t, let d):
-            if let x = extWriter, x(t, d, &w) { return }
-            if let r = extRenderer?(t, d) { w.text(r); return }
-            w.literal("{\"$ext\":"); w.decimal(Int64(t)); w.literal(",\"hex\":\""); w.hex(d); w.literal("\"}")
-        case .timestamp(let sec, let ns):
-            w.literal("{\"$timestamp\":["); w.decimal(sec); w.byte(0x2c); w.decimal(ns); w.literal("]}")
+        case .ext(let t, let d): d.withUnsafeBufferPointer { writeExt(t, $0, &w) }
+        case .timestamp(let sec, let ns): JSONMapping.writeTimestamp(sec, ns, into: &w)
         }
+    }
+
+    // The leaves, shared with `WirePrinter` (and `writeFloat`, `quote`).
+
+    /// `{"$str":"<hex>"}`, `{"$bin":"<hex>"}`.
+    static func writeTagged(_ open: StaticString, _ b: UnsafeBufferPointer<UInt8>, _ w: inout ByteWriter) {
+        w.literal(open); w.hex(b); w.literal("\"}")
+    }
+
+    static func writeTimestamp(_ sec: Int64, _ ns: UInt32, into w: inout ByteWriter) {
+        w.literal("{\"$timestamp\":["); w.decimal(sec); w.byte(0x2c); w.decimal(ns); w.literal("]}")
+    }
+
+    func writeExt(_ t: Int8, _ d: UnsafeBufferPointer<UInt8>, _ w: inout ByteWriter) {
+        JSONMapping.writeExt(t, d, extWriter, extRenderer, &w)
+    }
+
+    /// An ext that is not a timestamp: the protocol's own rendering, else `{"$ext":code,"hex":…}`.
+    static func writeExt(_ t: Int8, _ d: UnsafeBufferPointer<UInt8>, _ extWriter: ExtWriter?, _ extRenderer: ExtRenderer?,
+                         _ w: inout ByteWriter) {
+        if let x = extWriter, x(t, d, &w) { return }
+        if let r = extRenderer?(t, ArraySlice(d)) { w.text(r); return }
+        w.literal("{\"$ext\":"); w.decimal(Int64(t)); w.literal(",\"hex\":\""); w.hex(d); w.literal("\"}")
     }
 
     /// True when every key is a str and no two are equal (the map is then a JSON object).

@@ -14,7 +14,6 @@ package enum MessageJSON {
 
     /// Writes the object and its newline (the one JSON formatter of messages).
     package static func write(_ m: Message, relativeTo t0: Timestamp, into w: inout ByteWriter) {
-        let value = m.value
         w.literal("{\"frame\":"); w.decimal(m.frame)
         w.literal(",\"first_frame\":"); w.decimal(m.firstFrame)
         w.literal(",\"n\":"); w.decimal(m.index)
@@ -24,10 +23,7 @@ package enum MessageJSON {
         w.literal("\",\"kind\":\""); w.text(m.kind.rawValue)
         w.literal("\",\"part\":\""); w.text(MessageText.partName(m)); w.byte(0x22)
         if let c = m.command { w.literal(",\"cmd\":"); JSONMapping.quote(c, into: &w) }
-        if let value {
-            w.literal(",\"value\":")
-            Proxy.json.write(value, into: &w)
-        }
+        writeValue(m, &w)
         if let line = m.exceptionLine {
             w.literal(",\"exception\":")
             JSONMapping.quote(line, into: &w)
@@ -50,7 +46,7 @@ package enum MessageJSON {
         // The summary is written in place, then quoted where it stands.
         w.literal("\",\"summary\":_")
         let start = w.count
-        MessageText.writeSummary(m, value: value, into: &w)
+        MessageText.writeSummary(m, into: &w)
         JSONMapping.quoteInPlace(from: start, in: &w)
         w.literal(",\"stream_offset\":["); w.decimal(m.streamRange.lowerBound)
         w.byte(0x2c); w.decimal(m.streamRange.upperBound)
@@ -78,5 +74,20 @@ package enum MessageJSON {
             w.byte(0x5d)
         }
         w.literal("}\n")
+    }
+
+    /// `,"value":…` from the message's wire bytes, else from its decoded value; nothing when it
+    /// has no value.
+    private static func writeValue(_ m: Message, _ w: inout ByteWriter) {
+        if MessageText.hasWireValue(m) {
+            let start = w.count
+            w.literal(",\"value\":")
+            if Proxy.json.write(wire: m.bytes, into: &w) { return }
+            w.truncate(to: start)
+        }
+        if let value = m.value {
+            w.literal(",\"value\":")
+            Proxy.json.write(value, into: &w)
+        }
     }
 }

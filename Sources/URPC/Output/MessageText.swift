@@ -42,30 +42,48 @@ package enum MessageText {
         return w.string
     }
 
-    /// Writes the summary (the printers' path).
+    /// Writes the summary (the printers' path): values are written from the message's wire
+    /// bytes, and decoded only when there are none (raw parts) or they are not the value shown (a
+    /// request too deep to decode, shown to a depth).
     package static func writeSummary(_ m: Message, formatter f: ValueFormatter = Proxy.formatter, into w: inout ByteWriter) {
-        // A request's summary needs no value: converting it would be wasted.
-        if m.part == .request { writeRequest(m, f, &w) } else { writeSummary(m, value: m.value, formatter: f, into: &w) }
-    }
-
-    /// The same, with the message's value already converted (`m.value`).
-    package static func writeSummary(_ m: Message, value: MessagePackValue?, formatter f: ValueFormatter = Proxy.formatter,
-                                     into w: inout ByteWriter) {
         switch m.part {
         case .request:
             writeRequest(m, f, &w)
         case .value:
             if m.replyTo == nil { w.literal("unsolicited ") } else { w.literal("↳ ") }
-            writeValue(value, f, &w)
+            writeValue(m, f, &w)
         case .riCount:
             w.literal("↳ ri count ")
-            writeValue(value, f, &w)
+            writeValue(m, f, &w)
+        case .riEnd:
+            w.literal("↳ ri end ")
+            writeValue(m, f, &w)
+        default:
+            writeOther(m, f, &w)
+        }
+        writeLatency(m, &w)
+    }
+
+    /// True when `m.bytes` are the one MessagePack object whose value the message shows.
+    package static func hasWireValue(_ m: Message) -> Bool {
+        switch m.part {
+        case .riData, .legacyTraceback, .skipped: return false
+        default: return !m.bytes.isEmpty && m.shallowValue == nil
+        }
+    }
+
+    /// Writes the message's value, from its wire bytes when it has them; `?` when it has none.
+    private static func writeValue(_ m: Message, _ f: ValueFormatter, _ w: inout ByteWriter) {
+        if hasWireValue(m), f.write(wire: m.bytes, into: &w) { return }
+        writeValue(m.value, f, &w)
+    }
+
+    /// The parts whose summary shows no value.
+    private static func writeOther(_ m: Message, _ f: ValueFormatter, _ w: inout ByteWriter) {
+        switch m.part {
         case .riData:
             w.literal("  ri data "); w.decimal(m.raw?.count ?? 0); w.literal(" bytes ")
             writePrintable(m.raw ?? [], max: 40, into: &w)
-        case .riEnd:
-            w.literal("↳ ri end ")
-            writeValue(value, f, &w)
         case .console:
             w.literal("⋯ console ")
             writePrintable(m.consoleBytes ?? [], max: 60, into: &w)
@@ -84,7 +102,12 @@ package enum MessageText {
                 w.literal("(end of capture) ")
                 if let d = m.anomalies.first?.detail { w.text(d) }
             }
+        case .request, .value, .riCount, .riEnd:
+            break
         }
+    }
+
+    private static func writeLatency(_ m: Message, _ w: inout ByteWriter) {
         if let l = m.latency, m.part == .value || m.part == .riEnd || m.part == .exception {
             w.literal(" (")
             writeMilliseconds(l, into: &w)
@@ -93,6 +116,8 @@ package enum MessageText {
     }
 
     private static func writeRequest(_ m: Message, _ f: ValueFormatter, _ w: inout ByteWriter) {
+        // A request's values are decoded for its analysis anyway: writing them is cheaper than
+        // reading its bytes again.
         if let r = m.request { r.writeSummary(f, into: &w) } else { w.byte(0x3f) }
     }
 

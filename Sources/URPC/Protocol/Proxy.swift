@@ -58,17 +58,24 @@ package enum Proxy {
         }
     }
 
+    /// The id of a proxy ext's payload (`ExtCode.proxy`, 4 bytes), or nil.
+    @inline(__always)
+    static func id(type: Int8, payload d: UnsafeBufferPointer<UInt8>) -> UInt32? {
+        guard type == ExtCode.proxy, d.count == 4 else { return nil }
+        return UInt32(d[0]) << 24 | UInt32(d[1]) << 16 | UInt32(d[2]) << 8 | UInt32(d[3])
+    }
+
     /// Renders proxies as `P<id>` in compact text, console output as `console(<hex>)`, other ext
     /// types generically.
     package static let formatter = ValueFormatter(extWriter: { t, d, w in
-        if let i = id(type: t, data: d) { w.byte(0x50); w.decimal(i); return true }
+        if let i = id(type: t, payload: d) { w.byte(0x50); w.decimal(i); return true }
         if t == ExtCode.console { w.literal("console("); w.hex(d); w.byte(0x29); return true }
         return false
     })
 
     /// Renders proxies as `{"$proxy":id}` in JSON.
     package static let json = JSONMapping(extWriter: { t, d, w in
-        guard let i = id(type: t, data: d) else { return false }
+        guard let i = id(type: t, payload: d) else { return false }
         w.literal("{\"$proxy\":"); w.decimal(i); w.byte(0x7d)
         return true
     })
