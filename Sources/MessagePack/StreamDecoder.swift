@@ -66,7 +66,7 @@ public struct StreamDecoder: Sendable {
         guard let end = try scan() else { return nil }
         let start = consumed
         let node = try buffer.withUnsafeBufferPointer { (p: UnsafeBufferPointer<UInt8>) throws(DecodingError) -> Node in
-            var core = DecoderCore(source: buffer, base: p, origin: bufferOrigin, limit: end, options: options)
+            var core = DecoderCore(source: buffer[...], base: p, origin: bufferOrigin, limit: end, options: options)
             var pos = start
             return try core.node(&pos, depth: 0)
         }
@@ -81,13 +81,25 @@ public struct StreamDecoder: Sendable {
         guard let end = try scan() else { return nil }
         let start = consumed
         let v = try buffer.withUnsafeBufferPointer { (p: UnsafeBufferPointer<UInt8>) throws(DecodingError) -> MessagePackValue in
-            var core = DecoderCore(source: buffer, base: p, origin: bufferOrigin, limit: end, options: options)
+            var core = DecoderCore(source: buffer[...], base: p, origin: bufferOrigin, limit: end, options: options)
             var pos = start
             return try core.value(&pos, depth: 0)
         }
         consumed = end
         resetScan()
         return (v, (bufferOrigin + start)..<(bufferOrigin + end))
+    }
+
+    /// Frames the next complete object without decoding it: its stream range and its bytes (a
+    /// slice of the buffer), or nil when more data is needed. The scanner has checked every
+    /// header, length and depth: decoding the bytes later with the same options cannot fail
+    /// (unless `strictUTF8` refuses a str payload, which only a decode sees).
+    package mutating func nextObject() throws(DecodingError) -> (range: Range<Int>, bytes: ArraySlice<UInt8>)? {
+        guard let end = try scan() else { return nil }
+        let start = consumed
+        consumed = end
+        resetScan()
+        return ((bufferOrigin + start)..<(bufferOrigin + end), buffer[start..<end])
     }
 
     /// Takes `count` raw bytes (not MessagePack, as in a urpc `ri` reply) once they have all

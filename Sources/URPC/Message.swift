@@ -58,8 +58,15 @@ package struct Message: Sendable {
     /// For the raw traceback: what made the server write it, where the capture shows it.
     package var trigger: ErrorTrigger?
 
+    /// A raw message: `raw` is its bytes.
+    private var isRaw = false
+    /// A MessagePack message whose value is decoded from `bytes` when read, with these options
+    /// (the dissector's: the same value as an eager decode). nil: the value is stored, or none.
+    private var lazyDecoding: DecodingOptions?
+
     /// The fields whose copies cost most (enums of values, trees), kept out of line in one
-    /// copy-on-write box so that copying a message retains one reference.
+    /// copy-on-write box so that copying a message retains one reference. Replies and raw
+    /// messages have none: nothing of theirs is kept beyond their bytes.
     private var extras: MessageExtras?
 
     /// The parsed request (requests only).
@@ -67,7 +74,8 @@ package struct Message: Sendable {
         get { extras?.request }
         set { if newValue != nil || extras != nil { mutableExtras().request = newValue } }
     }
-    /// The node's value, converted once when the dissector needed it (nil: convert on demand).
+    /// The value as the dissector decoded it, when it kept it (requests; every message with
+    /// `DissectorOptions.keepsNodes`). nil: `value` decodes it from `bytes`.
     package var decodedValue: MessagePackValue? {
         get { extras?.decodedValue }
         set { if newValue != nil || extras != nil { mutableExtras().decodedValue = newValue } }
@@ -77,10 +85,13 @@ package struct Message: Sendable {
         get { extras?.node }
         set { if newValue != nil || extras != nil { mutableExtras().node = newValue } }
     }
-    /// The raw bytes of a raw message.
+    /// The raw bytes of a raw message: its `bytes` (setting it sets them).
     package var raw: ArraySlice<UInt8>? {
-        get { extras?.raw }
-        set { if newValue != nil || extras != nil { mutableExtras().raw = newValue } }
+        get { isRaw ? bytes : nil }
+        set {
+            isRaw = newValue != nil
+            if let newValue { bytes = newValue }
+        }
     }
     /// A message too deep to decode whole: its value to the decoder's depth limit.
     package var shallowValue: MessagePackValue? {
@@ -97,7 +108,7 @@ package struct Message: Sendable {
                  kind: Kind, part: Part, streamRange: Range<Int>, node: Node?, raw: ArraySlice<UInt8>?,
                  request: Request?, replyTo: Int?, replyToFrame: Int?, command: String?, latency: Double?,
                  outstanding: Int, anomalies: [Anomaly], bytes: ArraySlice<UInt8> = [],
-                 decodedValue: MessagePackValue? = nil) {
+                 decodedValue: MessagePackValue? = nil, lazyDecoding: DecodingOptions? = nil) {
         self.index = index
         self.frame = frame
         self.firstFrame = firstFrame
@@ -114,17 +125,35 @@ package struct Message: Sendable {
         self.latency = latency
         self.outstanding = outstanding
         self.anomalies = anomalies
-        if request != nil || decodedValue != nil || node != nil || raw != nil {
+        if let raw {
+            isRaw = true
+            self.bytes = raw
+        }
+        self.lazyDecoding = lazyDecoding
+        if request != nil || decodedValue != nil || node != nil {
             let e = MessageExtras()
             e.request = request
             e.decodedValue = decodedValue
             e.node = node
-            e.raw = raw
             extras = e
         }
     }
 
-    package var value: MessagePackValue? { decodedValue ?? node?.value ?? shallowValue }
+    /// The message's value: as kept, or decoded from `bytes` on each read (nothing is cached, so a
+    /// message stays a plain value that any thread may read; a caller that reads it repeatedly
+    /// keeps it, or calls `keepValue()`).
+    package var value: MessagePackValue? {
+        if let e = extras, let v = e.decodedValue ?? e.node?.value ?? e.shallowValue { return v }
+        guard let o = lazyDecoding else { return nil }
+        return try? Decoder(options: o).decodeValue(filling: bytes, origin: streamRange.lowerBound)
+    }
+
+    /// Decodes the value once and keeps it in the message (for callers that read `value` often).
+    package mutating func keepValue() {
+        guard lazyDecoding != nil, decodedValue == nil, let v = value else { return }
+        decodedValue = v
+        lazyDecoding = nil
+    }
 
     /// An exception reply's fields: `name \x04 repr(args) \x04 traceback`.
     package var exception: (name: String, args: String, traceback: String)? {
@@ -154,7 +183,6 @@ private final class MessageExtras: @unchecked Sendable {
     var request: Request?
     var decodedValue: MessagePackValue?
     var node: Node?
-    var raw: ArraySlice<UInt8>?
     var shallowValue: MessagePackValue?
 
     func copy() -> MessageExtras {
@@ -162,7 +190,6 @@ private final class MessageExtras: @unchecked Sendable {
         e.request = request
         e.decodedValue = decodedValue
         e.node = node
-        e.raw = raw
         e.shallowValue = shallowValue
         return e
     }

@@ -67,11 +67,8 @@ extension ConnectionDissector {
             }
             if check.mayHaveBadExt { checkExtCodes(value, &anomalies, seg.frame) }
         }
-        var m = requestMessage(req, range: range, firstFrame: c2s.firstFrame(at: range.lowerBound), node: node,
-                               seg.frame, seg.time, anomalies)
-        m.bytes = bytes
-        m.decodedValue = value
-        return m
+        return requestMessage(req, bytes: bytes, madeUp: false, range: range, firstFrame: c2s.firstFrame(at: range.lowerBound),
+                              node: node, value: value, seg.frame, seg.time, anomalies)
     }
 
     private func lintNode(_ bytes: ArraySlice<UInt8>, _ range: Range<Int>) -> Node? {
@@ -79,8 +76,10 @@ extension ConnectionDissector {
     }
 
     /// A request message, queued for its reply.
-    func requestMessage(_ req: Request, range: Range<Int>, firstFrame: Int, node: Node?, _ frame: Int,
-                        _ time: Timestamp, _ anomalies: [Anomaly]) -> Message {
+    /// `madeUp`: the request is not what its bytes parse to (see `PendingRequest.madeUp`).
+    func requestMessage(_ req: Request, bytes: ArraySlice<UInt8>, madeUp: Bool, range: Range<Int>, firstFrame: Int,
+                        node: Node?, value: MessagePackValue? = nil, _ frame: Int, _ time: Timestamp,
+                        _ anomalies: [Anomaly]) -> Message {
         var anomalies = anomalies
         let outstanding = pending.count - pendingHead
         if outstanding > 0, req.known != .release, !serverDead {
@@ -94,8 +93,8 @@ extension ConnectionDissector {
         let m = Message(index: nextIndex, frame: frame, firstFrame: firstFrame, time: time,
                         stream: index, direction: .clientToServer, kind: .request, part: .request, streamRange: range,
                         node: node, raw: nil, request: req, replyTo: nil, replyToFrame: nil, command: req.command,
-                        latency: nil, outstanding: outstanding, anomalies: anomalies)
-        pending.append(PendingRequest(index: nextIndex, frame: frame, time: time, request: req))
+                        latency: nil, outstanding: outstanding, anomalies: anomalies, bytes: bytes, decodedValue: value)
+        pending.append(PendingRequest(index: nextIndex, frame: frame, time: time, request: req, bytes: bytes, madeUp: madeUp))
         nextIndex += 1
         anyRequestSeen = true
         return m
@@ -148,11 +147,10 @@ extension ConnectionDissector {
         let bytes = c2s.take(cut - start)
         let req = Request.malformed(reason: "cut short: the server's read timed out after \(bytes.count) bytes of it (short read)",
                                     command: Request.command(ofPartial: bytes), args: [])
-        var m = requestMessage(req, range: start..<cut, firstFrame: first, node: nil, last, c2s.lastTime, [
+        out.append(requestMessage(req, bytes: bytes, madeUp: true, range: start..<cut, firstFrame: first, node: nil,
+                                  last, c2s.lastTime, [
             Anomaly(.shortRead, frame: frame, stream: index,
                     detail: "the server's read timed out inside this request after \(bytes.count) bytes; it ends here and what the client sends later are new messages"),
-        ])
-        m.bytes = bytes
-        out.append(m)
+        ]))
     }
 }

@@ -1,15 +1,6 @@
 import Capture
 import MessagePack
 
-/// A request waiting for its reply.
-struct PendingRequest {
-    var index: Int
-    var frame: Int
-    var time: Timestamp
-    var request: Request
-    var tracebackSeen = false
-}
-
 /// The dissection of one connection: which side is the client, one `DirectionReader` per
 /// direction, the requests waiting for replies (the server answers strictly in order), and the
 /// server's reply state.
@@ -150,8 +141,8 @@ final class ConnectionDissector {
             out.append(noteOnly(frame: p.frame, Anomaly(
                 dead ? .serverDead : .noReply, frame: p.frame, stream: index,
                 detail: dead
-                    ? "no reply after the raw traceback to \(p.request.summary()) (frame \(p.frame)): the published server's RPC task died"
-                    : "\(p.request.summary()) (frame \(p.frame)) has no reply by the end of the capture")))
+                    ? "no reply after the raw traceback to \(p.summary(options.decoding)) (frame \(p.frame)): the published server's RPC task died"
+                    : "\(p.summary(options.decoding)) (frame \(p.frame)) has no reply by the end of the capture")))
         }
     }
 
@@ -191,7 +182,7 @@ final class ConnectionDissector {
             // The replies of the outstanding requests may be in the lost bytes.
             while let p = head {
                 m.anomalies.append(Anomaly(.replyLost, frame: seg.frame, stream: index,
-                                           detail: "the reply to \(p.request.summary()) (frame \(p.frame)) may be in the lost bytes"))
+                                           detail: "the reply to \(p.summary(options.decoding)) (frame \(p.frame)) may be in the lost bytes"))
                 popHead()
             }
             mode = .normal

@@ -49,12 +49,17 @@ extension ConnectionDissector {
                 s2c.resyncing = false
                 flushSkipped(s2c, &out)
             }
-            let decoded: (value: MessagePackValue, range: Range<Int>, node: Node?)?
+            // Replies are framed, not decoded: the state machine reads their first header and
+            // `Message.value` decodes their bytes when an output asks. With nodes kept (-V), or
+            // when strict UTF-8 may refuse a str only a decode sees, they are decoded as they come.
+            let decoded: (range: Range<Int>, bytes: ArraySlice<UInt8>, value: MessagePackValue?, node: Node?)?
             do {
                 if options.keepsNodes {
-                    decoded = try s2c.next().map { ($0.value, $0.range, $0) }
+                    decoded = try s2c.next().map { ($0.range, s2c.bytes(in: $0.range), $0.value, $0) }
+                } else if options.decoding.strictUTF8 {
+                    decoded = try s2c.nextValue().map { ($0.range, s2c.bytes(in: $0.range), $0.value, nil) }
                 } else {
-                    decoded = try s2c.nextValue().map { ($0.value, $0.range, nil) }
+                    decoded = try s2c.nextObject().map { ($0.range, $0.bytes, nil, nil) }
                 }
             } catch {
                 // Skip byte by byte until an object decodes again.
@@ -65,7 +70,7 @@ extension ConnectionDissector {
             guard let decoded else { return }
             flushSkipped(s2c, &out)
             serverDead = false
-            out.append(reply(decoded.value, decoded.range, node: decoded.node, frame, time))
+            out.append(reply(decoded.range, decoded.bytes, value: decoded.value, node: decoded.node, frame, time))
         }
     }
 
@@ -129,44 +134,42 @@ extension ConnectionDissector {
             let h = p.baseAddress! + pendingHead
             m.replyTo = h.pointee.index
             m.replyToFrame = h.pointee.frame
-            m.command = h.pointee.request.command
+            m.command = h.pointee.command
             m.latency = time.since(h.pointee.time)
         }
     }
 
-    private func reply(_ value: MessagePackValue, _ range: Range<Int>, node: Node?, _ frame: Int, _ time: Timestamp) -> Message {
+    private func reply(_ range: Range<Int>, _ bytes: ArraySlice<UInt8>, value: MessagePackValue?, node: Node?,
+                       _ frame: Int, _ time: Timestamp) -> Message {
         var m = Message(index: nextIndex, frame: frame, firstFrame: s2c.firstFrame(at: range.lowerBound), time: time,
                         stream: index, direction: .serverToClient, kind: .reply, part: .value, streamRange: range,
                         node: node, raw: nil, request: nil, replyTo: nil, replyToFrame: nil, command: nil, latency: nil,
-                        outstanding: 0, anomalies: [], bytes: s2c.bytes(in: range), decodedValue: value)
+                        outstanding: 0, anomalies: [], bytes: bytes, decodedValue: value,
+                        lazyDecoding: value == nil ? options.decoding : nil)
         nextIndex += 1
-        let scalar: MessagePackValue?
-        switch value {
-        case .array, .map: scalar = nil
-        default: scalar = value
-        }
+        let head = ReplyHead(bytes)
         guard pendingHead < pending.count else {
             m.anomalies.append(Anomaly(.unsolicitedReply, frame: frame, stream: index,
                                        detail: "a server message with no request outstanding (the server never sends unsolicited)"))
-            if case .ext(ExtCode.console, _)? = scalar { m.kind = .console; m.part = .console }
+            if head == .ext(ExtCode.console) { m.kind = .console; m.part = .console }
             return m
         }
         attach(&m, time)
-        switch (mode, scalar) {
-        case (.normal, .ext(ExtCode.console, _)?):
+        switch (mode, head) {
+        case (.normal, .ext(ExtCode.console)):
             m.kind = .console
             m.part = .console
-            if !pending[pendingHead].request.mayPrint {
+            if !pending[pendingHead].mayPrint {
                 m.anomalies.append(Anomaly(.unexpectedConsole, frame: frame, stream: index,
-                                           detail: "console output during \(pending[pendingHead].request.command), which runs no code"))
+                                           detail: "console output during \(pending[pendingHead].command), which runs no code"))
             }
-        case (_, .ext(ExtCode.exception, _)?):
+        case (_, .ext(ExtCode.exception)):
             m.kind = .error
             m.part = .exception
             mode = .normal
             popHead()
-        case (.normal, let v):
-            if let asked = headReadIntoCount, let v, v.isNil || v.intValue != nil {
+        case (.normal, _):
+            if let asked = pending[pendingHead].readIntoCount, let v = head.countValue {
                 m.part = .riCount
                 if let k = ReadIntoReply.rawByteCount(after: v, asked: asked, limit: options.decoding.maxObjectSize) {
                     mode = .riRaw(k)
@@ -180,7 +183,7 @@ extension ConnectionDissector {
             }
         case (.riEnd, _):
             m.part = .riEnd
-            if !(scalar?.isNil ?? false) {
+            if head != .nil {
                 m.anomalies.append(Anomaly(.badReadIntoEnd, frame: frame, stream: index,
                                            detail: "an ri reply ends with nil, not \(m.value?.kindName ?? "?")"))
             }
@@ -190,12 +193,5 @@ extension ConnectionDissector {
             popHead()
         }
         return m
-    }
-
-    /// The count the head request asks for when it is an `ri` (read without copying the request).
-    private var headReadIntoCount: Int64? {
-        guard pendingHead < pending.count else { return nil }
-        if case .readInto(_, let asked) = pending[pendingHead].request { return asked }
-        return nil
     }
 }

@@ -42,9 +42,8 @@ extension ConnectionDissector {
                     anomalies.append(Anomaly(lint: f, frame: seg.frame, stream: index))
                 }
             }
-            var m = requestMessage(req, range: start..<(start + body.count), firstFrame: first, node: nil,
-                                   seg.frame, seg.time, anomalies)
-            m.bytes = body
+            var m = requestMessage(req, bytes: body, madeUp: true, range: start..<(start + body.count), firstFrame: first,
+                                   node: nil, seg.frame, seg.time, anomalies)
             m.shallowValue = value
             return .message(m)
         }
@@ -68,9 +67,7 @@ extension ConnectionDissector {
             }
         }
         let req = Request.malformed(reason: reason, command: Request.command(ofPartial: body), args: [])
-        var m = requestMessage(req, range: start..<(start + body.count), firstFrame: firstFrame, node: nil,
-                               seg.frame, seg.time, anomalies)
-        m.bytes = body
-        return m
+        return requestMessage(req, bytes: body, madeUp: true, range: start..<(start + body.count), firstFrame: firstFrame,
+                              node: nil, seg.frame, seg.time, anomalies)
     }
 }

@@ -1,0 +1,41 @@
+import Capture
+import MessagePack
+
+/// A request waiting for its reply: only what pairing and the reply state machine read (a queue
+/// entry is made and dropped per request, so it holds no `Request`). The request's summary, which
+/// only an anomaly names, is made again from its bytes on demand.
+struct PendingRequest {
+    var index: Int
+    var frame: Int
+    var time: Timestamp
+    /// The command string as sent (`Request.command`).
+    var command: String
+    /// The count an `ri` asks for; nil for every other request.
+    var readIntoCount: Int64?
+    /// The command may print console output before its reply (`Request.mayPrint`).
+    var mayPrint: Bool
+    var tracebackSeen = false
+    /// The request's bytes (parsed again for its summary).
+    var bytes: ArraySlice<UInt8>
+    /// A request the dissector made up (cut short, too deep, oversized): its bytes do not parse to
+    /// it, so it is kept. nil for every request parsed from its bytes.
+    var madeUp: Request?
+
+    init(index: Int, frame: Int, time: Timestamp, request: Request, bytes: ArraySlice<UInt8>, madeUp: Bool) {
+        self.index = index
+        self.frame = frame
+        self.time = time
+        command = request.command
+        if case .readInto(_, let asked) = request { readIntoCount = asked }
+        mayPrint = request.mayPrint
+        self.bytes = bytes
+        self.madeUp = madeUp ? request : nil
+    }
+
+    /// The request's one-line summary (`Request.summary()`), for the anomalies that name it.
+    func summary(_ options: DecodingOptions) -> String {
+        if let madeUp { return madeUp.summary() }
+        guard let v = try? Decoder(options: options).decodeValue(filling: bytes) else { return command }
+        return Request(v).summary()
+    }
+}
