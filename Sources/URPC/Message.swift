@@ -104,11 +104,12 @@ package struct Message: Sendable {
         return extras.unsafelyUnwrapped
     }
 
+    /// A message of the fields every message has (the dissector's path: nothing to destroy for
+    /// the out-of-line fields it does not set).
     package init(index: Int, frame: Int, firstFrame: Int, time: Timestamp, stream: Int, direction: Direction,
-                 kind: Kind, part: Part, streamRange: Range<Int>, node: Node?, raw: ArraySlice<UInt8>?,
-                 request: Request?, replyTo: Int?, replyToFrame: Int?, command: String?, latency: Double?,
-                 outstanding: Int, anomalies: [Anomaly], bytes: ArraySlice<UInt8> = [],
-                 decodedValue: MessagePackValue? = nil, lazyDecoding: DecodingOptions? = nil) {
+                 kind: Kind, part: Part, streamRange: Range<Int>, bytes: ArraySlice<UInt8>,
+                 replyTo: Int? = nil, replyToFrame: Int? = nil, command: String? = nil, latency: Double? = nil,
+                 outstanding: Int = 0, anomalies: [Anomaly] = [], lazyDecoding: DecodingOptions? = nil) {
         self.index = index
         self.frame = frame
         self.firstFrame = firstFrame
@@ -125,18 +126,34 @@ package struct Message: Sendable {
         self.latency = latency
         self.outstanding = outstanding
         self.anomalies = anomalies
+        self.lazyDecoding = lazyDecoding
+    }
+
+    package init(index: Int, frame: Int, firstFrame: Int, time: Timestamp, stream: Int, direction: Direction,
+                 kind: Kind, part: Part, streamRange: Range<Int>, node: Node?, raw: ArraySlice<UInt8>?,
+                 request: Request?, replyTo: Int?, replyToFrame: Int?, command: String?, latency: Double?,
+                 outstanding: Int, anomalies: [Anomaly], bytes: ArraySlice<UInt8> = [],
+                 decodedValue: MessagePackValue? = nil, lazyDecoding: DecodingOptions? = nil) {
+        self.init(index: index, frame: frame, firstFrame: firstFrame, time: time, stream: stream, direction: direction,
+                  kind: kind, part: part, streamRange: streamRange, bytes: bytes, replyTo: replyTo,
+                  replyToFrame: replyToFrame, command: command, latency: latency, outstanding: outstanding,
+                  anomalies: anomalies, lazyDecoding: lazyDecoding)
         if let raw {
             isRaw = true
             self.bytes = raw
         }
-        self.lazyDecoding = lazyDecoding
-        if request != nil || decodedValue != nil || node != nil {
-            let e = MessageExtras()
-            e.request = request
-            e.decodedValue = decodedValue
-            e.node = node
-            extras = e
-        }
+        keep(request: request, value: decodedValue, node: node)
+    }
+
+    /// Keeps the parsed request, the decoded value and the node (one box for all three; what was
+    /// kept before is dropped).
+    package mutating func keep(request: Request?, value: MessagePackValue?, node: Node?) {
+        guard request != nil || value != nil || node != nil else { return }
+        let e = MessageExtras()
+        e.request = request
+        e.decodedValue = value
+        e.node = node
+        extras = e
     }
 
     /// The message's value: as kept, or decoded from `bytes` on each read (nothing is cached, so a

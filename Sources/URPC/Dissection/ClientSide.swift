@@ -90,11 +90,13 @@ extension ConnectionDissector {
             anomalies.append(Anomaly(.serverDead, frame: frame, stream: index,
                                      detail: "sent after the server's raw traceback: its RPC task is dead and never answers"))
         }
-        let m = Message(index: nextIndex, frame: frame, firstFrame: firstFrame, time: time,
-                        stream: index, direction: .clientToServer, kind: .request, part: .request, streamRange: range,
-                        node: node, raw: nil, request: req, replyTo: nil, replyToFrame: nil, command: req.command,
-                        latency: nil, outstanding: outstanding, anomalies: anomalies, bytes: bytes, decodedValue: value)
-        pending.append(PendingRequest(index: nextIndex, frame: frame, time: time, request: req, bytes: bytes, madeUp: madeUp))
+        let command = req.command
+        var m = Message(index: nextIndex, frame: frame, firstFrame: firstFrame, time: time, stream: index,
+                        direction: .clientToServer, kind: .request, part: .request, streamRange: range, bytes: bytes,
+                        command: command, outstanding: outstanding, anomalies: anomalies)
+        m.keep(request: req, value: value, node: node)
+        pending.append(PendingRequest(index: nextIndex, frame: frame, time: time, request: req, command: command,
+                                      bytes: bytes, madeUp: madeUp))
         nextIndex += 1
         anyRequestSeen = true
         return m

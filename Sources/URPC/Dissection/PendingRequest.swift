@@ -21,11 +21,12 @@ struct PendingRequest {
     /// it, so it is kept. nil for every request parsed from its bytes.
     var madeUp: Request?
 
-    init(index: Int, frame: Int, time: Timestamp, request: Request, bytes: ArraySlice<UInt8>, madeUp: Bool) {
+    init(index: Int, frame: Int, time: Timestamp, request: Request, command: String, bytes: ArraySlice<UInt8>,
+         madeUp: Bool) {
         self.index = index
         self.frame = frame
         self.time = time
-        command = request.command
+        self.command = command
         if case .readInto(_, let asked) = request { readIntoCount = asked }
         mayPrint = request.mayPrint
         self.bytes = bytes

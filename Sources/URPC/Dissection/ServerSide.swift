@@ -70,7 +70,7 @@ extension ConnectionDissector {
             guard let decoded else { return }
             flushSkipped(s2c, &out)
             serverDead = false
-            out.append(reply(decoded.range, decoded.bytes, value: decoded.value, node: decoded.node, frame, time))
+            reply(decoded.range, decoded.bytes, value: decoded.value, node: decoded.node, frame, time, into: &out)
         }
     }
 
@@ -128,70 +128,75 @@ extension ConnectionDissector {
 
     /// Pairs a server message with the head request (without popping it).
     private func attach(_ m: inout Message, _ time: Timestamp) {
-        // In place: copying the pending request (and its `Request`) per reply was a measurable cost.
         guard pendingHead < pending.count else { return }
-        pending.withUnsafeBufferPointer { p in
-            let h = p.baseAddress! + pendingHead
-            m.replyTo = h.pointee.index
-            m.replyToFrame = h.pointee.frame
-            m.command = h.pointee.command
-            m.latency = time.since(h.pointee.time)
-        }
+        m.replyTo = pending[pendingHead].index
+        m.replyToFrame = pending[pendingHead].frame
+        m.command = pending[pendingHead].command
+        m.latency = time.since(pending[pendingHead].time)
     }
 
+    /// A server object as a message, paired with the head request and classified from its first
+    /// header (the message is built once, when its fields are known).
     private func reply(_ range: Range<Int>, _ bytes: ArraySlice<UInt8>, value: MessagePackValue?, node: Node?,
-                       _ frame: Int, _ time: Timestamp) -> Message {
-        var m = Message(index: nextIndex, frame: frame, firstFrame: s2c.firstFrame(at: range.lowerBound), time: time,
-                        stream: index, direction: .serverToClient, kind: .reply, part: .value, streamRange: range,
-                        node: node, raw: nil, request: nil, replyTo: nil, replyToFrame: nil, command: nil, latency: nil,
-                        outstanding: 0, anomalies: [], bytes: bytes, decodedValue: value,
-                        lazyDecoding: value == nil ? options.decoding : nil)
-        nextIndex += 1
+                       _ frame: Int, _ time: Timestamp, into out: inout [Message]) {
         let head = ReplyHead(bytes)
-        guard pendingHead < pending.count else {
-            m.anomalies.append(Anomaly(.unsolicitedReply, frame: frame, stream: index,
-                                       detail: "a server message with no request outstanding (the server never sends unsolicited)"))
-            if head == .ext(ExtCode.console) { m.kind = .console; m.part = .console }
-            return m
-        }
-        attach(&m, time)
-        switch (mode, head) {
-        case (.normal, .ext(ExtCode.console)):
-            m.kind = .console
-            m.part = .console
-            if !pending[pendingHead].mayPrint {
-                m.anomalies.append(Anomaly(.unexpectedConsole, frame: frame, stream: index,
-                                           detail: "console output during \(pending[pendingHead].command), which runs no code"))
-            }
-        case (_, .ext(ExtCode.exception)):
-            m.kind = .error
-            m.part = .exception
-            mode = .normal
-            popHead()
-        case (.normal, _):
-            if let asked = pending[pendingHead].readIntoCount, let v = head.countValue {
-                m.part = .riCount
-                if let k = ReadIntoReply.rawByteCount(after: v, asked: asked, limit: options.decoding.maxObjectSize) {
-                    mode = .riRaw(k)
+        var kind = Message.Kind.reply
+        var part = Message.Part.value
+        var anomalies: [Anomaly] = []
+        var replyTo: Int?, replyToFrame: Int?, command: String?, latency: Double?
+        if pendingHead < pending.count {
+            replyTo = pending[pendingHead].index
+            replyToFrame = pending[pendingHead].frame
+            command = pending[pendingHead].command
+            latency = time.since(pending[pendingHead].time)
+            switch (mode, head) {
+            case (.normal, .ext(ExtCode.console)):
+                kind = .console
+                part = .console
+                if !pending[pendingHead].mayPrint {
+                    anomalies.append(Anomaly(.unexpectedConsole, frame: frame, stream: index,
+                                             detail: "console output during \(pending[pendingHead].command), which runs no code"))
+                }
+            case (_, .ext(ExtCode.exception)):
+                kind = .error
+                part = .exception
+                mode = .normal
+                popHead()
+            case (.normal, _):
+                if let asked = pending[pendingHead].readIntoCount, let v = head.countValue {
+                    part = .riCount
+                    if let k = ReadIntoReply.rawByteCount(after: v, asked: asked, limit: options.decoding.maxObjectSize) {
+                        mode = .riRaw(k)
+                    } else {
+                        anomalies.append(Anomaly(.badReadIntoCount, frame: frame, stream: index,
+                                                 detail: "ri count \(v.intValue ?? 0) cannot be a byte count"))
+                        popHead()
+                    }
                 } else {
-                    m.anomalies.append(Anomaly(.badReadIntoCount, frame: frame, stream: index,
-                                               detail: "ri count \(v.intValue ?? 0) cannot be a byte count"))
                     popHead()
                 }
-            } else {
+            case (.riEnd, _):
+                part = .riEnd
+                if head != .nil {
+                    let v = value ?? (try? Decoder(options: options.decoding).decodeValue(filling: bytes))
+                    anomalies.append(Anomaly(.badReadIntoEnd, frame: frame, stream: index,
+                                             detail: "an ri reply ends with nil, not \(v?.kindName ?? "?")"))
+                }
+                mode = .normal
+                popHead()
+            default:
                 popHead()
             }
-        case (.riEnd, _):
-            m.part = .riEnd
-            if head != .nil {
-                m.anomalies.append(Anomaly(.badReadIntoEnd, frame: frame, stream: index,
-                                           detail: "an ri reply ends with nil, not \(m.value?.kindName ?? "?")"))
-            }
-            mode = .normal
-            popHead()
-        default:
-            popHead()
+        } else {
+            anomalies.append(Anomaly(.unsolicitedReply, frame: frame, stream: index,
+                                     detail: "a server message with no request outstanding (the server never sends unsolicited)"))
+            if head == .ext(ExtCode.console) { kind = .console; part = .console }
         }
-        return m
+        out.append(Message(index: nextIndex, frame: frame, firstFrame: s2c.firstFrame(at: range.lowerBound), time: time,
+                           stream: index, direction: .serverToClient, kind: kind, part: part, streamRange: range,
+                           bytes: bytes, replyTo: replyTo, replyToFrame: replyToFrame, command: command,
+                           latency: latency, anomalies: anomalies, lazyDecoding: value == nil ? options.decoding : nil))
+        nextIndex += 1
+        if value != nil || node != nil { out[out.count - 1].keep(request: nil, value: value, node: node) }
     }
 }
