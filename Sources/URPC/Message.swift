@@ -106,6 +106,7 @@ package struct Message: Sendable {
 
     /// A message of the fields every message has (the dissector's path: nothing to destroy for
     /// the out-of-line fields it does not set).
+    @inline(__always)
     package init(index: Int, frame: Int, firstFrame: Int, time: Timestamp, stream: Int, direction: Direction,
                  kind: Kind, part: Part, streamRange: Range<Int>, bytes: ArraySlice<UInt8>,
                  replyTo: Int? = nil, replyToFrame: Int? = nil, command: String? = nil, latency: Double? = nil,
@@ -142,13 +143,14 @@ package struct Message: Sendable {
             isRaw = true
             self.bytes = raw
         }
-        keep(request: request, value: decodedValue, node: node)
+        if request != nil || decodedValue != nil || node != nil {
+            keep(request: request, value: decodedValue, node: node)
+        }
     }
 
     /// Keeps the parsed request, the decoded value and the node (one box for all three; what was
-    /// kept before is dropped).
-    package mutating func keep(request: Request?, value: MessagePackValue?, node: Node?) {
-        guard request != nil || value != nil || node != nil else { return }
+    /// kept before is dropped). The arguments move into the box.
+    package mutating func keep(request: consuming Request?, value: consuming MessagePackValue?, node: consuming Node?) {
         let e = MessageExtras()
         e.request = request
         e.decodedValue = value

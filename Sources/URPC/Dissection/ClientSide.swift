@@ -77,11 +77,12 @@ extension ConnectionDissector {
 
     /// A request message, queued for its reply.
     /// `madeUp`: the request is not what its bytes parse to (see `PendingRequest.madeUp`).
-    func requestMessage(_ req: Request, bytes: ArraySlice<UInt8>, madeUp: Bool, range: Range<Int>, firstFrame: Int,
+    func requestMessage(_ req: consuming Request, bytes: ArraySlice<UInt8>, madeUp: Bool, range: Range<Int>, firstFrame: Int,
                         node: Node?, value: MessagePackValue? = nil, _ frame: Int, _ time: Timestamp,
                         _ anomalies: [Anomaly]) -> Message {
         var anomalies = anomalies
         let outstanding = pending.count - pendingHead
+        let command = req.command
         if outstanding > 0, req.known != .release, !serverDead {
             anomalies.append(Anomaly(.pipelined, frame: frame, stream: index,
                                      detail: "sent while \(outstanding) earlier request(s) were unanswered (urpc is lock-step)"))
@@ -90,13 +91,13 @@ extension ConnectionDissector {
             anomalies.append(Anomaly(.serverDead, frame: frame, stream: index,
                                      detail: "sent after the server's raw traceback: its RPC task is dead and never answers"))
         }
-        let command = req.command
+        pending.append(PendingRequest(index: nextIndex, frame: frame, time: time, command: command,
+                                      readIntoCount: req.readIntoCount, mayPrint: req.mayPrint, bytes: bytes,
+                                      madeUp: madeUp ? copy req : nil))
         var m = Message(index: nextIndex, frame: frame, firstFrame: firstFrame, time: time, stream: index,
                         direction: .clientToServer, kind: .request, part: .request, streamRange: range, bytes: bytes,
                         command: command, outstanding: outstanding, anomalies: anomalies)
-        m.keep(request: req, value: value, node: node)
-        pending.append(PendingRequest(index: nextIndex, frame: frame, time: time, request: req, command: command,
-                                      bytes: bytes, madeUp: madeUp))
+        m.keep(request: consume req, value: value, node: node)
         nextIndex += 1
         anyRequestSeen = true
         return m

@@ -21,16 +21,16 @@ struct PendingRequest {
     /// it, so it is kept. nil for every request parsed from its bytes.
     var madeUp: Request?
 
-    init(index: Int, frame: Int, time: Timestamp, request: Request, command: String, bytes: ArraySlice<UInt8>,
-         madeUp: Bool) {
+    init(index: Int, frame: Int, time: Timestamp, command: String, readIntoCount: Int64?, mayPrint: Bool,
+         bytes: ArraySlice<UInt8>, madeUp: Request?) {
         self.index = index
         self.frame = frame
         self.time = time
         self.command = command
-        if case .readInto(_, let asked) = request { readIntoCount = asked }
-        mayPrint = request.mayPrint
+        self.readIntoCount = readIntoCount
+        self.mayPrint = mayPrint
         self.bytes = bytes
-        self.madeUp = madeUp ? request : nil
+        self.madeUp = madeUp
     }
 
     /// The request's one-line summary (`Request.summary()`), for the anomalies that name it.

@@ -192,11 +192,12 @@ extension ConnectionDissector {
                                      detail: "a server message with no request outstanding (the server never sends unsolicited)"))
             if head == .ext(ExtCode.console) { kind = .console; part = .console }
         }
-        out.append(Message(index: nextIndex, frame: frame, firstFrame: s2c.firstFrame(at: range.lowerBound), time: time,
-                           stream: index, direction: .serverToClient, kind: kind, part: part, streamRange: range,
-                           bytes: bytes, replyTo: replyTo, replyToFrame: replyToFrame, command: command,
-                           latency: latency, anomalies: anomalies, lazyDecoding: value == nil ? options.decoding : nil))
+        var m = Message(index: nextIndex, frame: frame, firstFrame: s2c.firstFrame(at: range.lowerBound), time: time,
+                        stream: index, direction: .serverToClient, kind: kind, part: part, streamRange: range,
+                        bytes: bytes, replyTo: replyTo, replyToFrame: replyToFrame, command: command,
+                        latency: latency, anomalies: anomalies, lazyDecoding: value == nil ? options.decoding : nil)
         nextIndex += 1
-        if value != nil || node != nil { out[out.count - 1].keep(request: nil, value: value, node: node) }
+        if value != nil || node != nil { m.keep(request: nil, value: value, node: node) }
+        out.append(m)
     }
 }
