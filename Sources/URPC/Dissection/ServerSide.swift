@@ -49,29 +49,48 @@ extension ConnectionDissector {
                 s2c.resyncing = false
                 flushSkipped(s2c, &out)
             }
-            // Replies are framed, not decoded: the state machine reads their first header and
-            // `Message.value` decodes their bytes when an output asks. With nodes kept (-V), or
-            // when strict UTF-8 may refuse a str only a decode sees, they are decoded as they come.
-            let decoded: (range: Range<Int>, bytes: ArraySlice<UInt8>, value: MessagePackValue?, node: Node?)?
+            let framed: (range: Range<Int>, bytes: ArraySlice<UInt8>)?
             do {
-                if options.keepsNodes {
-                    decoded = try s2c.next().map { ($0.range, s2c.bytes(in: $0.range), $0.value, $0) }
-                } else if options.decoding.strictUTF8 {
-                    decoded = try s2c.nextValue().map { ($0.range, s2c.bytes(in: $0.range), $0.value, nil) }
-                } else {
-                    decoded = try s2c.nextObject().map { ($0.range, $0.bytes, nil, nil) }
-                }
+                framed = try nextServerObject()
             } catch {
                 // Skip byte by byte until an object decodes again.
                 if s2c.skippedStart == nil { s2c.skipReason = "\(error)" }
                 s2c.skipByte()
                 continue
             }
-            guard let decoded else { return }
+            guard let framed else { return }
             flushSkipped(s2c, &out)
             serverDead = false
-            reply(decoded.range, decoded.bytes, value: decoded.value, node: decoded.node, frame, time, into: &out)
+            reply(framed.range, framed.bytes, frame, time, into: &out)
         }
+    }
+
+    /// The next whole server object. Replies are framed, not decoded: the state machine reads
+    /// their first header and `Message.value` decodes their bytes when an output asks. With nodes
+    /// kept (-V), or when strict UTF-8 may refuse a str only a decode sees, they are decoded now
+    /// (into `eager`).
+    private func nextServerObject() throws(DecodingError) -> (range: Range<Int>, bytes: ArraySlice<UInt8>)? {
+        guard options.keepsNodes || options.decoding.strictUTF8 else { return try s2c.nextObject() }
+        return try nextDecodedServerObject()
+    }
+
+    @inline(never)
+    private func nextDecodedServerObject() throws(DecodingError) -> (range: Range<Int>, bytes: ArraySlice<UInt8>)? {
+        if options.keepsNodes {
+            guard let n = try s2c.next() else { return nil }
+            eager = (n.value, n)
+            return (n.range, s2c.bytes(in: n.range))
+        }
+        guard let (v, r) = try s2c.nextValue() else { return nil }
+        eager = (v, nil)
+        return (r, s2c.bytes(in: r))
+    }
+
+    /// The last message appended keeps the value (and node) decoded by `nextDecodedServerObject`.
+    @inline(never)
+    private func keepEager(_ out: inout [Message]) {
+        guard let e = eager.take() else { return }
+        out[out.count - 1].keep(request: nil, value: e.value, node: e.node)
     }
 
     /// Does the traceback header start here? nil: not enough bytes yet to tell.
@@ -137,8 +156,8 @@ extension ConnectionDissector {
 
     /// A server object as a message, paired with the head request and classified from its first
     /// header (the message is built once, when its fields are known).
-    private func reply(_ range: Range<Int>, _ bytes: ArraySlice<UInt8>, value: MessagePackValue?, node: Node?,
-                       _ frame: Int, _ time: Timestamp, into out: inout [Message]) {
+    private func reply(_ range: Range<Int>, _ bytes: ArraySlice<UInt8>, _ frame: Int, _ time: Timestamp,
+                       into out: inout [Message]) {
         let head = ReplyHead(bytes)
         var kind = Message.Kind.reply
         var part = Message.Part.value
@@ -178,7 +197,7 @@ extension ConnectionDissector {
             case (.riEnd, _):
                 part = .riEnd
                 if head != .nil {
-                    let v = value ?? (try? Decoder(options: options.decoding).decodeValue(filling: bytes))
+                    let v = eager?.value ?? (try? Decoder(options: options.decoding).decodeValue(filling: bytes))
                     anomalies.append(Anomaly(.badReadIntoEnd, frame: frame, stream: index,
                                              detail: "an ri reply ends with nil, not \(v?.kindName ?? "?")"))
                 }
@@ -192,12 +211,12 @@ extension ConnectionDissector {
                                      detail: "a server message with no request outstanding (the server never sends unsolicited)"))
             if head == .ext(ExtCode.console) { kind = .console; part = .console }
         }
-        var m = Message(index: nextIndex, frame: frame, firstFrame: s2c.firstFrame(at: range.lowerBound), time: time,
-                        stream: index, direction: .serverToClient, kind: kind, part: part, streamRange: range,
-                        bytes: bytes, replyTo: replyTo, replyToFrame: replyToFrame, command: command,
-                        latency: latency, anomalies: anomalies, lazyDecoding: value == nil ? options.decoding : nil)
+        let isEager = options.keepsNodes || options.decoding.strictUTF8
+        out.append(Message(index: nextIndex, frame: frame, firstFrame: s2c.firstFrame(at: range.lowerBound), time: time,
+                           stream: index, direction: .serverToClient, kind: kind, part: part, streamRange: range,
+                           bytes: bytes, replyTo: replyTo, replyToFrame: replyToFrame, command: command,
+                           latency: latency, anomalies: anomalies, lazyDecoding: isEager ? nil : options.decoding))
         nextIndex += 1
-        if value != nil || node != nil { m.keep(request: nil, value: value, node: node) }
-        out.append(m)
+        if isEager { keepEager(&out) }
     }
 }
