@@ -23,13 +23,9 @@ extension ConnectionDissector {
                 c2s.resyncing = false
                 flushSkipped(c2s, &out)
             }
-            let decoded: (value: MessagePackValue, range: Range<Int>, node: Node?)?
+            let decoded: (value: MessagePackValue, range: Range<Int>)?
             do {
-                if options.keepsNodes {
-                    decoded = try c2s.next().map { ($0.value, $0.range, $0) }
-                } else {
-                    decoded = try c2s.nextValue().map { ($0.value, $0.range, nil) }
-                }
+                decoded = options.keepsNodes ? try nextClientNode() : try c2s.nextValue()
             } catch {
                 if case .depthBeyondLimit = error {
                     switch deepRequest(seg) {
@@ -48,11 +44,20 @@ extension ConnectionDissector {
                 continue
             }
             guard let decoded else { return }
-            out.append(request(decoded.value, decoded.range, node: decoded.node, seg))
+            request(decoded.value, decoded.range, seg, into: &out)
         }
     }
 
-    private func request(_ value: MessagePackValue, _ range: Range<Int>, node: Node?, _ seg: StreamSegment) -> Message {
+    /// The next client object as a node (-V): its value, and the node kept aside in `clientNode`.
+    @inline(never)
+    private func nextClientNode() throws(DecodingError) -> (value: MessagePackValue, range: Range<Int>)? {
+        guard let n = try c2s.next() else { return nil }
+        clientNode = n
+        return (n.value, n.range)
+    }
+
+    private func request(_ value: MessagePackValue, _ range: Range<Int>, _ seg: StreamSegment, into out: inout [Message]) {
+        let node = options.keepsNodes ? clientNode.take() : nil
         let req = Request(value)
         var anomalies = analyse(req, frame: seg.frame)
         let bytes = c2s.bytes(in: range)
@@ -67,19 +72,28 @@ extension ConnectionDissector {
             }
             if check.mayHaveBadExt { checkExtCodes(value, &anomalies, seg.frame) }
         }
-        return requestMessage(req, bytes: bytes, madeUp: false, range: range, firstFrame: c2s.firstFrame(at: range.lowerBound),
-                              node: node, value: value, seg.frame, seg.time, anomalies)
+        appendRequest(req, bytes: bytes, madeUp: false, range: range, firstFrame: c2s.firstFrame(at: range.lowerBound),
+                      node: node, value: value, seg.frame, seg.time, anomalies, into: &out)
     }
 
     private func lintNode(_ bytes: ArraySlice<UInt8>, _ range: Range<Int>) -> Node? {
         try? Decoder(options: options.decoding).decodeNode(Array(bytes), origin: range.lowerBound)
     }
 
-    /// A request message, queued for its reply.
+    /// A request message (the paths that change it before it goes out), queued for its reply.
+    func requestMessage(_ req: Request, bytes: ArraySlice<UInt8>, madeUp: Bool, range: Range<Int>, firstFrame: Int,
+                        node: Node?, _ frame: Int, _ time: Timestamp, _ anomalies: [Anomaly]) -> Message {
+        var one: [Message] = []
+        appendRequest(req, bytes: bytes, madeUp: madeUp, range: range, firstFrame: firstFrame, node: node, value: nil,
+                      frame, time, anomalies, into: &one)
+        return one.removeLast()
+    }
+
+    /// Appends a request message to `out` and queues the request for its reply.
     /// `madeUp`: the request is not what its bytes parse to (see `PendingRequest.madeUp`).
-    func requestMessage(_ req: consuming Request, bytes: ArraySlice<UInt8>, madeUp: Bool, range: Range<Int>, firstFrame: Int,
-                        node: Node?, value: MessagePackValue? = nil, _ frame: Int, _ time: Timestamp,
-                        _ anomalies: [Anomaly]) -> Message {
+    func appendRequest(_ req: consuming Request, bytes: ArraySlice<UInt8>, madeUp: Bool, range: Range<Int>,
+                       firstFrame: Int, node: Node?, value: MessagePackValue?, _ frame: Int, _ time: Timestamp,
+                       _ anomalies: [Anomaly], into out: inout [Message]) {
         var anomalies = anomalies
         let outstanding = pending.count - pendingHead
         let command = req.command
@@ -93,14 +107,13 @@ extension ConnectionDissector {
         }
         pending.append(PendingRequest(index: nextIndex, frame: frame, time: time, command: command,
                                       readIntoCount: req.readIntoCount, mayPrint: req.mayPrint, bytes: bytes,
-                                      madeUp: madeUp ? copy req : nil))
-        var m = Message(index: nextIndex, frame: frame, firstFrame: firstFrame, time: time, stream: index,
-                        direction: .clientToServer, kind: .request, part: .request, streamRange: range, bytes: bytes,
-                        command: command, outstanding: outstanding, anomalies: anomalies)
-        m.keep(request: consume req, value: value, node: node)
+                                      madeUp: madeUp ? MadeUpRequest(copy req) : nil))
+        out.append(Message(index: nextIndex, frame: frame, firstFrame: firstFrame, time: time, stream: index,
+                           direction: .clientToServer, kind: .request, part: .request, streamRange: range, bytes: bytes,
+                           command: command, outstanding: outstanding, anomalies: anomalies))
+        out[out.count - 1].keep(request: consume req, value: value, node: node)
         nextIndex += 1
         anyRequestSeen = true
-        return m
     }
 
     /// The protocol-level anomalies of a parsed request.
@@ -150,10 +163,10 @@ extension ConnectionDissector {
         let bytes = c2s.take(cut - start)
         let req = Request.malformed(reason: "cut short: the server's read timed out after \(bytes.count) bytes of it (short read)",
                                     command: Request.command(ofPartial: bytes), args: [])
-        out.append(requestMessage(req, bytes: bytes, madeUp: true, range: start..<cut, firstFrame: first, node: nil,
-                                  last, c2s.lastTime, [
+        appendRequest(req, bytes: bytes, madeUp: true, range: start..<cut, firstFrame: first, node: nil, value: nil,
+                      last, c2s.lastTime, [
             Anomaly(.shortRead, frame: frame, stream: index,
                     detail: "the server's read timed out inside this request after \(bytes.count) bytes; it ends here and what the client sends later are new messages"),
-        ]))
+        ], into: &out)
     }
 }

@@ -25,6 +25,8 @@ final class ConnectionDissector {
     enum ReplyMode { case normal, riRaw(Int), riEnd, traceback }
     var mode = ReplyMode.normal
     var traceback = TracebackState()
+    /// The client object just decoded as a node (-V), until its message keeps it.
+    var clientNode: Node?
     /// The server object just decoded (with nodes kept, or strict UTF-8), until its message keeps it.
     var eager: (value: MessagePackValue, node: Node?)?
     /// The server wrote a raw traceback and nothing since: its RPC task is dead (spec §7).

@@ -19,10 +19,10 @@ struct PendingRequest {
     var bytes: ArraySlice<UInt8>
     /// A request the dissector made up (cut short, too deep, oversized): its bytes do not parse to
     /// it, so it is kept. nil for every request parsed from its bytes.
-    var madeUp: Request?
+    var madeUp: MadeUpRequest?
 
     init(index: Int, frame: Int, time: Timestamp, command: String, readIntoCount: Int64?, mayPrint: Bool,
-         bytes: ArraySlice<UInt8>, madeUp: Request?) {
+         bytes: ArraySlice<UInt8>, madeUp: MadeUpRequest?) {
         self.index = index
         self.frame = frame
         self.time = time
@@ -35,8 +35,14 @@ struct PendingRequest {
 
     /// The request's one-line summary (`Request.summary()`), for the anomalies that name it.
     func summary(_ options: DecodingOptions) -> String {
-        if let madeUp { return madeUp.summary() }
+        if let madeUp { return madeUp.request.summary() }
         guard let v = try? Decoder(options: options).decodeValue(filling: bytes) else { return command }
         return Request(v).summary()
     }
+}
+
+/// A made-up request, boxed: a queue entry that copies it retains one reference.
+final class MadeUpRequest {
+    let request: Request
+    init(_ request: Request) { self.request = request }
 }
