@@ -11,11 +11,11 @@
 public struct StreamDecoder: Sendable {
     public var options: DecodingOptions
 
-    private var buffer: [UInt8] = []
+    @usableFromInline var buffer: [UInt8] = []
     /// Stream offset of `buffer[0]`.
-    private var bufferOrigin = 0
+    @usableFromInline var bufferOrigin = 0
     /// Index in `buffer` of the next unread byte (the start of the object being scanned).
-    private var consumed = 0
+    @usableFromInline var consumed = 0
 
     /// Finds where the object that starts at `consumed` ends, resuming as bytes arrive.
     private var scanner: ObjectScanner
@@ -30,9 +30,9 @@ public struct StreamDecoder: Sendable {
     }
 
     /// Stream offset of the next unread byte.
-    public var offset: Int { bufferOrigin + consumed }
+    @inlinable public var offset: Int { bufferOrigin + consumed }
     /// Bytes fed but not yet returned.
-    public var bufferedCount: Int { buffer.count - consumed }
+    @inlinable public var bufferedCount: Int { buffer.count - consumed }
     /// True when a partial object has been started but not finished.
     public var isInsideObject: Bool { scanner.hasStarted }
     /// The bytes fed but not yet returned.
@@ -132,6 +132,7 @@ public struct StreamDecoder: Sendable {
     }
 
     /// Peeks at the unread byte `i` positions ahead, if it has arrived.
+    @inlinable
     public func peek(_ i: Int = 0) -> UInt8? {
         let j = consumed + i
         return j < buffer.count ? buffer[j] : nil

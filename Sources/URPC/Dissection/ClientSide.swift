@@ -154,8 +154,8 @@ extension ConnectionDissector {
     /// out: spec §7 "short read"). Client bytes that arrived before the traceback's first frame are
     /// that message, cut where the server stopped reading; later bytes are new messages.
     func cutShortRead(beforeFrame frame: Int, _ out: inout [Message]) {
-        guard !c2s.resyncing, c2s.decoder.bufferedCount > 0 else { return }
-        let start = c2s.decoder.offset
+        guard !c2s.resyncing, c2s.bufferedCount > 0 else { return }
+        let start = c2s.offset
         let cut = c2s.offset(beforeFrame: frame)
         guard cut > start else { return }
         let first = c2s.firstFrame(at: start)

@@ -152,9 +152,9 @@ final class ConnectionDissector {
 
     /// The bytes of a message the capture ends inside, as one skipped run.
     private func truncatedTail(_ r: DirectionReader, _ out: inout [Message]) {
-        let n = r.decoder.bufferedCount
+        let n = r.bufferedCount
         guard n > 0 else { return }
-        let start = r.decoder.offset
+        let start = r.offset
         var m = rawMessage(r, r.take(n), start, part: .skipped, frame: r.lastFrame, time: r.lastTime)
         let who = r.direction == .clientToServer ? "client" : "server"
         m.anomalies.append(Anomaly(.truncatedMessage, frame: r.lastFrame, stream: index,
@@ -168,7 +168,7 @@ final class ConnectionDissector {
     private func noteOnly(frame: Int, _ a: Anomaly) -> Message {
         let end = max(c2s.lastFrame, s2c.lastFrame, frame)
         let time = max(c2s.lastTime, s2c.lastTime)
-        let at = s2c.decoder.offset
+        let at = s2c.offset
         return Message(index: -1, frame: end, firstFrame: end, time: time, stream: index, direction: .serverToClient,
                        kind: .raw, part: .skipped, streamRange: at..<at, node: nil, raw: [], request: nil,
                        replyTo: nil, replyToFrame: nil, command: nil, latency: nil, outstanding: 0, anomalies: [a])

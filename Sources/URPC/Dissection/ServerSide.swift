@@ -19,7 +19,7 @@ extension ConnectionDissector {
             if case .riRaw(let k) = mode {
                 // A count of 0 carries no raw bytes: no (empty) data message, as the manifests number them.
                 if k == 0 { mode = .riEnd; continue }
-                let start = s2c.decoder.offset
+                let start = s2c.offset
                 guard let bytes = s2c.nextRaw(count: k) else { return }
                 var m = rawMessage(s2c, bytes, start, part: .riData, frame: frame, time: time)
                 attach(&m, time)
@@ -109,7 +109,7 @@ extension ConnectionDissector {
         flushSkipped(s2c, &out)
         s2c.resyncing = false
         mode = .traceback
-        let start = s2c.decoder.offset
+        let start = s2c.offset
         traceback = TracebackState(text: [], start: start, firstFrame: s2c.firstFrame(at: start))
         let before = pending.count
         cutShortRead(beforeFrame: traceback.firstFrame, &out)
