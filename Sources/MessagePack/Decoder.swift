@@ -11,13 +11,27 @@ public struct Decoder: Sendable {
     /// specialised; inlined into a client module it went through the generic array allocator.)
     public func decodeValue(_ bytes: [UInt8], at offset: Int = 0) throws(DecodingError) -> (value: MessagePackValue, end: Int) {
         try bytes.withUnsafeBufferPointer { (p: UnsafeBufferPointer<UInt8>) throws(DecodingError) in
-            var core = DecoderCore(source: bytes, base: p, origin: 0, limit: p.count, options: options)
+            var core = DecoderCore(source: bytes[...], base: p, origin: 0, limit: p.count, options: options)
             guard offset < p.count else {
                 throw DecodingError.truncated(offset: offset, needed: 1, available: 0)
             }
             var pos = offset
             let v = try core.value(&pos, depth: 0)
             return (v, pos)
+        }
+    }
+
+    /// Decodes the one object that fills `bytes` (a slice of a larger buffer: payloads are slices
+    /// of the same storage with the same indices, as if decoded from the whole buffer). Errors
+    /// give offsets from `origin` (the stream offset of the slice's first byte).
+    package func decodeValue(filling bytes: ArraySlice<UInt8>, origin: Int = 0) throws(DecodingError) -> MessagePackValue {
+        try bytes.withUnsafeBufferPointer { (p: UnsafeBufferPointer<UInt8>) throws(DecodingError) in
+            var core = DecoderCore(source: bytes, base: p, origin: origin, limit: p.count, options: options)
+            guard p.count > 0 else { throw DecodingError.truncated(offset: origin, needed: 1, available: 0) }
+            var pos = 0
+            let v = try core.value(&pos, depth: 0)
+            if pos != p.count { _ = try core.value(&pos, depth: 0) }
+            return v
         }
     }
 
@@ -33,7 +47,7 @@ public struct Decoder: Sendable {
     /// plus `origin`).
     public func decodeNode(_ bytes: [UInt8], at offset: Int = 0, origin: Int = 0) throws(DecodingError) -> Node {
         try bytes.withUnsafeBufferPointer { (p: UnsafeBufferPointer<UInt8>) throws(DecodingError) in
-            var core = DecoderCore(source: bytes, base: p, origin: origin, limit: p.count, options: options)
+            var core = DecoderCore(source: bytes[...], base: p, origin: origin, limit: p.count, options: options)
             guard offset < p.count else {
                 throw DecodingError.truncated(offset: origin + offset, needed: 1, available: 0)
             }
@@ -95,17 +109,25 @@ func isASCII(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
 
 @usableFromInline
 struct DecoderCore {
-    @usableFromInline let source: [UInt8]
+    /// The bytes positions index (0 is its first element, whatever its `startIndex`): bin, ext and
+    /// invalid-str payloads are slices of it, so they share its storage and keep its indices.
+    @usableFromInline let source: ArraySlice<UInt8>
     @usableFromInline let cursor: ByteCursor
     @usableFromInline let limit: Int
     @usableFromInline let options: DecodingOptions
 
     @inlinable
-    init(source: [UInt8], base: UnsafeBufferPointer<UInt8>, origin: Int, limit: Int, options: DecodingOptions) {
+    init(source: ArraySlice<UInt8>, base: UnsafeBufferPointer<UInt8>, origin: Int, limit: Int, options: DecodingOptions) {
         self.source = source
         self.cursor = ByteCursor(UnsafeBufferPointer(rebasing: base[0..<limit]), origin: origin, dialect: options.dialect)
         self.limit = limit
         self.options = options
+    }
+
+    @inlinable @inline(__always)
+    func payload(_ pos: Int, _ n: Int) -> ArraySlice<UInt8> {
+        let s = source.startIndex + pos
+        return source[s..<(s + n)]
     }
 
     @inlinable @inline(__always)
@@ -122,13 +144,13 @@ struct DecoderCore {
             return .string(makeString(buf))
         }
         if options.strictUTF8 { throw .invalidUTF8(offset: cursor.origin + start) }
-        return .invalidString(source[pos..<(pos + n)])
+        return .invalidString(payload(pos, n))
     }
 
     @inlinable @inline(__always)
     func ext(_ type: Int8, _ pos: Int, _ n: Int) -> MessagePackValue {
         if type == -1, options.dialect == .standard, let ts = decodeTimestamp(cursor.base, pos, n) { return ts }
-        return .ext(type: type, data: source[pos..<(pos + n)])
+        return .ext(type: type, data: payload(pos, n))
     }
 
     @inlinable @inline(__always)
@@ -189,7 +211,7 @@ struct DecoderCore {
         case .bin(let n):
             try need(start, pos, n)
             defer { pos += n }
-            return .binary(source[pos..<(pos + n)])
+            return .binary(payload(pos, n))
         case .ext(let t, let n):
             try need(start, pos, n)
             defer { pos += n }
@@ -260,7 +282,7 @@ struct DecoderCore {
             pos += n
         case .bin(let n):
             try need(start, pos, n)
-            content = .scalar(.binary(source[pos..<(pos + n)]))
+            content = .scalar(.binary(payload(pos, n)))
             pos += n
         case .ext(let t, let n):
             try need(start, pos, n)

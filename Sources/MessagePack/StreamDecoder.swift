@@ -11,11 +11,11 @@
 public struct StreamDecoder: Sendable {
     public var options: DecodingOptions
 
-    private var buffer: [UInt8] = []
+    @usableFromInline var buffer: [UInt8] = []
     /// Stream offset of `buffer[0]`.
-    private var bufferOrigin = 0
+    @usableFromInline var bufferOrigin = 0
     /// Index in `buffer` of the next unread byte (the start of the object being scanned).
-    private var consumed = 0
+    @usableFromInline var consumed = 0
 
     /// Finds where the object that starts at `consumed` ends, resuming as bytes arrive.
     private var scanner: ObjectScanner
@@ -30,9 +30,9 @@ public struct StreamDecoder: Sendable {
     }
 
     /// Stream offset of the next unread byte.
-    public var offset: Int { bufferOrigin + consumed }
+    @inlinable public var offset: Int { bufferOrigin + consumed }
     /// Bytes fed but not yet returned.
-    public var bufferedCount: Int { buffer.count - consumed }
+    @inlinable public var bufferedCount: Int { buffer.count - consumed }
     /// True when a partial object has been started but not finished.
     public var isInsideObject: Bool { scanner.hasStarted }
     /// The bytes fed but not yet returned.
@@ -66,7 +66,7 @@ public struct StreamDecoder: Sendable {
         guard let end = try scan() else { return nil }
         let start = consumed
         let node = try buffer.withUnsafeBufferPointer { (p: UnsafeBufferPointer<UInt8>) throws(DecodingError) -> Node in
-            var core = DecoderCore(source: buffer, base: p, origin: bufferOrigin, limit: end, options: options)
+            var core = DecoderCore(source: buffer[...], base: p, origin: bufferOrigin, limit: end, options: options)
             var pos = start
             return try core.node(&pos, depth: 0)
         }
@@ -81,13 +81,25 @@ public struct StreamDecoder: Sendable {
         guard let end = try scan() else { return nil }
         let start = consumed
         let v = try buffer.withUnsafeBufferPointer { (p: UnsafeBufferPointer<UInt8>) throws(DecodingError) -> MessagePackValue in
-            var core = DecoderCore(source: buffer, base: p, origin: bufferOrigin, limit: end, options: options)
+            var core = DecoderCore(source: buffer[...], base: p, origin: bufferOrigin, limit: end, options: options)
             var pos = start
             return try core.value(&pos, depth: 0)
         }
         consumed = end
         resetScan()
         return (v, (bufferOrigin + start)..<(bufferOrigin + end))
+    }
+
+    /// Frames the next complete object without decoding it: its stream range and its bytes (a
+    /// slice of the buffer), or nil when more data is needed. The scanner has checked every
+    /// header, length and depth: decoding the bytes later with the same options cannot fail
+    /// (unless `strictUTF8` refuses a str payload, which only a decode sees).
+    package mutating func nextObject() throws(DecodingError) -> (range: Range<Int>, bytes: ArraySlice<UInt8>)? {
+        guard let end = try scan() else { return nil }
+        let start = consumed
+        consumed = end
+        resetScan()
+        return ((bufferOrigin + start)..<(bufferOrigin + end), buffer[start..<end])
     }
 
     /// Takes `count` raw bytes (not MessagePack, as in a urpc `ri` reply) once they have all
@@ -120,6 +132,7 @@ public struct StreamDecoder: Sendable {
     }
 
     /// Peeks at the unread byte `i` positions ahead, if it has arrived.
+    @inlinable
     public func peek(_ i: Int = 0) -> UInt8? {
         let j = consumed + i
         return j < buffer.count ? buffer[j] : nil

@@ -58,8 +58,15 @@ package struct Message: Sendable {
     /// For the raw traceback: what made the server write it, where the capture shows it.
     package var trigger: ErrorTrigger?
 
+    /// A raw message: `raw` is its bytes.
+    private var isRaw = false
+    /// A MessagePack message whose value is decoded from `bytes` when read, with these options
+    /// (the dissector's: the same value as an eager decode). nil: the value is stored, or none.
+    private var lazyDecoding: DecodingOptions?
+
     /// The fields whose copies cost most (enums of values, trees), kept out of line in one
-    /// copy-on-write box so that copying a message retains one reference.
+    /// copy-on-write box so that copying a message retains one reference. Replies and raw
+    /// messages have none: nothing of theirs is kept beyond their bytes.
     private var extras: MessageExtras?
 
     /// The parsed request (requests only).
@@ -67,7 +74,8 @@ package struct Message: Sendable {
         get { extras?.request }
         set { if newValue != nil || extras != nil { mutableExtras().request = newValue } }
     }
-    /// The node's value, converted once when the dissector needed it (nil: convert on demand).
+    /// The value as the dissector decoded it, when it kept it (requests; every message with
+    /// `DissectorOptions.keepsNodes`). nil: `value` decodes it from `bytes`.
     package var decodedValue: MessagePackValue? {
         get { extras?.decodedValue }
         set { if newValue != nil || extras != nil { mutableExtras().decodedValue = newValue } }
@@ -77,10 +85,13 @@ package struct Message: Sendable {
         get { extras?.node }
         set { if newValue != nil || extras != nil { mutableExtras().node = newValue } }
     }
-    /// The raw bytes of a raw message.
+    /// The raw bytes of a raw message: its `bytes` (setting it sets them).
     package var raw: ArraySlice<UInt8>? {
-        get { extras?.raw }
-        set { if newValue != nil || extras != nil { mutableExtras().raw = newValue } }
+        get { isRaw ? bytes : nil }
+        set {
+            isRaw = newValue != nil
+            if let newValue { bytes = newValue }
+        }
     }
     /// A message too deep to decode whole: its value to the decoder's depth limit.
     package var shallowValue: MessagePackValue? {
@@ -93,11 +104,13 @@ package struct Message: Sendable {
         return extras.unsafelyUnwrapped
     }
 
+    /// A message of the fields every message has (the dissector's path: nothing to destroy for
+    /// the out-of-line fields it does not set).
+    @inline(__always)
     package init(index: Int, frame: Int, firstFrame: Int, time: Timestamp, stream: Int, direction: Direction,
-                 kind: Kind, part: Part, streamRange: Range<Int>, node: Node?, raw: ArraySlice<UInt8>?,
-                 request: Request?, replyTo: Int?, replyToFrame: Int?, command: String?, latency: Double?,
-                 outstanding: Int, anomalies: [Anomaly], bytes: ArraySlice<UInt8> = [],
-                 decodedValue: MessagePackValue? = nil) {
+                 kind: Kind, part: Part, streamRange: Range<Int>, bytes: ArraySlice<UInt8>,
+                 replyTo: Int? = nil, replyToFrame: Int? = nil, command: String? = nil, latency: Double? = nil,
+                 outstanding: Int = 0, anomalies: [Anomaly] = [], lazyDecoding: DecodingOptions? = nil) {
         self.index = index
         self.frame = frame
         self.firstFrame = firstFrame
@@ -114,17 +127,52 @@ package struct Message: Sendable {
         self.latency = latency
         self.outstanding = outstanding
         self.anomalies = anomalies
-        if request != nil || decodedValue != nil || node != nil || raw != nil {
-            let e = MessageExtras()
-            e.request = request
-            e.decodedValue = decodedValue
-            e.node = node
-            e.raw = raw
-            extras = e
+        self.lazyDecoding = lazyDecoding
+    }
+
+    package init(index: Int, frame: Int, firstFrame: Int, time: Timestamp, stream: Int, direction: Direction,
+                 kind: Kind, part: Part, streamRange: Range<Int>, node: Node?, raw: ArraySlice<UInt8>?,
+                 request: Request?, replyTo: Int?, replyToFrame: Int?, command: String?, latency: Double?,
+                 outstanding: Int, anomalies: [Anomaly], bytes: ArraySlice<UInt8> = [],
+                 decodedValue: MessagePackValue? = nil, lazyDecoding: DecodingOptions? = nil) {
+        self.init(index: index, frame: frame, firstFrame: firstFrame, time: time, stream: stream, direction: direction,
+                  kind: kind, part: part, streamRange: streamRange, bytes: bytes, replyTo: replyTo,
+                  replyToFrame: replyToFrame, command: command, latency: latency, outstanding: outstanding,
+                  anomalies: anomalies, lazyDecoding: lazyDecoding)
+        if let raw {
+            isRaw = true
+            self.bytes = raw
+        }
+        if request != nil || decodedValue != nil || node != nil {
+            keep(request: request, value: decodedValue, node: node)
         }
     }
 
-    package var value: MessagePackValue? { decodedValue ?? node?.value ?? shallowValue }
+    /// Keeps the parsed request, the decoded value and the node (one box for all three; what was
+    /// kept before is dropped). The arguments move into the box.
+    package mutating func keep(request: consuming Request?, value: consuming MessagePackValue?, node: consuming Node?) {
+        let e = MessageExtras()
+        e.request = request
+        e.decodedValue = value
+        e.node = node
+        extras = e
+    }
+
+    /// The message's value: as kept, or decoded from `bytes` on each read (nothing is cached, so a
+    /// message stays a plain value that any thread may read; a caller that reads it repeatedly
+    /// keeps it, or calls `keepValue()`).
+    package var value: MessagePackValue? {
+        if let e = extras, let v = e.decodedValue ?? e.node?.value ?? e.shallowValue { return v }
+        guard let o = lazyDecoding else { return nil }
+        return try? Decoder(options: o).decodeValue(filling: bytes, origin: streamRange.lowerBound)
+    }
+
+    /// Decodes the value once and keeps it in the message (for callers that read `value` often).
+    package mutating func keepValue() {
+        guard lazyDecoding != nil, decodedValue == nil, let v = value else { return }
+        decodedValue = v
+        lazyDecoding = nil
+    }
 
     /// An exception reply's fields: `name \x04 repr(args) \x04 traceback`.
     package var exception: (name: String, args: String, traceback: String)? {
@@ -154,7 +202,6 @@ private final class MessageExtras: @unchecked Sendable {
     var request: Request?
     var decodedValue: MessagePackValue?
     var node: Node?
-    var raw: ArraySlice<UInt8>?
     var shallowValue: MessagePackValue?
 
     func copy() -> MessageExtras {
@@ -162,7 +209,6 @@ private final class MessageExtras: @unchecked Sendable {
         e.request = request
         e.decodedValue = decodedValue
         e.node = node
-        e.raw = raw
         e.shallowValue = shallowValue
         return e
     }

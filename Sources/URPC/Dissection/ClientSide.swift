@@ -23,13 +23,9 @@ extension ConnectionDissector {
                 c2s.resyncing = false
                 flushSkipped(c2s, &out)
             }
-            let decoded: (value: MessagePackValue, range: Range<Int>, node: Node?)?
+            let decoded: (value: MessagePackValue, range: Range<Int>)?
             do {
-                if options.keepsNodes {
-                    decoded = try c2s.next().map { ($0.value, $0.range, $0) }
-                } else {
-                    decoded = try c2s.nextValue().map { ($0.value, $0.range, nil) }
-                }
+                decoded = options.keepsNodes ? try nextClientNode() : try c2s.nextValue()
             } catch {
                 if case .depthBeyondLimit = error {
                     switch deepRequest(seg) {
@@ -48,11 +44,20 @@ extension ConnectionDissector {
                 continue
             }
             guard let decoded else { return }
-            out.append(request(decoded.value, decoded.range, node: decoded.node, seg))
+            request(decoded.value, decoded.range, seg, into: &out)
         }
     }
 
-    private func request(_ value: MessagePackValue, _ range: Range<Int>, node: Node?, _ seg: StreamSegment) -> Message {
+    /// The next client object as a node (-V): its value, and the node kept aside in `clientNode`.
+    @inline(never)
+    private func nextClientNode() throws(DecodingError) -> (value: MessagePackValue, range: Range<Int>)? {
+        guard let n = try c2s.next() else { return nil }
+        clientNode = n
+        return (n.value, n.range)
+    }
+
+    private func request(_ value: MessagePackValue, _ range: Range<Int>, _ seg: StreamSegment, into out: inout [Message]) {
+        let node = options.keepsNodes ? clientNode.take() : nil
         let req = Request(value)
         var anomalies = analyse(req, frame: seg.frame)
         let bytes = c2s.bytes(in: range)
@@ -67,22 +72,31 @@ extension ConnectionDissector {
             }
             if check.mayHaveBadExt { checkExtCodes(value, &anomalies, seg.frame) }
         }
-        var m = requestMessage(req, range: range, firstFrame: c2s.firstFrame(at: range.lowerBound), node: node,
-                               seg.frame, seg.time, anomalies)
-        m.bytes = bytes
-        m.decodedValue = value
-        return m
+        appendRequest(req, bytes: bytes, madeUp: false, range: range, firstFrame: c2s.firstFrame(at: range.lowerBound),
+                      node: node, value: value, seg.frame, seg.time, anomalies, into: &out)
     }
 
     private func lintNode(_ bytes: ArraySlice<UInt8>, _ range: Range<Int>) -> Node? {
         try? Decoder(options: options.decoding).decodeNode(Array(bytes), origin: range.lowerBound)
     }
 
-    /// A request message, queued for its reply.
-    func requestMessage(_ req: Request, range: Range<Int>, firstFrame: Int, node: Node?, _ frame: Int,
-                        _ time: Timestamp, _ anomalies: [Anomaly]) -> Message {
+    /// A request message (the paths that change it before it goes out), queued for its reply.
+    func requestMessage(_ req: Request, bytes: ArraySlice<UInt8>, madeUp: Bool, range: Range<Int>, firstFrame: Int,
+                        node: Node?, _ frame: Int, _ time: Timestamp, _ anomalies: [Anomaly]) -> Message {
+        var one: [Message] = []
+        appendRequest(req, bytes: bytes, madeUp: madeUp, range: range, firstFrame: firstFrame, node: node, value: nil,
+                      frame, time, anomalies, into: &one)
+        return one.removeLast()
+    }
+
+    /// Appends a request message to `out` and queues the request for its reply.
+    /// `madeUp`: the request is not what its bytes parse to (see `PendingRequest.madeUp`).
+    func appendRequest(_ req: consuming Request, bytes: ArraySlice<UInt8>, madeUp: Bool, range: Range<Int>,
+                       firstFrame: Int, node: Node?, value: MessagePackValue?, _ frame: Int, _ time: Timestamp,
+                       _ anomalies: [Anomaly], into out: inout [Message]) {
         var anomalies = anomalies
         let outstanding = pending.count - pendingHead
+        let command = req.command
         if outstanding > 0, req.known != .release, !serverDead {
             anomalies.append(Anomaly(.pipelined, frame: frame, stream: index,
                                      detail: "sent while \(outstanding) earlier request(s) were unanswered (urpc is lock-step)"))
@@ -91,14 +105,15 @@ extension ConnectionDissector {
             anomalies.append(Anomaly(.serverDead, frame: frame, stream: index,
                                      detail: "sent after the server's raw traceback: its RPC task is dead and never answers"))
         }
-        let m = Message(index: nextIndex, frame: frame, firstFrame: firstFrame, time: time,
-                        stream: index, direction: .clientToServer, kind: .request, part: .request, streamRange: range,
-                        node: node, raw: nil, request: req, replyTo: nil, replyToFrame: nil, command: req.command,
-                        latency: nil, outstanding: outstanding, anomalies: anomalies)
-        pending.append(PendingRequest(index: nextIndex, frame: frame, time: time, request: req))
+        pending.append(PendingRequest(index: nextIndex, frame: frame, time: time, command: command,
+                                      readIntoCount: req.readIntoCount, mayPrint: req.mayPrint, bytes: bytes,
+                                      madeUp: madeUp ? MadeUpRequest(copy req) : nil))
+        out.append(Message(index: nextIndex, frame: frame, firstFrame: firstFrame, time: time, stream: index,
+                           direction: .clientToServer, kind: .request, part: .request, streamRange: range, bytes: bytes,
+                           command: command, outstanding: outstanding, anomalies: anomalies))
+        out[out.count - 1].keep(request: consume req, value: value, node: node)
         nextIndex += 1
         anyRequestSeen = true
-        return m
     }
 
     /// The protocol-level anomalies of a parsed request.
@@ -139,8 +154,8 @@ extension ConnectionDissector {
     /// out: spec §7 "short read"). Client bytes that arrived before the traceback's first frame are
     /// that message, cut where the server stopped reading; later bytes are new messages.
     func cutShortRead(beforeFrame frame: Int, _ out: inout [Message]) {
-        guard !c2s.resyncing, c2s.decoder.bufferedCount > 0 else { return }
-        let start = c2s.decoder.offset
+        guard !c2s.resyncing, c2s.bufferedCount > 0 else { return }
+        let start = c2s.offset
         let cut = c2s.offset(beforeFrame: frame)
         guard cut > start else { return }
         let first = c2s.firstFrame(at: start)
@@ -148,11 +163,10 @@ extension ConnectionDissector {
         let bytes = c2s.take(cut - start)
         let req = Request.malformed(reason: "cut short: the server's read timed out after \(bytes.count) bytes of it (short read)",
                                     command: Request.command(ofPartial: bytes), args: [])
-        var m = requestMessage(req, range: start..<cut, firstFrame: first, node: nil, last, c2s.lastTime, [
+        appendRequest(req, bytes: bytes, madeUp: true, range: start..<cut, firstFrame: first, node: nil, value: nil,
+                      last, c2s.lastTime, [
             Anomaly(.shortRead, frame: frame, stream: index,
                     detail: "the server's read timed out inside this request after \(bytes.count) bytes; it ends here and what the client sends later are new messages"),
-        ])
-        m.bytes = bytes
-        out.append(m)
+        ], into: &out)
     }
 }

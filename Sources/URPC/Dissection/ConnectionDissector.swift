@@ -1,15 +1,6 @@
 import Capture
 import MessagePack
 
-/// A request waiting for its reply.
-struct PendingRequest {
-    var index: Int
-    var frame: Int
-    var time: Timestamp
-    var request: Request
-    var tracebackSeen = false
-}
-
 /// The dissection of one connection: which side is the client, one `DirectionReader` per
 /// direction, the requests waiting for replies (the server answers strictly in order), and the
 /// server's reply state.
@@ -34,6 +25,10 @@ final class ConnectionDissector {
     enum ReplyMode { case normal, riRaw(Int), riEnd, traceback }
     var mode = ReplyMode.normal
     var traceback = TracebackState()
+    /// The client object just decoded as a node (-V), until its message keeps it.
+    var clientNode: Node?
+    /// The server object just decoded (with nodes kept, or strict UTF-8), until its message keeps it.
+    var eager: (value: MessagePackValue, node: Node?)?
     /// The server wrote a raw traceback and nothing since: its RPC task is dead (spec §7).
     var serverDead = false
 
@@ -150,16 +145,16 @@ final class ConnectionDissector {
             out.append(noteOnly(frame: p.frame, Anomaly(
                 dead ? .serverDead : .noReply, frame: p.frame, stream: index,
                 detail: dead
-                    ? "no reply after the raw traceback to \(p.request.summary()) (frame \(p.frame)): the published server's RPC task died"
-                    : "\(p.request.summary()) (frame \(p.frame)) has no reply by the end of the capture")))
+                    ? "no reply after the raw traceback to \(p.summary(options.decoding)) (frame \(p.frame)): the published server's RPC task died"
+                    : "\(p.summary(options.decoding)) (frame \(p.frame)) has no reply by the end of the capture")))
         }
     }
 
     /// The bytes of a message the capture ends inside, as one skipped run.
     private func truncatedTail(_ r: DirectionReader, _ out: inout [Message]) {
-        let n = r.decoder.bufferedCount
+        let n = r.bufferedCount
         guard n > 0 else { return }
-        let start = r.decoder.offset
+        let start = r.offset
         var m = rawMessage(r, r.take(n), start, part: .skipped, frame: r.lastFrame, time: r.lastTime)
         let who = r.direction == .clientToServer ? "client" : "server"
         m.anomalies.append(Anomaly(.truncatedMessage, frame: r.lastFrame, stream: index,
@@ -173,7 +168,7 @@ final class ConnectionDissector {
     private func noteOnly(frame: Int, _ a: Anomaly) -> Message {
         let end = max(c2s.lastFrame, s2c.lastFrame, frame)
         let time = max(c2s.lastTime, s2c.lastTime)
-        let at = s2c.decoder.offset
+        let at = s2c.offset
         return Message(index: -1, frame: end, firstFrame: end, time: time, stream: index, direction: .serverToClient,
                        kind: .raw, part: .skipped, streamRange: at..<at, node: nil, raw: [], request: nil,
                        replyTo: nil, replyToFrame: nil, command: nil, latency: nil, outstanding: 0, anomalies: [a])
@@ -191,7 +186,7 @@ final class ConnectionDissector {
             // The replies of the outstanding requests may be in the lost bytes.
             while let p = head {
                 m.anomalies.append(Anomaly(.replyLost, frame: seg.frame, stream: index,
-                                           detail: "the reply to \(p.request.summary()) (frame \(p.frame)) may be in the lost bytes"))
+                                           detail: "the reply to \(p.summary(options.decoding)) (frame \(p.frame)) may be in the lost bytes"))
                 popHead()
             }
             mode = .normal

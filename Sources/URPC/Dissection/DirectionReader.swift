@@ -8,7 +8,7 @@ import MessagePack
 final class DirectionReader {
     let direction: Direction
     private let options: DecodingOptions
-    private(set) var decoder: StreamDecoder
+    private var decoder: StreamDecoder
     /// (stream offset where a segment's bytes begin, its frame), oldest first from `boundaryHead`.
     private var boundaries: [(offset: Int, frame: Int)] = []
     private var boundaryHead = 0
@@ -26,6 +26,13 @@ final class DirectionReader {
         self.options = options
         decoder = StreamDecoder(options: options)
     }
+
+    // The decoder's state is read through these (reading `decoder` from outside copies it whole).
+    /// Stream offset of the next unread byte.
+    var offset: Int { decoder.offset }
+    /// Bytes that have arrived and are not yet taken.
+    var bufferedCount: Int { decoder.bufferedCount }
+    var bufferedBytes: ArraySlice<UInt8> { decoder.bufferedBytes }
 
     /// Stream offset of the end of what has arrived.
     var end: Int { decoder.offset + decoder.bufferedCount }
@@ -57,6 +64,7 @@ final class DirectionReader {
 
     func next() throws(DecodingError) -> Node? { try decoder.next() }
     func nextValue() throws(DecodingError) -> (value: MessagePackValue, range: Range<Int>)? { try decoder.nextValue() }
+    func nextObject() throws(DecodingError) -> (range: Range<Int>, bytes: ArraySlice<UInt8>)? { try decoder.nextObject() }
     func nextRaw(count: Int) -> ArraySlice<UInt8>? { decoder.nextRaw(count: count) }
     func peek(_ i: Int = 0) -> UInt8? { decoder.peek(i) }
     func bytes(in r: Range<Int>) -> ArraySlice<UInt8> { decoder.bytes(in: r) ?? [] }

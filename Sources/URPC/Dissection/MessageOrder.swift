@@ -13,7 +13,7 @@ extension ConnectionDissector {
     /// The first frame of what `r` is still assembling or skipping, or Int.max.
     private func assembling(_ r: DirectionReader) -> Int {
         var w = Int.max
-        if r.decoder.bufferedCount > 0 { w = r.firstFrame(at: r.decoder.offset) }
+        if r.bufferedCount > 0 { w = r.firstFrame(at: r.offset) }
         if let s = r.skippedStart { w = min(w, r.firstFrame(at: s)) }
         return w
     }

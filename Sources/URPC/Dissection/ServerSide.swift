@@ -19,7 +19,7 @@ extension ConnectionDissector {
             if case .riRaw(let k) = mode {
                 // A count of 0 carries no raw bytes: no (empty) data message, as the manifests number them.
                 if k == 0 { mode = .riEnd; continue }
-                let start = s2c.decoder.offset
+                let start = s2c.offset
                 guard let bytes = s2c.nextRaw(count: k) else { return }
                 var m = rawMessage(s2c, bytes, start, part: .riData, frame: frame, time: time)
                 attach(&m, time)
@@ -49,24 +49,48 @@ extension ConnectionDissector {
                 s2c.resyncing = false
                 flushSkipped(s2c, &out)
             }
-            let decoded: (value: MessagePackValue, range: Range<Int>, node: Node?)?
+            let framed: (range: Range<Int>, bytes: ArraySlice<UInt8>)?
             do {
-                if options.keepsNodes {
-                    decoded = try s2c.next().map { ($0.value, $0.range, $0) }
-                } else {
-                    decoded = try s2c.nextValue().map { ($0.value, $0.range, nil) }
-                }
+                framed = try nextServerObject()
             } catch {
                 // Skip byte by byte until an object decodes again.
                 if s2c.skippedStart == nil { s2c.skipReason = "\(error)" }
                 s2c.skipByte()
                 continue
             }
-            guard let decoded else { return }
+            guard let framed else { return }
             flushSkipped(s2c, &out)
             serverDead = false
-            out.append(reply(decoded.value, decoded.range, node: decoded.node, frame, time))
+            reply(framed.range, framed.bytes, frame, time, into: &out)
         }
+    }
+
+    /// The next whole server object. Replies are framed, not decoded: the state machine reads
+    /// their first header and `Message.value` decodes their bytes when an output asks. With nodes
+    /// kept (-V), or when strict UTF-8 may refuse a str only a decode sees, they are decoded now
+    /// (into `eager`).
+    private func nextServerObject() throws(DecodingError) -> (range: Range<Int>, bytes: ArraySlice<UInt8>)? {
+        guard options.keepsNodes || options.decoding.strictUTF8 else { return try s2c.nextObject() }
+        return try nextDecodedServerObject()
+    }
+
+    @inline(never)
+    private func nextDecodedServerObject() throws(DecodingError) -> (range: Range<Int>, bytes: ArraySlice<UInt8>)? {
+        if options.keepsNodes {
+            guard let n = try s2c.next() else { return nil }
+            eager = (n.value, n)
+            return (n.range, s2c.bytes(in: n.range))
+        }
+        guard let (v, r) = try s2c.nextValue() else { return nil }
+        eager = (v, nil)
+        return (r, s2c.bytes(in: r))
+    }
+
+    /// The last message appended keeps the value (and node) decoded by `nextDecodedServerObject`.
+    @inline(never)
+    private func keepEager(_ out: inout [Message]) {
+        guard let e = eager.take() else { return }
+        out[out.count - 1].keep(request: nil, value: e.value, node: e.node)
     }
 
     /// Does the traceback header start here? nil: not enough bytes yet to tell.
@@ -85,7 +109,7 @@ extension ConnectionDissector {
         flushSkipped(s2c, &out)
         s2c.resyncing = false
         mode = .traceback
-        let start = s2c.decoder.offset
+        let start = s2c.offset
         traceback = TracebackState(text: [], start: start, firstFrame: s2c.firstFrame(at: start))
         let before = pending.count
         cutShortRead(beforeFrame: traceback.firstFrame, &out)
@@ -123,79 +147,76 @@ extension ConnectionDissector {
 
     /// Pairs a server message with the head request (without popping it).
     private func attach(_ m: inout Message, _ time: Timestamp) {
-        // In place: copying the pending request (and its `Request`) per reply was a measurable cost.
         guard pendingHead < pending.count else { return }
-        pending.withUnsafeBufferPointer { p in
-            let h = p.baseAddress! + pendingHead
-            m.replyTo = h.pointee.index
-            m.replyToFrame = h.pointee.frame
-            m.command = h.pointee.request.command
-            m.latency = time.since(h.pointee.time)
-        }
+        m.replyTo = pending[pendingHead].index
+        m.replyToFrame = pending[pendingHead].frame
+        m.command = pending[pendingHead].command
+        m.latency = time.since(pending[pendingHead].time)
     }
 
-    private func reply(_ value: MessagePackValue, _ range: Range<Int>, node: Node?, _ frame: Int, _ time: Timestamp) -> Message {
-        var m = Message(index: nextIndex, frame: frame, firstFrame: s2c.firstFrame(at: range.lowerBound), time: time,
-                        stream: index, direction: .serverToClient, kind: .reply, part: .value, streamRange: range,
-                        node: node, raw: nil, request: nil, replyTo: nil, replyToFrame: nil, command: nil, latency: nil,
-                        outstanding: 0, anomalies: [], bytes: s2c.bytes(in: range), decodedValue: value)
-        nextIndex += 1
-        let scalar: MessagePackValue?
-        switch value {
-        case .array, .map: scalar = nil
-        default: scalar = value
-        }
-        guard pendingHead < pending.count else {
-            m.anomalies.append(Anomaly(.unsolicitedReply, frame: frame, stream: index,
-                                       detail: "a server message with no request outstanding (the server never sends unsolicited)"))
-            if case .ext(ExtCode.console, _)? = scalar { m.kind = .console; m.part = .console }
-            return m
-        }
-        attach(&m, time)
-        switch (mode, scalar) {
-        case (.normal, .ext(ExtCode.console, _)?):
-            m.kind = .console
-            m.part = .console
-            if !pending[pendingHead].request.mayPrint {
-                m.anomalies.append(Anomaly(.unexpectedConsole, frame: frame, stream: index,
-                                           detail: "console output during \(pending[pendingHead].request.command), which runs no code"))
-            }
-        case (_, .ext(ExtCode.exception, _)?):
-            m.kind = .error
-            m.part = .exception
-            mode = .normal
-            popHead()
-        case (.normal, let v):
-            if let asked = headReadIntoCount, let v, v.isNil || v.intValue != nil {
-                m.part = .riCount
-                if let k = ReadIntoReply.rawByteCount(after: v, asked: asked, limit: options.decoding.maxObjectSize) {
-                    mode = .riRaw(k)
+    /// A server object as a message, paired with the head request and classified from its first
+    /// header (the message is built once, when its fields are known).
+    private func reply(_ range: Range<Int>, _ bytes: ArraySlice<UInt8>, _ frame: Int, _ time: Timestamp,
+                       into out: inout [Message]) {
+        let head = ReplyHead(bytes)
+        var kind = Message.Kind.reply
+        var part = Message.Part.value
+        var anomalies: [Anomaly] = []
+        var replyTo: Int?, replyToFrame: Int?, command: String?, latency: Double?
+        if pendingHead < pending.count {
+            replyTo = pending[pendingHead].index
+            replyToFrame = pending[pendingHead].frame
+            command = pending[pendingHead].command
+            latency = time.since(pending[pendingHead].time)
+            switch (mode, head) {
+            case (.normal, .ext(ExtCode.console)):
+                kind = .console
+                part = .console
+                if !pending[pendingHead].mayPrint {
+                    anomalies.append(Anomaly(.unexpectedConsole, frame: frame, stream: index,
+                                             detail: "console output during \(pending[pendingHead].command), which runs no code"))
+                }
+            case (_, .ext(ExtCode.exception)):
+                kind = .error
+                part = .exception
+                mode = .normal
+                popHead()
+            case (.normal, _):
+                if let asked = pending[pendingHead].readIntoCount, let v = head.countValue {
+                    part = .riCount
+                    if let k = ReadIntoReply.rawByteCount(after: v, asked: asked, limit: options.decoding.maxObjectSize) {
+                        mode = .riRaw(k)
+                    } else {
+                        anomalies.append(Anomaly(.badReadIntoCount, frame: frame, stream: index,
+                                                 detail: "ri count \(v.intValue ?? 0) cannot be a byte count"))
+                        popHead()
+                    }
                 } else {
-                    m.anomalies.append(Anomaly(.badReadIntoCount, frame: frame, stream: index,
-                                               detail: "ri count \(v.intValue ?? 0) cannot be a byte count"))
                     popHead()
                 }
-            } else {
+            case (.riEnd, _):
+                part = .riEnd
+                if head != .nil {
+                    let v = eager?.value ?? (try? Decoder(options: options.decoding).decodeValue(filling: bytes))
+                    anomalies.append(Anomaly(.badReadIntoEnd, frame: frame, stream: index,
+                                             detail: "an ri reply ends with nil, not \(v?.kindName ?? "?")"))
+                }
+                mode = .normal
+                popHead()
+            default:
                 popHead()
             }
-        case (.riEnd, _):
-            m.part = .riEnd
-            if !(scalar?.isNil ?? false) {
-                m.anomalies.append(Anomaly(.badReadIntoEnd, frame: frame, stream: index,
-                                           detail: "an ri reply ends with nil, not \(m.value?.kindName ?? "?")"))
-            }
-            mode = .normal
-            popHead()
-        default:
-            popHead()
+        } else {
+            anomalies.append(Anomaly(.unsolicitedReply, frame: frame, stream: index,
+                                     detail: "a server message with no request outstanding (the server never sends unsolicited)"))
+            if head == .ext(ExtCode.console) { kind = .console; part = .console }
         }
-        return m
-    }
-
-    /// The count the head request asks for when it is an `ri` (read without copying the request).
-    private var headReadIntoCount: Int64? {
-        guard pendingHead < pending.count else { return nil }
-        if case .readInto(_, let asked) = pending[pendingHead].request { return asked }
-        return nil
+        let isEager = options.keepsNodes || options.decoding.strictUTF8
+        out.append(Message(index: nextIndex, frame: frame, firstFrame: s2c.firstFrame(at: range.lowerBound), time: time,
+                           stream: index, direction: .serverToClient, kind: kind, part: part, streamRange: range,
+                           bytes: bytes, replyTo: replyTo, replyToFrame: replyToFrame, command: command,
+                           latency: latency, anomalies: anomalies, lazyDecoding: isEager ? nil : options.decoding))
+        nextIndex += 1
+        if isEager { keepEager(&out) }
     }
 }

@@ -20,7 +20,7 @@ extension ConnectionDissector {
     /// decoder's depth limit and its command is known when its first element is a str.
     func deepRequest(_ seg: StreamSegment) -> DeepRequest {
         let limit = min(options.decoding.maxDepth, Self.renderDepth)
-        let bytes = c2s.decoder.bufferedBytes
+        let bytes = c2s.bufferedBytes
         switch ShallowDecoding.decode(bytes, limit: limit, maxObjectSize: options.decoding.maxObjectSize,
                                       placeholder: .string("…")) {
         case .needsMore:
@@ -28,7 +28,7 @@ extension ConnectionDissector {
         case .invalid:
             return .notOne
         case let .complete(value, end, depth):
-            let start = c2s.decoder.offset
+            let start = c2s.offset
             let first = c2s.firstFrame(at: start)
             let body = c2s.take(end)
             let reason = "nested \(depth) deep, beyond the decoder's limit of \(options.decoding.maxDepth)"
@@ -42,9 +42,8 @@ extension ConnectionDissector {
                     anomalies.append(Anomaly(lint: f, frame: seg.frame, stream: index))
                 }
             }
-            var m = requestMessage(req, range: start..<(start + body.count), firstFrame: first, node: nil,
-                                   seg.frame, seg.time, anomalies)
-            m.bytes = body
+            var m = requestMessage(req, bytes: body, madeUp: true, range: start..<(start + body.count), firstFrame: first,
+                                   node: nil, seg.frame, seg.time, anomalies)
             m.shallowValue = value
             return .message(m)
         }
@@ -54,10 +53,10 @@ extension ConnectionDissector {
     /// server fails reading that header (MemoryError, or a crash on the device) and never reads
     /// the payload, so the request ends with the header and the server's answer pairs with it.
     func oversizedRequest(headerAt offset: Int, _ seg: StreamSegment) -> Message? {
-        let start = c2s.decoder.offset
+        let start = c2s.offset
         guard offset >= start, let first = c2s.peek(offset - start) else { return nil }
         let end = offset - start + Format.headerLength(firstByte: first)
-        guard c2s.decoder.bufferedCount >= end, end > 0 else { return nil }
+        guard c2s.bufferedCount >= end, end > 0 else { return nil }
         let firstFrame = c2s.firstFrame(at: start)
         let body = c2s.take(end)
         let reason = "a \(Format(byte: first)) header at offset \(offset) declares more than the limit of \(options.decoding.maxObjectSize) bytes: the server fails reading it and never reads the rest"
@@ -68,9 +67,7 @@ extension ConnectionDissector {
             }
         }
         let req = Request.malformed(reason: reason, command: Request.command(ofPartial: body), args: [])
-        var m = requestMessage(req, range: start..<(start + body.count), firstFrame: firstFrame, node: nil,
-                               seg.frame, seg.time, anomalies)
-        m.bytes = body
-        return m
+        return requestMessage(req, bytes: body, madeUp: true, range: start..<(start + body.count), firstFrame: firstFrame,
+                              node: nil, seg.frame, seg.time, anomalies)
     }
 }

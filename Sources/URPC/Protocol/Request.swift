@@ -124,6 +124,12 @@ package enum Request: Sendable, Equatable {
         }
     }
 
+    /// The count an `ri` asks for (nil for every other request).
+    package var readIntoCount: Int64? {
+        if case .readInto(_, let n) = self { return n }
+        return nil
+    }
+
     /// One-line summary as `msgdissect` prints it: `cm P2.add(5, 7)`.
     package func summary(_ f: ValueFormatter = Proxy.formatter) -> String {
         var w = ByteWriter()
