@@ -93,7 +93,7 @@ extension ByteCursor {
     }
 
     /// The header at `i`; `.needsMore(1)` when `i` is at or past the end.
-    @inlinable
+    @inlinable @inline(__always)
     package func read(at i: Int) -> HeaderRead {
         guard i >= 0, i < cursor.base.count else { return .needsMore(1) }
         return cursor.rawHeader(at: i)
