@@ -235,6 +235,7 @@ extension ValueFormatter {
     }
 }
 
+// Deliberately alike: the two printers' entry points onto the one `WirePrinter` walk.
 extension JSONMapping {
     /// Writes the JSON of the one object `bytes` hold, as `ValueFormatter.write(wire:into:)`.
     package func write(wire bytes: ArraySlice<UInt8>, into w: inout ByteWriter) -> Bool {
