@@ -63,6 +63,9 @@ package struct Message: Sendable {
     /// A MessagePack message whose value is decoded from `bytes` when read, with these options
     /// (the dissector's: the same value as an eager decode). nil: the value is stored, or none.
     private var lazyDecoding: DecodingOptions?
+    /// A request whose `Request` is parsed from `value` when read (the dissector read what it
+    /// needs of it from its headers: `RequestHead`).
+    private var lazyRequest = false
 
     /// The fields whose copies cost most (enums of values, trees), kept out of line in one
     /// copy-on-write box so that copying a message retains one reference. Replies and raw
@@ -71,8 +74,15 @@ package struct Message: Sendable {
 
     /// The parsed request (requests only).
     package var request: Request? {
-        get { extras?.request }
-        set { if newValue != nil || extras != nil { mutableExtras().request = newValue } }
+        get {
+            if let r = extras?.request { return r }
+            guard lazyRequest, let v = value else { return nil }
+            return Request(v)
+        }
+        set {
+            if newValue == nil { lazyRequest = false }
+            if newValue != nil || extras != nil { mutableExtras().request = newValue }
+        }
     }
     /// The value as the dissector decoded it, when it kept it (requests; every message with
     /// `DissectorOptions.keepsNodes`). nil: `value` decodes it from `bytes`.
@@ -110,7 +120,8 @@ package struct Message: Sendable {
     package init(index: Int, frame: Int, firstFrame: Int, time: Timestamp, stream: Int, direction: Direction,
                  kind: Kind, part: Part, streamRange: Range<Int>, bytes: ArraySlice<UInt8>,
                  replyTo: Int? = nil, replyToFrame: Int? = nil, command: String? = nil, latency: Double? = nil,
-                 outstanding: Int = 0, anomalies: [Anomaly] = [], lazyDecoding: DecodingOptions? = nil) {
+                 outstanding: Int = 0, anomalies: [Anomaly] = [], lazyDecoding: DecodingOptions? = nil,
+                 lazyRequest: Bool = false) {
         self.index = index
         self.frame = frame
         self.firstFrame = firstFrame
@@ -128,6 +139,7 @@ package struct Message: Sendable {
         self.outstanding = outstanding
         self.anomalies = anomalies
         self.lazyDecoding = lazyDecoding
+        self.lazyRequest = lazyRequest && lazyDecoding != nil
     }
 
     package init(index: Int, frame: Int, firstFrame: Int, time: Timestamp, stream: Int, direction: Direction,
