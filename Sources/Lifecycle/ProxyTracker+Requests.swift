@@ -6,15 +6,16 @@ import URPC
 extension ProxyTracker {
     // MARK: client requests
 
-    func request(_ m: Message, _ req: Request, _ st: StreamTrack) {
-        if case .ver = req { st.handshakeSeen = true }
-        st.order.append((m.index, req))
-        if case .release(let id) = req {
+    /// A request, from what the dissector read of it (its `Request` is parsed only if a reply
+    /// names its creator).
+    func request(_ m: Message, _ req: RequestHead, _ st: StreamTrack) {
+        if req.known == .ver { st.handshakeSeen = true }
+        st.order.append((m.index, m))
+        if let id = req.releaseID {
             release(id, m, st)
             return
         }
-        var whole = true
-        if case .malformed = req { whole = false }
+        let whole = req.malformedReason == nil
         collectIDs(m, wholeValue: whole)
         guard !idScratch.isEmpty else { return }
         let ids = idScratch, cmd = req.command

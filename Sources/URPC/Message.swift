@@ -66,6 +66,8 @@ package struct Message: Sendable {
     /// A request whose `Request` is parsed from `value` when read (the dissector read what it
     /// needs of it from its headers: `RequestHead`).
     private var lazyRequest = false
+    /// The request is `Request.malformed` (kept so that counting parts parses no request).
+    package private(set) var isMalformedRequest = false
 
     /// The fields whose copies cost most (enums of values, trees), kept out of line in one
     /// copy-on-write box so that copying a message retains one reference. Replies and raw
@@ -81,8 +83,18 @@ package struct Message: Sendable {
         }
         set {
             if newValue == nil { lazyRequest = false }
+            isMalformedRequest = newValue?.malformedReason != nil
             if newValue != nil || extras != nil { mutableExtras().request = newValue }
         }
+    }
+
+    /// What the dissector read of the request (requests only): for a request parsed lazily, read
+    /// again from its bytes by one header walk, without decoding its value.
+    package var requestHead: RequestHead? {
+        if let r = extras?.request { return RequestHead(r) }
+        guard lazyRequest, let o = lazyDecoding else { return nil }
+        if let h = RequestHead(walk: RequestPrecheck(bytes), bytes: bytes, options: o) { return h }
+        return request.map(RequestHead.init)
     }
     /// The value as the dissector decoded it, when it kept it (requests; every message with
     /// `DissectorOptions.keepsNodes`). nil: `value` decodes it from `bytes`.
@@ -121,7 +133,7 @@ package struct Message: Sendable {
                  kind: Kind, part: Part, streamRange: Range<Int>, bytes: ArraySlice<UInt8>,
                  replyTo: Int? = nil, replyToFrame: Int? = nil, command: String? = nil, latency: Double? = nil,
                  outstanding: Int = 0, anomalies: [Anomaly] = [], lazyDecoding: DecodingOptions? = nil,
-                 lazyRequest: Bool = false) {
+                 lazyRequest: Bool = false, isMalformedRequest: Bool = false) {
         self.index = index
         self.frame = frame
         self.firstFrame = firstFrame
@@ -140,6 +152,7 @@ package struct Message: Sendable {
         self.anomalies = anomalies
         self.lazyDecoding = lazyDecoding
         self.lazyRequest = lazyRequest && lazyDecoding != nil
+        self.isMalformedRequest = isMalformedRequest
     }
 
     package init(index: Int, frame: Int, firstFrame: Int, time: Timestamp, stream: Int, direction: Direction,
@@ -164,6 +177,7 @@ package struct Message: Sendable {
     /// kept before is dropped). The arguments move into the box.
     package mutating func keep(request: consuming Request?, value: consuming MessagePackValue?, node: consuming Node?) {
         let e = MessageExtras()
+        isMalformedRequest = request?.malformedReason != nil
         e.request = request
         e.decodedValue = value
         e.node = node

@@ -156,7 +156,8 @@ extension ConnectionDissector {
         out.append(Message(index: nextIndex, frame: frame, firstFrame: firstFrame, time: time, stream: index,
                            direction: .clientToServer, kind: .request, part: .request, streamRange: range, bytes: bytes,
                            command: command, outstanding: outstanding, anomalies: anomalies,
-                           lazyDecoding: lazy ? options.decoding : nil, lazyRequest: lazy))
+                           lazyDecoding: lazy ? options.decoding : nil, lazyRequest: lazy,
+                           isMalformedRequest: head.malformedReason != nil))
         if !lazy { out[out.count - 1].keep(request: req, value: value, node: node) }
         nextIndex += 1
         anyRequestSeen = true
