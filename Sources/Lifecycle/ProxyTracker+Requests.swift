@@ -8,17 +8,17 @@ extension ProxyTracker {
 
     /// A request, from what the dissector read of it (its `Request` is parsed only if a reply
     /// names its creator).
-    func request(_ m: Message, _ req: RequestHead, _ st: StreamTrack) {
-        if req.known == .ver { st.handshakeSeen = true }
-        st.order.append((m.index, m))
-        if let id = req.releaseID {
+    func request(_ m: Message, _ st: StreamTrack) {
+        if m.requestKnown == .ver { st.handshakeSeen = true }
+        st.order.append((m.index, m.requestSource))
+        if let id = m.releaseID {
             release(id, m, st)
             return
         }
-        let whole = req.malformedReason == nil
+        let whole = !m.isMalformedRequest
         collectIDs(m, wholeValue: whole)
         guard !idScratch.isEmpty else { return }
-        let ids = idScratch, cmd = req.command
+        let ids = idScratch, cmd = m.command ?? m.request?.command ?? "?"
         for id in ids { use(id, m, cmd, st) }
     }
 

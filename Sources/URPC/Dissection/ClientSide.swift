@@ -157,7 +157,7 @@ extension ConnectionDissector {
                            direction: .clientToServer, kind: .request, part: .request, streamRange: range, bytes: bytes,
                            command: command, outstanding: outstanding, anomalies: anomalies,
                            lazyDecoding: lazy ? options.decoding : nil, lazyRequest: lazy,
-                           isMalformedRequest: head.malformedReason != nil))
+                           head: head))
         if !lazy { out[out.count - 1].keep(request: req, value: value, node: node) }
         nextIndex += 1
         anyRequestSeen = true
