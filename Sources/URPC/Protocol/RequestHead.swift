@@ -36,65 +36,73 @@ package struct RequestHead: Sendable, Equatable {
     init?(walk: RequestPrecheck, bytes: ArraySlice<UInt8>, options: DecodingOptions) {
         guard walk.complete, let top = walk.top, top.kind == .array, top.length >= 1,
               let c = walk.element(0), c.header.kind == .str else { return nil }
-        let s = bytes.startIndex
-        let cmdBytes = bytes[(s + c.payload)..<(s + c.payload + c.header.length)]
         let n = top.length - 1
-        guard let known = Command.named(cmdBytes) else {
-            guard let cmd = Self.validString(cmdBytes) else { return nil }
-            command = cmd
-            isOther = true
-            return
-        }
-        command = known.rawValue
-        guard n == known.arity else {
-            malformedReason = known == .cm
-                ? "cm takes exactly 4 arguments (target, name, args, kwargs), got \(n)"
-                : "\(command) with \(n) argument\(n == 1 ? "" : "s")"
-            return
-        }
-        func isStr(_ k: Int) -> Bool {
-            guard let e = walk.element(k), e.header.kind == .str else { return false }
-            return Self.isValidUTF8(bytes[(s + e.payload)..<(s + e.payload + e.header.length)])
-        }
-        func kind(_ k: Int) -> RawHeader.Kind? { walk.element(k)?.header.kind }
-        var why: String?
-        switch known {
-        case .ver, .re, .str, .eq, .identity: break
-        case .im: if !isStr(1) { why = "im takes a module name str" }
-        case .ex: if !isStr(1) { why = "ex takes a code str" }
-        case .cm:
-            if !isStr(2) { why = "cm method name must be a str" }
-            else if kind(3) != .array { why = "cm args must be an array" }
-            else if kind(4) != .map { why = "cm kwargs must be a map" }
-        case .gp: if !isStr(2) { why = "gp name must be a str" }
-        case .sp: if !isStr(2) { why = "sp name must be a str" }
-        case .ri:
-            // The count is one scalar: decoded alone, as the whole request's decode reads it.
-            guard let e = walk.element(2), e.header.kind == .scalar else { why = "ri count must be an int"; break }
-            let v = try? Decoder(options: options).decodeValue(filling: bytes[(s + e.at)..<(s + e.payload)])
-            if let k = v?.intValue { readIntoCount = k } else { why = "ri count must be an int" }
-        case .release:
-            if let e = walk.element(1), e.header.kind == .bin, e.header.length == 4 {
-                let p = s + e.payload
-                releaseID = UInt32(bytes[p]) << 24 | UInt32(bytes[p + 1]) << 16 | UInt32(bytes[p + 2]) << 8 | UInt32(bytes[p + 3])
-            } else {
-                why = "_d takes the proxy id as bin of length 4"
+        var cmdOut = "", other = false, reason: String?, knownOut: Command?, ri: Int64?, rel: UInt32?
+        // One pointer for every read below (no slice per element).
+        let settled = bytes.withUnsafeBufferPointer { p -> Bool in
+            func payload(_ e: RequestPrecheck.Element) -> UnsafeBufferPointer<UInt8> {
+                UnsafeBufferPointer(rebasing: p[e.payload..<(e.payload + e.header.length)])
             }
+            guard let known = Command.lookup(utf8: payload(c)) else {
+                guard let cmd = String(validating: payload(c), as: UTF8.self) else { return false }
+                cmdOut = cmd
+                other = true
+                return true
+            }
+            guard n == known.arity else {
+                reason = known == .cm
+                    ? "cm takes exactly 4 arguments (target, name, args, kwargs), got \(n)"
+                    : "\(known.rawValue) with \(n) argument\(n == 1 ? "" : "s")"
+                cmdOut = known.rawValue
+                return true
+            }
+            func isStr(_ k: Int) -> Bool {
+                guard let e = walk.element(k), e.header.kind == .str else { return false }
+                return Self.isValidUTF8(payload(e))
+            }
+            func kind(_ k: Int) -> RawHeader.Kind? { walk.element(k)?.header.kind }
+            var why: String?
+            switch known {
+            case .ver, .re, .str, .eq, .identity: break
+            case .im: if !isStr(1) { why = "im takes a module name str" }
+            case .ex: if !isStr(1) { why = "ex takes a code str" }
+            case .cm:
+                if !isStr(2) { why = "cm method name must be a str" }
+                else if kind(3) != .array { why = "cm args must be an array" }
+                else if kind(4) != .map { why = "cm kwargs must be a map" }
+            case .gp: if !isStr(2) { why = "gp name must be a str" }
+            case .sp: if !isStr(2) { why = "sp name must be a str" }
+            case .ri:
+                // The count is one scalar: decoded alone, as the whole request's decode reads it.
+                guard let e = walk.element(2), e.header.kind == .scalar else { why = "ri count must be an int"; break }
+                let s = bytes.startIndex
+                let v = try? Decoder(options: options).decodeValue(filling: bytes[(s + e.at)..<(s + e.payload)])
+                if let k = v?.intValue { ri = k } else { why = "ri count must be an int" }
+            case .release:
+                if let e = walk.element(1), e.header.kind == .bin, e.header.length == 4 {
+                    let q = e.payload
+                    rel = UInt32(p[q]) << 24 | UInt32(p[q + 1]) << 16 | UInt32(p[q + 2]) << 8 | UInt32(p[q + 3])
+                } else {
+                    why = "_d takes the proxy id as bin of length 4"
+                }
+            }
+            cmdOut = known.rawValue
+            if let why { reason = why } else { knownOut = known }
+            return true
         }
-        if let why { malformedReason = why } else { self.known = known }
+        guard settled else { return nil }
+        command = cmdOut
+        isOther = other
+        malformedReason = reason
+        known = knownOut
+        readIntoCount = ri
+        releaseID = rel
     }
 
-    /// The str payload as the decoder makes it a `.string` (valid UTF-8), or nil (it makes it an
-    /// `.invalidString`).
-    private static func isValidUTF8(_ b: ArraySlice<UInt8>) -> Bool {
-        b.withUnsafeBufferPointer { p in
-            var high: UInt8 = 0
-            for x in p { high |= x }
-            return high < 0x80 || String(validating: p, as: UTF8.self) != nil
-        }
-    }
-
-    private static func validString(_ b: ArraySlice<UInt8>) -> String? {
-        b.withUnsafeBufferPointer { p in String(validating: p, as: UTF8.self) }
+    /// Whether the decoder makes a str payload a `.string` (valid UTF-8), not an `.invalidString`.
+    private static func isValidUTF8(_ p: UnsafeBufferPointer<UInt8>) -> Bool {
+        var high: UInt8 = 0
+        for x in p { high |= x }
+        return high < 0x80 || String(validating: p, as: UTF8.self) != nil
     }
 }
