@@ -41,66 +41,66 @@ struct RequestPrecheck {
     }
 
     init(_ bytes: ArraySlice<UInt8>) {
-        var lint = bytes.count >= DeviceLint.crashDepth
-        var ext = false
-        var topHeader: RawHeader?
-        var els: (Element?, Element?, Element?, Element?, Element?) = (nil, nil, nil, nil, nil)
-        let n = bytes.count
-        let done = bytes.withUnsafeBufferPointer { p -> Bool in
-            let reader = HeaderReader(p)
-            var i = 0
-            var remaining = 1
-            // Top-level array elements not yet started: while every nested item announced so far
-            // has been read (`remaining == topLeft`), the next header is a top-level element.
-            var topLeft = -1
-            var k = 0
-            while remaining > 0 {
-                guard case .header(let h) = reader.read(at: i) else { return false }
-                let payload = i + h.headerLength
-                guard payload + h.payloadLength <= n else { return false }
-                if i == 0 {
-                    topHeader = h
-                    if h.kind == .array { topLeft = h.length }
-                } else if remaining == topLeft {
-                    let e = Element(header: h, at: i)
-                    switch k {
-                    case 0: els.0 = e
-                    case 1: els.1 = e
-                    case 2: els.2 = e
-                    case 3: els.3 = e
-                    case 4: els.4 = e
-                    default: break
-                    }
-                    k += 1
-                    topLeft -= 1
-                }
-                switch h.kind {
-                case .map: if h.length > 0 { lint = true }
-                case .ext:
-                    if h.extType < 0 { lint = true }
-                    if h.extType != ExtCode.proxy || h.length != 4 { ext = true }
-                case .scalar:
-                    switch h.firstByte {
-                    case 0xcb, 0xcf, 0xd3, 0xd2: lint = true
-                    case 0xcc, 0xcd, 0xce: if p[i + 1] >= 0x80 { lint = true }
-                    default: break
-                    }
-                default: break
-                }
-                remaining += h.items - 1
-                i = payload + h.payloadLength
-            }
-            return i == n
-        }
+        var walk = RequestPrecheck()
+        walk.mayLint = bytes.count >= DeviceLint.crashDepth
+        let done = bytes.withUnsafeBufferPointer { p in walk.walk(p) }
         if !done {
             // Never for a decoded object; should it happen, every check runs.
-            lint = true
-            ext = true
+            walk.mayLint = true
+            walk.mayHaveBadExt = true
         }
-        complete = done
-        top = topHeader
-        elements = els
-        mayLint = lint
-        mayHaveBadExt = ext
+        walk.complete = done
+        self = walk
+    }
+
+    private init() { elements = (nil, nil, nil, nil, nil) }
+
+    /// The walk itself: every header of the object in order, payloads skipped.
+    private mutating func walk(_ p: UnsafeBufferPointer<UInt8>) -> Bool {
+        let reader = HeaderReader(p)
+        let n = p.count
+        var i = 0
+        var remaining = 1
+        // Top-level array elements not yet started: while every nested item announced so far
+        // has been read (`remaining == topLeft`), the next header is a top-level element.
+        var topLeft = -1
+        var k = 0
+        while remaining > 0 {
+            guard case .header(let h) = reader.read(at: i) else { return false }
+            let payload = i + h.headerLength
+            guard payload + h.payloadLength <= n else { return false }
+            if i == 0 {
+                top = h
+                if h.kind == .array { topLeft = h.length }
+            } else if remaining == topLeft {
+                let e = Element(header: h, at: i)
+                switch k {
+                case 0: elements.0 = e
+                case 1: elements.1 = e
+                case 2: elements.2 = e
+                case 3: elements.3 = e
+                case 4: elements.4 = e
+                default: break
+                }
+                k += 1
+                topLeft -= 1
+            }
+            switch h.kind {
+            case .map: if h.length > 0 { mayLint = true }
+            case .ext:
+                if h.extType < 0 { mayLint = true }
+                if h.extType != ExtCode.proxy || h.length != 4 { mayHaveBadExt = true }
+            case .scalar:
+                switch h.firstByte {
+                case 0xcb, 0xcf, 0xd3, 0xd2: mayLint = true
+                case 0xcc, 0xcd, 0xce: if p[i + 1] >= 0x80 { mayLint = true }
+                default: break
+                }
+            default: break
+            }
+            remaining += h.items - 1
+            i = payload + h.payloadLength
+        }
+        return i == n
     }
 }
