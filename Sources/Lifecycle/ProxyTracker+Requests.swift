@@ -6,18 +6,19 @@ import URPC
 extension ProxyTracker {
     // MARK: client requests
 
-    func request(_ m: Message, _ req: Request, _ st: StreamTrack) {
-        if case .ver = req { st.handshakeSeen = true }
-        st.order.append((m.index, req))
-        if case .release(let id) = req {
+    /// A request, from what the dissector read of it (its `Request` is parsed only if a reply
+    /// names its creator).
+    func request(_ m: Message, _ st: StreamTrack) {
+        if m.requestKnown == .ver { st.handshakeSeen = true }
+        st.order.append((m.index, m.requestSource))
+        if let id = m.releaseID {
             release(id, m, st)
             return
         }
-        var whole = true
-        if case .malformed = req { whole = false }
+        let whole = !m.isMalformedRequest
         collectIDs(m, wholeValue: whole)
         guard !idScratch.isEmpty else { return }
-        let ids = idScratch, cmd = req.command
+        let ids = idScratch, cmd = m.command ?? m.request?.command ?? "?"
         for id in ids { use(id, m, cmd, st) }
     }
 

@@ -59,7 +59,7 @@ package final class ProxyTracker {
         if let t = lastTrack, t.stream == m.stream { st = t } else { st = track(m.stream); lastTrack = st }
         switch m.direction {
         case .clientToServer:
-            if m.kind == .request, let req = m.request { request(m, req, st) }
+            if m.kind == .request, m.hasRequest { request(m, st) }
         case .serverToClient:
             server(m, st)
         }

@@ -18,7 +18,7 @@ extension ProxyTracker {
         var live: Set<UInt32> = []
         var handshakeSeen = false
         /// Requests awaiting their reply, in n order (n grows), from `orderHead`.
-        var order: [(n: Int, request: Request)] = []
+        var order: [(n: Int, request: RequestSource)] = []
         var orderHead = 0
         /// `_d` request n → (record, index in manifest.released; nil while the id's birth is in flight).
         var releaseRequests: [Int: (record: Int, entry: Int?)] = [:]
@@ -41,7 +41,7 @@ extension ProxyTracker {
 
         /// The request n, if it still awaits its reply.
         func pending(_ n: Int) -> Request? {
-            orderHead < order.count && order[orderHead].n == n ? order[orderHead].request : nil
+            orderHead < order.count && order[orderHead].n == n ? order[orderHead].request.request : nil
         }
 
         func dropAnswered(before n: Int) {

@@ -63,6 +63,15 @@ package struct Message: Sendable {
     /// A MessagePack message whose value is decoded from `bytes` when read, with these options
     /// (the dissector's: the same value as an eager decode). nil: the value is stored, or none.
     private var lazyDecoding: DecodingOptions?
+    /// A request whose `Request` is parsed from `value` when read (the dissector read what it
+    /// needs of it from its headers: `RequestHead`).
+    private var lazyRequest = false
+    /// The request is `Request.malformed` (kept so that counting parts parses no request).
+    package private(set) var isMalformedRequest = false
+    /// The command table entry of a well-formed request (`Request.known`).
+    package private(set) var requestKnown: Command?
+    /// The id a well-formed `_d` releases.
+    package private(set) var releaseID: UInt32?
 
     /// The fields whose copies cost most (enums of values, trees), kept out of line in one
     /// copy-on-write box so that copying a message retains one reference. Replies and raw
@@ -71,8 +80,43 @@ package struct Message: Sendable {
 
     /// The parsed request (requests only).
     package var request: Request? {
-        get { extras?.request }
-        set { if newValue != nil || extras != nil { mutableExtras().request = newValue } }
+        get {
+            if let r = extras?.request { return r }
+            guard lazyRequest, let v = value else { return nil }
+            return Request(v)
+        }
+        set {
+            if newValue == nil { lazyRequest = false }
+            setFacts(newValue)
+            if newValue != nil || extras != nil { mutableExtras().request = newValue }
+        }
+    }
+
+    /// The message carries a request (kept, or parsed from its bytes when read).
+    package var hasRequest: Bool { lazyRequest || extras?.request != nil }
+
+    private mutating func setFacts(_ r: Request?) {
+        isMalformedRequest = r?.malformedReason != nil
+        requestKnown = r?.known
+        if case .release(let id)? = r { releaseID = id } else { releaseID = nil }
+    }
+
+    /// Where a request's `Request` comes from, to parse it later (the proxy tracker keeps one per
+    /// request awaiting its reply: lighter than the message).
+    package var requestSource: RequestSource {
+        if let r = extras?.request { return RequestSource(kept: r, bytes: [], options: nil) }
+        guard lazyRequest else { return RequestSource(kept: nil, bytes: [], options: nil) }
+        guard let o = lazyDecoding else { return RequestSource(kept: request, bytes: [], options: nil) }
+        return RequestSource(kept: nil, bytes: bytes, options: o)
+    }
+
+    /// What the dissector read of the request (requests only): for a request parsed lazily, read
+    /// again from its bytes by one header walk, without decoding its value.
+    package var requestHead: RequestHead? {
+        if let r = extras?.request { return RequestHead(r) }
+        guard lazyRequest, let o = lazyDecoding else { return nil }
+        if let h = RequestHead(walk: RequestPrecheck(bytes), bytes: bytes, options: o) { return h }
+        return request.map(RequestHead.init)
     }
     /// The value as the dissector decoded it, when it kept it (requests; every message with
     /// `DissectorOptions.keepsNodes`). nil: `value` decodes it from `bytes`.
@@ -110,7 +154,8 @@ package struct Message: Sendable {
     package init(index: Int, frame: Int, firstFrame: Int, time: Timestamp, stream: Int, direction: Direction,
                  kind: Kind, part: Part, streamRange: Range<Int>, bytes: ArraySlice<UInt8>,
                  replyTo: Int? = nil, replyToFrame: Int? = nil, command: String? = nil, latency: Double? = nil,
-                 outstanding: Int = 0, anomalies: [Anomaly] = [], lazyDecoding: DecodingOptions? = nil) {
+                 outstanding: Int = 0, anomalies: [Anomaly] = [], lazyDecoding: DecodingOptions? = nil,
+                 lazyRequest: Bool = false, head: RequestHead? = nil) {
         self.index = index
         self.frame = frame
         self.firstFrame = firstFrame
@@ -128,6 +173,12 @@ package struct Message: Sendable {
         self.outstanding = outstanding
         self.anomalies = anomalies
         self.lazyDecoding = lazyDecoding
+        self.lazyRequest = lazyRequest && lazyDecoding != nil
+        if let head {
+            isMalformedRequest = head.malformedReason != nil
+            requestKnown = head.known
+            releaseID = head.releaseID
+        }
     }
 
     package init(index: Int, frame: Int, firstFrame: Int, time: Timestamp, stream: Int, direction: Direction,
@@ -152,6 +203,7 @@ package struct Message: Sendable {
     /// kept before is dropped). The arguments move into the box.
     package mutating func keep(request: consuming Request?, value: consuming MessagePackValue?, node: consuming Node?) {
         let e = MessageExtras()
+        setFacts(request)
         e.request = request
         e.decodedValue = value
         e.node = node
@@ -194,6 +246,19 @@ package struct Message: Sendable {
     package var consoleBytes: ArraySlice<UInt8>? {
         guard part == .console, case .ext(_, let d)? = value else { return nil }
         return d
+    }
+}
+
+/// A request's `Request`, kept or parsed from its bytes on demand.
+package struct RequestSource: Sendable {
+    let kept: Request?
+    let bytes: ArraySlice<UInt8>
+    let options: DecodingOptions?
+
+    package var request: Request? {
+        if let kept { return kept }
+        guard let o = options, let v = try? Decoder(options: o).decodeValue(filling: bytes) else { return nil }
+        return Request(v)
     }
 }
 

@@ -23,9 +23,9 @@ extension ConnectionDissector {
                 c2s.resyncing = false
                 flushSkipped(c2s, &out)
             }
-            let decoded: (value: MessagePackValue, range: Range<Int>)?
+            let next: (range: Range<Int>, bytes: ArraySlice<UInt8>, value: MessagePackValue?)?
             do {
-                decoded = options.keepsNodes ? try nextClientNode() : try c2s.nextValue()
+                next = try nextClientObject()
             } catch {
                 if case .depthBeyondLimit = error {
                     switch deepRequest(seg) {
@@ -43,24 +43,67 @@ extension ConnectionDissector {
                 c2s.skipByte()
                 continue
             }
-            guard let decoded else { return }
-            request(decoded.value, decoded.range, seg, into: &out)
+            guard let next else { return }
+            if let v = next.value {
+                request(v, next.range, next.bytes, seg, into: &out)
+            } else {
+                request(next.range, next.bytes, seg, into: &out)
+            }
         }
     }
 
-    /// The next client object as a node (-V): its value, and the node kept aside in `clientNode`.
-    @inline(never)
-    private func nextClientNode() throws(DecodingError) -> (value: MessagePackValue, range: Range<Int>)? {
-        guard let n = try c2s.next() else { return nil }
-        clientNode = n
-        return (n.value, n.range)
+    /// The next whole client object. Requests are framed, not decoded (the value is nil): their
+    /// headers say what the dissector needs and `Message.request` parses them when an output
+    /// asks. With nodes kept (-V), or when strict UTF-8 may refuse a str only a decode sees, they
+    /// are decoded now.
+    private func nextClientObject() throws(DecodingError) -> (range: Range<Int>, bytes: ArraySlice<UInt8>, value: MessagePackValue?)? {
+        guard options.keepsNodes || options.decoding.strictUTF8 else {
+            guard let (r, b) = try c2s.nextObject() else { return nil }
+            return (r, b, nil)
+        }
+        return try nextDecodedClientObject()
     }
 
-    private func request(_ value: MessagePackValue, _ range: Range<Int>, _ seg: StreamSegment, into out: inout [Message]) {
+    /// The next client object decoded: as a node (-V, kept aside in `clientNode`) or a value.
+    @inline(never)
+    private func nextDecodedClientObject() throws(DecodingError) -> (range: Range<Int>, bytes: ArraySlice<UInt8>, value: MessagePackValue?)? {
+        if options.keepsNodes {
+            guard let n = try c2s.next() else { return nil }
+            clientNode = n
+            return (n.range, c2s.bytes(in: n.range), n.value)
+        }
+        guard let (v, r) = try c2s.nextValue() else { return nil }
+        return (r, c2s.bytes(in: r), v)
+    }
+
+    /// A framed request: what the dissector needs is read from its headers in one walk, and the
+    /// `Request` and its value are left to `Message.request`/`value`. A request the walk cannot
+    /// settle (or whose ext codes the lint must check on its value) is decoded and parsed now.
+    private func request(_ range: Range<Int>, _ bytes: ArraySlice<UInt8>, _ seg: StreamSegment, into out: inout [Message]) {
+        let walk = RequestPrecheck(bytes)
+        guard !(options.lint && walk.mayHaveBadExt),
+              let head = RequestHead(walk: walk, bytes: bytes, options: options.decoding) else {
+            let v = (try? Decoder(options: options.decoding).decodeValue(filling: bytes, origin: range.lowerBound)) ?? .nil
+            request(v, range, bytes, seg, into: &out)
+            return
+        }
+        var anomalies = analyse(head, frame: seg.frame)
+        if options.lint, walk.mayLint, let n = lintNode(bytes, range) {
+            for f in DeviceLint.lint(node: n) {
+                anomalies.append(Anomaly(lint: f, frame: seg.frame, stream: index))
+            }
+        }
+        appendRequest(head, nil, bytes: bytes, madeUp: false, range: range, firstFrame: c2s.firstFrame(at: range.lowerBound),
+                      node: nil, value: nil, seg.frame, seg.time, anomalies, into: &out)
+    }
+
+    /// A decoded request.
+    private func request(_ value: MessagePackValue, _ range: Range<Int>, _ bytes: ArraySlice<UInt8>, _ seg: StreamSegment,
+                         into out: inout [Message]) {
         let node = options.keepsNodes ? clientNode.take() : nil
         let req = Request(value)
-        var anomalies = analyse(req, frame: seg.frame)
-        let bytes = c2s.bytes(in: range)
+        let head = RequestHead(req)
+        var anomalies = analyse(head, frame: seg.frame)
         if options.lint {
             // One header walk says whether the lint or the ext-code check can find anything; a
             // node is built (without a kept one) only for the requests the lint may report on.
@@ -72,7 +115,7 @@ extension ConnectionDissector {
             }
             if check.mayHaveBadExt { checkExtCodes(value, &anomalies, seg.frame) }
         }
-        appendRequest(req, bytes: bytes, madeUp: false, range: range, firstFrame: c2s.firstFrame(at: range.lowerBound),
+        appendRequest(head, req, bytes: bytes, madeUp: false, range: range, firstFrame: c2s.firstFrame(at: range.lowerBound),
                       node: node, value: value, seg.frame, seg.time, anomalies, into: &out)
     }
 
@@ -84,20 +127,21 @@ extension ConnectionDissector {
     func requestMessage(_ req: Request, bytes: ArraySlice<UInt8>, madeUp: Bool, range: Range<Int>, firstFrame: Int,
                         node: Node?, _ frame: Int, _ time: Timestamp, _ anomalies: [Anomaly]) -> Message {
         var one: [Message] = []
-        appendRequest(req, bytes: bytes, madeUp: madeUp, range: range, firstFrame: firstFrame, node: node, value: nil,
-                      frame, time, anomalies, into: &one)
+        appendRequest(RequestHead(req), req, bytes: bytes, madeUp: madeUp, range: range, firstFrame: firstFrame, node: node,
+                      value: nil, frame, time, anomalies, into: &one)
         return one.removeLast()
     }
 
     /// Appends a request message to `out` and queues the request for its reply.
     /// `madeUp`: the request is not what its bytes parse to (see `PendingRequest.madeUp`).
-    func appendRequest(_ req: consuming Request, bytes: ArraySlice<UInt8>, madeUp: Bool, range: Range<Int>,
-                       firstFrame: Int, node: Node?, value: MessagePackValue?, _ frame: Int, _ time: Timestamp,
-                       _ anomalies: [Anomaly], into out: inout [Message]) {
+    /// `req` nil: the message parses its request from its bytes when read.
+    func appendRequest(_ head: RequestHead, _ req: consuming Request?, bytes: ArraySlice<UInt8>, madeUp: Bool,
+                       range: Range<Int>, firstFrame: Int, node: Node?, value: MessagePackValue?, _ frame: Int,
+                       _ time: Timestamp, _ anomalies: [Anomaly], into out: inout [Message]) {
         var anomalies = anomalies
         let outstanding = pending.count - pendingHead
-        let command = req.command
-        if outstanding > 0, req.known != .release, !serverDead {
+        let command = head.command
+        if outstanding > 0, head.known != .release, !serverDead {
             anomalies.append(Anomaly(.pipelined, frame: frame, stream: index,
                                      detail: "sent while \(outstanding) earlier request(s) were unanswered (urpc is lock-step)"))
         }
@@ -106,27 +150,30 @@ extension ConnectionDissector {
                                      detail: "sent after the server's raw traceback: its RPC task is dead and never answers"))
         }
         pending.append(PendingRequest(index: nextIndex, frame: frame, time: time, command: command,
-                                      readIntoCount: req.readIntoCount, mayPrint: req.mayPrint, bytes: bytes,
-                                      madeUp: madeUp ? MadeUpRequest(copy req) : nil))
+                                      readIntoCount: head.readIntoCount, mayPrint: head.mayPrint, bytes: bytes,
+                                      madeUp: madeUp ? req.map(MadeUpRequest.init) : nil))
+        let lazy = req == nil
         out.append(Message(index: nextIndex, frame: frame, firstFrame: firstFrame, time: time, stream: index,
                            direction: .clientToServer, kind: .request, part: .request, streamRange: range, bytes: bytes,
-                           command: command, outstanding: outstanding, anomalies: anomalies))
-        out[out.count - 1].keep(request: consume req, value: value, node: node)
+                           command: command, outstanding: outstanding, anomalies: anomalies,
+                           lazyDecoding: lazy ? options.decoding : nil, lazyRequest: lazy,
+                           head: head))
+        if !lazy { out[out.count - 1].keep(request: req, value: value, node: node) }
         nextIndex += 1
         anyRequestSeen = true
     }
 
     /// The protocol-level anomalies of a parsed request.
-    private func analyse(_ req: Request, frame: Int) -> [Anomaly] {
+    private func analyse(_ req: RequestHead, frame: Int) -> [Anomaly] {
         var anomalies: [Anomaly] = []
         if let why = req.malformedReason {
             anomalies.append(Anomaly(.malformedRequest, frame: frame, stream: index, detail: why + ": the published server dies on it"))
         }
-        if case .other(let c, _) = req {
+        if req.isOther {
             anomalies.append(Anomaly(.unknownCommand, frame: frame, stream: index,
-                                     detail: "'\(c)' is not a urpc command; the server looks it up among its module-level names"))
+                                     detail: "'\(req.command)' is not a urpc command; the server looks it up among its module-level names"))
         }
-        if case .ver = req { handshakeSeen = true }
+        if req.known == .ver { handshakeSeen = true }
         return anomalies
     }
 
@@ -163,7 +210,7 @@ extension ConnectionDissector {
         let bytes = c2s.take(cut - start)
         let req = Request.malformed(reason: "cut short: the server's read timed out after \(bytes.count) bytes of it (short read)",
                                     command: Request.command(ofPartial: bytes), args: [])
-        appendRequest(req, bytes: bytes, madeUp: true, range: start..<cut, firstFrame: first, node: nil, value: nil,
+        appendRequest(RequestHead(req), req, bytes: bytes, madeUp: true, range: start..<cut, firstFrame: first, node: nil, value: nil,
                       last, c2s.lastTime, [
             Anomaly(.shortRead, frame: frame, stream: index,
                     detail: "the server's read timed out inside this request after \(bytes.count) bytes; it ends here and what the client sends later are new messages"),

@@ -26,7 +26,7 @@ package enum MessageText {
 
     /// A request the device cannot take as it is: not a request shape, or bytes its codec refuses.
     package static func isMalformed(_ m: Message) -> Bool {
-        if case .malformed? = m.request { return true }
+        if m.isMalformedRequest { return true }
         return m.anomalies.contains { $0.severity == .error && deviceRefusal.contains($0.kind) }
     }
 

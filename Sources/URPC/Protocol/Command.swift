@@ -60,28 +60,31 @@ package enum Command: String, Sendable, CaseIterable {
     /// request parser's hot path).
     package static func lookup(_ s: String) -> Command? {
         var s = s
-        return s.withUTF8 { b -> Command? in
-            switch b.count {
-            case 2:
-                switch (b[0], b[1]) {
-                case (0x72, 0x65): return .re        // re
-                case (0x69, 0x6d): return .im        // im
-                case (0x65, 0x78): return .ex        // ex
-                case (0x63, 0x6d): return .cm        // cm
-                case (0x67, 0x70): return .gp        // gp
-                case (0x73, 0x70): return .sp        // sp
-                case (0x72, 0x69): return .ri        // ri
-                case (0x5f, 0x64): return .release   // _d
-                case (0x5f, 0x73): return .str       // _s
-                case (0x65, 0x71): return .eq        // eq
-                default: return nil
-                }
-            case 3:
-                if b[0] == 0x76, b[1] == 0x65, b[2] == 0x72 { return .ver }
-                if b[0] == 0x5f, b[1] == 0x69, b[2] == 0x64 { return .identity }
-                return nil
+        return s.withUTF8 { lookup(utf8: $0) }
+    }
+
+    /// `lookup` by the bytes of a str payload (the request head's walk).
+    package static func lookup(utf8 b: UnsafeBufferPointer<UInt8>) -> Command? {
+        switch b.count {
+        case 2:
+            switch (b[0], b[1]) {
+            case (0x72, 0x65): return .re        // re
+            case (0x69, 0x6d): return .im        // im
+            case (0x65, 0x78): return .ex        // ex
+            case (0x63, 0x6d): return .cm        // cm
+            case (0x67, 0x70): return .gp        // gp
+            case (0x73, 0x70): return .sp        // sp
+            case (0x72, 0x69): return .ri        // ri
+            case (0x5f, 0x64): return .release   // _d
+            case (0x5f, 0x73): return .str       // _s
+            case (0x65, 0x71): return .eq        // eq
             default: return nil
             }
+        case 3:
+            if b[0] == 0x76, b[1] == 0x65, b[2] == 0x72 { return .ver }
+            if b[0] == 0x5f, b[1] == 0x69, b[2] == 0x64 { return .identity }
+            return nil
+        default: return nil
         }
     }
 }

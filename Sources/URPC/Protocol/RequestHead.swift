@@ -1,0 +1,108 @@
+import MessagePack
+
+/// What the dissector reads of a request to pair, classify and report it, without its argument
+/// values: the same facts as the parsed `Request` (`Request.command`, `known`, `malformedReason`,
+/// `mayPrint`, `readIntoCount`, the `_d` id). Made from a `Request`, or from the request's bytes
+/// by one header walk (`init?(walk:bytes:options:)`), in which case the `Request` itself is parsed
+/// only when an output reads it (`Message.request`).
+package struct RequestHead: Sendable, Equatable {
+    /// The command string as sent ("?" when there is none).
+    package var command: String
+    /// The command table entry of a well-formed request (nil for `other` and malformed ones).
+    package var known: Command?
+    package var malformedReason: String?
+    /// An array starting with a str that is not a urpc command (`Request.other`).
+    package var isOther = false
+    /// The count an `ri` asks for.
+    package var readIntoCount: Int64?
+    /// The id a well-formed `_d` releases.
+    package var releaseID: UInt32?
+
+    /// True for the commands whose execution may print console output first (`Request.mayPrint`).
+    package var mayPrint: Bool { isOther || (known?.mayPrint ?? false) }
+
+    package init(_ r: Request) {
+        command = r.command
+        known = r.known
+        malformedReason = r.malformedReason
+        if case .other = r { isOther = true }
+        readIntoCount = r.readIntoCount
+        if case .release(let id) = r { releaseID = id }
+    }
+
+    /// `Request(value)`'s facts read from the bytes of the whole object `walk` walked, or nil when
+    /// the headers cannot settle them (not a non-empty array, a command that is not a valid str):
+    /// the caller then decodes the value and parses it.
+    init?(walk: RequestPrecheck, bytes: ArraySlice<UInt8>, options: DecodingOptions) {
+        guard walk.complete, let top = walk.top, top.kind == .array, top.length >= 1,
+              let c = walk.element(0), c.header.kind == .str else { return nil }
+        let n = top.length - 1
+        var cmdOut = "", other = false, reason: String?, knownOut: Command?, ri: Int64?, rel: UInt32?
+        // One pointer for every read below (no slice per element).
+        let settled = bytes.withUnsafeBufferPointer { p -> Bool in
+            func payload(_ e: RequestPrecheck.Element) -> UnsafeBufferPointer<UInt8> {
+                UnsafeBufferPointer(rebasing: p[e.payload..<(e.payload + e.header.length)])
+            }
+            guard let known = Command.lookup(utf8: payload(c)) else {
+                guard let cmd = String(validating: payload(c), as: UTF8.self) else { return false }
+                cmdOut = cmd
+                other = true
+                return true
+            }
+            guard n == known.arity else {
+                reason = known == .cm
+                    ? "cm takes exactly 4 arguments (target, name, args, kwargs), got \(n)"
+                    : "\(known.rawValue) with \(n) argument\(n == 1 ? "" : "s")"
+                cmdOut = known.rawValue
+                return true
+            }
+            func isStr(_ k: Int) -> Bool {
+                guard let e = walk.element(k), e.header.kind == .str else { return false }
+                return Self.isValidUTF8(payload(e))
+            }
+            func kind(_ k: Int) -> RawHeader.Kind? { walk.element(k)?.header.kind }
+            var why: String?
+            switch known {
+            case .ver, .re, .str, .eq, .identity: break
+            case .im: if !isStr(1) { why = "im takes a module name str" }
+            case .ex: if !isStr(1) { why = "ex takes a code str" }
+            case .cm:
+                if !isStr(2) { why = "cm method name must be a str" }
+                else if kind(3) != .array { why = "cm args must be an array" }
+                else if kind(4) != .map { why = "cm kwargs must be a map" }
+            case .gp: if !isStr(2) { why = "gp name must be a str" }
+            case .sp: if !isStr(2) { why = "sp name must be a str" }
+            case .ri:
+                // The count is one scalar: decoded alone, as the whole request's decode reads it.
+                guard let e = walk.element(2), e.header.kind == .scalar else { why = "ri count must be an int"; break }
+                let s = bytes.startIndex
+                let v = try? Decoder(options: options).decodeValue(filling: bytes[(s + e.at)..<(s + e.payload)])
+                if let k = v?.intValue { ri = k } else { why = "ri count must be an int" }
+            case .release:
+                if let e = walk.element(1), e.header.kind == .bin, e.header.length == 4 {
+                    let q = e.payload
+                    rel = UInt32(p[q]) << 24 | UInt32(p[q + 1]) << 16 | UInt32(p[q + 2]) << 8 | UInt32(p[q + 3])
+                } else {
+                    why = "_d takes the proxy id as bin of length 4"
+                }
+            }
+            cmdOut = known.rawValue
+            if let why { reason = why } else { knownOut = known }
+            return true
+        }
+        guard settled else { return nil }
+        command = cmdOut
+        isOther = other
+        malformedReason = reason
+        known = knownOut
+        readIntoCount = ri
+        releaseID = rel
+    }
+
+    /// Whether the decoder makes a str payload a `.string` (valid UTF-8), not an `.invalidString`.
+    private static func isValidUTF8(_ p: UnsafeBufferPointer<UInt8>) -> Bool {
+        var high: UInt8 = 0
+        for x in p { high |= x }
+        return high < 0x80 || String(validating: p, as: UTF8.self) != nil
+    }
+}
