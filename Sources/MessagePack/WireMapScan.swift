@@ -22,11 +22,31 @@ extension WirePrinter {
 
     /// The payload of the str of valid UTF-8 at `pos` (moving past it), or nil (not moving) when
     /// the object there is not one.
-    func string(_ pos: inout Int) -> UnsafeBufferPointer<UInt8>? {
+    package func string(_ pos: inout Int) -> UnsafeBufferPointer<UInt8>? {
         guard pos < base.count, case .header(let h) = cursor.rawHeader(at: pos), h.kind == .str,
               let p = payload(pos + h.headerLength, h.length), WirePrinter.isUTF8(p) else { return nil }
         pos += h.size
         return p
+    }
+
+    /// Writes the str of valid UTF-8 at `pos` as its bytes (a name, unquoted) and moves past it;
+    /// false (writing nothing, not moving) when the object there is not one.
+    package func name(_ pos: inout Int, _ w: inout ByteWriter) -> Bool {
+        guard let s = string(&pos) else { return false }
+        w.append(s)
+        return true
+    }
+
+    /// The count of the array at `pos` (moving past its header), or nil when there is none.
+    package func arrayCount(_ pos: inout Int) -> Int? { containerCount(&pos, .array) }
+
+    /// The entry count of the map at `pos` (moving past its header), or nil when there is none.
+    package func mapCount(_ pos: inout Int) -> Int? { containerCount(&pos, .map) }
+
+    private func containerCount(_ pos: inout Int, _ kind: RawHeader.Kind) -> Int? {
+        guard pos < base.count, case .header(let h) = cursor.rawHeader(at: pos), h.kind == kind else { return nil }
+        pos += h.headerLength
+        return h.length
     }
 
     var cursor: ByteCursor { ByteCursor(base, origin: 0, dialect: .standard) }
@@ -81,8 +101,10 @@ extension WirePrinter {
         return true
     }
 
-    /// Moves past the object at `pos`, scanning the maps inside it into `m` when it is given;
-    /// false when it is not well formed.
+    /// Moves past the object at `pos`; false when it is not well formed.
+    package func skip(_ pos: inout Int, _ depth: Int) -> Bool { skip(&pos, depth, nil) }
+
+    /// The same, scanning the maps inside it into `m` when it is given.
     func skip(_ pos: inout Int, _ depth: Int, _ m: MapForms?) -> Bool {
         guard pos < base.count, case .header(let h) = cursor.rawHeader(at: pos) else { return false }
         pos += h.headerLength

@@ -7,7 +7,10 @@
 /// checked, containers at most `maxDepth` deep. Bytes that are not exactly one such object (cut
 /// short, `c1`, too deep, bytes left over) write nothing and answer false, so that a caller falls
 /// back to its decoded value.
-struct WirePrinter {
+///
+/// A protocol layer that knows an object's shape (a urpc request) walks it element by element
+/// with `arrayCount`, `mapCount`, `string`, `skip` and `value`.
+package struct WirePrinter {
     let base: UnsafeBufferPointer<UInt8>
     let json: Bool
     let maxBytes: Int
@@ -19,7 +22,7 @@ struct WirePrinter {
     /// The decoder's default nesting limit (`DecodingOptions.maxDepth`).
     static let maxDepth = 512
 
-    init(_ base: UnsafeBufferPointer<UInt8>, compact: ValueFormatter) {
+    package init(_ base: UnsafeBufferPointer<UInt8>, compact: ValueFormatter) {
         self.base = base
         self.json = false
         self.maxBytes = compact.maxBytes
@@ -126,7 +129,7 @@ struct WirePrinter {
 
     /// Writes the object at `pos` (nested `depth` containers deep) and moves past it; false
     /// when it is not well formed.
-    mutating func value(_ pos: inout Int, _ depth: Int, _ w: inout ByteWriter) -> Bool {
+    package mutating func value(_ pos: inout Int, _ depth: Int, _ w: inout ByteWriter) -> Bool {
         guard pos < base.count, let h = head(&pos, &w) else { return false }
         switch h {
         case .done:

@@ -116,8 +116,10 @@ package enum MessageText {
     }
 
     private static func writeRequest(_ m: Message, _ f: ValueFormatter, _ w: inout ByteWriter) {
-        // A request's values are decoded for its analysis anyway: writing them is cheaper than
-        // reading its bytes again.
+        // A well-formed request of a known command is written from its bytes: the dissector
+        // framed it without decoding it, and printing needs no parsed `Request`.
+        if let c = m.requestKnown, !m.isMalformedRequest, hasWireValue(m),
+           Request.writeSummary(wire: m.bytes, command: c, f, into: &w) { return }
         if let r = m.request { r.writeSummary(f, into: &w) } else { w.byte(0x3f) }
     }
 
