@@ -6,6 +6,7 @@
 # Usage: bash bench/dissect-instructions.sh [MODE …]   (modes: summary json verbose statsquiet stats leaks; default all)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/dissect-modes.sh
 out=bench/out
 mkdir -p "$out"
 cap=$out/instr-20000.pcap
@@ -13,20 +14,12 @@ cap=$out/instr-20000.pcap
 swift build -c release --product msgdissect 2>&1 | grep -E 'error' || true
 bin=$(swift build -c release --show-bin-path)/msgdissect
 modes=("$@")
-[ ${#modes[@]} -gt 0 ] || modes=(summary json verbose statsquiet stats leaks)
+[ ${#modes[@]} -gt 0 ] || modes=("${dissect_modes[@]}")
 printf '| mode | instructions per message |\n|---|---:|\n'
 for mode in "${modes[@]}"; do
-  case $mode in
-    summary) args=() ;;
-    json) args=(--json) ;;
-    verbose) args=(-V) ;;
-    statsquiet) args=(--stats --quiet) ;;
-    stats) args=(--stats) ;;
-    leaks) args=(leaks) ;;
-    *) echo "unknown mode $mode" >&2; exit 2 ;;
-  esac
+  dissect_mode_args "$mode" || exit 2
   f=$out/cg.dissect.$mode
-  valgrind --tool=callgrind --callgrind-out-file="$f" "$bin" "${args[@]}" "$cap" > /dev/null 2>&1 || true
+  valgrind --tool=callgrind --callgrind-out-file="$f" "$bin" "${mode_args[@]}" "$cap" > /dev/null 2>&1 || true
   total=$(grep -E '^(summary|totals):' "$f" | head -1 | awk '{print $2}')
   printf '| %s | %s |\n' "$mode" "$(python3 -c "print(f'{$total/20000:,.0f}')")"
 done

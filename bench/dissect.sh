@@ -9,6 +9,7 @@
 # not grow with the capture. Captures go to bench/out/ (not committed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/dissect-modes.sh
 msgs=${1:-1000000}
 tframes=${2:-100000}
 big=${3:-}
@@ -34,12 +35,15 @@ run() {
   order+=("$key|$name")
 }
 command -v tcpdump > /dev/null && run floor "tcpdump -r (libpcap read floor)" "$msgs" tcpdump -r "$cap" -w /dev/null
-run summary "msgdissect (summary)" "$msgs" "$bin" "$cap"
-run json "msgdissect --json" "$msgs" "$bin" --json "$cap"
-run verbose "msgdissect -V" "$msgs" "$bin" -V "$cap"
-run statsquiet "msgdissect --stats --quiet" "$msgs" "$bin" --stats --quiet "$cap"
-run stats "msgdissect --stats" "$msgs" "$bin" --stats "$cap"
-run leaks "msgdissect leaks" "$msgs" "$bin" leaks "$cap"
+# run_modes PREFIX MESSAGES CAPTURE: every msgdissect mode on one capture (keys PREFIX+mode).
+run_modes() {
+  local prefix=$1 n=$2 file=$3 mode
+  for mode in "${dissect_modes[@]}"; do
+    dissect_mode_args "$mode"
+    run "$prefix$mode" "$(dissect_mode_title "$mode")" "$n" "$bin" "${mode_args[@]}" "$file"
+  done
+}
+run_modes "" "$msgs" "$cap"
 if command -v tshark > /dev/null; then
   tmsgs=$(( msgs * tframes / frames ))
   [ "$tframes" -gt "$frames" ] && tmsgs=$msgs
@@ -77,16 +81,11 @@ if [ -n "$big" ]; then
   [ -f "$bigcap" ] || python3 bench/make_capture.py "$bigcap" "$big" 1000 > "$out/make-$big.txt"
   cat "$out/make-$big.txt"
   order=()
-  run bsummary "msgdissect (summary)" "$big" "$bin" "$bigcap"
-  run bjson "msgdissect --json" "$big" "$bin" --json "$bigcap"
-  run bverbose "msgdissect -V" "$big" "$bin" -V "$bigcap"
-  run bstatsquiet "msgdissect --stats --quiet" "$big" "$bin" --stats --quiet "$bigcap"
-  run bstats "msgdissect --stats" "$big" "$bin" --stats "$bigcap"
-  run bleaks "msgdissect leaks" "$big" "$bin" leaks "$bigcap"
+  run_modes b "$big" "$bigcap"
   echo
   echo "| mode | peak RSS, $msgs messages (MB) | peak RSS, $big messages (MB) | CPU s, $big messages |"
   echo "|---|---:|---:|---:|"
-  for k in summary json verbose statsquiet stats leaks; do
+  for k in "${dissect_modes[@]}"; do
     echo "| $k | $(mb "$k") | $(mb "b$k") | ${secs[b$k]} |"
   done
 fi
