@@ -58,22 +58,14 @@ extension Request {
             guard r.name(&pos, &w) else { return false }
             w.literal(" = ")
             return r.value(&pos, 1, &w)
-        case .ri:
-            // A well-formed `ri` has an integer count: the value printer writes it as `decimal`.
-            w.literal("ri ")
+        case .ri, .eq:
+            // `ri target count` (a well-formed count is an integer: printed as `decimal`), `eq a b`.
+            w.text(command.rawValue); w.byte(0x20)
             guard r.value(&pos, 1, &w) else { return false }
             w.byte(0x20)
             return r.value(&pos, 1, &w)
-        case .str:
-            w.literal("_s ")
-            return r.value(&pos, 1, &w)
-        case .eq:
-            w.literal("eq ")
-            guard r.value(&pos, 1, &w) else { return false }
-            w.byte(0x20)
-            return r.value(&pos, 1, &w)
-        case .identity:
-            w.literal("_id ")
+        case .str, .identity:
+            w.text(command.rawValue); w.byte(0x20)
             return r.value(&pos, 1, &w)
         case .ver, .re, .im, .ex, .release:
             return false
