@@ -45,38 +45,68 @@ package struct Message: Sendable {
     /// Offsets of the message in its direction's byte stream.
     package var streamRange: Range<Int>
     /// The message's bytes as they were on the wire (MessagePack or raw).
-    package var bytes: ArraySlice<UInt8> = []
-    /// For server messages: the request they answer (its index and frame) and its command.
+    package var bytes: ArraySlice<UInt8>
+    /// For server messages: the request they answer (its index and frame).
     package var replyTo: Int?
     package var replyToFrame: Int?
-    package var command: String?
     /// Seconds from the request's last frame to this message (server messages).
     package var latency: Double?
     /// For requests: how many earlier requests were still unanswered when this one was sent.
     package var outstanding: Int
-    package var anomalies: [Anomaly]
-    /// For the raw traceback: what made the server write it, where the capture shows it.
-    package var trigger: ErrorTrigger?
+    /// The command table entry that `command` names (requests of a urpc command, well-formed or
+    /// not, and the server messages answering them): counters index by it, no string is kept.
+    package private(set) var commandEntry: Command?
 
     /// A raw message: `raw` is its bytes.
-    private var isRaw = false
+    private var isRaw: Bool
     /// A MessagePack message whose value is decoded from `bytes` when read, with these options
     /// (the dissector's: the same value as an eager decode). nil: the value is stored, or none.
     private var lazyDecoding: DecodingOptions?
     /// A request whose `Request` is parsed from `value` when read (the dissector read what it
     /// needs of it from its headers: `RequestHead`).
-    private var lazyRequest = false
+    private var lazyRequest: Bool
     /// The request is `Request.malformed` (kept so that counting parts parses no request).
-    package private(set) var isMalformedRequest = false
+    package private(set) var isMalformedRequest: Bool
     /// The command table entry of a well-formed request (`Request.known`).
     package private(set) var requestKnown: Command?
     /// The id a well-formed `_d` releases.
     package private(set) var releaseID: UInt32?
 
-    /// The fields whose copies cost most (enums of values, trees), kept out of line in one
-    /// copy-on-write box so that copying a message retains one reference. Replies and raw
-    /// messages have none: nothing of theirs is kept beyond their bytes.
+    /// The fields whose copies cost most (enums of values, trees, arrays, strings) or that few
+    /// messages have, kept out of line in one copy-on-write box so that copying a message retains
+    /// one reference. Most messages have none: nothing of theirs is kept beyond their bytes.
     private var extras: MessageExtras?
+
+    /// For requests the command string as sent; for server messages the command of the request
+    /// they answer.
+    package var command: String? {
+        get { commandEntry?.rawValue ?? extras?.otherCommand }
+        set { setCommand(newValue.flatMap(Command.lookup), other: newValue) }
+    }
+
+    /// Sets `command` from its table entry, or from `other` when the entry is nil.
+    package mutating func setCommand(_ entry: Command?, other: String?) {
+        commandEntry = entry
+        let o = entry == nil ? other : nil
+        if o != nil || extras?.otherCommand != nil { mutableExtras().otherCommand = o }
+    }
+
+    /// The message's anomalies (out of line: most messages have none).
+    package var anomalies: [Anomaly] {
+        get { extras?.anomalies ?? [] }
+        set { if !newValue.isEmpty || extras != nil { mutableExtras().anomalies = newValue } }
+        _modify { yield &mutableExtras().anomalies }
+    }
+
+    /// The message has anomalies (without making an array).
+    @inline(__always)
+    package var hasAnomalies: Bool { extras.map { !$0.anomalies.isEmpty } ?? false }
+
+    /// For the raw traceback: what made the server write it, where the capture shows it.
+    package var trigger: ErrorTrigger? {
+        get { extras?.trigger }
+        set { if newValue != nil || extras != nil { mutableExtras().trigger = newValue } }
+    }
 
     /// The parsed request (requests only).
     package var request: Request? {
@@ -148,66 +178,15 @@ package struct Message: Sendable {
         return extras.unsafelyUnwrapped
     }
 
-    /// A message of the fields every message has (the dissector's path: nothing to destroy for
-    /// the out-of-line fields it does not set).
-    @inline(__always)
-    package init(index: Int, frame: Int, firstFrame: Int, time: Timestamp, stream: Int, direction: Direction,
-                 kind: Kind, part: Part, streamRange: Range<Int>, bytes: ArraySlice<UInt8>,
-                 replyTo: Int? = nil, replyToFrame: Int? = nil, command: String? = nil, latency: Double? = nil,
-                 outstanding: Int = 0, anomalies: [Anomaly] = [], lazyDecoding: DecodingOptions? = nil,
-                 lazyRequest: Bool = false, head: RequestHead? = nil) {
-        self.index = index
-        self.frame = frame
-        self.firstFrame = firstFrame
-        self.time = time
-        self.stream = stream
-        self.direction = direction
-        self.kind = kind
-        self.part = part
-        self.streamRange = streamRange
-        self.bytes = bytes
-        self.replyTo = replyTo
-        self.replyToFrame = replyToFrame
-        self.command = command
-        self.latency = latency
-        self.outstanding = outstanding
-        self.anomalies = anomalies
-        self.lazyDecoding = lazyDecoding
-        self.lazyRequest = lazyRequest && lazyDecoding != nil
-        if let head {
-            isMalformedRequest = head.malformedReason != nil
-            requestKnown = head.known
-            releaseID = head.releaseID
-        }
-    }
-
-    package init(index: Int, frame: Int, firstFrame: Int, time: Timestamp, stream: Int, direction: Direction,
-                 kind: Kind, part: Part, streamRange: Range<Int>, node: Node?, raw: ArraySlice<UInt8>?,
-                 request: Request?, replyTo: Int?, replyToFrame: Int?, command: String?, latency: Double?,
-                 outstanding: Int, anomalies: [Anomaly], bytes: ArraySlice<UInt8> = [],
-                 decodedValue: MessagePackValue? = nil, lazyDecoding: DecodingOptions? = nil) {
-        self.init(index: index, frame: frame, firstFrame: firstFrame, time: time, stream: stream, direction: direction,
-                  kind: kind, part: part, streamRange: streamRange, bytes: bytes, replyTo: replyTo,
-                  replyToFrame: replyToFrame, command: command, latency: latency, outstanding: outstanding,
-                  anomalies: anomalies, lazyDecoding: lazyDecoding)
-        if let raw {
-            isRaw = true
-            self.bytes = raw
-        }
-        if request != nil || decodedValue != nil || node != nil {
-            keep(request: request, value: decodedValue, node: node)
-        }
-    }
-
     /// Keeps the parsed request, the decoded value and the node (one box for all three; what was
     /// kept before is dropped). The arguments move into the box.
     package mutating func keep(request: consuming Request?, value: consuming MessagePackValue?, node: consuming Node?) {
-        let e = MessageExtras()
+        let e = mutableExtras()
         setFacts(request)
         e.request = request
         e.decodedValue = value
         e.node = node
-        extras = e
+        e.shallowValue = nil
     }
 
     /// The message's value: as kept, or decoded from `bytes` on each read (nothing is cached, so a
@@ -249,6 +228,61 @@ package struct Message: Sendable {
     }
 }
 
+extension Message {
+    /// A message of the fields every message has (the dissector's path: nothing to destroy for
+    /// the out-of-line fields it does not set). `command` is given as its table entry, or as a
+    /// string when it names none (`otherCommand`). `isRaw`: `bytes` are not MessagePack (`raw`).
+    /// Built by the memberwise initializer (the inits are in an extension): a message built field
+    /// by field was copied on its way out.
+    package init(index: Int, frame: Int, firstFrame: Int, time: Timestamp, stream: Int, direction: Direction,
+                 kind: Kind, part: Part, streamRange: Range<Int>, bytes: ArraySlice<UInt8>,
+                 replyTo: Int? = nil, replyToFrame: Int? = nil, commandEntry: Command?, otherCommand: String? = nil,
+                 latency: Double? = nil, outstanding: Int = 0, anomalies: [Anomaly] = [],
+                 lazyDecoding: DecodingOptions? = nil, lazyRequest: Bool = false, head: RequestHead? = nil,
+                 isRaw: Bool = false) {
+        self.init(index: index, frame: frame, firstFrame: firstFrame, time: time, stream: stream, direction: direction,
+                  kind: kind, part: part, streamRange: streamRange, bytes: bytes, replyTo: replyTo,
+                  replyToFrame: replyToFrame, latency: latency, outstanding: outstanding, commandEntry: commandEntry,
+                  isRaw: isRaw, lazyDecoding: lazyDecoding, lazyRequest: lazyRequest && lazyDecoding != nil,
+                  isMalformedRequest: head?.malformedReason != nil, requestKnown: head?.known,
+                  releaseID: head?.releaseID,
+                  extras: otherCommand != nil || !anomalies.isEmpty
+                      ? MessageExtras(otherCommand: commandEntry == nil ? otherCommand : nil, anomalies: anomalies) : nil)
+    }
+
+    /// A message of the fields every message has, its command given as a string.
+    package init(index: Int, frame: Int, firstFrame: Int, time: Timestamp, stream: Int, direction: Direction,
+                 kind: Kind, part: Part, streamRange: Range<Int>, bytes: ArraySlice<UInt8>,
+                 replyTo: Int? = nil, replyToFrame: Int? = nil, command: String? = nil, latency: Double? = nil,
+                 outstanding: Int = 0, anomalies: [Anomaly] = [], lazyDecoding: DecodingOptions? = nil,
+                 lazyRequest: Bool = false, head: RequestHead? = nil) {
+        let entry = command.flatMap(Command.lookup)
+        self.init(index: index, frame: frame, firstFrame: firstFrame, time: time, stream: stream, direction: direction,
+                  kind: kind, part: part, streamRange: streamRange, bytes: bytes, replyTo: replyTo,
+                  replyToFrame: replyToFrame, commandEntry: entry, otherCommand: entry == nil ? command : nil,
+                  latency: latency, outstanding: outstanding, anomalies: anomalies, lazyDecoding: lazyDecoding,
+                  lazyRequest: lazyRequest, head: head)
+    }
+
+    package init(index: Int, frame: Int, firstFrame: Int, time: Timestamp, stream: Int, direction: Direction,
+                 kind: Kind, part: Part, streamRange: Range<Int>, node: Node?, raw: ArraySlice<UInt8>?,
+                 request: Request?, replyTo: Int?, replyToFrame: Int?, command: String?, latency: Double?,
+                 outstanding: Int, anomalies: [Anomaly], bytes: ArraySlice<UInt8> = [],
+                 decodedValue: MessagePackValue? = nil, lazyDecoding: DecodingOptions? = nil) {
+        self.init(index: index, frame: frame, firstFrame: firstFrame, time: time, stream: stream, direction: direction,
+                  kind: kind, part: part, streamRange: streamRange, bytes: bytes, replyTo: replyTo,
+                  replyToFrame: replyToFrame, command: command, latency: latency, outstanding: outstanding,
+                  anomalies: anomalies, lazyDecoding: lazyDecoding)
+        if let raw {
+            isRaw = true
+            self.bytes = raw
+        }
+        if request != nil || decodedValue != nil || node != nil {
+            keep(request: request, value: decodedValue, node: node)
+        }
+    }
+}
+
 /// A request's `Request`, kept or parsed from its bytes on demand.
 package struct RequestSource: Sendable {
     let kept: Request?
@@ -268,9 +302,23 @@ private final class MessageExtras: @unchecked Sendable {
     var decodedValue: MessagePackValue?
     var node: Node?
     var shallowValue: MessagePackValue?
+    var anomalies: [Anomaly] = []
+    /// A command string that names no table entry.
+    var otherCommand: String?
+    var trigger: ErrorTrigger?
+
+    init() {}
+
+    init(otherCommand: String?, anomalies: [Anomaly]) {
+        self.otherCommand = otherCommand
+        self.anomalies = anomalies
+    }
 
     func copy() -> MessageExtras {
         let e = MessageExtras()
+        e.anomalies = anomalies
+        e.otherCommand = otherCommand
+        e.trigger = trigger
         e.request = request
         e.decodedValue = decodedValue
         e.node = node

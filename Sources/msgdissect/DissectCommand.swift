@@ -137,17 +137,22 @@ struct DissectSession: ~Copyable {
         if t0 == nil { t0 = seg.time }
         lastFrame = max(lastFrame, seg.frame)
         lastTime = seg.time
-        batch.removeAll(keepingCapacity: true)
-        dissector.consume(seg, into: &batch)
-        for i in batch.indices { emit(batch[i]) }
-        tracker?.observe(batch)
+        // The batch leaves the session's state while it is printed, so that each message is
+        // read in place (no copy) by the mutating printers.
+        var ms: [Message] = []
+        swap(&ms, &batch)
+        ms.removeAll(keepingCapacity: true)
+        dissector.consume(seg, into: &ms)
+        emitAll(ms)
+        tracker?.observe(ms)
+        swap(&ms, &batch)
         return batch
     }
 
     @discardableResult
     mutating func finish() -> [Message] {
         let ms = dissector.finish()
-        for m in ms { emit(m) }
+        emitAll(ms)
         if view.stats { out.write(stats.render()) }
         if let tracker {
             tracker.observe(ms)
@@ -159,7 +164,17 @@ struct DissectSession: ~Copyable {
         return ms
     }
 
-    private mutating func keep(_ m: Message) -> Bool {
+    /// Counts and prints a batch. `--stats --quiet` only counts: one tight loop.
+    private mutating func emitAll(_ ms: [Message]) {
+        if view.quiet {
+            if view.stats { stats.add(ms) }
+            return
+        }
+        let p = ms.span
+        for i in p.indices { emit(p[i]) }
+    }
+
+    private mutating func keep(_ m: borrowing Message) -> Bool {
         if let s = view.stream, m.stream != s { return false }
         if !view.cmd.isEmpty {
             if m.kind == .request {
@@ -182,7 +197,7 @@ struct DissectSession: ~Copyable {
 
     /// Not inlined, so a profile shows the output's cost on its own line.
     @inline(never)
-    mutating func emit(_ m: Message) {
+    mutating func emit(_ m: borrowing Message) {
         if view.stats { stats.add(m) }
         guard !view.quiet, keep(m) else { return }
         if let limit, shown >= limit { return }

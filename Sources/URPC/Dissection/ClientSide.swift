@@ -140,7 +140,6 @@ extension ConnectionDissector {
                        _ time: Timestamp, _ anomalies: [Anomaly], into out: inout [Message]) {
         var anomalies = anomalies
         let outstanding = pending.count - pendingHead
-        let command = head.command
         if outstanding > 0, head.known != .release, !serverDead {
             anomalies.append(Anomaly(.pipelined, frame: frame, stream: index,
                                      detail: "sent while \(outstanding) earlier request(s) were unanswered (urpc is lock-step)"))
@@ -149,13 +148,15 @@ extension ConnectionDissector {
             anomalies.append(Anomaly(.serverDead, frame: frame, stream: index,
                                      detail: "sent after the server's raw traceback: its RPC task is dead and never answers"))
         }
-        pending.append(PendingRequest(index: nextIndex, frame: frame, time: time, command: command,
+        let entry = head.commandEntry
+        let other = entry == nil ? head.command : nil
+        pending.append(PendingRequest(index: nextIndex, frame: frame, time: time, commandEntry: entry, otherCommand: other,
                                       readIntoCount: head.readIntoCount, mayPrint: head.mayPrint, bytes: bytes,
                                       madeUp: madeUp ? req.map(MadeUpRequest.init) : nil))
         let lazy = req == nil
         out.append(Message(index: nextIndex, frame: frame, firstFrame: firstFrame, time: time, stream: index,
                            direction: .clientToServer, kind: .request, part: .request, streamRange: range, bytes: bytes,
-                           command: command, outstanding: outstanding, anomalies: anomalies,
+                           commandEntry: entry, otherCommand: other, outstanding: outstanding, anomalies: anomalies,
                            lazyDecoding: lazy ? options.decoding : nil, lazyRequest: lazy,
                            head: head))
         if !lazy { out[out.count - 1].keep(request: req, value: value, node: node) }

@@ -199,12 +199,9 @@ final class ConnectionDissector {
     func rawMessage(_ r: DirectionReader, _ bytes: ArraySlice<UInt8>, _ start: Int, part: Message.Part,
                     frame: Int, time: Timestamp) -> Message {
         defer { nextIndex += 1 }
-        var m = Message(index: nextIndex, frame: frame, firstFrame: r.firstFrame(at: start), time: time, stream: index,
-                        direction: r.direction, kind: .raw, part: part, streamRange: start..<(start + bytes.count),
-                        node: nil, raw: bytes, request: nil, replyTo: nil, replyToFrame: nil, command: nil,
-                        latency: nil, outstanding: 0, anomalies: [])
-        m.bytes = bytes
-        return m
+        return Message(index: nextIndex, frame: frame, firstFrame: r.firstFrame(at: start), time: time, stream: index,
+                       direction: r.direction, kind: .raw, part: part, streamRange: start..<(start + bytes.count),
+                       bytes: bytes, commandEntry: nil, isRaw: true)
     }
 
     func flushSkipped(_ r: DirectionReader, _ out: inout [Message]) {

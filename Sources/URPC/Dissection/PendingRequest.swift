@@ -8,8 +8,11 @@ struct PendingRequest {
     var index: Int
     var frame: Int
     var time: Timestamp
-    /// The command string as sent (`Request.command`).
-    var command: String
+    /// The command string as sent (`Request.command`): its table entry, or the string when it
+    /// names none.
+    var commandEntry: Command?
+    var otherCommand: String?
+    var command: String { commandEntry?.rawValue ?? otherCommand ?? "" }
     /// The count an `ri` asks for; nil for every other request.
     var readIntoCount: Int64?
     /// The command may print console output before its reply (`Request.mayPrint`).
@@ -21,12 +24,13 @@ struct PendingRequest {
     /// it, so it is kept. nil for every request parsed from its bytes.
     var madeUp: MadeUpRequest?
 
-    init(index: Int, frame: Int, time: Timestamp, command: String, readIntoCount: Int64?, mayPrint: Bool,
+    init(index: Int, frame: Int, time: Timestamp, commandEntry: Command?, otherCommand: String?, readIntoCount: Int64?, mayPrint: Bool,
          bytes: ArraySlice<UInt8>, madeUp: MadeUpRequest?) {
         self.index = index
         self.frame = frame
         self.time = time
-        self.command = command
+        self.commandEntry = commandEntry
+        self.otherCommand = commandEntry == nil ? otherCommand : nil
         self.readIntoCount = readIntoCount
         self.mayPrint = mayPrint
         self.bytes = bytes

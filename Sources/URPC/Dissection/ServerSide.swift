@@ -150,7 +150,7 @@ extension ConnectionDissector {
         guard pendingHead < pending.count else { return }
         m.replyTo = pending[pendingHead].index
         m.replyToFrame = pending[pendingHead].frame
-        m.command = pending[pendingHead].command
+        m.setCommand(pending[pendingHead].commandEntry, other: pending[pendingHead].otherCommand)
         m.latency = time.since(pending[pendingHead].time)
     }
 
@@ -162,11 +162,12 @@ extension ConnectionDissector {
         var kind = Message.Kind.reply
         var part = Message.Part.value
         var anomalies: [Anomaly] = []
-        var replyTo: Int?, replyToFrame: Int?, command: String?, latency: Double?
+        var replyTo: Int?, replyToFrame: Int?, entry: Command?, other: String?, latency: Double?
         if pendingHead < pending.count {
             replyTo = pending[pendingHead].index
             replyToFrame = pending[pendingHead].frame
-            command = pending[pendingHead].command
+            entry = pending[pendingHead].commandEntry
+            other = pending[pendingHead].otherCommand
             latency = time.since(pending[pendingHead].time)
             switch (mode, head) {
             case (.normal, .ext(ExtCode.console)):
@@ -214,7 +215,7 @@ extension ConnectionDissector {
         let isEager = options.keepsNodes || options.decoding.strictUTF8
         out.append(Message(index: nextIndex, frame: frame, firstFrame: s2c.firstFrame(at: range.lowerBound), time: time,
                            stream: index, direction: .serverToClient, kind: kind, part: part, streamRange: range,
-                           bytes: bytes, replyTo: replyTo, replyToFrame: replyToFrame, command: command,
+                           bytes: bytes, replyTo: replyTo, replyToFrame: replyToFrame, commandEntry: entry, otherCommand: other,
                            latency: latency, anomalies: anomalies, lazyDecoding: isEager ? nil : options.decoding))
         nextIndex += 1
         if isEager { keepEager(&out) }

@@ -33,9 +33,14 @@ package struct ConversationStats: Sendable {
         return d
     }
 
-    /// The counters of a command name.
-    private mutating func withCounters(_ name: String, _ body: (inout PerCommand) -> Void) {
-        if let i = Command.index(named: name) { body(&known[i]) } else { body(&others[name, default: PerCommand()]) }
+    /// The counters of a message's command: by its table entry, or by name for any other.
+    @inline(__always)
+    private mutating func withCounters(_ m: UnsafePointer<Message>, _ body: (inout PerCommand) -> Void) {
+        if let c = m.pointee.commandEntry {
+            body(&known[c.tableIndex])
+        } else if let name = m.pointee.command {
+            body(&others[name, default: PerCommand()])
+        }
     }
     /// Bytes per direction (client→server, server→client) and messages per part name, as plain
     /// counters: no hashing per message.
@@ -59,21 +64,45 @@ package struct ConversationStats: Sendable {
 
     package init() {}
 
+    /// Counts a batch of messages, each read in place (a message passed by value would be copied).
+    package mutating func add(_ ms: [Message]) {
+        ms.withUnsafeBufferPointer { p in
+            guard let base = p.baseAddress else { return }
+            for i in 0..<p.count { count(base + i) }
+        }
+    }
+
     package mutating func add(_ m: Message) {
-        if m.index >= 0 {
+        withUnsafePointer(to: m) { count($0) }
+    }
+
+    /// Reads the message's stored fields where it is; only the rare parts (exceptions,
+    /// anomalies) read it whole.
+    @inline(__always)
+    private mutating func count(_ p: UnsafePointer<Message>) {
+        let part = p.pointee.part
+        if p.pointee.index >= 0 {
             messages += 1
-            if m.stream != lastStream { streams.insert(m.stream); lastStream = m.stream }
-            if m.direction == .clientToServer { bytesC2S += m.streamRange.count } else { bytesS2C += m.streamRange.count }
-            partCounts[MessageText.partIndex(m)] += 1
+            let stream = p.pointee.stream
+            if stream != lastStream { streams.insert(stream); lastStream = stream }
+            let n = p.pointee.streamRange.count
+            if p.pointee.direction == .clientToServer { bytesC2S += n } else { bytesS2C += n }
+            let k = part == .request && !p.pointee.isMalformedRequest && !p.pointee.hasAnomalies
+                ? 0 : MessageText.partIndex(p.pointee)
+            partCounts[k] += 1
         }
-        if m.kind == .request, let c = m.command { withCounters(c) { $0.requests += 1 } }
-        if let l = m.latency, let c = m.command, m.part == .value || m.part == .riEnd || m.part == .exception {
-            withCounters(c) { $0.latency = $0.latency ?? LatencyHistogram(); $0.latency!.add(l) }
+        if p.pointee.kind == .request { withCounters(p) { $0.requests += 1 } }
+        if let l = p.pointee.latency, part == .value || part == .riEnd || part == .exception {
+            withCounters(p) { $0.latency = $0.latency ?? LatencyHistogram(); $0.latency!.add(l) }
         }
-        if let e = m.exceptionLine {
-            exceptions[m.part == .legacyTraceback ? e + " (raw traceback)" : e, default: 0] += 1
-        }
-        for a in m.anomalies { anomalies[a.kind, default: 0] += 1 }
+        if part == .exception || part == .legacyTraceback { countException(p.pointee) }
+        if p.pointee.hasAnomalies { for a in p.pointee.anomalies { anomalies[a.kind, default: 0] += 1 } }
+    }
+
+    @inline(never)
+    private mutating func countException(_ m: Message) {
+        guard let e = m.exceptionLine else { return }
+        exceptions[m.part == .legacyTraceback ? e + " (raw traceback)" : e, default: 0] += 1
     }
 
     package func render() -> String {

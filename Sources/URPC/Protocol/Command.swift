@@ -47,7 +47,25 @@ package enum Command: String, Sendable, CaseIterable {
 
     /// The place in `allCases` of the command named `name` (counters indexed by command).
     package static func index(named name: String) -> Int? {
-        lookup(name).map { c in allCases.firstIndex(of: c)! }
+        lookup(name)?.tableIndex
+    }
+
+    /// The command's place in `allCases` (the order of the cases above).
+    package var tableIndex: Int {
+        switch self {
+        case .ver: 0
+        case .re: 1
+        case .im: 2
+        case .ex: 3
+        case .cm: 4
+        case .gp: 5
+        case .sp: 6
+        case .ri: 7
+        case .release: 8
+        case .str: 9
+        case .eq: 10
+        case .identity: 11
+        }
     }
 
     /// Looks a command string up by its bytes without building a `String` (the resync hot path).

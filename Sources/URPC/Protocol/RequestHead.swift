@@ -7,7 +7,11 @@ import MessagePack
 /// only when an output reads it (`Message.request`).
 package struct RequestHead: Sendable, Equatable {
     /// The command string as sent ("?" when there is none).
-    package var command: String
+    package var command: String { commandEntry?.rawValue ?? otherCommand }
+    /// The command table entry the command string names (well-formed request or not).
+    package private(set) var commandEntry: Command?
+    /// The command string when it names no table entry.
+    private var otherCommand = ""
     /// The command table entry of a well-formed request (nil for `other` and malformed ones).
     package var known: Command?
     package var malformedReason: String?
@@ -22,7 +26,9 @@ package struct RequestHead: Sendable, Equatable {
     package var mayPrint: Bool { isOther || (known?.mayPrint ?? false) }
 
     package init(_ r: Request) {
-        command = r.command
+        let c = r.command
+        commandEntry = Command.lookup(c)
+        if commandEntry == nil { otherCommand = c }
         known = r.known
         malformedReason = r.malformedReason
         if case .other = r { isOther = true }
@@ -37,7 +43,7 @@ package struct RequestHead: Sendable, Equatable {
         guard walk.complete, let top = walk.top, top.kind == .array, top.length >= 1,
               let c = walk.element(0), c.header.kind == .str else { return nil }
         let n = top.length - 1
-        var cmdOut = "", other = false, reason: String?, knownOut: Command?, ri: Int64?, rel: UInt32?
+        var entry: Command?, otherOut = "", other = false, reason: String?, knownOut: Command?, ri: Int64?, rel: UInt32?
         // One pointer for every read below (no slice per element).
         let settled = bytes.withUnsafeBufferPointer { p -> Bool in
             func payload(_ e: RequestPrecheck.Element) -> UnsafeBufferPointer<UInt8> {
@@ -45,15 +51,15 @@ package struct RequestHead: Sendable, Equatable {
             }
             guard let known = Command.lookup(utf8: payload(c)) else {
                 guard let cmd = String(validating: payload(c), as: UTF8.self) else { return false }
-                cmdOut = cmd
+                otherOut = cmd
                 other = true
                 return true
             }
+            entry = known
             guard n == known.arity else {
                 reason = known == .cm
                     ? "cm takes exactly 4 arguments (target, name, args, kwargs), got \(n)"
                     : "\(known.rawValue) with \(n) argument\(n == 1 ? "" : "s")"
-                cmdOut = known.rawValue
                 return true
             }
             func isStr(_ k: Int) -> Bool {
@@ -86,12 +92,12 @@ package struct RequestHead: Sendable, Equatable {
                     why = "_d takes the proxy id as bin of length 4"
                 }
             }
-            cmdOut = known.rawValue
             if let why { reason = why } else { knownOut = known }
             return true
         }
         guard settled else { return nil }
-        command = cmdOut
+        commandEntry = entry
+        otherCommand = otherOut
         isOther = other
         malformedReason = reason
         known = knownOut
