@@ -87,13 +87,16 @@ package struct ConversationStats: Sendable {
             if stream != lastStream { streams.insert(stream); lastStream = stream }
             let n = p.pointee.streamRange.count
             if p.pointee.direction == .clientToServer { bytesC2S += n } else { bytesS2C += n }
-            let k = part == .request && !p.pointee.isMalformedRequest && !p.pointee.hasAnomalies
-                ? 0 : MessageText.partIndex(p.pointee)
+            let k = part != .request ? MessageText.partIndex(part, p.pointee.direction)
+                : !p.pointee.isMalformedRequest && !p.pointee.hasAnomalies ? 0 : MessageText.partIndex(p.pointee)
             partCounts[k] += 1
         }
         if p.pointee.kind == .request { withCounters(p) { $0.requests += 1 } }
         if let l = p.pointee.latency, part == .value || part == .riEnd || part == .exception {
-            withCounters(p) { $0.latency = $0.latency ?? LatencyHistogram(); $0.latency!.add(l) }
+            withCounters(p) {
+                if $0.latency == nil { $0.latency = LatencyHistogram() }
+                $0.latency!.add(l)
+            }
         }
         if part == .exception || part == .legacyTraceback { countException(p.pointee) }
         if p.pointee.hasAnomalies { for a in p.pointee.anomalies { anomalies[a.kind, default: 0] += 1 } }

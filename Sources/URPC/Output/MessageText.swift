@@ -11,8 +11,14 @@ package enum MessageText {
 
     /// The index of the message's part name in `partNames` (counters keep no strings).
     package static func partIndex(_ m: Message) -> Int {
-        switch m.part {
-        case .request: return isMalformed(m) ? 1 : 0
+        m.part == .request ? (isMalformed(m) ? 1 : 0) : partIndex(m.part, m.direction)
+    }
+
+    /// `partIndex` of a message that is not a request (its part and direction say it).
+    @inline(__always)
+    package static func partIndex(_ part: Message.Part, _ direction: Direction) -> Int {
+        switch part {
+        case .request: return 0
         case .value: return 2
         case .riCount: return 3
         case .riData: return 4
@@ -20,7 +26,7 @@ package enum MessageText {
         case .console: return 6
         case .exception: return 7
         case .legacyTraceback: return 8
-        case .skipped: return m.direction == .clientToServer ? 1 : 9
+        case .skipped: return direction == .clientToServer ? 1 : 9
         }
     }
 
