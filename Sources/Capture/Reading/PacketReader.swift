@@ -40,8 +40,10 @@ package final class PacketReader {
         snapLength = Int(pcap_snapshot(h))
         trackedOffset = format == .pcap ? 24 : 0
         countsOffsets = format == .pcap && Self.hasStandardRecordHeaders(path: path)
-        if format == .pcapng, let f = pcap_file(h) {
-            trackedOffset = Int(ftell(f))
+        if let f = pcap_file(h) {
+            // Only this reader touches the file: stdio need not lock it around each of libpcap's reads.
+            msgscope_file_unlocked(f)
+            if format == .pcapng { trackedOffset = Int(ftell(f)) }
         }
     }
 
