@@ -49,26 +49,34 @@ package final class CaptureSource: Sequence, IteratorProtocol {
     /// The next segment; `nil` at the end. Throws `CaptureError.damaged` once, after everything
     /// that could be read was returned.
     package func nextSegment() throws -> StreamSegment? {
-        while true {
-            if let s = queue.popFirst() { return s }
-            if let error = pendingError {
-                pendingError = nil
-                throw error
-            }
-            if done { return nil }
+        // The common frame gives one in-order segment: it is returned as made, through no queue.
+        while !done && queue.isEmpty {
+            let frame: FrameView
             do {
-                if let frame = try reader.nextView() {
-                    reassembler.process(frame, into: &queue)
-                } else {
-                    done = true
-                    queue.append(contentsOf: reassembler.finish())
+                guard let view = try reader.nextView() else {
+                    end(with: nil)
+                    break
                 }
+                frame = view
             } catch {
-                done = true
-                pendingError = error as? CaptureError ?? .source("\(error)")
-                queue.append(contentsOf: reassembler.finish())
+                end(with: error as? CaptureError ?? .source("\(error)"))
+                break
             }
+            if let segment = reassembler.next(frame, orInto: &queue) { return segment }
         }
+        if let s = queue.popFirst() { return s }
+        if let error = pendingError {
+            pendingError = nil
+            throw error
+        }
+        return nil
+    }
+
+    /// The file ended (cleanly, or at `error`): what the reassembler still holds comes first.
+    private func end(with error: CaptureError?) {
+        done = true
+        pendingError = error
+        queue.append(contentsOf: reassembler.finish())
     }
 
     /// `Sequence` access that ends quietly at damage; use `nextSegment()` to see the error.

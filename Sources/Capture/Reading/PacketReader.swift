@@ -20,6 +20,8 @@ package final class PacketReader {
     package let snapLength: Int
 
     private var handle: OpaquePointer?
+    /// Where libpcap's callback leaves the record it read (see `nextView`).
+    private let delivered = UnsafeMutablePointer<DeliveredRecord>.allocate(capacity: 1)
     private var framesRead = 0
     /// Tracked offset of the next record, used when the FILE position is unavailable.
     private var trackedOffset: Int
@@ -30,6 +32,7 @@ package final class PacketReader {
 
     package init(path: String) throws {
         self.path = path
+        delivered.initialize(to: DeliveredRecord())
         self.format = try Self.sniffFormat(path: path)
         var errbuf = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
         guard let h = pcap_open_offline_with_tstamp_precision(path, UInt32(PCAP_TSTAMP_PRECISION_NANO), &errbuf) else {
@@ -40,13 +43,17 @@ package final class PacketReader {
         snapLength = Int(pcap_snapshot(h))
         trackedOffset = format == .pcap ? 24 : 0
         countsOffsets = format == .pcap && Self.hasStandardRecordHeaders(path: path)
-        if format == .pcapng, let f = pcap_file(h) {
-            trackedOffset = Int(ftell(f))
+        if let f = pcap_file(h) {
+            // Only this reader touches the file: stdio need not lock it around each of libpcap's reads.
+            msgscope_file_unlocked(f)
+            if format == .pcapng { trackedOffset = Int(ftell(f)) }
         }
     }
 
     deinit {
         if let h = handle { pcap_close(h) }
+        delivered.deinitialize(count: 1)
+        delivered.deallocate()
     }
 
     /// Number of frames returned so far.
@@ -59,24 +66,29 @@ package final class PacketReader {
 
     /// The next record in place (its bytes stay valid until the next call), `nil` at the end of
     /// the file. Throws `CaptureError.damaged` as `next()` does.
+    ///
+    /// The record is taken with `pcap_dispatch` for one packet, which is `pcap_next_ex` without its
+    /// wrapper around the same savefile read (the read, its errors and their messages are the same).
     package func nextView() throws -> FrameView? {
         guard !finished, let h = handle else { return nil }
         let offset = currentOffset(h)
-        var header: UnsafeMutablePointer<pcap_pkthdr>?
-        var data: UnsafePointer<UInt8>?
-        let rc = pcap_next_ex(h, &header, &data)
+        let rc = pcap_dispatch(h, 1, { user, header, data in
+            guard let user, let header else { return }
+            let record = UnsafeMutableRawPointer(user).assumingMemoryBound(to: DeliveredRecord.self)
+            record.pointee = DeliveredRecord(header: header.pointee, data: data)
+        }, UnsafeMutableRawPointer(delivered).assumingMemoryBound(to: UInt8.self))
         switch rc {
         case 1:
-            guard let header, let data else { return nil }
+            guard let data = delivered.pointee.data else { return nil }
+            let header = delivered.pointee.header
             framesRead += 1
-            let caplen = Int(header.pointee.caplen)
+            let caplen = Int(header.caplen)
             // With nanosecond precision libpcap stores nanoseconds in tv_usec.
-            let ts = Timestamp(seconds: Int64(header.pointee.ts.tv_sec),
-                               nanoseconds: UInt32(clamping: header.pointee.ts.tv_usec))
+            let ts = Timestamp(seconds: Int64(header.ts.tv_sec), nanoseconds: UInt32(clamping: header.ts.tv_usec))
             trackedOffset = offset + (format == .pcap ? 16 + caplen : 0)
-            return FrameView(number: framesRead, time: ts, originalLength: Int(header.pointee.len),
+            return FrameView(number: framesRead, time: ts, originalLength: Int(header.len),
                              bytes: UnsafeBufferPointer(start: data, count: caplen), fileOffset: offset)
-        case -2:
+        case 0, -2: // 0: the end of the file (-2, a break, is never asked for)
             finish()
             return nil
         default:
@@ -137,4 +149,11 @@ package final class PacketReader {
             throw CaptureError.notACapture(path: path, reason: "unknown magic number \(hex.joined(separator: " "))")
         }
     }
+}
+
+/// One record as libpcap's callback hands it over: the header copied (libpcap's lives on its
+/// stack), the bytes where they lie in libpcap's buffer.
+struct DeliveredRecord {
+    var header = pcap_pkthdr()
+    var data: UnsafePointer<UInt8>?
 }

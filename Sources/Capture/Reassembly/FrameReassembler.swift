@@ -10,6 +10,7 @@ package final class FrameReassembler {
     }
 
     package let linkType: Int32
+    private let isSerial: Bool
     package private(set) var statistics = Statistics()
     private let tcp: TCPReassembler
     private var serialStream: StreamInfo?
@@ -21,6 +22,7 @@ package final class FrameReassembler {
 
     package init(linkType: Int32, limits: TCPReassembler.Limits = .init()) {
         self.linkType = linkType
+        isSerial = linkType == SerialRecord.linkType
         tcp = TCPReassembler(limits: limits)
     }
 
@@ -44,7 +46,7 @@ package final class FrameReassembler {
     }
 
     func process(_ frame: RawFrame, into out: inout SegmentQueue) {
-        if linkType == SerialRecord.linkType {
+        if isSerial {
             statistics.frames += 1
             out.append(contentsOf: serial(frame))
             return
@@ -58,17 +60,29 @@ package final class FrameReassembler {
     /// Appends the segments of a frame read in place (see `PacketReader.nextView`). The frame's
     /// bytes are read where they lie; a TCP payload is copied once, only where it is kept.
     func process(_ frame: FrameView, into out: inout SegmentQueue) {
-        if linkType == SerialRecord.linkType { return process(frame.copy(linkType: linkType), into: &out) }
+        if let segment = next(frame, orInto: &out) { out.append(segment) }
+    }
+
+    /// Takes a frame read in place: when it gives exactly the next in-order bytes of a stream (the
+    /// common frame), their segment is returned and `out` is not touched; any other frame appends
+    /// its segments (if any) to `out` and returns nil.
+    @inline(__always)
+    func next(_ frame: FrameView, orInto out: inout SegmentQueue) -> StreamSegment? {
+        if isSerial {
+            process(frame.copy(linkType: linkType), into: &out)
+            return nil
+        }
         statistics.frames += 1
         switch PacketDecoder.view(frame.bytes, linkType: linkType, originalLength: frame.originalLength) {
         case let .tcp(packet):
             statistics.tcpSegments += 1
-            tcp.process(packet, frame: frame.number, time: frame.time, into: &out)
+            return tcp.next(packet, frame: frame.number, time: frame.time, orInto: &out)
         case .ipFragment:
             statistics.ipFragments += 1
         case .other:
             statistics.otherFrames += 1
         }
+        return nil
     }
 
     /// No more frames: gives up on every hole still open (see `TCPReassembler.finish`).

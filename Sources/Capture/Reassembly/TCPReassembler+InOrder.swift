@@ -27,27 +27,35 @@ struct LastConnection {
 extension TCPReassembler {
     /// The common segment, taken without the general machinery: an ACK (maybe PSH) of the last
     /// connection carrying the next in-order bytes of a direction with nothing buffered, whose
-    /// acknowledgement gives up nothing of the other direction. Returns false, having changed
-    /// nothing, for any other segment; the general path then gives the same result as this one.
+    /// acknowledgement gives up nothing of the other direction. Returns its one segment, or nil,
+    /// having changed nothing, for any other segment; the general path then gives the same result.
     @inline(__always)
-    func inOrder(_ packet: TCPSegmentView, frame: Int, time: Timestamp, out: inout SegmentQueue) -> Bool {
+    func inOrder(_ packet: TCPSegmentView, frame: Int, time: Timestamp) -> StreamSegment? {
         guard let last, packet.flags.rawValue & ~TCPFlags.psh.rawValue == TCPFlags.ack.rawValue,
               packet.missingPayload == 0, !packet.payload.isEmpty, boundsAllowInOrder,
-              let side = last.side(packet.source, packet.destination) else { return false }
+              let side = last.side(packet.source, packet.destination) else { return nil }
         let dir = side == .a ? last.directions : last.directions + 1
         let other = side == .a ? last.directions + 1 : last.directions
         if other.pointee.baseKnown && !other.pointee.closed {
             var target = other.pointee.offset(of: packet.acknowledgement)
             if let fin = other.pointee.finOffset { target = min(target, fin) }
-            if target > other.pointee.next { return false }
+            if target > other.pointee.next { return nil }
         }
         guard !dir.pointee.closed, dir.pointee.baseKnown,
               dir.pointee.takeInOrder(start: dir.pointee.offset(of: packet.sequence), count: packet.payload.count)
-        else { return false }
+        else { return nil }
         // The one copy of the payload: the in-order bytes the segment hands on.
-        out.append(StreamSegment(frame: frame, time: time, stream: last.index, side: side,
-                                 ends: last.ends.takeUnretainedValue(),
-                                 startedMidStream: last.startedMidStream, payload: .bytes(Array(packet.payload))))
-        return true
+        return StreamSegment(frame: frame, time: time, stream: last.index, side: side,
+                             ends: last.ends.takeUnretainedValue(),
+                             startedMidStream: last.startedMidStream, payload: .bytes(packet.payload.copiedToArray()))
+    }
+}
+
+extension UnsafeBufferPointer<UInt8> {
+    /// The bytes as a new array: one allocation and one `memcpy`.
+    @inline(__always)
+    func copiedToArray() -> [UInt8] {
+        // (Not `init(unsafeUninitializedCapacity:)`: its allocation is an unspecialized call.)
+        Array(self)
     }
 }

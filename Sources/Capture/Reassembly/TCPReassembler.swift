@@ -88,10 +88,18 @@ package final class TCPReassembler {
     /// Appends the segments of a segment read in place; its payload is copied only where kept.
     @inline(__always)
     func process(_ packet: TCPSegmentView, frame: Int, time: Timestamp, into out: inout SegmentQueue) {
+        if let segment = next(packet, frame: frame, time: time, orInto: &out) { out.append(segment) }
+    }
+
+    /// Takes a segment read in place: the one segment of an in-order packet is returned, without
+    /// touching `out`; any other packet appends its segments (if any) to `out` and returns nil.
+    @inline(__always)
+    func next(_ packet: TCPSegmentView, frame: Int, time: Timestamp, orInto out: inout SegmentQueue) -> StreamSegment? {
         lastFrame = frame
         lastTime = time
-        if inOrder(packet, frame: frame, time: time, out: &out) { return }
+        if let segment = inOrder(packet, frame: frame, time: time) { return segment }
         processAny(packet, frame: frame, time: time, into: &out)
+        return nil
     }
 
     @inline(never)
@@ -183,7 +191,7 @@ package final class TCPReassembler {
             if packet.payloadLength > 0 {
                 if packet.missingPayload == 0, dir.pointee.takeInOrder(start: start, count: packet.payload.count) {
                     // The one copy of the payload: the in-order bytes the segment hands on.
-                    out.append(segment(side, .bytes(Array(packet.payload))))
+                    out.append(segment(side, .bytes(packet.payload.copiedToArray())))
                 } else {
                     dir.pointee.insert(start: start, bytes: packet.payload, missing: packet.missingPayload,
                                        inOrderWins: limits.overlapPolicy == .inOrderWins)
