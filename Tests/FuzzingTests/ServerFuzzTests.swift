@@ -223,7 +223,7 @@ struct ReplyScanTests {
         let dir = TestSupport.temporaryDirectory("faults")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let r = try TestSupport.run(exe, ["--target", "server", "--device-faults", "--max-time", "40", "--seed", "2",
-                                          "--minimize-time", "8", "--findings", dir + "/f", "--summary-json", dir + "/s.json", "--quiet"])
+                                          "--minimize-time", "16", "--findings", dir + "/f", "--summary-json", dir + "/s.json", "--quiet"])
         #expect(r.status == 1, "\(r.stderr)")
         let s = try ServerTestSupport.summary(dir + "/s.json")
         let exits = ServerTestSupport.findings(s).filter { ($0["oracle"] as? String) == "exit" }
