@@ -30,7 +30,7 @@ extension ProxyTracker {
     func settle(_ st: StreamTrack, endTime: Timestamp, elsewhere: inout Elsewhere?,
                 into out: inout [Anomaly]) {
         var leaked = settleBornBeforeCapture(st, into: &out)
-        for (id, r) in st.current where records[r].birth != nil {
+        for (id, r) in st.current.records where records[r].birth != nil {
             if records[r].release?.answered == true {
                 records[r].fate = .released
             } else {
@@ -102,7 +102,7 @@ extension ProxyTracker {
         guard !st.handshakeSeen, let dump = st.lastRegistry else { return [] }
         var leaked: [UInt32] = []
         for id in dump.ids.sorted() where st.current[id] == nil {
-            st.current[id] = add(ProxyRecord(id: id, stream: st.stream, epoch: st.epoch, birth: nil), st)
+            st.current[id] = IDSlot(record: add(ProxyRecord(id: id, stream: st.stream, epoch: st.epoch, birth: nil), st))
         }
         for r in st.recordIndices where records[r].birth == nil && records[r].epoch == st.epoch {
             let id = records[r].id
