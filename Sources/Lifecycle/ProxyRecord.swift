@@ -86,7 +86,17 @@ package struct ProxyRecord: Sendable, Equatable {
     mutating func addUse(_ u: ProxyUse, kept: Bool) {
         if useCount == 0 { firstUse = u }
         useCount += 1
-        lastUse = u
         if kept { uses.append(u) }
+        lastUse = u
+    }
+
+    /// Records a use from its fields (the tracker's per-use path).
+    @inline(__always)
+    mutating func addUse(message: Int, frame: Int, time: Timestamp, command: String, kept: Bool) {
+        let u = ProxyUse(message: message, frame: frame, time: time, command: command)
+        if useCount == 0 { firstUse = u }
+        useCount += 1
+        if kept { uses.append(u) }
+        lastUse = consume u
     }
 }

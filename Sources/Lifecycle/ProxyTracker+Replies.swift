@@ -6,29 +6,38 @@ import URPC
 extension ProxyTracker {
     // MARK: server messages
 
-    /// A server message (`inout` only so that it is read in place: it is never written; the
-    /// rare paths that call its getters borrow it).
+    /// A server message (`inout` only so that it is read in place: it is never written). Most
+    /// replies end here: a reply value whose first byte rules out a registry dump and a proxy.
+    @inline(__always)
     func server(_ m: inout Message, _ st: StreamTrack) {
         if let r = m.replyTo {
             st.pending.dropAnswered(before: r)
-            if !st.releaseRequests.isEmpty, let rr = st.releaseRequests.removeValue(forKey: r) {
-                records[rr.record].release?.answered = true
-                if let e = rr.entry { st.manifest.released[e].processedByServer = true }
-            }
+            if !st.releaseRequests.isEmpty { answered(r, st) }
         }
         // Only reply values carry proxies (console output, exceptions and raw bytes do not).
-        let isValue: Bool
         switch m.part {
-        case .value: isValue = true
-        case .riCount, .riEnd: isValue = false
-        default: return
+        case .value, .riCount, .riEnd:
+            // A registry dump is a map, which `mayCarry` lets through too.
+            if let first = m.bytes.first, WireProxies.mayCarry(first: first) { value(m, first, st) }
+        default:
+            return
         }
-        guard let first = m.bytes.first else { return }
-        // A registry dump is a map (its first byte says so before the command is compared).
-        if isValue, first & 0xf0 == 0x80 || first == 0xde || first == 0xdf, m.command == "re" {
+    }
+
+    /// The reply to request n: a `_d` it answers is processed by the server.
+    @inline(never)
+    private func answered(_ n: Int, _ st: StreamTrack) {
+        guard let rr = st.releaseRequests.removeValue(forKey: n) else { return }
+        records[rr.record].release?.answered = true
+        if let e = rr.entry { st.manifest.released[e].processedByServer = true }
+    }
+
+    /// A reply value that may be a registry dump or carry proxies.
+    @inline(never)
+    private func value(_ m: borrowing Message, _ first: UInt8, _ st: StreamTrack) {
+        if case .value = m.part, first & 0xf0 == 0x80 || first == 0xde || first == 0xdf, m.command == "re" {
             registry(m, st)
         }
-        guard WireProxies.mayCarry(first: first) else { return }
         idScratch.removeAll(keepingCapacity: true)
         WireProxies.forEach(in: m.bytes) { idScratch.append($0) }
         guard !idScratch.isEmpty else { return }
@@ -45,35 +54,40 @@ extension ProxyTracker {
         }
         guard let value = m.value else { return }
         // Most births are a reply that is one proxy (`Proxy.all` finds it at the path "").
-        let found: [(id: UInt32, path: String)]
-        if case .ext(let t, let d) = value { found = Proxy.id(type: t, data: d).map { [($0, "")] } ?? [] } else { found = Proxy.all(in: value) }
-        // Usually one proxy: no set is built to skip repeats.
-        var seen = Set<UInt32>()
-        for (id, path) in found {
-            if found.count > 1 { guard seen.insert(id).inserted else { continue } }
-            let birth = ProxyBirth(message: m.index, frame: m.frame, time: m.time, inReplyTo: m.replyTo,
-                                   command: m.command, creator: creator, path: path)
-            let r: Int
-            if let slot = st.current[id] {
-                guard !slot.born else { continue }
-                r = slot.record
-                records[r].birth = birth
-                records[r].fate = .leaked
-            } else {
-                r = add(ProxyRecord(id: id, stream: m.stream, epoch: st.epoch, birth: birth), st)
-            }
-            st.current[id] = IDSlot(record: r, bornFrame: m.frame, released: records[r].release != nil)
-            // Live (`StreamTrack.live`) unless released before its birth.
-            if let rel = records[r].release, let n = st.releasedUnborn.removeValue(forKey: r) {
-                // Released by a pipelined `_d` before this reply issued the id: the server processes
-                // requests in order, so the release follows this birth.
-                st.manifest.released.append(.init(id: id, msg: rel.message, frame: rel.frame, processedByServer: rel.answered))
-                if st.releaseRequests[n] != nil { st.releaseRequests[n]!.entry = st.manifest.released.count - 1 }
-            }
-            st.maxBorn = max(st.maxBorn, id)
-            st.anyBorn = true
-            st.manifest.born.append(.init(id: id, msg: m.index, frame: m.frame, inReplyTo: m.replyTo, cmd: m.command))
+        if case .ext(let t, let d) = value {
+            if let id = Proxy.id(type: t, data: d) { born(id, path: "", m, creator, st) }
+            return
         }
+        let found = Proxy.all(in: value)
+        var seen = Set<UInt32>()
+        for (id, path) in found where found.count == 1 || seen.insert(id).inserted {
+            born(id, path: path, m, creator, st)
+        }
+    }
+
+    private func born(_ id: UInt32, path: String, _ m: borrowing Message, _ creator: String, _ st: StreamTrack) {
+        let birth = ProxyBirth(message: m.index, frame: m.frame, time: m.time, inReplyTo: m.replyTo,
+                               command: m.command, creator: creator, path: path)
+        let r: Int
+        if let slot = st.current[id] {
+            guard !slot.born else { return }
+            r = slot.record
+            records[r].birth = birth
+            records[r].fate = .leaked
+        } else {
+            r = add(ProxyRecord(id: id, stream: m.stream, epoch: st.epoch, birth: birth), st)
+        }
+        st.current[id] = IDSlot(record: r, bornFrame: m.frame, released: records[r].release != nil)
+        // Live (`StreamTrack.live`) unless released before its birth.
+        if let rel = records[r].release, let n = st.releasedUnborn.removeValue(forKey: r) {
+            // Released by a pipelined `_d` before this reply issued the id: the server processes
+            // requests in order, so the release follows this birth.
+            st.manifest.released.append(.init(id: id, msg: rel.message, frame: rel.frame, processedByServer: rel.answered))
+            if st.releaseRequests[n] != nil { st.releaseRequests[n]!.entry = st.manifest.released.count - 1 }
+        }
+        st.maxBorn = max(st.maxBorn, id)
+        st.anyBorn = true
+        st.manifest.born.append(.init(id: id, msg: m.index, frame: m.frame, inReplyTo: m.replyTo, cmd: m.command))
     }
 
     /// The server restarted: its registry is gone, ids count from 1 again.

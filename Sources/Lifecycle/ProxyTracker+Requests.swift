@@ -28,17 +28,28 @@ extension ProxyTracker {
         var cmd: String?
         WireProxies.forEach(in: m.bytes) { id in
             if cmd == nil { cmd = m.command ?? m.request?.command ?? "?" }
-            use(id, m, cmd.unsafelyUnwrapped, st)
+            // The common case inline: a proxy of the current epoch, no history kept.
+            if !keepsHistory, let slot = st.current[id] {
+                records[slot.record].addUse(message: m.index, frame: m.frame, time: m.time, command: cmd.unsafelyUnwrapped,
+                                            kept: m.frame < slot.bornFrame)
+                if slot.born && slot.released { useAfterRelease(id, slot.record, m, cmd.unsafelyUnwrapped, st) }
+            } else {
+                use(id, m, cmd.unsafelyUnwrapped, st)
+            }
         }
     }
 
+    @inline(never)
     func use(_ id: UInt32, _ m: borrowing Message, _ cmd: String, _ st: StreamTrack) {
-        let u = ProxyUse(message: m.index, frame: m.frame, time: m.time, command: cmd)
         if keepsHistory { st.manifest.used.append(.init(id: id, msg: m.index, frame: m.frame, cmd: cmd)) }
         if let slot = st.current[id] {
-            records[slot.record].addUse(u, kept: keepsHistory || u.frame < slot.bornFrame)
+            records[slot.record].addUse(message: m.index, frame: m.frame, time: m.time, command: cmd,
+                                        kept: keepsHistory || m.frame < slot.bornFrame)
             if slot.born && slot.released { useAfterRelease(id, slot.record, m, cmd, st) }
-        } else if let old = st.previous[id] {
+            return
+        }
+        let u = ProxyUse(message: m.index, frame: m.frame, time: m.time, command: cmd)
+        if let old = st.previous[id] {
             records[old].addUse(u, keepHistory: keepsHistory)
             flag(.idRestart, m, id: id,
                  "P\(id) was born before the server restarted (frame \(records[old].birth?.frame ?? 0)) and is not issued again: the server resolves it to None, or to a new object once the id is reissued")
@@ -51,6 +62,7 @@ extension ProxyTracker {
         }
     }
 
+    @inline(never)
     private func useAfterRelease(_ id: UInt32, _ r: Int, _ m: borrowing Message, _ cmd: String, _ st: StreamTrack) {
         guard let rel = records[r].release else { return }
         st.manifest.usesAfterRelease.append(.init(id: id, msg: m.index, frame: m.frame, cmd: cmd))
@@ -58,6 +70,7 @@ extension ProxyTracker {
              "P\(id) is used by \(cmd) after its release (_d at frame \(rel.frame)): the server resolves it to None")
     }
 
+    @inline(never)
     func release(_ id: UInt32, _ m: borrowing Message, _ st: StreamTrack) {
         let slot = st.current[id]
         let known = slot?.born ?? false

@@ -133,13 +133,13 @@ extension ProxyTracker {
     static func creator(of req: Request) -> String {
         let f = Proxy.formatter
         switch req {
-        case let .call(t, name, _, _): return "cm " + f.format(t) + "." + name + "()"
-        case .importModule(let m): return "im " + m
+        case let .call(t, name, _, _): return "cm \(f.format(t)).\(name)()"
+        case .importModule(let m): return "im \(m)"
         case let .getProperty(t, _), let .setProperty(t, _, _), let .readInto(t, _), let .str(t), let .identity(t),
              let .equal(t, _):
-            return req.command + " " + f.format(t)
+            return "\(req.command) \(f.format(t))"
         case .release(let id): return "_d P\(id)"
-        case .other(let c, let args): return args.first.map { c + " " + f.format($0) } ?? c
+        case .other(let c, let args): return args.first.map { "\(c) \(f.format($0))" } ?? c
         case .ver, .registry, .exec, .malformed: return req.command
         }
     }

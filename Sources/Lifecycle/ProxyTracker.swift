@@ -71,14 +71,17 @@ package final class ProxyTracker {
             lastTrack = .passUnretained(track(m.stream))
             lastStream = m.stream
         }
-        lastTrack.unsafelyUnwrapped._withUnsafeGuaranteedRef { st in
-            switch m.direction {
-            case .clientToServer:
-                // Borrowed from here on (getters read it): one bitwise copy, no retain.
-                if case .request = m.kind { request(m, st) }
-            case .serverToClient:
-                server(&m, st)
-            }
+        lastTrack.unsafelyUnwrapped._withUnsafeGuaranteedRef { dispatch(&m, $0) }
+    }
+
+    @inline(never)
+    private func dispatch(_ m: inout Message, _ st: StreamTrack) {
+        switch m.direction {
+        case .clientToServer:
+            // Borrowed from here on (getters read it): one bitwise copy, no retain.
+            if case .request = m.kind { request(m, st) }
+        case .serverToClient:
+            server(&m, st)
         }
     }
 
@@ -114,13 +117,14 @@ package final class ProxyTracker {
         return s
     }
 
-    func add(_ rec: ProxyRecord, _ st: StreamTrack) -> Int {
+    func add(_ rec: consuming ProxyRecord, _ st: StreamTrack) -> Int {
         let r = records.count
         records.append(rec)
         st.recordIndices.append(r)
         return r
     }
 
+    @inline(never)
     func flag(_ kind: AnomalyKind, _ m: borrowing Message, id: UInt32?, _ detail: String) {
         anomalies.append(Anomaly(kind, frame: m.frame, stream: m.stream, proxy: id, detail: detail))
     }

@@ -45,13 +45,19 @@ enum WireProxies {
         var remaining = 1
         while remaining > 0, i < n {
             let b = p[i]
-            let avail = n - i
             remaining -= 1
+            // The one-byte headers first (fixint, fixmap, fixarray, fixstr), then a dense switch.
+            if b < 0x80 || b >= 0xe0 { i += 1; continue }
+            if b < 0xa0 {
+                let k = Int(b & 0x0f)
+                remaining += b < 0x90 ? 2 * k : k
+                i += 1
+                continue
+            }
+            if b < 0xc0 { i += 1 + Int(b & 0x1f); continue }
+            let avail = n - i
             switch b {
-            case 0x00...0x7f, 0xe0...0xff, 0xc0, 0xc2, 0xc3: i += 1
-            case 0x80...0x8f: remaining += 2 * Int(b & 0x0f); i += 1
-            case 0x90...0x9f: remaining += Int(b & 0x0f); i += 1
-            case 0xa0...0xbf: i += 1 + Int(b & 0x1f)
+            case 0xc0, 0xc2, 0xc3: i += 1
             case 0xc1: return
             case 0xcc, 0xd0: guard avail >= 2 else { return }; i += 2
             case 0xcd, 0xd1: guard avail >= 3 else { return }; i += 3
@@ -68,9 +74,10 @@ enum WireProxies {
                 guard avail >= 2 else { return }
                 if p[i + 1] == 1, avail >= 6 { body(be32(p, i + 2)) }
                 i += 6
-            case 0xd4, 0xd5, 0xd7, 0xd8:
-                guard avail >= 2 else { return }
-                i += 2 + 1 << Int(b - 0xd4)
+            case 0xd4: guard avail >= 2 else { return }; i += 3
+            case 0xd5: guard avail >= 2 else { return }; i += 4
+            case 0xd7: guard avail >= 2 else { return }; i += 10
+            case 0xd8: guard avail >= 2 else { return }; i += 18
             case 0xc7:
                 guard avail >= 3 else { return }
                 let len = Int(p[i + 1])
