@@ -25,6 +25,8 @@ struct IDTable {
     private var sparse: [UInt32: IDSlot] = [:]
     /// Ids held.
     private(set) var count = 0
+    /// Slots of the flat part (at most `flatBound(count)` while ids are only added).
+    var flatSize: Int { flat.count }
 
     private static let empty = IDSlot(record: -1)
 
