@@ -78,9 +78,25 @@ package struct ProxyRecord: Sendable, Equatable {
     /// Records a use. Without the history only the uses that may precede the birth are kept, so
     /// memory stays flat however often the proxy is used.
     package mutating func addUse(_ u: ProxyUse, keepHistory: Bool = true) {
+        addUse(u, kept: keepHistory || birth.map({ u.frame < $0.frame }) ?? true)
+    }
+
+    /// Records a use, kept in `uses` when `kept` (the tracker knows whether without reading `birth`).
+    @inline(__always)
+    mutating func addUse(_ u: ProxyUse, kept: Bool) {
+        if useCount == 0 { firstUse = u }
         useCount += 1
-        if firstUse == nil { firstUse = u }
+        if kept { uses.append(u) }
         lastUse = u
-        if keepHistory || birth.map({ u.frame < $0.frame }) ?? true { uses.append(u) }
+    }
+
+    /// Records a use from its fields (the tracker's per-use path).
+    @inline(__always)
+    mutating func addUse(message: Int, frame: Int, time: Timestamp, command: String, kept: Bool) {
+        let u = ProxyUse(message: message, frame: frame, time: time, command: command)
+        if useCount == 0 { firstUse = u }
+        useCount += 1
+        if kept { uses.append(u) }
+        lastUse = consume u
     }
 }

@@ -6,59 +6,94 @@ import URPC
 extension ProxyTracker {
     // MARK: server messages
 
-    func server(_ m: Message, _ st: StreamTrack) {
-        // The creator is named only when the reply carries proxies (most replies do not).
+    /// A server message (`inout` only so that it is read in place: it is never written). Most
+    /// replies end here: a reply value whose first byte rules out a registry dump and a proxy.
+    @inline(__always)
+    func server(_ m: inout Message, _ st: StreamTrack) {
         if let r = m.replyTo {
-            st.dropAnswered(before: r)
-            if !st.releaseRequests.isEmpty, let rr = st.releaseRequests.removeValue(forKey: r) {
-                records[rr.record].release?.answered = true
-                if let e = rr.entry { st.manifest.released[e].processedByServer = true }
-            }
+            st.pending.dropAnswered(before: r)
+            if !st.releaseRequests.isEmpty { answered(r, st) }
         }
         // Only reply values carry proxies (console output, exceptions and raw bytes do not).
-        guard m.part == .value || m.part == .riCount || m.part == .riEnd, !m.bytes.isEmpty else { return }
-        if m.part == .value, m.command == "re", let value = m.value, case .map(let entries) = value {
-            registry(entries, m, st)
+        switch m.part {
+        case .value, .riCount, .riEnd:
+            // A registry dump is a map, which `mayCarry` lets through too.
+            if let first = m.bytes.first, WireProxies.mayCarry(first: first) { value(m, first, st) }
+        default:
+            return
         }
-        collectIDs(m, wholeValue: true)
+    }
+
+    /// The reply to request n: a `_d` it answers is processed by the server.
+    @inline(never)
+    private func answered(_ n: Int, _ st: StreamTrack) {
+        guard let rr = st.releaseRequests.removeValue(forKey: n) else { return }
+        records[rr.record].release?.answered = true
+        if let e = rr.entry { st.manifest.released[e].processedByServer = true }
+    }
+
+    /// A reply value that may be a registry dump or carry proxies.
+    @inline(never)
+    private func value(_ m: borrowing Message, _ first: UInt8, _ st: StreamTrack) {
+        if case .value = m.part, first & 0xf0 == 0x80 || first == 0xde || first == 0xdf, m.command == "re" {
+            registry(m, st)
+        }
+        idScratch.removeAll(keepingCapacity: true)
+        WireProxies.forEach(in: m.bytes) { idScratch.append($0) }
         guard !idScratch.isEmpty else { return }
-        let ids = idScratch
-        let asked = m.replyTo.flatMap(st.pending)
+        births(idScratch, m, st)
+    }
+
+    /// A reply that carries proxies: the ids it issues are born (an id not above the largest one
+    /// born so far means the server restarted).
+    private func births(_ ids: [UInt32], _ m: borrowing Message, _ st: StreamTrack) {
+        let asked = m.replyTo.flatMap(st.pending.pending)
         let creator = m.replyTo == nil ? "(no request)" : asked.map(ProxyTracker.creator(of:)) ?? (m.command ?? "?")
         if st.anyBorn, let low = ids.min(), low <= st.maxBorn {
             restart(m, firstID: low, st)
         }
         guard let value = m.value else { return }
+        // Most births are a reply that is one proxy (`Proxy.all` finds it at the path "").
+        if case .ext(let t, let d) = value {
+            if let id = Proxy.id(type: t, data: d) { born(id, path: "", m, creator, st) }
+            return
+        }
+        let found = Proxy.all(in: value)
         var seen = Set<UInt32>()
-        for (id, path) in Proxy.all(in: value) where seen.insert(id).inserted {
-            let birth = ProxyBirth(message: m.index, frame: m.frame, time: m.time, inReplyTo: m.replyTo,
-                                   command: m.command, creator: creator, path: path)
-            if let r = st.current[id] {
-                guard records[r].birth == nil else { continue }
-                records[r].birth = birth
-                records[r].fate = .leaked
-            } else {
-                st.current[id] = add(ProxyRecord(id: id, stream: m.stream, epoch: st.epoch, birth: birth), st)
-            }
-            let r = st.current[id]!
-            if records[r].release == nil {
-                st.live.insert(id)
-            } else if let n = st.releasedUnborn.removeValue(forKey: r), let rel = records[r].release {
-                // Released by a pipelined `_d` before this reply issued the id: the server processes
-                // requests in order, so the release follows this birth.
-                st.manifest.released.append(.init(id: id, msg: rel.message, frame: rel.frame, processedByServer: rel.answered))
-                if st.releaseRequests[n] != nil { st.releaseRequests[n]!.entry = st.manifest.released.count - 1 }
-            }
-            st.maxBorn = max(st.maxBorn, id)
-            st.anyBorn = true
-            st.manifest.born.append(.init(id: id, msg: m.index, frame: m.frame, inReplyTo: m.replyTo, cmd: m.command))
+        for (id, path) in found where found.count == 1 || seen.insert(id).inserted {
+            born(id, path: path, m, creator, st)
         }
     }
 
+    private func born(_ id: UInt32, path: String, _ m: borrowing Message, _ creator: String, _ st: StreamTrack) {
+        let birth = ProxyBirth(message: m.index, frame: m.frame, time: m.time, inReplyTo: m.replyTo,
+                               command: m.command, creator: creator, path: path)
+        let r: Int
+        if let slot = st.current[id] {
+            guard !slot.born else { return }
+            r = slot.record
+            records[r].birth = birth
+            records[r].fate = .leaked
+        } else {
+            r = add(ProxyRecord(id: id, stream: m.stream, epoch: st.epoch, birth: birth), st)
+        }
+        st.current[id] = IDSlot(record: r, bornFrame: m.frame, released: records[r].release != nil)
+        // Live (`StreamTrack.live`) unless released before its birth.
+        if let rel = records[r].release, let n = st.releasedUnborn.removeValue(forKey: r) {
+            // Released by a pipelined `_d` before this reply issued the id: the server processes
+            // requests in order, so the release follows this birth.
+            st.manifest.released.append(.init(id: id, msg: rel.message, frame: rel.frame, processedByServer: rel.answered))
+            if st.releaseRequests[n] != nil { st.releaseRequests[n]!.entry = st.manifest.released.count - 1 }
+        }
+        st.maxBorn = max(st.maxBorn, id)
+        st.anyBorn = true
+        st.manifest.born.append(.init(id: id, msg: m.index, frame: m.frame, inReplyTo: m.replyTo, cmd: m.command))
+    }
+
     /// The server restarted: its registry is gone, ids count from 1 again.
-    func restart(_ m: Message, firstID: UInt32, _ st: StreamTrack) {
+    func restart(_ m: borrowing Message, firstID: UInt32, _ st: StreamTrack) {
         var lost = 0
-        for (id, r) in st.current where records[r].birth != nil {
+        for (id, r) in st.current.records where records[r].birth != nil {
             if records[r].release?.answered == true {
                 records[r].fate = .released
             } else {
@@ -69,15 +104,16 @@ extension ProxyTracker {
         }
         flag(.idRestart, m, id: nil,
              "the server restarted: P\(firstID) is issued again (largest id before: P\(st.maxBorn)); \(lost) proxies of the old session are lost")
-        st.current = [:]
-        st.live = []
+        st.current.removeAll()
         st.releaseLog = []
         st.maxBorn = 0
         st.anyBorn = false
         st.epoch += 1
     }
 
-    func registry(_ entries: [(key: MessagePackValue, value: MessagePackValue)], _ m: Message, _ st: StreamTrack) {
+    /// A reply to `re`: a registry dump when its value is a map.
+    func registry(_ m: borrowing Message, _ st: StreamTrack) {
+        guard let value = m.value, case .map(let entries) = value else { return }
         var listed = Set<UInt32>()
         for e in entries {
             if let i = e.key.intValue, i >= 0, i <= Int64(UInt32.max) { listed.insert(UInt32(i)) }
@@ -94,7 +130,7 @@ extension ProxyTracker {
         if !st.handshakeSeen {
             // A capture that starts mid-session: ids the dump lists that were never seen born are
             // live proxies born before the capture began (the dump is the server's own word).
-            for id in listed where st.current[id].map({ records[$0].birth == nil }) ?? true {
+            for id in listed where !(st.current[id]?.born ?? false) {
                 expected.insert(id)
             }
         }

@@ -8,32 +8,48 @@ extension ProxyTracker {
 
     /// A request, from what the dissector read of it (its `Request` is parsed only if a reply
     /// names its creator).
-    func request(_ m: Message, _ st: StreamTrack) {
-        if m.requestKnown == .ver { st.handshakeSeen = true }
-        st.order.append((m.index, m.requestSource))
+    func request(_ m: borrowing Message, _ st: StreamTrack) {
+        guard m.hasRequest else { return }
+        if case .ver? = m.requestKnown { st.handshakeSeen = true }
+        st.pending.append(m.index, m.requestSource)
         if let id = m.releaseID {
             release(id, m, st)
             return
         }
-        let whole = !m.isMalformedRequest
-        collectIDs(m, wholeValue: whole)
-        guard !idScratch.isEmpty else { return }
-        let ids = idScratch, cmd = m.command ?? m.request?.command ?? "?"
-        for id in ids { use(id, m, cmd, st) }
+        if m.isMalformedRequest {
+            // Cut short, too deep or oversized: the ids of the value the dissector kept, as far as it goes.
+            idScratch.removeAll(keepingCapacity: true)
+            if let v = m.value { Proxy.ids(in: v, into: &idScratch) }
+            guard !idScratch.isEmpty else { return }
+            let ids = idScratch, cmd = m.command ?? m.request?.command ?? "?"
+            for id in ids { use(id, m, cmd, st) }
+            return
+        }
+        var cmd: String?
+        WireProxies.forEach(in: m.bytes) { id in
+            if cmd == nil { cmd = m.command ?? m.request?.command ?? "?" }
+            // The common case inline: a proxy of the current epoch, no history kept.
+            if !keepsHistory, let slot = st.current[id] {
+                records[slot.record].addUse(message: m.index, frame: m.frame, time: m.time, command: cmd.unsafelyUnwrapped,
+                                            kept: m.frame < slot.bornFrame)
+                if slot.born && slot.released { useAfterRelease(id, slot.record, m, cmd.unsafelyUnwrapped, st) }
+            } else {
+                use(id, m, cmd.unsafelyUnwrapped, st)
+            }
+        }
     }
 
-    func use(_ id: UInt32, _ m: Message, _ cmd: String, _ st: StreamTrack) {
+    @inline(never)
+    func use(_ id: UInt32, _ m: borrowing Message, _ cmd: String, _ st: StreamTrack) {
+        if keepsHistory { st.manifest.used.append(.init(id: id, msg: m.index, frame: m.frame, cmd: cmd)) }
+        if let slot = st.current[id] {
+            records[slot.record].addUse(message: m.index, frame: m.frame, time: m.time, command: cmd,
+                                        kept: keepsHistory || m.frame < slot.bornFrame)
+            if slot.born && slot.released { useAfterRelease(id, slot.record, m, cmd, st) }
+            return
+        }
         let u = ProxyUse(message: m.index, frame: m.frame, time: m.time, command: cmd)
-        let entry = ConnectionLifecycle.Used(id: id, msg: m.index, frame: m.frame, cmd: cmd)
-        if keepsHistory { st.manifest.used.append(entry) }
-        if let r = st.current[id] {
-            records[r].addUse(u, keepHistory: keepsHistory)
-            if records[r].birth != nil, let rel = records[r].release {
-                st.manifest.usesAfterRelease.append(entry)
-                flag(.useAfterRelease, m, id: id,
-                     "P\(id) is used by \(cmd) after its release (_d at frame \(rel.frame)): the server resolves it to None")
-            }
-        } else if let old = st.previous[id] {
+        if let old = st.previous[id] {
             records[old].addUse(u, keepHistory: keepsHistory)
             flag(.idRestart, m, id: id,
                  "P\(id) was born before the server restarted (frame \(records[old].birth?.frame ?? 0)) and is not issued again: the server resolves it to None, or to a new object once the id is reissued")
@@ -41,13 +57,23 @@ extension ProxyTracker {
             var rec = ProxyRecord(id: id, stream: m.stream, epoch: st.epoch, birth: nil)
             rec.addUse(u, keepHistory: keepsHistory)
             let r = add(rec, st)
-            st.current[id] = r
+            st.current[id] = IDSlot(record: r)
             st.unknown.append((r, st.handshakeSeen))
         }
     }
 
-    func release(_ id: UInt32, _ m: Message, _ st: StreamTrack) {
-        let known = st.current[id].map { records[$0].birth != nil } ?? false
+    @inline(never)
+    private func useAfterRelease(_ id: UInt32, _ r: Int, _ m: borrowing Message, _ cmd: String, _ st: StreamTrack) {
+        guard let rel = records[r].release else { return }
+        st.manifest.usesAfterRelease.append(.init(id: id, msg: m.index, frame: m.frame, cmd: cmd))
+        flag(.useAfterRelease, m, id: id,
+             "P\(id) is used by \(cmd) after its release (_d at frame \(rel.frame)): the server resolves it to None")
+    }
+
+    @inline(never)
+    func release(_ id: UInt32, _ m: borrowing Message, _ st: StreamTrack) {
+        let slot = st.current[id]
+        let known = slot?.born ?? false
         if m.outstanding > 0, known {
             // A release of an id whose birth reply is still in flight is a pipelined request, not
             // a finaliser running mid-reply (settled as a note once the birth is seen).
@@ -55,13 +81,13 @@ extension ProxyTracker {
                  "_d P\(id) was sent while \(m.outstanding == 1 ? "a reply was" : "\(m.outstanding) replies were") still outstanding: the client's finaliser ran mid-reply")
         }
         let rel = ProxyRelease(message: m.index, frame: m.frame, time: m.time, answered: false)
-        if let r = st.current[id] {
+        if let r = slot?.record {
             if records[r].release == nil {
                 records[r].release = rel
+                st.current[id]!.released = true
                 if known {
                     st.releaseRequests[m.index] = (r, st.manifest.released.count)
                     st.manifest.released.append(.init(id: id, msg: m.index, frame: m.frame, processedByServer: false))
-                    st.live.remove(id)
                     st.releaseLog.append((m.index, id))
                 } else {
                     st.releaseRequests[m.index] = (r, nil)
@@ -83,7 +109,7 @@ extension ProxyTracker {
             var rec = ProxyRecord(id: id, stream: m.stream, epoch: st.epoch, birth: nil)
             rec.release = rel
             let r = add(rec, st)
-            st.current[id] = r
+            st.current[id] = IDSlot(record: r, released: true)
             st.unknown.append((r, st.handshakeSeen))
             st.releaseRequests[m.index] = (r, nil)
             st.releasedUnborn[r] = m.index

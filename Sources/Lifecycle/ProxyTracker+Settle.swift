@@ -30,7 +30,7 @@ extension ProxyTracker {
     func settle(_ st: StreamTrack, endTime: Timestamp, elsewhere: inout Elsewhere?,
                 into out: inout [Anomaly]) {
         var leaked = settleBornBeforeCapture(st, into: &out)
-        for (id, r) in st.current where records[r].birth != nil {
+        for (id, r) in st.current.records where records[r].birth != nil {
             if records[r].release?.answered == true {
                 records[r].fate = .released
             } else {
@@ -102,7 +102,7 @@ extension ProxyTracker {
         guard !st.handshakeSeen, let dump = st.lastRegistry else { return [] }
         var leaked: [UInt32] = []
         for id in dump.ids.sorted() where st.current[id] == nil {
-            st.current[id] = add(ProxyRecord(id: id, stream: st.stream, epoch: st.epoch, birth: nil), st)
+            st.current[id] = IDSlot(record: add(ProxyRecord(id: id, stream: st.stream, epoch: st.epoch, birth: nil), st))
         }
         for r in st.recordIndices where records[r].birth == nil && records[r].epoch == st.epoch {
             let id = records[r].id
@@ -133,13 +133,13 @@ extension ProxyTracker {
     static func creator(of req: Request) -> String {
         let f = Proxy.formatter
         switch req {
-        case let .call(t, name, _, _): return "cm " + f.format(t) + "." + name + "()"
-        case .importModule(let m): return "im " + m
+        case let .call(t, name, _, _): return "cm \(f.format(t)).\(name)()"
+        case .importModule(let m): return "im \(m)"
         case let .getProperty(t, _), let .setProperty(t, _, _), let .readInto(t, _), let .str(t), let .identity(t),
              let .equal(t, _):
-            return req.command + " " + f.format(t)
+            return "\(req.command) \(f.format(t))"
         case .release(let id): return "_d P\(id)"
-        case .other(let c, let args): return args.first.map { c + " " + f.format($0) } ?? c
+        case .other(let c, let args): return args.first.map { "\(c) \(f.format($0))" } ?? c
         case .ver, .registry, .exec, .malformed: return req.command
         }
     }

@@ -7,7 +7,7 @@ import URPC
 /// Feed all messages of a capture in order with `observe(_:)` (each stream is one server session
 /// chain: ids count up within a server boot, and a birth of an id not above the largest one born so
 /// far starts a new epoch), then call `finish(endFrame:endTime:)` for the `LeakReport`.
-/// Every lookup is a dictionary keyed by id: cost is linear in the number of messages and proxies.
+/// Ids are looked up in a flat table (`IDTable`): cost is linear in the number of messages and proxies.
 package final class ProxyTracker {
     var records: [ProxyRecord] = []
     var anomalies: [Anomaly] = []
@@ -15,23 +15,12 @@ package final class ProxyTracker {
     private var firstTime: Timestamp?
     private var lastFrame = 0
     private var lastTime = Timestamp(seconds: 0, nanoseconds: 0)
-    /// The stream of the previous message (captures are mostly one stream: no lookup per message).
-    private var lastTrack: StreamTrack?
-    /// Reused for the proxy ids of each message (no array allocated per message).
+    /// The stream of the previous message (captures are mostly one stream: no lookup per message),
+    /// unretained: `streams` keeps every track for the tracker's life.
+    private var lastTrack: Unmanaged<StreamTrack>?
+    private var lastStream = 0
+    /// Reused for the proxy ids of a message read from its value (requests that did not decode whole).
     var idScratch: [UInt32] = []
-
-    /// The proxy ids a message carries, into `idScratch`. A message that decoded whole is read by
-    /// the header scanner from its bytes (no value is built); one that did not (a request cut
-    /// short, too deep or oversized: `Request.malformed` with at most a partial value) from the
-    /// value the dissector kept, as far as it goes.
-    func collectIDs(_ m: Message, wholeValue: Bool) {
-        idScratch.removeAll(keepingCapacity: true)
-        if wholeValue {
-            Proxy.ids(inWire: m.bytes, into: &idScratch)
-        } else if let v = m.value {
-            Proxy.ids(in: v, into: &idScratch)
-        }
-    }
 
     /// Keep every use of every proxy (the JSON and HTML reports list them). Without it, memory
     /// grows with the proxies, not with the capture; the text report is the same.
@@ -52,26 +41,48 @@ package final class ProxyTracker {
 
     /// Feeds one dissected message (in the dissector's order).
     package func observe(_ m: Message) {
-        guard m.index >= 0 else { return }   // end-of-capture notes carry no bytes
-        if firstTime == nil { firstTime = m.time }
-        if m.frame > lastFrame { lastFrame = m.frame; lastTime = m.time }
-        let st: StreamTrack
-        if let t = lastTrack, t.stream == m.stream { st = t } else { st = track(m.stream); lastTrack = st }
-        switch m.direction {
-        case .clientToServer:
-            if m.kind == .request, m.hasRequest { request(m, st) }
-        case .serverToClient:
-            server(m, st)
-        }
+        var m = m
+        track(message: &m)
     }
 
     /// The dissector's batches (not generic: a call from another module is not specialised).
+    /// The messages are read in place: none is copied.
     package func observe(_ ms: [Message]) {
-        for i in ms.indices { observe(ms[i]) }
+        ms.withUnsafeBufferPointer { p in
+            guard let base = p.baseAddress else { return }
+            // A message read through a pointer would be copied before each call that borrows it
+            // (the compiler cannot prove that nothing writes it meanwhile); an inout access is
+            // exclusive, so it is borrowed in place. `track` only reads it: nothing is written.
+            let messages = UnsafeMutablePointer(mutating: base)
+            for i in p.indices { track(message: &messages[i]) }
+        }
     }
 
     package func observe<S: Sequence>(_ ms: S) where S.Element == Message {
         for m in ms { observe(m) }
+    }
+
+    /// One message (`inout` only so that it is read in place: it is never written).
+    private func track(message m: inout Message) {
+        guard m.index >= 0 else { return }   // end-of-capture notes carry no bytes
+        if firstTime == nil { firstTime = m.time }
+        if m.frame > lastFrame { lastFrame = m.frame; lastTime = m.time }
+        if lastTrack == nil || m.stream != lastStream {
+            lastTrack = .passUnretained(track(m.stream))
+            lastStream = m.stream
+        }
+        lastTrack.unsafelyUnwrapped._withUnsafeGuaranteedRef { dispatch(&m, $0) }
+    }
+
+    @inline(never)
+    private func dispatch(_ m: inout Message, _ st: StreamTrack) {
+        switch m.direction {
+        case .clientToServer:
+            // Borrowed from here on (getters read it): one bitwise copy, no retain.
+            if case .request = m.kind { request(m, st) }
+        case .serverToClient:
+            server(&m, st)
+        }
     }
 
     /// Ends the capture: fates, leaks and unknown ids are settled. `endFrame`/`endTime` default to
@@ -106,14 +117,15 @@ package final class ProxyTracker {
         return s
     }
 
-    func add(_ rec: ProxyRecord, _ st: StreamTrack) -> Int {
+    func add(_ rec: consuming ProxyRecord, _ st: StreamTrack) -> Int {
         let r = records.count
         records.append(rec)
         st.recordIndices.append(r)
         return r
     }
 
-    func flag(_ kind: AnomalyKind, _ m: Message, id: UInt32?, _ detail: String) {
+    @inline(never)
+    func flag(_ kind: AnomalyKind, _ m: borrowing Message, id: UInt32?, _ detail: String) {
         anomalies.append(Anomaly(kind, frame: m.frame, stream: m.stream, proxy: id, detail: detail))
     }
 }

@@ -9,17 +9,14 @@ extension ProxyTracker {
         var epoch = 0
         var maxBorn: UInt32 = 0
         var anyBorn = false
-        /// id → record index, current epoch (born, or seen only in uses/releases so far).
-        var current: [UInt32: Int] = [:]
+        /// id → record index and the facts each use reads, current epoch (born, or seen only in
+        /// uses/releases so far).
+        var current = IDTable()
         /// id → record index of the latest earlier epoch in which it was born.
         var previous: [UInt32: Int] = [:]
-        /// Issued in the current epoch and not yet released by a `_d` request (the server's view
-        /// once it has processed everything sent so far).
-        var live: Set<UInt32> = []
         var handshakeSeen = false
-        /// Requests awaiting their reply, in n order (n grows), from `orderHead`.
-        var order: [(n: Int, request: RequestSource)] = []
-        var orderHead = 0
+        /// Requests awaiting their reply, in n order (n grows).
+        let pending = PendingRequests()
         /// `_d` request n → (record, index in manifest.released; nil while the id's birth is in flight).
         var releaseRequests: [Int: (record: Int, entry: Int?)] = [:]
         /// Records released before their birth reply arrived (a pipelined `_d`) → the `_d`'s n.
@@ -39,20 +36,12 @@ extension ProxyTracker {
             manifest = ConnectionLifecycle(stream: stream)
         }
 
-        /// The request n, if it still awaits its reply.
-        func pending(_ n: Int) -> Request? {
-            orderHead < order.count && order[orderHead].n == n ? order[orderHead].request.request : nil
-        }
-
-        func dropAnswered(before n: Int) {
-            while orderHead < order.count, order[orderHead].n < n {
-                orderHead += 1
-            }
-            if orderHead > 1024, orderHead * 2 > order.count {
-                // (Answered requests stay in the array until it is compacted.)
-                order.removeFirst(orderHead)
-                orderHead = 0
-            }
+        /// Issued in the current epoch and not yet released by a `_d` request (the server's view
+        /// once it has processed everything sent so far).
+        var live: Set<UInt32> {
+            var out = Set<UInt32>()
+            current.forEach { id, s in if s.born && !s.released { out.insert(id) } }
+            return out
         }
     }
 }
