@@ -18,7 +18,7 @@ extension ProxyTracker {
         switch m.part {
         case .value, .riCount, .riEnd:
             // A registry dump is a map, which `mayCarry` lets through too.
-            if let first = m.bytes.first, WireProxies.mayCarry(first: first) { value(m, first, st) }
+            if let first = m.bytes.first, Proxy.mayCarryID(firstByte: first) { value(m, first, st) }
         default:
             return
         }
@@ -39,7 +39,7 @@ extension ProxyTracker {
             registry(m, st)
         }
         idScratch.removeAll(keepingCapacity: true)
-        WireProxies.forEach(in: m.bytes) { idScratch.append($0) }
+        Proxy.forEachID(inWire: m.bytes) { idScratch.append($0) }
         guard !idScratch.isEmpty else { return }
         births(idScratch, m, st)
     }

@@ -26,7 +26,7 @@ extension ProxyTracker {
             return
         }
         var cmd: String?
-        WireProxies.forEach(in: m.bytes) { id in
+        Proxy.forEachID(inWire: m.bytes) { id in
             if cmd == nil { cmd = m.command ?? m.request?.command ?? "?" }
             // The common case inline: a proxy of the current epoch, no history kept.
             if !keepsHistory, let slot = st.current[id] {

@@ -48,36 +48,29 @@ extension ByteCursor {
     /// before its header is complete, as the device's reader does.
     @inlinable @inline(__always)
     func rawHeader(at i: Int) -> HeaderRead {
+        rawHeader(at: i, table: HeaderTable.table(dialect))
+    }
+
+    /// `rawHeader(at:)` with the dialect's `HeaderTable` already at hand (a loop fetches it once).
+    @inlinable @inline(__always)
+    func rawHeader(at i: Int, table: UnsafePointer<HeaderEntry>) -> HeaderRead {
         let b = base[i]
-        switch b {
-        case 0x00...0x7f, 0xe0...0xff, 0xc0, 0xc2, 0xc3:
-            return .header(RawHeader(firstByte: b, kind: .scalar, headerLength: 1, length: 0))
-        case 0x80...0x8f: return .header(RawHeader(firstByte: b, kind: .map, headerLength: 1, length: Int(b & 0x0f)))
-        case 0x90...0x9f: return .header(RawHeader(firstByte: b, kind: .array, headerLength: 1, length: Int(b & 0x0f)))
-        case 0xa0...0xbf: return .header(RawHeader(firstByte: b, kind: .str, headerLength: 1, length: Int(b & 0x1f)))
-        case 0xc1: return .invalid(b)
-        case 0xcb, 0xcf, 0xd3: if dialect == .device { return .invalid(b) }
-        default: break
+        let e = table[Int(b)]
+        let kind = unsafeBitCast(e.kind, to: RawHeader.Kind.self)
+        let hl = Int(e.headerLength)
+        if e.width == 0 {
+            let avail = base.count - i
+            guard hl <= avail else { return .needsMore(hl - avail) }
+            return .header(RawHeader(firstByte: b, kind: kind, headerLength: hl, length: Int(e.length),
+                                     extType: kind == .ext ? Int8(bitPattern: base[i + 1]) : 0))
         }
-        let hl = ByteCursor.headerLength(b)
+        // An invalid first byte is refused before its header is complete.
+        guard e.width != 0xff else { return .invalid(b) }
         let avail = base.count - i
         guard hl <= avail else { return .needsMore(hl - avail) }
-        let kind: RawHeader.Kind
-        switch b {
-        case 0xc4...0xc6: kind = .bin
-        case 0xc7...0xc9: kind = .ext
-        case 0xd4...0xd8:
-            return .header(RawHeader(firstByte: b, kind: .ext, headerLength: hl, length: 1 << Int(b - 0xd4),
-                                     extType: Int8(bitPattern: base[i + 1])))
-        case 0xd9...0xdb: kind = .str
-        case 0xdc, 0xdd: kind = .array
-        case 0xde, 0xdf: kind = .map
-        default: return .header(RawHeader(firstByte: b, kind: .scalar, headerLength: hl, length: 0))
-        }
         // The length field fills the header after the first byte (and before an ext's type byte).
-        let width = kind == .ext ? hl - 2 : hl - 1
-        let n = width == 1 ? Int(base[i + 1]) : width == 2 ? Int(be16(i + 1)) : Int(be32(i + 1))
-        return .header(RawHeader(firstByte: b, kind: kind, headerLength: hl, length: n,
+        return .header(RawHeader(firstByte: b, kind: kind, headerLength: hl,
+                                 length: HeaderReader.lengthField(base, i + 1, width: e.width),
                                  extType: kind == .ext ? Int8(bitPattern: base[i + hl - 1]) : 0))
     }
 }

@@ -85,10 +85,28 @@ struct Mix: RandomNumberGenerator {
         #expect(table.count == 0 && table.flatSize == 0 && table[5000] == nil && table[UInt32.max] == nil)
     }
 
+    /// The ids the tracker's walk (`Proxy.forEachID`) finds, and those of a reference walk that
+    /// reads one header at a time with `HeaderReader.read(at:)` (what `Proxy.ids(inWire:)` did
+    /// before it moved onto the table walk).
     static func ids(_ bytes: [UInt8]) -> (walk: [UInt32], reference: [UInt32]) {
-        var walk: [UInt32] = [], reference: [UInt32] = []
-        WireProxies.forEach(in: bytes[...]) { walk.append($0) }
-        Proxy.ids(inWire: bytes[...], into: &reference)
+        var walk: [UInt32] = [], array: [UInt32] = [], reference: [UInt32] = []
+        Proxy.forEachID(inWire: bytes[...]) { walk.append($0) }
+        Proxy.ids(inWire: bytes[...], into: &array)
+        #expect(array == walk)
+        bytes.withUnsafeBufferPointer { p in
+            let reader = HeaderReader(p)
+            var i = 0
+            var remaining = 1
+            while remaining > 0, case .header(let h) = reader.read(at: i) {
+                remaining += h.items - 1
+                let payload = i + h.headerLength
+                if h.kind == .ext, h.extType == ExtCode.proxy, h.length == 4, payload + 4 <= p.count {
+                    reference.append(UInt32(p[payload]) << 24 | UInt32(p[payload + 1]) << 16
+                                     | UInt32(p[payload + 2]) << 8 | UInt32(p[payload + 3]))
+                }
+                i = payload + h.payloadLength
+            }
+        }
         return (walk, reference)
     }
 
@@ -102,6 +120,7 @@ struct Mix: RandomNumberGenerator {
             [0xa2, 0x63, 0x6d], [0xd9, 2, 0xd6, 0x01], [0xc4, 1, 0xd6], [0xc1], [0xcd, 1], [0xd3],
             [0x05], [0xe0], [0xc0], [0xd4, 1, 0], [0xd8, 1], [0xcb, 0, 0, 0, 0, 0, 0, 0, 0], [0x01], [0x04],
         ]
+        var decoded = 0
         for _ in 0..<30000 {
             var b: [UInt8] = []
             for _ in 0..<Int.random(in: 0..<8, using: &g) {
@@ -114,8 +133,17 @@ struct Mix: RandomNumberGenerator {
             if !b.isEmpty, Bool.random(using: &g) { b.removeLast(Int.random(in: 0...min(3, b.count), using: &g)) }
             let (walk, reference) = Self.ids(b)
             #expect(walk == reference, "\(b)")
-            if let f = b.first, !WireProxies.mayCarry(first: f) { #expect(reference.isEmpty) }
+            if let f = b.first, !Proxy.mayCarryID(firstByte: f) { #expect(reference.isEmpty) }
+            // Where the bytes decode, the ids of the value.
+            if let v = try? Decoder().decodeValue(b).value {
+                var expected: [UInt32] = []
+                Proxy.ids(in: v, into: &expected)
+                #expect(walk == expected, "\(b)")
+                decoded += 1
+            }
         }
+        // Enough of the hostile strings decode for the value comparison to count.
+        #expect(decoded > 3000)
     }
 
     @Test func wireWalkReadsEncodedRequestsAndReplies() throws {

@@ -3,33 +3,45 @@ import MessagePack
 extension Proxy {
     /// The ids of the proxies in the bytes of one whole, well-formed MessagePack object (a message
     /// that decoded), in wire order: what `ids(in:into:)` finds in its decoded value, found from
-    /// the headers alone without building the value (the proxy tracker's per-message path).
-    ///
-    /// A whole object needs no stack: it is done once every item its containers announced has
-    /// been read. Each step moves forward by at least one byte and stops at the end of the bytes,
-    /// so even bytes that are not what they should be cannot make it loop or read out of bounds.
+    /// the headers alone without building the value.
     package static func ids(inWire bytes: ArraySlice<UInt8>, into out: inout [UInt32]) {
+        forEachID(inWire: bytes) { out.append($0) }
+    }
+
+    /// The proxy ids of `ids(inWire:into:)`, handed to `body` one by one (the proxy tracker's
+    /// per-message path: no array to fill and clear). Read by `HeaderReader.walkObject` in the
+    /// standard dialect: it stops at a refused byte, at a header cut short, and once every item the
+    /// containers announced has been read, so even bytes that are not what they should be cannot
+    /// make it loop or read out of bounds. A proxy is an ext of type 1 with a 4-byte payload that
+    /// is present (`d6 01`, or `c7`/`c8`/`c9` with length 4 and type 1; type 1 is `ExtCode.proxy`).
+    @inlinable @inline(__always)
+    package static func forEachID(inWire bytes: ArraySlice<UInt8>, _ body: (UInt32) -> Void) {
         bytes.withUnsafeBufferPointer { p in
-            // Most replies are one scalar, str or bin, and carry a proxy only as `d6 01 id`.
             guard let first = p.first else { return }
-            if !((0x80...0x9f).contains(first) || (0xdc...0xdf).contains(first) || (0xc7...0xc9).contains(first)) {
-                if first == 0xd6, p.count >= 6, p[1] == UInt8(bitPattern: ExtCode.proxy) {
-                    out.append(UInt32(p[2]) << 24 | UInt32(p[3]) << 16 | UInt32(p[4]) << 8 | UInt32(p[5]))
-                }
+            // Most replies are one scalar, str or bin, and carry a proxy only as `d6 01 id`.
+            if !mayCarryIDInside(firstByte: first) {
+                if first == 0xd6, p.count >= 6, p[1] == 1 { body(id(p, 2)) }
                 return
             }
-            let reader = HeaderReader(p)
-            var i = 0
-            var remaining = 1
-            while remaining > 0, case .header(let h) = reader.read(at: i) {
-                remaining += h.items - 1
-                let payload = i + h.headerLength
-                if h.kind == .ext, h.extType == ExtCode.proxy, h.length == 4, payload + 4 <= p.count {
-                    out.append(UInt32(p[payload]) << 24 | UInt32(p[payload + 1]) << 16
-                               | UInt32(p[payload + 2]) << 8 | UInt32(p[payload + 3]))
-                }
-                i = payload + h.payloadLength
+            _ = HeaderReader(p).walkObject { h in
+                if h.isExt, h.length == 4, h.extType == 1, h.payloadStart + 4 <= p.count { body(id(p, h.payloadStart)) }
             }
         }
+    }
+
+    /// False when the first byte alone settles that the object carries no proxy (a scalar, str or
+    /// bin, or an ext that is not a proxy's size); then `forEachID` finds none.
+    @inlinable @inline(__always)
+    package static func mayCarryID(firstByte b: UInt8) -> Bool { mayCarryIDInside(firstByte: b) || b == 0xd6 }
+
+    /// A container or a sized ext: the first byte does not settle where its proxies are.
+    @inlinable @inline(__always) @usableFromInline
+    static func mayCarryIDInside(firstByte b: UInt8) -> Bool {
+        b & 0xe0 == 0x80 || b >= 0xdc && b <= 0xdf || b >= 0xc7 && b <= 0xc9
+    }
+
+    @inlinable @inline(__always) @usableFromInline
+    static func id(_ p: UnsafeBufferPointer<UInt8>, _ i: Int) -> UInt32 {
+        UInt32(p[i]) << 24 | UInt32(p[i + 1]) << 16 | UInt32(p[i + 2]) << 8 | UInt32(p[i + 3])
     }
 }
