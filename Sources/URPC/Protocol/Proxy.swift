@@ -1,7 +1,7 @@
 import MessagePack
 
 /// Proxies: `ExtType(1, 4-byte big-endian id)`, always `d6 01 XX XX XX XX` on the wire.
-package enum Proxy {
+@usableFromInline package enum Proxy {
     /// The id of a proxy ext, or nil when the ext is not a well-formed proxy.
     @inlinable
     package static func id(type: Int8, data: ArraySlice<UInt8>) -> UInt32? {
