@@ -164,7 +164,12 @@ public struct StreamDecoder: Sendable {
         scanner.dialect = options.dialect
         scanner.maxDepth = options.maxDepth
         scanner.maxObjectSize = options.maxObjectSize
-        let extent = buffer.withUnsafeBufferPointer { scanner.extent($0) }
+        let extent = buffer.withUnsafeBufferPointer { p in
+            // A whole object that has arrived is framed in one flat pass; a partial one (or one
+            // the flat pass leaves to it) by the resumable scanner.
+            if !scanner.hasStarted, let end = scanner.flatEnd(p, from: scanner.start) { return ObjectExtent.complete(end: end, maxDepth: 0) }
+            return scanner.extent(p)
+        }
         switch extent {
         case .complete(let end, _): return end
         case .needsMore: return nil

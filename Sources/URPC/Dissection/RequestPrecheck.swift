@@ -100,6 +100,29 @@ struct RequestPrecheck {
                 mayLint = true
                 i += 1
                 remaining += 2 * Int(b & 0x0f) - 1
+            case 0xcc, 0xcd, 0xce, 0xd0, 0xd1, 0xd2, 0xca:
+                // Fixed-size numbers: uint8/16/32 with the top bit set and int32 are linted.
+                let size = b == 0xcc || b == 0xd0 ? 2 : b == 0xcd || b == 0xd1 ? 3 : 5
+                guard size <= n - i else { return false }
+                if b == 0xd2 || (b >= 0xcc && b <= 0xce && p[i + 1] >= 0x80) { mayLint = true }
+                i += size
+                remaining -= 1
+            case 0xd4...0xd8:
+                // Fixext: only a 4-byte proxy is a good ext; a negative type is linted.
+                guard 2 <= n - i else { return false }
+                let length = 1 << Int(b - 0xd4)
+                let type = Int8(bitPattern: p[i + 1])
+                if type < 0 { mayLint = true }
+                if type != ExtCode.proxy || length != 4 { mayHaveBadExt = true }
+                i += 2 + length
+                guard i <= n else { return false }
+                remaining -= 1
+            case 0xc4, 0xd9:
+                // bin 8, str 8.
+                guard 2 <= n - i else { return false }
+                i += 2 + Int(p[i + 1])
+                guard i <= n else { return false }
+                remaining -= 1
             default:
                 guard let next = other(p, at: i) else { return false }
                 if i == 0, arrayLength >= 0 { topLeft = arrayLength }
