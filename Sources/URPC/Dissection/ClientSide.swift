@@ -93,8 +93,8 @@ extension ConnectionDissector {
                 anomalies.append(Anomaly(lint: f, frame: seg.frame, stream: index))
             }
         }
-        appendRequest(head, nil, bytes: bytes, madeUp: false, range: range, firstFrame: c2s.firstFrame(at: range.lowerBound),
-                      node: nil, value: nil, seg.frame, seg.time, anomalies, into: &out)
+        queueRequest(head, bytes: bytes, madeUp: nil, lazy: true, range: range, firstFrame: c2s.firstFrame(at: range.lowerBound),
+                     seg.frame, seg.time, anomalies, into: &out)
     }
 
     /// A decoded request.
@@ -138,6 +138,17 @@ extension ConnectionDissector {
     func appendRequest(_ head: RequestHead, _ req: consuming Request?, bytes: ArraySlice<UInt8>, madeUp: Bool,
                        range: Range<Int>, firstFrame: Int, node: Node?, value: MessagePackValue?, _ frame: Int,
                        _ time: Timestamp, _ anomalies: [Anomaly], into out: inout [Message]) {
+        let made = madeUp ? req.map(MadeUpRequest.init) : nil
+        queueRequest(head, bytes: bytes, madeUp: made, lazy: req == nil, range: range, firstFrame: firstFrame,
+                     frame, time, anomalies, into: &out)
+        if let req { out[out.count - 1].keep(request: req, value: value, node: node) }
+    }
+
+    /// Appends a request message to `out` (with no `Request` kept: `lazy` says whether it parses
+    /// one from its bytes when read) and queues the request for its reply.
+    private func queueRequest(_ head: RequestHead, bytes: ArraySlice<UInt8>, madeUp: MadeUpRequest?, lazy: Bool,
+                              range: Range<Int>, firstFrame: Int, _ frame: Int, _ time: Timestamp, _ anomalies: [Anomaly],
+                              into out: inout [Message]) {
         var anomalies = anomalies
         let outstanding = pending.count - pendingHead
         if outstanding > 0, head.known != .release, !serverDead {
@@ -152,14 +163,12 @@ extension ConnectionDissector {
         let other = entry == nil ? head.command : nil
         pending.append(PendingRequest(index: nextIndex, frame: frame, time: time, commandEntry: entry, otherCommand: other,
                                       readIntoCount: head.readIntoCount, mayPrint: head.mayPrint, bytes: bytes,
-                                      madeUp: madeUp ? req.map(MadeUpRequest.init) : nil))
-        let lazy = req == nil
+                                      madeUp: madeUp))
         out.append(Message(index: nextIndex, frame: frame, firstFrame: firstFrame, time: time, stream: index,
                            direction: .clientToServer, kind: .request, part: .request, streamRange: range, bytes: bytes,
                            commandEntry: entry, otherCommand: other, outstanding: outstanding, anomalies: anomalies,
                            lazyDecoding: lazy ? options.decoding : nil, lazyRequest: lazy,
                            head: head))
-        if !lazy { out[out.count - 1].keep(request: req, value: value, node: node) }
         nextIndex += 1
         anyRequestSeen = true
     }

@@ -7,20 +7,41 @@ import MessagePack
 /// only when an output reads it (`Message.request`).
 package struct RequestHead: Sendable, Equatable {
     /// The command string as sent ("?" when there is none).
-    package var command: String { commandEntry?.rawValue ?? otherCommand }
+    package var command: String { commandEntry?.rawValue ?? texts?.otherCommand ?? "" }
     /// The command table entry the command string names (well-formed request or not).
     package private(set) var commandEntry: Command?
-    /// The command string when it names no table entry.
-    private var otherCommand = ""
     /// The command table entry of a well-formed request (nil for `other` and malformed ones).
     package var known: Command?
-    package var malformedReason: String?
+    package var malformedReason: String? {
+        get { texts?.malformedReason }
+        set { setTexts(other: texts?.otherCommand, reason: newValue) }
+    }
     /// An array starting with a str that is not a urpc command (`Request.other`).
     package var isOther = false
     /// The count an `ri` asks for.
     package var readIntoCount: Int64?
     /// The id a well-formed `_d` releases.
     package var releaseID: UInt32?
+    /// The strings only an unknown command or a malformed request has, boxed: the head of a
+    /// well-formed request of a known command holds no string and copies without reference counting.
+    private var texts: Texts?
+
+    private final class Texts: Sendable, Equatable {
+        /// The command string when it names no table entry.
+        let otherCommand: String?
+        let malformedReason: String?
+        init(otherCommand: String?, malformedReason: String?) {
+            self.otherCommand = otherCommand
+            self.malformedReason = malformedReason
+        }
+        static func == (a: Texts, b: Texts) -> Bool {
+            a.otherCommand == b.otherCommand && a.malformedReason == b.malformedReason
+        }
+    }
+
+    private mutating func setTexts(other: String?, reason: String?) {
+        texts = other == nil && reason == nil ? nil : Texts(otherCommand: other, malformedReason: reason)
+    }
 
     /// True for the commands whose execution may print console output first (`Request.mayPrint`).
     package var mayPrint: Bool { isOther || (known?.mayPrint ?? false) }
@@ -28,9 +49,8 @@ package struct RequestHead: Sendable, Equatable {
     package init(_ r: Request) {
         let c = r.command
         commandEntry = Command.lookup(c)
-        if commandEntry == nil { otherCommand = c }
         known = r.known
-        malformedReason = r.malformedReason
+        setTexts(other: commandEntry == nil ? c : nil, reason: r.malformedReason)
         if case .other = r { isOther = true }
         readIntoCount = r.readIntoCount
         if case .release(let id) = r { releaseID = id }
@@ -42,7 +62,7 @@ package struct RequestHead: Sendable, Equatable {
     init?(walk: RequestPrecheck, bytes: ArraySlice<UInt8>, options: DecodingOptions) {
         guard walk.complete, walk.arrayLength >= 1, let c = walk.elementStart(0) else { return nil }
         let n = walk.arrayLength - 1
-        var entry: Command?, otherOut = "", other = false, reason: String?, knownOut: Command?, ri: Int64?, rel: UInt32?
+        var entry: Command?, otherOut: String?, other = false, reason: String?, knownOut: Command?, ri: Int64?, rel: UInt32?
         // One pointer for every read below (no slice per element). The walk has checked that every
         // header and payload lies within the bytes.
         let settled = bytes.withUnsafeBufferPointer { p -> Bool in
@@ -93,9 +113,8 @@ package struct RequestHead: Sendable, Equatable {
         }
         guard settled else { return nil }
         commandEntry = entry
-        otherCommand = otherOut
         isOther = other
-        malformedReason = reason
+        if otherOut != nil || reason != nil { setTexts(other: otherOut, reason: reason) }
         known = knownOut
         readIntoCount = ri
         releaseID = rel
