@@ -160,6 +160,8 @@ public struct StreamDecoder: Sendable {
 
     /// Advances the scanner; returns the end index (in `buffer`) of the complete object, if any.
     private mutating func scan() throws(DecodingError) -> Int? {
+        // Nothing of the next object has arrived (the common end of a drain).
+        if consumed == buffer.count { return nil }
         // Options are public and may change between calls.
         scanner.dialect = options.dialect
         scanner.maxDepth = options.maxDepth
@@ -167,7 +169,11 @@ public struct StreamDecoder: Sendable {
         let extent = buffer.withUnsafeBufferPointer { p in
             // A whole object that has arrived is framed in one flat pass; a partial one (or one
             // the flat pass leaves to it) by the resumable scanner.
-            if !scanner.hasStarted, let end = scanner.flatEnd(p, from: scanner.start) { return ObjectExtent.complete(end: end, maxDepth: 0) }
+            // A partial object is framed again from its start by the flat pass while what was
+            // scanned of it is short (a first byte that came alone), so rescanning stays bounded.
+            if scanner.position - scanner.start < 64, let end = scanner.flatEnd(p, from: scanner.start) {
+                return ObjectExtent.complete(end: end, maxDepth: 0)
+            }
             return scanner.extent(p)
         }
         switch extent {

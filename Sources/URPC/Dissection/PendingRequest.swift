@@ -24,6 +24,7 @@ struct PendingRequest {
     /// it, so it is kept. nil for every request parsed from its bytes.
     var madeUp: MadeUpRequest?
 
+    @inline(__always)
     init(index: Int, frame: Int, time: Timestamp, commandEntry: Command?, otherCommand: String?, readIntoCount: Int64?, mayPrint: Bool,
          bytes: ArraySlice<UInt8>, madeUp: MadeUpRequest?) {
         self.index = index

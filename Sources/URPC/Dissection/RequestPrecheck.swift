@@ -38,7 +38,7 @@ struct RequestPrecheck {
         return s >= 0 ? s : nil
     }
 
-    init(_ bytes: ArraySlice<UInt8>) {
+    init(_ bytes: __shared ArraySlice<UInt8>) {
         mayLint = bytes.count >= DeviceLint.crashDepth
         let done = bytes.withUnsafeBufferPointer { p in walk(p) }
         if !done {

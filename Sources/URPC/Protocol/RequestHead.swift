@@ -59,7 +59,7 @@ package struct RequestHead: Sendable, Equatable {
     /// `Request(value)`'s facts read from the bytes of the whole object `walk` walked, or nil when
     /// the headers cannot settle them (not a non-empty array, a command that is not a valid str):
     /// the caller then decodes the value and parses it.
-    init?(walk: RequestPrecheck, bytes: ArraySlice<UInt8>, options: DecodingOptions) {
+    init?(walk: RequestPrecheck, bytes: __shared ArraySlice<UInt8>, options: DecodingOptions) {
         guard walk.complete, walk.arrayLength >= 1, let c = walk.elementStart(0) else { return nil }
         let n = walk.arrayLength - 1
         var entry: Command?, otherOut: String?, other = false, reason: String?, knownOut: Command?, ri: Int64?, rel: UInt32?
