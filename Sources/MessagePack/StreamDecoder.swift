@@ -102,6 +102,18 @@ public struct StreamDecoder: Sendable {
         return ((bufferOrigin + start)..<(bufferOrigin + end), buffer[start..<end])
     }
 
+    /// `nextObject()` into the caller's range and bytes (no optional tuple): false, and both
+    /// unchanged, when more data is needed.
+    package mutating func nextObject(_ range: inout Range<Int>, _ bytes: inout ArraySlice<UInt8>) throws(DecodingError) -> Bool {
+        guard let end = try scan() else { return false }
+        let start = consumed
+        consumed = end
+        resetScan()
+        range = (bufferOrigin + start)..<(bufferOrigin + end)
+        bytes = buffer[start..<end]
+        return true
+    }
+
     /// Takes `count` raw bytes (not MessagePack, as in a urpc `ri` reply) once they have all
     /// arrived; nil until then.
     public mutating func nextRaw(count: Int) -> ArraySlice<UInt8>? {

@@ -5,6 +5,9 @@ import MessagePack
 /// plausible request start.
 extension ConnectionDissector {
     func drainClient(_ seg: StreamSegment, _ out: inout [Message]) {
+        // Each request framed lands here (no optional tuple to destroy per request).
+        var range = 0..<0
+        var bytes: ArraySlice<UInt8> = []
         while true {
             if c2s.resyncing {
                 // Skip to a plausible request start.
@@ -23,25 +26,24 @@ extension ConnectionDissector {
                 c2s.resyncing = false
                 flushSkipped(c2s, &out)
             }
+            if !(options.keepsNodes || options.decoding.strictUTF8) {
+                // Requests are framed, not decoded: their headers say what the dissector needs
+                // and `Message.request` parses them when an output asks.
+                do {
+                    guard try c2s.nextObject(&range, &bytes) else { return }
+                } catch {
+                    if clientObjectFailed(error, seg, &out) { continue }
+                    return
+                }
+                request(range, bytes, seg, into: &out)
+                continue
+            }
             let next: (range: Range<Int>, bytes: ArraySlice<UInt8>, value: MessagePackValue?)?
             do {
-                next = try nextClientObject()
+                next = try nextDecodedClientObject()
             } catch {
-                if case .depthBeyondLimit = error {
-                    switch deepRequest(seg) {
-                    case .message(let m): out.append(m); continue
-                    case .wait: return
-                    case .notOne: break
-                    }
-                }
-                if case .lengthBeyondLimit(let at, _, _) = error, let m = oversizedRequest(headerAt: at, seg) {
-                    out.append(m)
-                    continue
-                }
-                if c2s.skippedStart == nil { c2s.skipReason = "\(error)" }
-                c2s.resyncing = true
-                c2s.skipByte()
-                continue
+                if clientObjectFailed(error, seg, &out) { continue }
+                return
             }
             guard let next else { return }
             if let v = next.value {
@@ -52,16 +54,25 @@ extension ConnectionDissector {
         }
     }
 
-    /// The next whole client object. Requests are framed, not decoded (the value is nil): their
-    /// headers say what the dissector needs and `Message.request` parses them when an output
-    /// asks. With nodes kept (-V), or when strict UTF-8 may refuse a str only a decode sees, they
-    /// are decoded now.
-    private func nextClientObject() throws(DecodingError) -> (range: Range<Int>, bytes: ArraySlice<UInt8>, value: MessagePackValue?)? {
-        guard options.keepsNodes || options.decoding.strictUTF8 else {
-            guard let (r, b) = try c2s.nextObject() else { return nil }
-            return (r, b, nil)
+    /// A client object did not frame or decode: a request too deep or too long for the limits
+    /// becomes its message, anything else starts a resynchronisation. False: wait for more bytes.
+    @inline(never)
+    private func clientObjectFailed(_ error: DecodingError, _ seg: StreamSegment, _ out: inout [Message]) -> Bool {
+        if case .depthBeyondLimit = error {
+            switch deepRequest(seg) {
+            case .message(let m): out.append(m); return true
+            case .wait: return false
+            case .notOne: break
+            }
         }
-        return try nextDecodedClientObject()
+        if case .lengthBeyondLimit(let at, _, _) = error, let m = oversizedRequest(headerAt: at, seg) {
+            out.append(m)
+            return true
+        }
+        if c2s.skippedStart == nil { c2s.skipReason = "\(error)" }
+        c2s.resyncing = true
+        c2s.skipByte()
+        return true
     }
 
     /// The next client object decoded: as a node (-V, kept aside in `clientNode`) or a value.
@@ -81,8 +92,8 @@ extension ConnectionDissector {
     /// settle (or whose ext codes the lint must check on its value) is decoded and parsed now.
     private func request(_ range: Range<Int>, _ bytes: ArraySlice<UInt8>, _ seg: StreamSegment, into out: inout [Message]) {
         let walk = RequestPrecheck(bytes)
-        guard !(options.lint && walk.mayHaveBadExt),
-              let head = RequestHead(walk: walk, bytes: bytes, options: options.decoding) else {
+        var head = RequestHead()
+        guard !(options.lint && walk.mayHaveBadExt), head.read(walk: walk, bytes: bytes, options: options.decoding) else {
             let v = (try? Decoder(options: options.decoding).decodeValue(filling: bytes, origin: range.lowerBound)) ?? .nil
             request(v, range, bytes, seg, into: &out)
             return

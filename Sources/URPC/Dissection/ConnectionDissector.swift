@@ -117,7 +117,7 @@ final class ConnectionDissector {
             gap(count, seg.side == cs ? .clientToServer : .serverToClient, seg, &out)
         case .bytes(let bytes):
             if clientSide == nil { decideRoles(seg, bytes) }
-            if seg.side == clientSide {
+            if let cs = clientSide, seg.side == cs {
                 c2s.feed(bytes, frame: seg.frame, time: seg.time)
                 drainClient(seg, &out)
             } else {

@@ -60,7 +60,18 @@ package struct RequestHead: Sendable, Equatable {
     /// the headers cannot settle them (not a non-empty array, a command that is not a valid str):
     /// the caller then decodes the value and parses it.
     init?(walk: RequestPrecheck, bytes: __shared ArraySlice<UInt8>, options: DecodingOptions) {
-        guard walk.complete, walk.arrayLength >= 1, let c = walk.elementStart(0) else { return nil }
+        var head = RequestHead()
+        guard head.read(walk: walk, bytes: bytes, options: options) else { return nil }
+        self = head
+    }
+
+    /// An empty head, for `read(walk:bytes:options:)` to fill.
+    init() {}
+
+    /// `init?(walk:bytes:options:)` into an existing head (no optional head): false when the
+    /// headers cannot settle the facts (the head is then unchanged).
+    mutating func read(walk: RequestPrecheck, bytes: __shared ArraySlice<UInt8>, options: DecodingOptions) -> Bool {
+        guard walk.complete, walk.arrayLength >= 1, let c = walk.elementStart(0) else { return false }
         let n = walk.arrayLength - 1
         var entry: Command?, otherOut: String?, other = false, reason: String?, knownOut: Command?, ri: Int64?, rel: UInt32?
         // One pointer for every read below (no slice per element). The walk has checked that every
@@ -111,13 +122,14 @@ package struct RequestHead: Sendable, Equatable {
             if let why { reason = why } else { knownOut = known }
             return true
         }
-        guard settled else { return nil }
+        guard settled else { return false }
         commandEntry = entry
         isOther = other
         if otherOut != nil || reason != nil { setTexts(other: otherOut, reason: reason) }
         known = knownOut
         readIntoCount = ri
         releaseID = rel
+        return true
     }
 
     @inline(never)
