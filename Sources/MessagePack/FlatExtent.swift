@@ -33,6 +33,25 @@ extension ObjectScanner {
                 opened += 1
                 i += 1
                 remaining += 2 * Int(b & 0x0f) - 1
+            case 0xcc, 0xd0, 0xd4:
+                // uint8, int8, fixext 1 (two header bytes and nothing after, or one payload byte).
+                i += b == 0xd4 ? 3 : 2
+                remaining -= 1
+            case 0xcd, 0xd1:
+                i += 3
+                remaining -= 1
+            case 0xce, 0xd2, 0xca:
+                i += 5
+                remaining -= 1
+            case 0xd5, 0xd6, 0xd7, 0xd8:
+                // fixext 2/4/8/16: type byte, then the payload.
+                i += 2 + (1 << Int(b - 0xd4))
+                remaining -= 1
+            case 0xc4, 0xd9:
+                // bin 8, str 8: the length byte must be there to be read.
+                guard i + 1 < n else { return nil }
+                i += 2 + Int(p[i + 1])
+                remaining -= 1
             default:
                 guard case .header(let h) = ByteCursor(p, origin: 0, dialect: dialect).rawHeader(at: i) else { return nil }
                 if h.isContainer {

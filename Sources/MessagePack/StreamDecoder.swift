@@ -151,7 +151,7 @@ public struct StreamDecoder: Sendable {
     }
 
     private mutating func resetScan() {
-        scanner.reset(at: consumed)
+        scanner.restart(at: consumed)
     }
 
     /// Drops returned bytes before new ones are appended.
