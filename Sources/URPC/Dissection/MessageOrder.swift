@@ -21,6 +21,13 @@ extension ConnectionDissector {
     func release(into out: inout [Message], final: Bool) {
         guard !ready.isEmpty else { return }
         let w = final ? nil : watermark
+        // The common case: one message completed, nothing begun before it still assembling.
+        if ready.count == 1, out.isEmpty, w == nil || ready[0].firstFrame <= w! {
+            number(&ready[0])
+            swap(&out, &ready)
+            pruneNumbers()
+            return
+        }
         // The common case: everything completed can go, already in order.
         if w == nil || ready.allSatisfy({ $0.firstFrame <= w! }) {
             var ordered = true
@@ -55,6 +62,7 @@ extension ConnectionDissector {
         pruneNumbers()
     }
 
+    @inline(__always)
     private func number(_ m: inout Message) {
         if m.index >= 0 {
             if m.kind == .request { numberOf.number(m.index, released) }

@@ -13,6 +13,7 @@ enum ReplyHead: Equatable {
     /// A bool, a float, a str or a bin.
     case other
 
+    @inline(__always)
     init(_ bytes: __shared ArraySlice<UInt8>) {
         guard let b = bytes.first else { self = .other; return }
         // One-byte headers (most replies) need no length check.
