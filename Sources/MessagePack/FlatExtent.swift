@@ -8,7 +8,8 @@ extension ObjectScanner {
     /// Exact where it answers: it stops (nil) before opening `maxDepth` containers in all (so none
     /// is opened `maxDepth` deep), and answers only when the whole object fits in `maxObjectSize`
     /// (so no declared length or count can go past it: every item takes a byte).
-    func flatEnd(_ p: UnsafeBufferPointer<UInt8>, from offset: Int) -> Int? {
+    static func flatEnd(_ p: UnsafeBufferPointer<UInt8>, from offset: Int, dialect: Dialect, maxDepth: Int,
+                        maxObjectSize: Int) -> Int? {
         let n = p.count
         var i = offset
         var remaining = 1

@@ -174,20 +174,23 @@ public struct StreamDecoder: Sendable {
     private mutating func scan() throws(DecodingError) -> Int? {
         // Nothing of the next object has arrived (the common end of a drain).
         if consumed == buffer.count { return nil }
+        // A whole object that has arrived is framed in one flat pass; a partial one (or one the
+        // flat pass leaves to it) by the resumable scanner. A partial object is framed again from
+        // its start by the flat pass while what was scanned of it is short (a first byte that came
+        // alone), so rescanning stays bounded.
+        let from = scanner.start
+        if scanner.position - from < 64 {
+            let o = options
+            let end = buffer.withUnsafeBufferPointer { p in
+                ObjectScanner.flatEnd(p, from: from, dialect: o.dialect, maxDepth: o.maxDepth, maxObjectSize: o.maxObjectSize)
+            }
+            if let end { return end }
+        }
         // Options are public and may change between calls.
         scanner.dialect = options.dialect
         scanner.maxDepth = options.maxDepth
         scanner.maxObjectSize = options.maxObjectSize
-        let extent = buffer.withUnsafeBufferPointer { p in
-            // A whole object that has arrived is framed in one flat pass; a partial one (or one
-            // the flat pass leaves to it) by the resumable scanner.
-            // A partial object is framed again from its start by the flat pass while what was
-            // scanned of it is short (a first byte that came alone), so rescanning stays bounded.
-            if scanner.position - scanner.start < 64, let end = scanner.flatEnd(p, from: scanner.start) {
-                return ObjectExtent.complete(end: end, maxDepth: 0)
-            }
-            return scanner.extent(p)
-        }
+        let extent = buffer.withUnsafeBufferPointer { scanner.extent($0) }
         switch extent {
         case .complete(let end, _): return end
         case .needsMore: return nil
