@@ -78,6 +78,18 @@
         done = false
     }
 
+    /// `reset(at:)` for a scanner that has not moved past its object's first byte (the object was
+    /// framed by `flatEnd`): only the offsets move.
+    @inlinable @inline(__always)
+    package mutating func restart(at offset: Int) {
+        if position == start, stack.isEmpty, !pendingPayload, !done {
+            start = offset
+            position = offset
+        } else {
+            reset(at: offset)
+        }
+    }
+
     /// The buffer lost its first `shift` bytes: offsets move down.
     @inlinable
     package mutating func rebase(by shift: Int) {

@@ -102,6 +102,18 @@ public struct StreamDecoder: Sendable {
         return ((bufferOrigin + start)..<(bufferOrigin + end), buffer[start..<end])
     }
 
+    /// `nextObject()` into the caller's range and bytes (no optional tuple): false, and both
+    /// unchanged, when more data is needed.
+    package mutating func nextObject(_ range: inout Range<Int>, _ bytes: inout ArraySlice<UInt8>) throws(DecodingError) -> Bool {
+        guard let end = try scan() else { return false }
+        let start = consumed
+        consumed = end
+        resetScan()
+        range = (bufferOrigin + start)..<(bufferOrigin + end)
+        bytes = buffer[start..<end]
+        return true
+    }
+
     /// Takes `count` raw bytes (not MessagePack, as in a urpc `ri` reply) once they have all
     /// arrived; nil until then.
     public mutating func nextRaw(count: Int) -> ArraySlice<UInt8>? {
@@ -139,7 +151,7 @@ public struct StreamDecoder: Sendable {
     }
 
     private mutating func resetScan() {
-        scanner.reset(at: consumed)
+        scanner.restart(at: consumed)
     }
 
     /// Drops returned bytes before new ones are appended.
@@ -160,6 +172,20 @@ public struct StreamDecoder: Sendable {
 
     /// Advances the scanner; returns the end index (in `buffer`) of the complete object, if any.
     private mutating func scan() throws(DecodingError) -> Int? {
+        // Nothing of the next object has arrived (the common end of a drain).
+        if consumed == buffer.count { return nil }
+        // A whole object that has arrived is framed in one flat pass; a partial one (or one the
+        // flat pass leaves to it) by the resumable scanner. A partial object is framed again from
+        // its start by the flat pass while what was scanned of it is short (a first byte that came
+        // alone), so rescanning stays bounded.
+        let from = scanner.start
+        if scanner.position - from < 64 {
+            let o = options
+            let end = buffer.withUnsafeBufferPointer { p in
+                ObjectScanner.flatEnd(p, from: from, dialect: o.dialect, maxDepth: o.maxDepth, maxObjectSize: o.maxObjectSize)
+            }
+            if let end { return end }
+        }
         // Options are public and may change between calls.
         scanner.dialect = options.dialect
         scanner.maxDepth = options.maxDepth

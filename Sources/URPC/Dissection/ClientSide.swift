@@ -5,6 +5,9 @@ import MessagePack
 /// plausible request start.
 extension ConnectionDissector {
     func drainClient(_ seg: StreamSegment, _ out: inout [Message]) {
+        // Each request framed lands here (no optional tuple to destroy per request).
+        var range = 0..<0
+        var bytes: ArraySlice<UInt8> = []
         while true {
             if c2s.resyncing {
                 // Skip to a plausible request start.
@@ -23,25 +26,24 @@ extension ConnectionDissector {
                 c2s.resyncing = false
                 flushSkipped(c2s, &out)
             }
+            if !(options.keepsNodes || options.decoding.strictUTF8) {
+                // Requests are framed, not decoded: their headers say what the dissector needs
+                // and `Message.request` parses them when an output asks.
+                do {
+                    guard try c2s.nextObject(&range, &bytes) else { return }
+                } catch {
+                    if clientObjectFailed(error, seg, &out) { continue }
+                    return
+                }
+                request(range, bytes, seg, into: &out)
+                continue
+            }
             let next: (range: Range<Int>, bytes: ArraySlice<UInt8>, value: MessagePackValue?)?
             do {
-                next = try nextClientObject()
+                next = try nextDecodedClientObject()
             } catch {
-                if case .depthBeyondLimit = error {
-                    switch deepRequest(seg) {
-                    case .message(let m): out.append(m); continue
-                    case .wait: return
-                    case .notOne: break
-                    }
-                }
-                if case .lengthBeyondLimit(let at, _, _) = error, let m = oversizedRequest(headerAt: at, seg) {
-                    out.append(m)
-                    continue
-                }
-                if c2s.skippedStart == nil { c2s.skipReason = "\(error)" }
-                c2s.resyncing = true
-                c2s.skipByte()
-                continue
+                if clientObjectFailed(error, seg, &out) { continue }
+                return
             }
             guard let next else { return }
             if let v = next.value {
@@ -52,16 +54,25 @@ extension ConnectionDissector {
         }
     }
 
-    /// The next whole client object. Requests are framed, not decoded (the value is nil): their
-    /// headers say what the dissector needs and `Message.request` parses them when an output
-    /// asks. With nodes kept (-V), or when strict UTF-8 may refuse a str only a decode sees, they
-    /// are decoded now.
-    private func nextClientObject() throws(DecodingError) -> (range: Range<Int>, bytes: ArraySlice<UInt8>, value: MessagePackValue?)? {
-        guard options.keepsNodes || options.decoding.strictUTF8 else {
-            guard let (r, b) = try c2s.nextObject() else { return nil }
-            return (r, b, nil)
+    /// A client object did not frame or decode: a request too deep or too long for the limits
+    /// becomes its message, anything else starts a resynchronisation. False: wait for more bytes.
+    @inline(never)
+    private func clientObjectFailed(_ error: DecodingError, _ seg: StreamSegment, _ out: inout [Message]) -> Bool {
+        if case .depthBeyondLimit = error {
+            switch deepRequest(seg) {
+            case .message(let m): out.append(m); return true
+            case .wait: return false
+            case .notOne: break
+            }
         }
-        return try nextDecodedClientObject()
+        if case .lengthBeyondLimit(let at, _, _) = error, let m = oversizedRequest(headerAt: at, seg) {
+            out.append(m)
+            return true
+        }
+        if c2s.skippedStart == nil { c2s.skipReason = "\(error)" }
+        c2s.resyncing = true
+        c2s.skipByte()
+        return true
     }
 
     /// The next client object decoded: as a node (-V, kept aside in `clientNode`) or a value.
@@ -81,8 +92,8 @@ extension ConnectionDissector {
     /// settle (or whose ext codes the lint must check on its value) is decoded and parsed now.
     private func request(_ range: Range<Int>, _ bytes: ArraySlice<UInt8>, _ seg: StreamSegment, into out: inout [Message]) {
         let walk = RequestPrecheck(bytes)
-        guard !(options.lint && walk.mayHaveBadExt),
-              let head = RequestHead(walk: walk, bytes: bytes, options: options.decoding) else {
+        var head = RequestHead()
+        guard !(options.lint && walk.mayHaveBadExt), head.read(walk: walk, bytes: bytes, options: options.decoding) else {
             let v = (try? Decoder(options: options.decoding).decodeValue(filling: bytes, origin: range.lowerBound)) ?? .nil
             request(v, range, bytes, seg, into: &out)
             return
@@ -93,8 +104,8 @@ extension ConnectionDissector {
                 anomalies.append(Anomaly(lint: f, frame: seg.frame, stream: index))
             }
         }
-        appendRequest(head, nil, bytes: bytes, madeUp: false, range: range, firstFrame: c2s.firstFrame(at: range.lowerBound),
-                      node: nil, value: nil, seg.frame, seg.time, anomalies, into: &out)
+        queueRequest(head, bytes: bytes, madeUp: nil, lazy: true, range: range, firstFrame: c2s.firstFrame(at: range.lowerBound),
+                     seg.frame, seg.time, anomalies, into: &out)
     }
 
     /// A decoded request.
@@ -138,6 +149,17 @@ extension ConnectionDissector {
     func appendRequest(_ head: RequestHead, _ req: consuming Request?, bytes: ArraySlice<UInt8>, madeUp: Bool,
                        range: Range<Int>, firstFrame: Int, node: Node?, value: MessagePackValue?, _ frame: Int,
                        _ time: Timestamp, _ anomalies: [Anomaly], into out: inout [Message]) {
+        let made = madeUp ? req.map(MadeUpRequest.init) : nil
+        queueRequest(head, bytes: bytes, madeUp: made, lazy: req == nil, range: range, firstFrame: firstFrame,
+                     frame, time, anomalies, into: &out)
+        if let req { out[out.count - 1].keep(request: req, value: value, node: node) }
+    }
+
+    /// Appends a request message to `out` (with no `Request` kept: `lazy` says whether it parses
+    /// one from its bytes when read) and queues the request for its reply.
+    private func queueRequest(_ head: RequestHead, bytes: ArraySlice<UInt8>, madeUp: MadeUpRequest?, lazy: Bool,
+                              range: Range<Int>, firstFrame: Int, _ frame: Int, _ time: Timestamp, _ anomalies: [Anomaly],
+                              into out: inout [Message]) {
         var anomalies = anomalies
         let outstanding = pending.count - pendingHead
         if outstanding > 0, head.known != .release, !serverDead {
@@ -152,14 +174,12 @@ extension ConnectionDissector {
         let other = entry == nil ? head.command : nil
         pending.append(PendingRequest(index: nextIndex, frame: frame, time: time, commandEntry: entry, otherCommand: other,
                                       readIntoCount: head.readIntoCount, mayPrint: head.mayPrint, bytes: bytes,
-                                      madeUp: madeUp ? req.map(MadeUpRequest.init) : nil))
-        let lazy = req == nil
+                                      madeUp: madeUp))
         out.append(Message(index: nextIndex, frame: frame, firstFrame: firstFrame, time: time, stream: index,
                            direction: .clientToServer, kind: .request, part: .request, streamRange: range, bytes: bytes,
                            commandEntry: entry, otherCommand: other, outstanding: outstanding, anomalies: anomalies,
                            lazyDecoding: lazy ? options.decoding : nil, lazyRequest: lazy,
                            head: head))
-        if !lazy { out[out.count - 1].keep(request: req, value: value, node: node) }
         nextIndex += 1
         anyRequestSeen = true
     }

@@ -117,7 +117,7 @@ final class ConnectionDissector {
             gap(count, seg.side == cs ? .clientToServer : .serverToClient, seg, &out)
         case .bytes(let bytes):
             if clientSide == nil { decideRoles(seg, bytes) }
-            if seg.side == clientSide {
+            if let cs = clientSide, seg.side.isSame(as: cs) {
                 c2s.feed(bytes, frame: seg.frame, time: seg.time)
                 drainClient(seg, &out)
             } else {
@@ -210,5 +210,16 @@ final class ConnectionDissector {
         m.anomalies.append(Anomaly(why == "mid-stream" ? .midStream : .desync, frame: r.lastFrame, stream: index,
                                    detail: "\(bytes.count) bytes of \(r.direction.rawValue) skipped to find the next message start (\(why))"))
         out.append(m)
+    }
+}
+
+extension StreamSide {
+    /// `==` without the generic witness call (once per segment).
+    @inline(__always)
+    func isSame(as other: StreamSide) -> Bool {
+        switch (self, other) {
+        case (.a, .a), (.b, .b): true
+        default: false
+        }
     }
 }

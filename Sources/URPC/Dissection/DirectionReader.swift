@@ -65,6 +65,9 @@ final class DirectionReader {
     func next() throws(DecodingError) -> Node? { try decoder.next() }
     func nextValue() throws(DecodingError) -> (value: MessagePackValue, range: Range<Int>)? { try decoder.nextValue() }
     func nextObject() throws(DecodingError) -> (range: Range<Int>, bytes: ArraySlice<UInt8>)? { try decoder.nextObject() }
+    func nextObject(_ range: inout Range<Int>, _ bytes: inout ArraySlice<UInt8>) throws(DecodingError) -> Bool {
+        try decoder.nextObject(&range, &bytes)
+    }
     func nextRaw(count: Int) -> ArraySlice<UInt8>? { decoder.nextRaw(count: count) }
     func peek(_ i: Int = 0) -> UInt8? { decoder.peek(i) }
     func bytes(in r: Range<Int>) -> ArraySlice<UInt8> { decoder.bytes(in: r) ?? [] }

@@ -36,7 +36,7 @@ package struct DissectorOptions: Sendable {
 package final class Dissector {
     package let options: DissectorOptions
     private var connections: [Int: ConnectionDissector] = [:]
-    private var last: ConnectionDissector?
+    private var last: Unmanaged<ConnectionDissector>?
 
     package init(options: DissectorOptions = DissectorOptions()) { self.options = options }
 
@@ -63,16 +63,20 @@ package final class Dissector {
 
     /// Appends the messages completed by `seg` to `out` (lets a caller reuse one array).
     package func consume(_ seg: StreamSegment, into out: inout [Message]) {
+        // The connection of the previous segment, without reference counting (`connections`
+        // holds every connection for the dissector's life).
+        if let last, last._withUnsafeGuaranteedRef({ $0.index == seg.stream }) {
+            last._withUnsafeGuaranteedRef { $0.consume(seg, into: &out) }
+            return
+        }
         let c: ConnectionDissector
-        if let last, last.index == seg.stream {
-            c = last
-        } else if let known = connections[seg.stream] {
+        if let known = connections[seg.stream] {
             c = known
         } else {
             c = ConnectionDissector(index: seg.stream, options: options)
             connections[seg.stream] = c
         }
-        last = c
+        last = Unmanaged.passUnretained(c)
         c.consume(seg, into: &out)
     }
 

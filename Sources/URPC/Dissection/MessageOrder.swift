@@ -21,6 +21,13 @@ extension ConnectionDissector {
     func release(into out: inout [Message], final: Bool) {
         guard !ready.isEmpty else { return }
         let w = final ? nil : watermark
+        // The common case: one message completed, nothing begun before it still assembling.
+        if ready.count == 1, out.isEmpty, w == nil || ready[0].firstFrame <= w! {
+            number(&ready[0])
+            swap(&out, &ready)
+            pruneNumbers()
+            return
+        }
         // The common case: everything completed can go, already in order.
         if w == nil || ready.allSatisfy({ $0.firstFrame <= w! }) {
             var ordered = true
@@ -55,9 +62,10 @@ extension ConnectionDissector {
         pruneNumbers()
     }
 
+    @inline(__always)
     private func number(_ m: inout Message) {
         if m.index >= 0 {
-            if m.kind == .request { numberOf[m.index] = released }
+            if m.kind == .request { numberOf.number(m.index, released) }
             m.index = released
             released += 1
         }
@@ -97,6 +105,17 @@ struct RequestNumbers {
             numbers[i] = newValue ?? -1
             count += (newValue == nil ? 0 : 1) - (was >= 0 ? 1 : 0)
         }
+    }
+
+    /// Numbers the request at `index` (the setter's common case, a request after the last one
+    /// numbered, without an optional).
+    mutating func number(_ index: Int, _ number: Int) {
+        let i = index - base
+        guard i >= numbers.count else { self[index] = number; return }
+        let gap = i - numbers.count
+        for _ in 0..<gap { numbers.append(-1) }
+        numbers.append(number)
+        count += 1
     }
 
     /// Forgets the requests whose index is below `index`.

@@ -11,6 +11,7 @@ struct PendingRequest {
     /// The command string as sent (`Request.command`): its table entry, or the string when it
     /// names none.
     var commandEntry: Command?
+    /// (Only when `commandEntry` is nil.)
     var otherCommand: String?
     var command: String { commandEntry?.rawValue ?? otherCommand ?? "" }
     /// The count an `ri` asks for; nil for every other request.
@@ -23,19 +24,6 @@ struct PendingRequest {
     /// A request the dissector made up (cut short, too deep, oversized): its bytes do not parse to
     /// it, so it is kept. nil for every request parsed from its bytes.
     var madeUp: MadeUpRequest?
-
-    init(index: Int, frame: Int, time: Timestamp, commandEntry: Command?, otherCommand: String?, readIntoCount: Int64?, mayPrint: Bool,
-         bytes: ArraySlice<UInt8>, madeUp: MadeUpRequest?) {
-        self.index = index
-        self.frame = frame
-        self.time = time
-        self.commandEntry = commandEntry
-        self.otherCommand = commandEntry == nil ? otherCommand : nil
-        self.readIntoCount = readIntoCount
-        self.mayPrint = mayPrint
-        self.bytes = bytes
-        self.madeUp = madeUp
-    }
 
     /// The request's one-line summary (`Request.summary()`), for the anomalies that name it.
     func summary(_ options: DecodingOptions) -> String {

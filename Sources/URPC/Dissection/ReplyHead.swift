@@ -13,8 +13,24 @@ enum ReplyHead: Equatable {
     /// A bool, a float, a str or a bin.
     case other
 
-    init(_ bytes: ArraySlice<UInt8>) {
-        guard let b = bytes.first, bytes.count >= Format.headerLength(firstByte: b) else { self = .other; return }
+    @inline(__always)
+    init(_ bytes: __shared ArraySlice<UInt8>) {
+        guard let b = bytes.first else { self = .other; return }
+        // One-byte headers (most replies) need no length check.
+        switch b {
+        case 0x00...0x7f: self = .integer(Int64(b))
+        case 0xe0...0xff: self = .integer(Int64(Int8(bitPattern: b)))
+        case 0x80...0x9f: self = .container
+        case 0xc0: self = .nil
+        case 0xa0...0xbf, 0xc2, 0xc3: self = .other
+        default: self = ReplyHead(longHeader: bytes, b)
+        }
+    }
+
+    /// A header longer than its first byte.
+    @inline(never)
+    private init(longHeader bytes: ArraySlice<UInt8>, _ b: UInt8) {
+        guard bytes.count >= Format.headerLength(firstByte: b) else { self = .other; return }
         let s = bytes.startIndex
         func be(_ width: Int) -> UInt64 {
             var v: UInt64 = 0

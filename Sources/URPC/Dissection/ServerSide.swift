@@ -7,6 +7,9 @@ extension ConnectionDissector {
     func drainServer(_ seg: StreamSegment?, final: Bool, _ out: inout [Message]) {
         let frame = seg?.frame ?? s2c.lastFrame
         let time = seg?.time ?? s2c.lastTime
+        // Each object framed lands here (no optional tuple to destroy per reply).
+        var range = 0..<0
+        var bytes: ArraySlice<UInt8> = []
         while true {
             if case .traceback = mode {
                 while let b = s2c.peek(), TracebackState.isText(b), !traceback.isComplete {
@@ -49,19 +52,17 @@ extension ConnectionDissector {
                 s2c.resyncing = false
                 flushSkipped(s2c, &out)
             }
-            let framed: (range: Range<Int>, bytes: ArraySlice<UInt8>)?
             do {
-                framed = try nextServerObject()
+                guard try nextServerObject(&range, &bytes) else { return }
             } catch {
                 // Skip byte by byte until an object decodes again.
                 if s2c.skippedStart == nil { s2c.skipReason = "\(error)" }
                 s2c.skipByte()
                 continue
             }
-            guard let framed else { return }
             flushSkipped(s2c, &out)
             serverDead = false
-            reply(framed.range, framed.bytes, frame, time, into: &out)
+            reply(range, bytes, frame, time, into: &out)
         }
     }
 
@@ -69,9 +70,12 @@ extension ConnectionDissector {
     /// their first header and `Message.value` decodes their bytes when an output asks. With nodes
     /// kept (-V), or when strict UTF-8 may refuse a str only a decode sees, they are decoded now
     /// (into `eager`).
-    private func nextServerObject() throws(DecodingError) -> (range: Range<Int>, bytes: ArraySlice<UInt8>)? {
-        guard options.keepsNodes || options.decoding.strictUTF8 else { return try s2c.nextObject() }
-        return try nextDecodedServerObject()
+    private func nextServerObject(_ range: inout Range<Int>, _ bytes: inout ArraySlice<UInt8>) throws(DecodingError) -> Bool {
+        guard options.keepsNodes || options.decoding.strictUTF8 else { return try s2c.nextObject(&range, &bytes) }
+        guard let framed = try nextDecodedServerObject() else { return false }
+        range = framed.range
+        bytes = framed.bytes
+        return true
     }
 
     @inline(never)

@@ -7,20 +7,41 @@ import MessagePack
 /// only when an output reads it (`Message.request`).
 package struct RequestHead: Sendable, Equatable {
     /// The command string as sent ("?" when there is none).
-    package var command: String { commandEntry?.rawValue ?? otherCommand }
+    package var command: String { commandEntry?.rawValue ?? texts?.otherCommand ?? "" }
     /// The command table entry the command string names (well-formed request or not).
     package private(set) var commandEntry: Command?
-    /// The command string when it names no table entry.
-    private var otherCommand = ""
     /// The command table entry of a well-formed request (nil for `other` and malformed ones).
     package var known: Command?
-    package var malformedReason: String?
+    package var malformedReason: String? {
+        get { texts?.malformedReason }
+        set { setTexts(other: texts?.otherCommand, reason: newValue) }
+    }
     /// An array starting with a str that is not a urpc command (`Request.other`).
     package var isOther = false
     /// The count an `ri` asks for.
     package var readIntoCount: Int64?
     /// The id a well-formed `_d` releases.
     package var releaseID: UInt32?
+    /// The strings only an unknown command or a malformed request has, boxed: the head of a
+    /// well-formed request of a known command holds no string and copies without reference counting.
+    private var texts: Texts?
+
+    private final class Texts: Sendable, Equatable {
+        /// The command string when it names no table entry.
+        let otherCommand: String?
+        let malformedReason: String?
+        init(otherCommand: String?, malformedReason: String?) {
+            self.otherCommand = otherCommand
+            self.malformedReason = malformedReason
+        }
+        static func == (a: Texts, b: Texts) -> Bool {
+            a.otherCommand == b.otherCommand && a.malformedReason == b.malformedReason
+        }
+    }
+
+    private mutating func setTexts(other: String?, reason: String?) {
+        texts = other == nil && reason == nil ? nil : Texts(otherCommand: other, malformedReason: reason)
+    }
 
     /// True for the commands whose execution may print console output first (`Request.mayPrint`).
     package var mayPrint: Bool { isOther || (known?.mayPrint ?? false) }
@@ -28,9 +49,8 @@ package struct RequestHead: Sendable, Equatable {
     package init(_ r: Request) {
         let c = r.command
         commandEntry = Command.lookup(c)
-        if commandEntry == nil { otherCommand = c }
         known = r.known
-        malformedReason = r.malformedReason
+        setTexts(other: commandEntry == nil ? c : nil, reason: r.malformedReason)
         if case .other = r { isOther = true }
         readIntoCount = r.readIntoCount
         if case .release(let id) = r { releaseID = id }
@@ -39,34 +59,41 @@ package struct RequestHead: Sendable, Equatable {
     /// `Request(value)`'s facts read from the bytes of the whole object `walk` walked, or nil when
     /// the headers cannot settle them (not a non-empty array, a command that is not a valid str):
     /// the caller then decodes the value and parses it.
-    init?(walk: RequestPrecheck, bytes: ArraySlice<UInt8>, options: DecodingOptions) {
-        guard walk.complete, let top = walk.top, top.kind == .array, top.length >= 1,
-              let c = walk.element(0), c.header.kind == .str else { return nil }
-        let n = top.length - 1
-        var entry: Command?, otherOut = "", other = false, reason: String?, knownOut: Command?, ri: Int64?, rel: UInt32?
-        // One pointer for every read below (no slice per element).
+    init?(walk: RequestPrecheck, bytes: __shared ArraySlice<UInt8>, options: DecodingOptions) {
+        var head = RequestHead()
+        guard head.read(walk: walk, bytes: bytes, options: options) else { return nil }
+        self = head
+    }
+
+    /// An empty head, for `read(walk:bytes:options:)` to fill.
+    init() {}
+
+    /// `init?(walk:bytes:options:)` into an existing head (no optional head): false when the
+    /// headers cannot settle the facts (the head is then unchanged).
+    mutating func read(walk: RequestPrecheck, bytes: __shared ArraySlice<UInt8>, options: DecodingOptions) -> Bool {
+        guard walk.complete, walk.arrayLength >= 1, let c = walk.elementStart(0) else { return false }
+        let n = walk.arrayLength - 1
+        var entry: Command?, otherOut: String?, other = false, reason: String?, knownOut: Command?, ri: Int64?, rel: UInt32?
+        // One pointer for every read below (no slice per element). The walk has checked that every
+        // header and payload lies within the bytes.
         let settled = bytes.withUnsafeBufferPointer { p -> Bool in
-            func payload(_ e: RequestPrecheck.Element) -> UnsafeBufferPointer<UInt8> {
-                UnsafeBufferPointer(rebasing: p[e.payload..<(e.payload + e.header.length)])
-            }
-            guard let known = Command.lookup(utf8: payload(c)) else {
-                guard let cmd = String(validating: payload(c), as: UTF8.self) else { return false }
+            guard let command = Self.payload(p, at: c, of: .str) else { return false }
+            guard let known = Command.lookup(utf8: command) else {
+                guard let cmd = String(validating: command, as: UTF8.self) else { return false }
                 otherOut = cmd
                 other = true
                 return true
             }
             entry = known
             guard n == known.arity else {
-                reason = known == .cm
-                    ? "cm takes exactly 4 arguments (target, name, args, kwargs), got \(n)"
-                    : "\(known.rawValue) with \(n) argument\(n == 1 ? "" : "s")"
+                reason = Self.arityReason(known, n)
                 return true
             }
             func isStr(_ k: Int) -> Bool {
-                guard let e = walk.element(k), e.header.kind == .str else { return false }
-                return Self.isValidUTF8(payload(e))
+                guard let e = walk.elementStart(k), let s = Self.payload(p, at: e, of: .str) else { return false }
+                return Self.isValidUTF8(s)
             }
-            func kind(_ k: Int) -> RawHeader.Kind? { walk.element(k)?.header.kind }
+            func kind(_ k: Int) -> RawHeader.Kind? { walk.elementStart(k).map { Self.kind(firstByte: p[$0]) } }
             var why: String?
             switch known {
             case .ver, .re, .str, .eq, .identity: break
@@ -80,14 +107,14 @@ package struct RequestHead: Sendable, Equatable {
             case .sp: if !isStr(2) { why = "sp name must be a str" }
             case .ri:
                 // The count is one scalar: decoded alone, as the whole request's decode reads it.
-                guard let e = walk.element(2), e.header.kind == .scalar else { why = "ri count must be an int"; break }
+                guard let e = walk.elementStart(2), kind(2) == .scalar else { why = "ri count must be an int"; break }
                 let s = bytes.startIndex
-                let v = try? Decoder(options: options).decodeValue(filling: bytes[(s + e.at)..<(s + e.payload)])
+                let end = e + Format.headerLength(firstByte: p[e])
+                let v = try? Decoder(options: options).decodeValue(filling: bytes[(s + e)..<(s + end)])
                 if let k = v?.intValue { ri = k } else { why = "ri count must be an int" }
             case .release:
-                if let e = walk.element(1), e.header.kind == .bin, e.header.length == 4 {
-                    let q = e.payload
-                    rel = UInt32(p[q]) << 24 | UInt32(p[q + 1]) << 16 | UInt32(p[q + 2]) << 8 | UInt32(p[q + 3])
+                if let e = walk.elementStart(1), let id = Self.payload(p, at: e, of: .bin), id.count == 4 {
+                    rel = UInt32(id[0]) << 24 | UInt32(id[1]) << 16 | UInt32(id[2]) << 8 | UInt32(id[3])
                 } else {
                     why = "_d takes the proxy id as bin of length 4"
                 }
@@ -95,14 +122,54 @@ package struct RequestHead: Sendable, Equatable {
             if let why { reason = why } else { knownOut = known }
             return true
         }
-        guard settled else { return nil }
+        guard settled else { return false }
         commandEntry = entry
-        otherCommand = otherOut
         isOther = other
-        malformedReason = reason
+        if otherOut != nil || reason != nil { setTexts(other: otherOut, reason: reason) }
         known = knownOut
         readIntoCount = ri
         releaseID = rel
+        return true
+    }
+
+    @inline(never)
+    private static func arityReason(_ known: Command, _ n: Int) -> String {
+        known == .cm
+            ? "cm takes exactly 4 arguments (target, name, args, kwargs), got \(n)"
+            : "\(known.rawValue) with \(n) argument\(n == 1 ? "" : "s")"
+    }
+
+    /// The kind of the header whose first byte is `b` (a byte the walk has accepted).
+    private static func kind(firstByte b: UInt8) -> RawHeader.Kind {
+        switch b {
+        case 0x80...0x8f, 0xde, 0xdf: .map
+        case 0x90...0x9f, 0xdc, 0xdd: .array
+        case 0xa0...0xbf, 0xd9...0xdb: .str
+        case 0xc4...0xc6: .bin
+        case 0xc7...0xc9, 0xd4...0xd8: .ext
+        default: .scalar
+        }
+    }
+
+    /// The payload of the str (or bin) whose header the walk checked at `at`; nil when the header
+    /// there is of another kind.
+    private static func payload(_ p: UnsafeBufferPointer<UInt8>, at: Int, of kind: RawHeader.Kind) -> UnsafeBufferPointer<UInt8>? {
+        let b = p[at]
+        let width: Int
+        switch b {
+        case 0xa0...0xbf:
+            guard kind == .str else { return nil }
+            return UnsafeBufferPointer(rebasing: p[(at + 1)..<(at + 1 + Int(b & 0x1f))])
+        case 0xd9, 0xc4: width = 1
+        case 0xda, 0xc5: width = 2
+        case 0xdb, 0xc6: width = 4
+        default: return nil
+        }
+        guard (b >= 0xd9) == (kind == .str), kind == .str || kind == .bin else { return nil }
+        var count = 0
+        for q in 0..<width { count = count << 8 | Int(p[at + 1 + q]) }
+        let start = at + 1 + width
+        return UnsafeBufferPointer(rebasing: p[start..<(start + count)])
     }
 
     /// Whether the decoder makes a str payload a `.string` (valid UTF-8), not an `.invalidString`.
