@@ -4,10 +4,9 @@
 # tshark is slow, so it reads only the first TSHARK_FRAMES frames of the same capture; its rate is
 # computed on what it read. `tcpdump -r` is the libpcap read floor. Rates and ratios are taken on
 # CPU time (user + system), the best of RUNS runs of each command: on a machine shared with other
-# work, wall time says more about the
-# neighbours than about the program; both are printed. With BIG_MESSAGES (e.g.
-# 10000000), every msgdissect mode also runs on a capture of that size, for peak memory: it must
-# not grow with the capture. Captures go to bench/out/ (not committed).
+# work, wall time says more about the neighbours than about the program; both are printed. With
+# BIG_MESSAGES (e.g. 10000000), every msgdissect mode also runs on a capture of that size, for
+# peak memory: it must not grow with the capture. Captures go to bench/out/ (not committed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/dissect-modes.sh
