@@ -1,4 +1,5 @@
 import Capture
+import URPC
 
 /// Where and how a proxy came into being: the server reply that first carried `ExtType(1, id)`.
 package struct ProxyBirth: Sendable, Equatable {
@@ -68,12 +69,20 @@ package struct ProxyRecord: Sendable, Equatable {
         self.fate = birth == nil ? .unknown : .leaked
     }
 
-    /// The last use, if any.
     /// Every use, or (a tracker that keeps no history) only the uses before the birth.
     package var uses: [ProxyUse]
     package private(set) var useCount = 0
-    package private(set) var firstUse: ProxyUse?
-    package private(set) var lastUse: ProxyUse?
+    /// The first and last use without their command string: a command of the table is kept as
+    /// its entry (no reference to count on the per-use path), any other name in `firstOther`/`lastOther`.
+    private var first: UseMark?
+    private var firstOther: String?
+    private var last: UseMark?
+    private var lastOther: String?
+
+    /// The first use, if any.
+    package var firstUse: ProxyUse? { first.map { $0.use(other: firstOther) } }
+    /// The last use, if any.
+    package var lastUse: ProxyUse? { last.map { $0.use(other: lastOther) } }
 
     /// Records a use. Without the history only the uses that may precede the birth are kept, so
     /// memory stays flat however often the proxy is used.
@@ -82,21 +91,39 @@ package struct ProxyRecord: Sendable, Equatable {
     }
 
     /// Records a use, kept in `uses` when `kept` (the tracker knows whether without reading `birth`).
-    @inline(__always)
     mutating func addUse(_ u: ProxyUse, kept: Bool) {
-        if useCount == 0 { firstUse = u }
-        useCount += 1
-        if kept { uses.append(u) }
-        lastUse = u
+        let entry = Command(rawValue: u.command)
+        addUse(message: u.message, frame: u.frame, time: u.time, entry: entry,
+               other: entry == nil ? u.command : nil, kept: kept)
     }
 
-    /// Records a use from its fields (the tracker's per-use path).
+    /// Records a use from its fields (the tracker's per-use path): `entry` is the command's table
+    /// entry, `other` the command when it names none (`entry` nil).
     @inline(__always)
-    mutating func addUse(message: Int, frame: Int, time: Timestamp, command: String, kept: Bool) {
-        let u = ProxyUse(message: message, frame: frame, time: time, command: command)
-        if useCount == 0 { firstUse = u }
+    mutating func addUse(message: Int, frame: Int, time: Timestamp, entry: Command?, other: String?, kept: Bool) {
+        let mark = UseMark(message: message, frame: frame, time: time, entry: entry)
+        if useCount == 0 {
+            first = mark
+            if entry == nil { firstOther = other }
+        }
         useCount += 1
-        if kept { uses.append(u) }
-        lastUse = consume u
+        if kept { uses.append(mark.use(other: other)) }
+        last = mark
+        if entry == nil {
+            lastOther = other
+        } else if lastOther != nil {
+            lastOther = nil
+        }
+    }
+}
+
+/// A use without its command string (`ProxyRecord`'s first and last use).
+struct UseMark: Sendable, Equatable {
+    var message: Int, frame: Int, time: Timestamp
+    var entry: Command?
+
+    @inline(__always)
+    func use(other: String?) -> ProxyUse {
+        ProxyUse(message: message, frame: frame, time: time, command: entry?.rawValue ?? other ?? "")
     }
 }

@@ -52,8 +52,13 @@ extension ProxyTracker {
         if st.anyBorn, let low = ids.min(), low <= st.maxBorn {
             restart(m, firstID: low, st)
         }
+        // Most births are a reply that is one proxy, `d6 01 id` (`Proxy.all` finds it at the path
+        // ""): no value to decode.
+        if ids.count == 1, m.bytes.count == 6, m.bytes.first == 0xd6 {
+            born(ids[0], path: "", m, creator, st)
+            return
+        }
         guard let value = m.value else { return }
-        // Most births are a reply that is one proxy (`Proxy.all` finds it at the path "").
         if case .ext(let t, let d) = value {
             if let id = Proxy.id(type: t, data: d) { born(id, path: "", m, creator, st) }
             return

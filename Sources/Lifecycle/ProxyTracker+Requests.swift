@@ -9,41 +9,68 @@ extension ProxyTracker {
     /// A request, from what the dissector read of it (its `Request` is parsed only if a reply
     /// names its creator).
     func request(_ m: borrowing Message, _ st: StreamTrack) {
-        guard m.hasRequest else { return }
+        // Most requests: kept as their bytes, parsed again only if the reply issues proxies.
+        if let o = m.lazyRequestOptions {
+            st.pending.append(m.index, bytes: m.bytes, options: o)
+        } else {
+            guard m.hasRequest else { return }
+            st.pending.append(m.index, m.requestSource)
+        }
         if case .ver? = m.requestKnown { st.handshakeSeen = true }
-        st.pending.append(m.index, m.requestSource)
         if let id = m.releaseID {
             release(id, m, st)
             return
         }
         if m.isMalformedRequest {
-            // Cut short, too deep or oversized: the ids of the value the dissector kept, as far as it goes.
-            idScratch.removeAll(keepingCapacity: true)
-            if let v = m.value { Proxy.ids(in: v, into: &idScratch) }
-            guard !idScratch.isEmpty else { return }
-            let ids = idScratch, cmd = m.command ?? m.request?.command ?? "?"
-            for id in ids { use(id, m, cmd, st) }
+            malformed(m, st)
             return
         }
-        var cmd: String?
+        // The command as its table entry (no string on the per-use path); a name outside the
+        // table, or none, is looked up once a proxy is found.
+        var entry = m.commandEntry
+        var other: String?
+        var named = entry != nil
         Proxy.forEachID(inWire: m.bytes) { id in
-            if cmd == nil { cmd = m.command ?? m.request?.command ?? "?" }
+            if !named {
+                (entry, other) = Self.commandName(m)
+                named = true
+            }
             // The common case inline: a proxy of the current epoch, no history kept.
             if !keepsHistory, let slot = st.current[id] {
-                records[slot.record].addUse(message: m.index, frame: m.frame, time: m.time, command: cmd.unsafelyUnwrapped,
+                records[slot.record].addUse(message: m.index, frame: m.frame, time: m.time, entry: entry, other: other,
                                             kept: m.frame < slot.bornFrame)
-                if slot.born && slot.released { useAfterRelease(id, slot.record, m, cmd.unsafelyUnwrapped, st) }
+                if slot.born && slot.released { useAfterRelease(id, slot.record, m, entry?.rawValue ?? other ?? "?", st) }
             } else {
-                use(id, m, cmd.unsafelyUnwrapped, st)
+                use(id, m, entry, other, st)
             }
         }
     }
 
+    /// The command of a request whose `commandEntry` is nil: its table entry if its parsed
+    /// request names one, else the name (`?` for none).
     @inline(never)
-    func use(_ id: UInt32, _ m: borrowing Message, _ cmd: String, _ st: StreamTrack) {
+    static func commandName(_ m: borrowing Message) -> (Command?, String?) {
+        let s = m.command ?? m.request?.command ?? "?"
+        let e = Command(rawValue: s)
+        return (e, e == nil ? s : nil)
+    }
+
+    /// A request cut short, too deep or oversized: the ids of the value the dissector kept, as far as it goes.
+    @inline(never)
+    private func malformed(_ m: borrowing Message, _ st: StreamTrack) {
+        idScratch.removeAll(keepingCapacity: true)
+        if let v = m.value { Proxy.ids(in: v, into: &idScratch) }
+        guard !idScratch.isEmpty else { return }
+        let ids = idScratch, (entry, other) = Self.commandName(m)
+        for id in ids { use(id, m, entry, other, st) }
+    }
+
+    @inline(never)
+    func use(_ id: UInt32, _ m: borrowing Message, _ entry: Command?, _ other: String?, _ st: StreamTrack) {
+        let cmd = entry?.rawValue ?? other ?? "?"
         if keepsHistory { st.manifest.used.append(.init(id: id, msg: m.index, frame: m.frame, cmd: cmd)) }
         if let slot = st.current[id] {
-            records[slot.record].addUse(message: m.index, frame: m.frame, time: m.time, command: cmd,
+            records[slot.record].addUse(message: m.index, frame: m.frame, time: m.time, entry: entry, other: other,
                                         kept: keepsHistory || m.frame < slot.bornFrame)
             if slot.born && slot.released { useAfterRelease(id, slot.record, m, cmd, st) }
             return

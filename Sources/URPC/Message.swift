@@ -140,6 +140,16 @@ package struct Message: Sendable {
         return RequestSource(kept: nil, bytes: bytes, options: o)
     }
 
+    /// The options `request` is decoded with from `bytes` when it is read (a request the dissector
+    /// did not parse); nil when the request is kept, or there is none. With `bytes`, all that a
+    /// request awaiting its reply needs kept (no `RequestSource` to build).
+    package var lazyRequestOptions: DecodingOptions? {
+        guard lazyRequest else { return nil }
+        // Most messages have no extras: nothing to read (and copy) out of line.
+        guard let e = extras else { return lazyDecoding }
+        return e.request == nil ? lazyDecoding : nil
+    }
+
     /// What the dissector read of the request (requests only): for a request parsed lazily, read
     /// again from its bytes by one header walk, without decoding its value.
     package var requestHead: RequestHead? {
