@@ -143,8 +143,11 @@ struct DissectSession: ~Copyable {
         swap(&ms, &batch)
         ms.removeAll(keepingCapacity: true)
         dissector.consume(seg, into: &ms)
-        emitAll(ms)
-        tracker?.observe(ms)
+        // A segment that completes no message (a first byte sent alone) costs no consumer call.
+        if !ms.isEmpty {
+            emitAll(ms)
+            tracker?.observe(ms)
+        }
         swap(&ms, &batch)
         return batch
     }
