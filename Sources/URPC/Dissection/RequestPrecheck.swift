@@ -97,17 +97,24 @@ struct RequestPrecheck {
     /// bytes are exactly one object.
     private mutating func walk(_ p: UnsafeBufferPointer<UInt8>, _ t: UnsafePointer<HeaderEntry>) -> Bool {
         // Top-level array elements not yet started: a header met with that many items pending is
-        // the next top-level element. -1 once the five elements kept are recorded.
-        var topLeft = -1
-        var k = 0
+        // the next top-level element (the object itself is met with 1 pending, as element -1).
+        // -1 once the object is not an array or the five elements kept are recorded.
+        var topLeft = 1
+        var k = -1
         let end = HeaderReader(p).walkObject(table: t) { h in
             if h.pending == topLeft {
-                record(k, h)
+                if k < 0 {
+                    if h.kind == .array {
+                        arrayLength = h.length
+                        topLeft = h.length
+                    } else {
+                        topLeft = -1
+                    }
+                } else {
+                    record(k, h)
+                    topLeft = k == 4 ? -1 : topLeft - 1
+                }
                 k += 1
-                topLeft = k == 5 ? -1 : topLeft - 1
-            } else if h.offset == 0, h.kind == .array {
-                arrayLength = h.length
-                topLeft = h.length
             }
             note(h)
             return true
@@ -118,8 +125,9 @@ struct RequestPrecheck {
     /// What the header may give the lint and the ext-code check.
     @inline(__always)
     private mutating func note(_ h: WireHeader) {
-        switch h.kind {
-        case .scalar:
+        // str, bin and arrays tell nothing (kinds 1, 2 and 4).
+        let kind = h.kind
+        if kind == .scalar {
             // Fixed-size numbers: uint8/16/32 with the top bit set, int32 and the 64-bit ones.
             let b = h.firstByte
             guard b >= 0xcb, b <= 0xd3 else { return }
@@ -128,15 +136,13 @@ struct RequestPrecheck {
             case 0xcc, 0xcd, 0xce: if h.bytes[h.offset + 1] >= 0x80 { mayLint = true }
             default: break
             }
-        case .map:
-            if h.length > 0 { mayLint = true }
-        case .ext:
+        } else if kind == .ext {
             // Only a 4-byte proxy is a good ext; a negative type is linted.
             let type = h.extType
             if type < 0 { mayLint = true }
             if type != ExtCode.proxy || h.length != 4 { mayHaveBadExt = true }
-        default:
-            break
+        } else if kind == .map, h.length > 0 {
+            mayLint = true
         }
     }
 }
