@@ -85,7 +85,14 @@
     /// The 256 entries of `dialect`.
     @inlinable @inline(__always)
     package static func table(_ dialect: Dialect) -> UnsafePointer<HeaderEntry> {
-        dialect == .device ? entries + 256 : entries
+        table(dialect, in: entries)
+    }
+
+    /// The 256 entries of `dialect` in `all` (`entries`, kept by a long-lived owner so that it
+    /// does not reach the lazy global on every access).
+    @inlinable @inline(__always)
+    package static func table(_ dialect: Dialect, in all: UnsafePointer<HeaderEntry>) -> UnsafePointer<HeaderEntry> {
+        dialect == .device ? all + 256 : all
     }
 }
 
@@ -104,10 +111,13 @@
     @usableFromInline package let items: Int
     /// Bytes that follow the header (str/bin/ext payload); 0 for scalars and containers.
     @usableFromInline package let payloadLength: Int
+    /// Items of the object still to be read when the walk meets this header, this one included.
+    /// In a top-level array of `n` elements, element `k` is the header met with `n - k` pending.
+    @usableFromInline package let pending: Int
 
     @inlinable @inline(__always)
     init(bytes: UnsafeBufferPointer<UInt8>, offset: Int, firstByte: UInt8, kindRaw: UInt8, headerLength: Int,
-         length: Int, items: Int, payloadLength: Int) {
+         length: Int, items: Int, payloadLength: Int, pending: Int) {
         self.bytes = bytes
         self.offset = offset
         self.firstByte = firstByte
@@ -116,10 +126,13 @@
         self.length = length
         self.items = items
         self.payloadLength = payloadLength
+        self.pending = pending
     }
 
     @inlinable package var kind: RawHeader.Kind { unsafeBitCast(kindRaw, to: RawHeader.Kind.self) }
     @inlinable package var isExt: Bool { kindRaw == RawHeader.Kind.ext.rawValue }
+    /// An array or a map.
+    @inlinable package var isContainer: Bool { kindRaw >= RawHeader.Kind.array.rawValue }
     /// The ext type byte read as signed (0 unless an ext).
     @inlinable package var extType: Int8 { isExt ? Int8(bitPattern: bytes[offset + headerLength - 1]) : 0 }
     /// Offset of the payload (the byte after the header).

@@ -9,8 +9,17 @@ extension HeaderReader {
     /// `body` (the walk is inlined into them).
     @inlinable @inline(__always)
     package func walkObject(from start: Int = 0, _ body: (WireHeader) -> Void) -> Int? {
+        walkObject(from: start, table: HeaderTable.table(cursor.dialect)) { h in
+            body(h)
+            return true
+        }
+    }
+
+    /// `walkObject(from:_:)` with the reader's dialect table `t` at hand (a long-lived owner fetches
+    /// it once), and a `body` that may stop the walk: when it returns false the walk returns nil.
+    @inlinable @inline(__always)
+    package func walkObject(from start: Int = 0, table t: UnsafePointer<HeaderEntry>, _ body: (WireHeader) -> Bool) -> Int? {
         let p = cursor.base
-        let t = HeaderTable.table(cursor.dialect)
         let n = p.count
         guard start >= 0 else { return nil }
         var i = start
@@ -21,21 +30,23 @@ extension HeaderReader {
             let hl = Int(e.headerLength)
             let h: WireHeader
             if e.width == 0 {
-                guard hl <= n - i else { return nil }
+                // No overflow: 0 <= i < n, a step is at most 255 and `remaining` grows by at most
+                // 30 per byte here (wrapping arithmetic spares the checks on the common headers).
+                guard hl <= n &- i else { return nil }
                 h = WireHeader(bytes: p, offset: i, firstByte: b, kindRaw: e.kind, headerLength: hl, length: Int(e.length),
-                               items: Int(e.delta) + 1, payloadLength: Int(e.step) - hl)
-                remaining += Int(e.delta)
-                i += Int(e.step)
+                               items: Int(e.delta) &+ 1, payloadLength: Int(e.step) &- hl, pending: remaining)
+                remaining &+= Int(e.delta)
+                i &+= Int(e.step)
             } else {
                 guard e.width != 0xff, hl <= n - i else { return nil }
                 let len = HeaderReader.lengthField(p, i + 1, width: e.width)
                 let items = len &* Int(e.itemsPerCount), payload = len &* Int(e.payloadPerLength)
                 h = WireHeader(bytes: p, offset: i, firstByte: b, kindRaw: e.kind, headerLength: hl, length: len,
-                               items: items, payloadLength: payload)
+                               items: items, payloadLength: payload, pending: remaining)
                 remaining += items - 1
                 i += hl + payload
             }
-            body(h)
+            guard body(h) else { return nil }
             if remaining == 0 { return i <= n ? i : nil }
         }
         return nil

@@ -59,13 +59,20 @@
     @usableFromInline package private(set) var deepest = 0
     @usableFromInline var pendingPayload = false
     @usableFromInline var done = false
+    /// `HeaderTable.entries`, fetched once (read-only, never freed).
+    @usableFromInline nonisolated(unsafe) let tables: UnsafePointer<HeaderEntry>
 
     @inlinable
     package init(dialect: Dialect = .standard, maxDepth: Int = .max, maxObjectSize: Int = .max) {
         self.dialect = dialect
         self.maxDepth = maxDepth
         self.maxObjectSize = maxObjectSize
+        tables = HeaderTable.entries
     }
+
+    /// The header table of `dialect`.
+    @inlinable @inline(__always)
+    package func table(_ dialect: Dialect) -> UnsafePointer<HeaderEntry> { HeaderTable.table(dialect, in: tables) }
 
     /// Starts a new object at `offset`.
     @inlinable
@@ -112,7 +119,7 @@
         let at = position
         guard at < p.count else { return .needsMore(missing: 0) }
         let h: RawHeader
-        switch ByteCursor(p, origin: 0, dialect: dialect).rawHeader(at: at) {
+        switch ByteCursor(p, origin: 0, dialect: dialect).rawHeader(at: at, table: table(dialect)) {
         case .header(let x): h = x
         case .needsMore(let n): return .needsMore(missing: n)
         case .invalid(let b): return .invalid(offset: at, reason: .invalidByte(b))

@@ -181,8 +181,9 @@ public struct StreamDecoder: Sendable {
         let from = scanner.start
         if scanner.position - from < 64 {
             let o = options
+            let t = scanner.table(o.dialect)
             let end = buffer.withUnsafeBufferPointer { p in
-                ObjectScanner.flatEnd(p, from: from, dialect: o.dialect, maxDepth: o.maxDepth, maxObjectSize: o.maxObjectSize)
+                ObjectScanner.flatEnd(p, from: from, table: t, maxDepth: o.maxDepth, maxObjectSize: o.maxObjectSize)
             }
             if let end { return end }
         }

@@ -91,7 +91,7 @@ extension ConnectionDissector {
     /// `Request` and its value are left to `Message.request`/`value`. A request the walk cannot
     /// settle (or whose ext codes the lint must check on its value) is decoded and parsed now.
     private func request(_ range: Range<Int>, _ bytes: ArraySlice<UInt8>, _ seg: StreamSegment, into out: inout [Message]) {
-        let walk = RequestPrecheck(bytes)
+        let walk = RequestPrecheck(bytes, table: headerTable)
         var head = RequestHead()
         guard !(options.lint && walk.mayHaveBadExt), head.read(walk: walk, bytes: bytes, options: options.decoding) else {
             let v = (try? Decoder(options: options.decoding).decodeValue(filling: bytes, origin: range.lowerBound)) ?? .nil
@@ -118,7 +118,7 @@ extension ConnectionDissector {
         if options.lint {
             // One header walk says whether the lint or the ext-code check can find anything; a
             // node is built (without a kept one) only for the requests the lint may report on.
-            let check = RequestPrecheck(bytes)
+            let check = RequestPrecheck(bytes, table: headerTable)
             if check.mayLint, let n = node ?? lintNode(bytes, range) {
                 for f in DeviceLint.lint(node: n) {
                     anomalies.append(Anomaly(lint: f, frame: seg.frame, stream: index))

@@ -36,6 +36,8 @@ final class ConnectionDissector {
     var ready: [Message] = []
     var numberOf = RequestNumbers()
     var released = 0
+    /// The standard dialect's header table, for the request walks (fetched once, not per walk).
+    let headerTable = HeaderTable.table(.standard)
 
     init(index: Int, options: DissectorOptions) {
         self.index = index

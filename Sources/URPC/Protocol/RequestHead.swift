@@ -71,13 +71,13 @@ package struct RequestHead: Sendable, Equatable {
     /// `init?(walk:bytes:options:)` into an existing head (no optional head): false when the
     /// headers cannot settle the facts (the head is then unchanged).
     mutating func read(walk: RequestPrecheck, bytes: __shared ArraySlice<UInt8>, options: DecodingOptions) -> Bool {
-        guard walk.complete, walk.arrayLength >= 1, let c = walk.elementStart(0) else { return false }
+        guard walk.complete, walk.arrayLength >= 1, let c = walk.element(0) else { return false }
         let n = walk.arrayLength - 1
         var entry: Command?, otherOut: String?, other = false, reason: String?, knownOut: Command?, ri: Int64?, rel: UInt32?
-        // One pointer for every read below (no slice per element). The walk has checked that every
-        // header and payload lies within the bytes.
+        // One pointer for every read below (no slice per element). The walk has read the elements'
+        // headers and checked that every header and payload lies within the bytes.
         let settled = bytes.withUnsafeBufferPointer { p -> Bool in
-            guard let command = Self.payload(p, at: c, of: .str) else { return false }
+            guard let command = Self.payload(p, c, of: .str) else { return false }
             guard let known = Command.lookup(utf8: command) else {
                 guard let cmd = String(validating: command, as: UTF8.self) else { return false }
                 otherOut = cmd
@@ -90,10 +90,10 @@ package struct RequestHead: Sendable, Equatable {
                 return true
             }
             func isStr(_ k: Int) -> Bool {
-                guard let e = walk.elementStart(k), let s = Self.payload(p, at: e, of: .str) else { return false }
+                guard let e = walk.element(k), let s = Self.payload(p, e, of: .str) else { return false }
                 return Self.isValidUTF8(s)
             }
-            func kind(_ k: Int) -> RawHeader.Kind? { walk.elementStart(k).map { Self.kind(firstByte: p[$0]) } }
+            func kind(_ k: Int) -> RawHeader.Kind? { walk.element(k)?.kind }
             var why: String?
             switch known {
             case .ver, .re, .str, .eq, .identity: break
@@ -107,13 +107,12 @@ package struct RequestHead: Sendable, Equatable {
             case .sp: if !isStr(2) { why = "sp name must be a str" }
             case .ri:
                 // The count is one scalar: decoded alone, as the whole request's decode reads it.
-                guard let e = walk.elementStart(2), kind(2) == .scalar else { why = "ri count must be an int"; break }
+                guard let e = walk.element(2), e.kind == .scalar else { why = "ri count must be an int"; break }
                 let s = bytes.startIndex
-                let end = e + Format.headerLength(firstByte: p[e])
-                let v = try? Decoder(options: options).decodeValue(filling: bytes[(s + e)..<(s + end)])
+                let v = try? Decoder(options: options).decodeValue(filling: bytes[(s + e.start)..<(s + e.payloadStart)])
                 if let k = v?.intValue { ri = k } else { why = "ri count must be an int" }
             case .release:
-                if let e = walk.elementStart(1), let id = Self.payload(p, at: e, of: .bin), id.count == 4 {
+                if let e = walk.element(1), let id = Self.payload(p, e, of: .bin), id.count == 4 {
                     rel = UInt32(id[0]) << 24 | UInt32(id[1]) << 16 | UInt32(id[2]) << 8 | UInt32(id[3])
                 } else {
                     why = "_d takes the proxy id as bin of length 4"
@@ -139,37 +138,12 @@ package struct RequestHead: Sendable, Equatable {
             : "\(known.rawValue) with \(n) argument\(n == 1 ? "" : "s")"
     }
 
-    /// The kind of the header whose first byte is `b` (a byte the walk has accepted).
-    private static func kind(firstByte b: UInt8) -> RawHeader.Kind {
-        switch b {
-        case 0x80...0x8f, 0xde, 0xdf: .map
-        case 0x90...0x9f, 0xdc, 0xdd: .array
-        case 0xa0...0xbf, 0xd9...0xdb: .str
-        case 0xc4...0xc6: .bin
-        case 0xc7...0xc9, 0xd4...0xd8: .ext
-        default: .scalar
-        }
-    }
-
-    /// The payload of the str (or bin) whose header the walk checked at `at`; nil when the header
-    /// there is of another kind.
-    private static func payload(_ p: UnsafeBufferPointer<UInt8>, at: Int, of kind: RawHeader.Kind) -> UnsafeBufferPointer<UInt8>? {
-        let b = p[at]
-        let width: Int
-        switch b {
-        case 0xa0...0xbf:
-            guard kind == .str else { return nil }
-            return UnsafeBufferPointer(rebasing: p[(at + 1)..<(at + 1 + Int(b & 0x1f))])
-        case 0xd9, 0xc4: width = 1
-        case 0xda, 0xc5: width = 2
-        case 0xdb, 0xc6: width = 4
-        default: return nil
-        }
-        guard (b >= 0xd9) == (kind == .str), kind == .str || kind == .bin else { return nil }
-        var count = 0
-        for q in 0..<width { count = count << 8 | Int(p[at + 1 + q]) }
-        let start = at + 1 + width
-        return UnsafeBufferPointer(rebasing: p[start..<(start + count)])
+    /// The payload of top-level element `e` when it is a `kind` (str or bin).
+    @inline(__always)
+    private static func payload(_ p: UnsafeBufferPointer<UInt8>, _ e: RequestPrecheck.Element,
+                                of kind: RawHeader.Kind) -> UnsafeBufferPointer<UInt8>? {
+        guard e.kind == kind else { return nil }
+        return UnsafeBufferPointer(rebasing: p[e.payloadStart..<(e.payloadStart + e.payloadLength)])
     }
 
     /// Whether the decoder makes a str payload a `.string` (valid UTF-8), not an `.invalidString`.
