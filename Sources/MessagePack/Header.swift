@@ -1,6 +1,6 @@
 /// One element header as read from the wire: a complete scalar, or the size of what follows.
 @usableFromInline
-enum Header {
+package enum Header {
     case value(MessagePackValue)
     case str(Int)
     case bin(Int)

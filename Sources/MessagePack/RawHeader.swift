@@ -91,4 +91,13 @@ extension ByteCursor {
         guard i >= 0, i < cursor.base.count else { return .needsMore(1) }
         return cursor.rawHeader(at: i)
     }
+
+    /// The header at `i` as the decoder reads it: a scalar with its value, a str, bin, ext, array
+    /// or map with its length; nil when it is cut short, refused, or `i` is past the end (the
+    /// reply state machine reads a reply's first header this way, without decoding the reply).
+    @inlinable
+    package func element(at i: Int) -> Header? {
+        guard i >= 0, i < cursor.base.count else { return nil }
+        return try? cursor.header(at: i).0
+    }
 }

@@ -13,48 +13,20 @@ enum ReplyHead: Equatable {
     /// A bool, a float, a str or a bin.
     case other
 
+    /// Read through the codec's header reader (the standard dialect, as the dissector decodes).
     @inline(__always)
     init(_ bytes: __shared ArraySlice<UInt8>) {
-        guard let b = bytes.first else { self = .other; return }
-        // One-byte headers (most replies) need no length check.
-        switch b {
-        case 0x00...0x7f: self = .integer(Int64(b))
-        case 0xe0...0xff: self = .integer(Int64(Int8(bitPattern: b)))
-        case 0x80...0x9f: self = .container
-        case 0xc0: self = .nil
-        case 0xa0...0xbf, 0xc2, 0xc3: self = .other
-        default: self = ReplyHead(longHeader: bytes, b)
-        }
-    }
-
-    /// A header longer than its first byte.
-    @inline(never)
-    private init(longHeader bytes: ArraySlice<UInt8>, _ b: UInt8) {
-        guard bytes.count >= Format.headerLength(firstByte: b) else { self = .other; return }
-        let s = bytes.startIndex
-        func be(_ width: Int) -> UInt64 {
-            var v: UInt64 = 0
-            for k in 0..<width { v = v << 8 | UInt64(bytes[s + 1 + k]) }
-            return v
-        }
-        switch b {
-        case 0x00...0x7f: self = .integer(Int64(b))
-        case 0xe0...0xff: self = .integer(Int64(Int8(bitPattern: b)))
-        case 0x80...0x9f, 0xdc...0xdf: self = .container
-        case 0xc0: self = .nil
-        case 0xcc: self = .integer(Int64(be(1)))
-        case 0xcd: self = .integer(Int64(be(2)))
-        case 0xce: self = .integer(Int64(be(4)))
-        case 0xcf: self = .integer(Int64(exactly: be(8)))
-        case 0xd0: self = .integer(Int64(Int8(truncatingIfNeeded: be(1))))
-        case 0xd1: self = .integer(Int64(Int16(truncatingIfNeeded: be(2))))
-        case 0xd2: self = .integer(Int64(Int32(truncatingIfNeeded: be(4))))
-        case 0xd3: self = .integer(Int64(bitPattern: be(8)))
-        case 0xd4...0xd8: self = .ext(Int8(bitPattern: bytes[s + 1]))
-        case 0xc7: self = .ext(Int8(bitPattern: bytes[s + 2]))
-        case 0xc8: self = .ext(Int8(bitPattern: bytes[s + 3]))
-        case 0xc9: self = .ext(Int8(bitPattern: bytes[s + 5]))
-        default: self = .other
+        self = bytes.withUnsafeBufferPointer { p in
+            switch HeaderReader(p).element(at: 0) {
+            case nil: .other
+            case .value(.nil)?: .nil
+            case .value(.int(let v))?: .integer(v)
+            case .value(.uint(let v))?: .integer(Int64(exactly: v))
+            case .value?: .other
+            case .array?, .map?: .container
+            case .ext(let type, _)?: .ext(type)
+            case .str?, .bin?: .other
+            }
         }
     }
 
