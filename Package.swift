@@ -63,7 +63,7 @@ let package = Package(
         .testTarget(name: "MessagePackTests", dependencies: ["MsgscopeTestSupport", "MessagePack"]),
         .testTarget(name: "CaptureTests", dependencies: ["MsgscopeTestSupport", "Capture"]),
         .testTarget(name: "URPCTests", dependencies: ["MsgscopeTestSupport", "URPC", "MessagePack", "Capture"], exclude: ["Fixtures"]),
-        .testTarget(name: "LifecycleTests", dependencies: ["Lifecycle", "URPC", "MessagePack", "Capture"]),
+        .testTarget(name: "LifecycleTests", dependencies: ["MsgscopeTestSupport", "Lifecycle", "URPC", "MessagePack", "Capture"]),
         .testTarget(name: "FuzzingTests", dependencies: ["Fuzzing", "MessagePack", "URPC"]),
         .testTarget(name: "SimulatorTests", dependencies: ["MsgscopeTestSupport", "Simulator", "MessagePack", "Capture"]),
     ]

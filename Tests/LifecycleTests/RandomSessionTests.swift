@@ -1,22 +1,18 @@
 import Foundation
 import Lifecycle
 import MessagePack
+import MsgscopeTestSupport
 import Testing
 import URPC
 
 /// Random sessions (valid and broken traffic, restarts, releases at any boundary, random splits):
 /// the tracker never crashes and its facts stay consistent with each other.
 @Suite struct RandomSessionTests {
-    /// splitmix64, reproducible.
+    /// The shared splitmix64 generator (reproducible), with a bounded draw.
     struct Rng {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        var mix: SplitMix
+        init(state: UInt64) { mix = SplitMix(state: state) }
+        mutating func next() -> UInt64 { mix.next() }
         mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
     }
 

@@ -1,27 +1,16 @@
 import Capture
 import MessagePack
+import MsgscopeTestSupport
 import Testing
 import URPC
 @testable import Lifecycle
-
-/// A fixed-seed generator (SplitMix64), so that a failure reproduces.
-struct Mix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// The tracker's per-message data structures keep the behaviour of what they replaced: the id
 /// table that of a dictionary, the wire id walk that of `Proxy.ids(inWire:)`, the pending-request
 /// ring that of the array it replaced.
 @Suite struct TrackerTableTests {
     /// Ids as the wire may give them: small and dense, around the flat bound, huge and sparse.
-    static func randomID(_ g: inout Mix) -> UInt32 {
+    static func randomID(_ g: inout SplitMix) -> UInt32 {
         switch Int.random(in: 0..<6, using: &g) {
         case 0: return 0
         case 1, 2: return UInt32.random(in: 0..<300, using: &g)
@@ -32,7 +21,7 @@ struct Mix: RandomNumberGenerator {
     }
 
     @Test func idTableAgreesWithADictionary() {
-        var g = Mix(state: 15)
+        var g = SplitMix(state: 15)
         for _ in 0..<40 {
             var table = IDTable()
             var model: [UInt32: IDSlot] = [:]
@@ -111,7 +100,7 @@ struct Mix: RandomNumberGenerator {
     }
 
     @Test func wireWalkFindsWhatProxyIdsInWireFinds() {
-        var g = Mix(state: 7)
+        var g = SplitMix(state: 7)
         // Bytes that are mostly headers: proxy exts in every form, containers, cut-short headers.
         let pieces: [[UInt8]] = [
             [0xd6, 0x01, 0, 0, 0, 5], [0xc7, 0x04, 0x01, 0, 0, 1, 2], [0xc8, 0x00, 0x04, 0x01, 9, 9, 9, 9],
@@ -147,7 +136,7 @@ struct Mix: RandomNumberGenerator {
     }
 
     @Test func wireWalkReadsEncodedRequestsAndReplies() throws {
-        var g = Mix(state: 3)
+        var g = SplitMix(state: 3)
         func value(_ depth: Int) -> MessagePackValue {
             switch Int.random(in: 0..<(depth > 3 ? 5 : 8), using: &g) {
             case 0: return .int(Int64.random(in: -70000...70000, using: &g))
@@ -172,7 +161,7 @@ struct Mix: RandomNumberGenerator {
     /// The ring against the array it replaced: entries (n, request) from a head, answered ones
     /// dropped, `pending(n)` only for the oldest entry.
     @Test func pendingRingAgreesWithAnArray() {
-        var g = Mix(state: 11)
+        var g = SplitMix(state: 11)
         for _ in 0..<30 {
             let ring = PendingRequests(capacity: Int.random(in: 1..<4, using: &g))
             var model: [(n: Int, request: Request)] = []
